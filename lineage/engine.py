@@ -1,0 +1,210 @@
+"""Propagation (SPEC §2): direct, cumulative, attributed and contributions for every model,
+for emissions and energy alike, with low/high bounds; and the family view (SPEC §8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lineage.errors import UsageError, did_you_mean
+from lineage.graph import Project
+from lineage.interval import ZERO, Interval
+from lineage.policies import CONSERVING, POLICIES, Shares, compute_shares
+from lineage.stepcost import DirectCost, direct_costs
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What ancestor ``model`` adds to a model: d(x) × Σ over paths of the share products."""
+
+    model: str
+    coefficient: float
+    kgco2e: Interval
+    kwh: Interval
+    is_complete: bool
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """Every figure of one model under one policy (kgCO2e and kWh)."""
+
+    model: str
+    policy: str
+    own_kgco2e: Interval
+    own_kwh: Interval
+    cumulative_kgco2e: Interval
+    cumulative_kwh: Interval
+    attributed_kgco2e: Interval | None
+    attributed_kwh: Interval | None
+    contributions: tuple[Contribution, ...]
+    is_complete: bool
+    is_energy_complete: bool
+    unknown: tuple[str, ...]  # the models whose own cost is unknown and reaches this one
+    basis: dict[str, float]  # share of the cumulative central emissions by basis
+    shares_in: dict[str, float]
+    shares_out: dict[str, float]
+
+    @property
+    def inherited_kgco2e(self) -> Interval:
+        c, o = self.cumulative_kgco2e, self.own_kgco2e
+        return Interval(c.low - o.low, c.mid - o.mid, c.high - o.high)
+
+    @property
+    def inherited_kwh(self) -> Interval:
+        c, o = self.cumulative_kwh, self.own_kwh
+        return Interval(c.low - o.low, c.mid - o.mid, c.high - o.high)
+
+
+@dataclass
+class Results:
+    """Costs of every model of ``project`` under ``policy``."""
+
+    project: Project
+    policy: str
+    direct: dict[str, DirectCost]
+    shares: Shares
+    costs: dict[str, ModelCost] = field(default_factory=dict)
+
+    @property
+    def is_conserving(self) -> bool:
+        return self.policy in CONSERVING
+
+    def resolve(self, name: str) -> str:
+        """The model id for ``name`` (id, any case, or Hugging Face id).
+
+        Raises:
+            UsageError: no model has that name; the message suggests the closest.
+        """
+        mid = self.project.resolve(name)
+        if mid is None:
+            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.costs)))
+        return mid
+
+    def cost(self, name: str) -> ModelCost:
+        """The :class:`ModelCost` of the model ``name`` names."""
+        return self.costs[self.resolve(name)]
+
+
+def _coefficients(project: Project, shares: Shares) -> dict[str, dict[str, float]]:
+    import networkx as nx
+
+    coeff: dict[str, dict[str, float]] = {}
+    for v in nx.topological_sort(project.G):
+        row: dict[str, float] = {v: 1.0}
+        for u in project.G.predecessors(v):
+            s = shares[(u, v)]
+            if s == 0.0:
+                continue
+            for x, k in coeff[u].items():
+                row[x] = row.get(x, 0.0) + s * k
+        coeff[v] = row
+    return coeff
+
+
+def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
+    direct, project, shares = results.direct, results.project, results.shares
+    cumulative, cumulative_kwh = ZERO, ZERO
+    contributions: list[Contribution] = []
+    unknown: list[str] = []
+    basis: dict[str, float] = {}
+    for x in sorted(row, key=lambda m: (-row[m] * direct[m].emissions_kgco2e.mid, m)):
+        k, d = row[x], direct[x]
+        cumulative = cumulative + d.emissions_kgco2e * k
+        cumulative_kwh = cumulative_kwh + d.energy_kwh * k
+        if not d.is_complete:
+            unknown.append(x)
+        for b, kg in d.by_basis().items():
+            basis[b] = basis.get(b, 0.0) + kg * k
+        if x != mid and k > 0:
+            contributions.append(Contribution(x, k, d.emissions_kgco2e * k, d.energy_kwh * k,
+                                              d.is_complete))
+    total_basis = sum(basis.values())
+    basis = {b: v / total_basis for b, v in sorted(basis.items())} if total_basis > 0 else {}
+    out = {w: shares[(mid, w)] for w in project.G.successors(mid)}
+    kept = 1.0 - sum(out.values())
+    attributed = cumulative * kept if results.is_conserving else None
+    attributed_kwh = cumulative_kwh * kept if results.is_conserving else None
+    return ModelCost(
+        model=mid, policy=results.policy,
+        own_kgco2e=direct[mid].emissions_kgco2e, own_kwh=direct[mid].energy_kwh,
+        cumulative_kgco2e=cumulative, cumulative_kwh=cumulative_kwh,
+        attributed_kgco2e=attributed, attributed_kwh=attributed_kwh,
+        contributions=tuple(contributions),
+        is_complete=not unknown,
+        is_energy_complete=all(direct[x].is_energy_complete for x in row),
+        unknown=tuple(sorted(unknown)), basis=basis,
+        shares_in={u: shares[(u, mid)] for u in project.G.predecessors(mid)},
+        shares_out=out,
+    )
+
+
+def compute(project: Project, policy: str = "equal", *,
+            direct: Mapping[str, DirectCost] | None = None,
+            shares: Shares | None = None) -> Results:
+    """Compute every model's costs under ``policy``.
+
+    Raises:
+        UsageError: an unknown policy.
+        InputErrors: a policy that needs data a model lacks (``usage``, ``params``).
+    """
+    if policy not in POLICIES:
+        raise UsageError(f'unknown policy "{policy}"' + did_you_mean(policy, list(POLICIES))
+                         + f"; choose one of: {', '.join(POLICIES)}")
+    d = dict(direct) if direct is not None else direct_costs(project)
+    s = shares if shares is not None else compute_shares(project, policy, d)
+    results = Results(project, policy, d, s)
+    for mid, row in _coefficients(project, s).items():
+        results.costs[mid] = _model_cost(mid, row, results)
+    return results
+
+
+@dataclass(frozen=True)
+class FamilyTotal:
+    """SPEC §8: the own cost of a root and all its descendants, each counted once."""
+
+    root: str
+    models: tuple[str, ...]
+    own_kgco2e: Interval
+    own_kwh: Interval
+    known: tuple[str, ...]
+    unknown: tuple[str, ...]
+    basis: dict[str, float]
+    reported_totals: tuple[tuple[tuple[str, ...], Interval, str], ...]
+
+    @property
+    def coverage(self) -> float:
+        """The share of the family's models whose own cost is known."""
+        return len(self.known) / len(self.models)
+
+    @property
+    def is_complete(self) -> bool:
+        return not self.unknown
+
+
+def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None
+           ) -> FamilyTotal:
+    """Sum the own cost of ``root`` and all of its descendants (the derivative-footprint view)."""
+    import networkx as nx
+
+    d = direct if direct is not None else direct_costs(project)
+    members = tuple(sorted({root} | nx.descendants(project.G, root)))
+    total, total_kwh = ZERO, ZERO
+    basis: dict[str, float] = {}
+    for m in members:
+        total = total + d[m].emissions_kgco2e
+        total_kwh = total_kwh + d[m].energy_kwh
+        for b, kg in d[m].by_basis().items():
+            basis[b] = basis.get(b, 0.0) + kg
+    known = tuple(m for m in members if d[m].is_complete)
+    unknown = tuple(m for m in members if not d[m].is_complete)
+    s = sum(basis.values())
+    reported = []
+    for f in project.files:
+        for t in f.spec.totals:
+            ids = tuple(project.resolve(m) or m for m in t.models)
+            if t.emissions is not None and set(ids) & set(members):
+                reported.append((ids, t.emissions, t.note or ""))
+    return FamilyTotal(root, members, total, total_kwh, known, unknown,
+                       {b: v / s for b, v in sorted(basis.items())} if s > 0 else {},
+                       tuple(reported))

@@ -1,0 +1,259 @@
+"""Models and their parents as a directed acyclic graph (networkx), with every cross-file
+check: unknown or duplicate models, self-loops, cycles, unknown hardware, grids, tasks and
+sources, explicit shares over 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lineage.catalog import Catalog
+from lineage.errors import InputError, InputErrors, Position, did_you_mean
+from lineage.interval import Interval
+from lineage.load import LoadedFile
+from lineage.schema import ComputeSpec, ModelSpec, SourceSpec
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model with the file it was declared in."""
+
+    id: str
+    spec: ModelSpec
+    file: LoadedFile
+
+    @property
+    def where(self) -> Position:
+        return self.file.doc.at(("models", self.id), key=True)
+
+    @property
+    def label(self) -> str:
+        return self.spec.name or self.id
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Parent → child: the explicit share if one was written, and the roles given."""
+
+    parent: str
+    child: str
+    share: Interval | None
+    roles: frozenset[str]
+    kinds: frozenset[str]
+    where: Position
+
+
+@dataclass
+class Project:
+    """Everything loaded: the catalog, the models, the edges and the networkx graph ``G``."""
+
+    files: list[LoadedFile]
+    catalog: Catalog
+    models: dict[str, ModelEntry]
+    edges: dict[tuple[str, str], Edge]
+    G: nx.DiGraph
+    aliases: dict[str, str] = field(default_factory=dict)
+
+    def resolve(self, name: str) -> str | None:
+        """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
+        if name in self.models:
+            return name
+        return self.aliases.get(name.lower())
+
+    def parents(self, model: str) -> list[str]:
+        return sorted(self.G.predecessors(model))
+
+    def children(self, model: str) -> list[str]:
+        return sorted(self.G.successors(model))
+
+
+def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[InputError]) -> None:
+    refs = [ref] if isinstance(ref, str) else list(ref or [])
+    for i, r in enumerate(refs):
+        if r in f.spec.sources or re.match(r"^(https?://|doi:|arxiv:)", r):
+            continue
+        at = f.doc.at((*loc, i) if not isinstance(ref, str) else loc)
+        errors.append(InputError(at, f'unknown source "{r}": name one of the file\'s "sources" '
+                                 "or write a URL" + did_you_mean(r, list(f.spec.sources))))
+
+
+def _compute_refs(c: ComputeSpec, cat: Catalog, f: LoadedFile, loc: tuple[Any, ...],
+                  errors: list[InputError]) -> None:
+    if c.hardware is not None and cat.hardware.find(c.hardware) is None:
+        errors.append(cat.hardware.unknown(c.hardware, f.doc.at((*loc, "hardware"))))
+    if c.grid is not None and cat.grids.find(c.grid) is None:
+        errors.append(cat.grids.unknown(c.grid, f.doc.at((*loc, "grid"))))
+    _sources_ok(c.source, f, (*loc, "source"), errors)
+
+
+def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> None:
+    f, spec = entry.file, entry.spec
+    base = ("models", entry.id)
+    _sources_ok(spec.source, f, (*base, "source"), errors)
+    for i, step in enumerate(spec.steps):
+        _compute_refs(step, cat, f, (*base, "steps", i), errors)
+        if step.teacher_inference is not None:
+            _compute_refs(step.teacher_inference, cat, f,
+                          (*base, "steps", i, "teacher_inference"), errors)
+    dep = spec.deployment
+    if dep is not None:
+        loc = (*base, "deployment")
+        if dep.task is not None and cat.tasks.find(dep.task) is None:
+            errors.append(cat.tasks.unknown(dep.task, f.doc.at((*loc, "task"))))
+        if dep.hardware is not None and cat.hardware.find(dep.hardware) is None:
+            errors.append(cat.hardware.unknown(dep.hardware, f.doc.at((*loc, "hardware"))))
+        if dep.grid is not None and cat.grids.find(dep.grid) is None:
+            errors.append(cat.grids.unknown(dep.grid, f.doc.at((*loc, "grid"))))
+
+
+def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
+    d = f.spec.defaults
+    if d.hardware is not None and cat.hardware.find(d.hardware) is None:
+        errors.append(cat.hardware.unknown(d.hardware, f.doc.at(("defaults", "hardware"))))
+    if d.grid is not None and cat.grids.find(d.grid) is None:
+        errors.append(cat.grids.unknown(d.grid, f.doc.at(("defaults", "grid"))))
+    tables: list[tuple[str, dict[str, Any]]] = [
+        ("hardware", f.spec.hardware), ("grids", f.spec.grids), ("tasks", f.spec.tasks),
+        ("equivalents", f.spec.equivalents)]
+    for section, table in tables:
+        for key, item in table.items():
+            _sources_ok(item.source, f, (section, key, "source"), errors)
+            embodied = getattr(item, "embodied", None)
+            if embodied is not None:
+                _sources_ok(embodied.source, f, (section, key, "embodied", "source"), errors)
+    for i, t in enumerate(f.spec.totals):
+        _sources_ok(t.source, f, ("totals", i, "source"), errors)
+
+
+def _collect_models(files: list[LoadedFile], errors: list[InputError]
+                    ) -> tuple[dict[str, ModelEntry], dict[str, str]]:
+    models: dict[str, ModelEntry] = {}
+    aliases: dict[str, str] = {}
+    for f in files:
+        for mid, spec in f.spec.models.items():
+            entry = ModelEntry(mid, spec, f)
+            if mid in models:
+                errors.append(InputError(entry.where, f'duplicate model id "{mid}" (also '
+                                         f"defined at {models[mid].where})"))
+                continue
+            models[mid] = entry
+    for mid, entry in models.items():
+        for alias in (mid.lower(), (entry.spec.hf or "").lower()):
+            if not alias:
+                continue
+            owner = aliases.setdefault(alias, mid)
+            if owner != mid and alias not in models:
+                errors.append(InputError(entry.where, f'"{alias}" names both "{owner}" and '
+                                         f'"{mid}"'))
+    return models, aliases
+
+
+def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
+                   errors: list[InputError]) -> dict[tuple[str, str], Edge]:
+    edges: dict[tuple[str, str], Edge] = {}
+    for mid, entry in models.items():
+        for i, step in enumerate(entry.spec.steps):
+            for j, ref in enumerate(step.parents):
+                loc = ("models", mid, "steps", i, "from", j)
+                where = entry.file.doc.at(loc)
+                parent = ref.model if ref.model in models else aliases.get(ref.model.lower())
+                if parent is None:
+                    errors.append(InputError(where, f'unknown model "{ref.model}"'
+                                             + did_you_mean(ref.model, list(models))))
+                    continue
+                if parent == mid:
+                    errors.append(InputError(where, f'model "{mid}" lists itself as a parent'))
+                    continue
+                old = edges.get((parent, mid))
+                if old is not None and old.share is not None and ref.share is not None:
+                    errors.append(InputError(where, f'"{parent}" is given a share twice for '
+                                             f'"{mid}"'))
+                    continue
+                roles = {ref.role} if ref.role else set()
+                edges[(parent, mid)] = Edge(
+                    parent, mid, ref.share if ref.share is not None else
+                    (old.share if old else None),
+                    frozenset(roles | (set(old.roles) if old else set())),
+                    frozenset({step.kind} | (set(old.kinds) if old else set())),
+                    old.where if old else where)
+    return edges
+
+
+def _check_shares(edges: dict[tuple[str, str], Edge], errors: list[InputError]) -> None:
+    out: dict[str, list[Edge]] = {}
+    for e in edges.values():
+        if e.share is not None:
+            out.setdefault(e.parent, []).append(e)
+    for parent, es in out.items():
+        for bound in ("low", "mid", "high"):
+            s = sum(getattr(e.share, bound) for e in es if e.share is not None)
+            if s > 1 + 1e-9:
+                listed = ", ".join(f'"{e.child}"' for e in es)
+                errors.append(InputError(es[-1].where, f'explicit shares of "{parent}" add up '
+                                         f"to {s:g} (> 1) across {listed}"))
+                break
+
+
+def _check_cycles(G: nx.DiGraph, edges: dict[tuple[str, str], Edge],
+                  errors: list[InputError]) -> None:
+    import networkx as nx
+
+    seen: set[frozenset[str]] = set()
+    for comp in nx.strongly_connected_components(G):
+        if len(comp) < 2 or frozenset(comp) in seen:
+            continue
+        seen.add(frozenset(comp))
+        cycle = nx.find_cycle(G.subgraph(comp))
+        path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
+        first = edges[(cycle[0][0], cycle[0][1])]
+        errors.append(InputError(first.where, f"cycle in the lineage: {path}"))
+
+
+def build(files: list[LoadedFile]) -> Project:
+    """Build the project from validated files (registry files first).
+
+    Raises:
+        InputErrors: every cross-file problem, each at its line and column.
+
+    Example:
+        >>> from lineage.yamlio import parse_text
+        >>> from lineage.load import validate_document
+        >>> f = validate_document(parse_text("x.yaml", "lineage: 1\\nmodels:\\n  a: {}\\n"
+        ...     "  b:\\n    steps: [{kind: finetuning, from: a}]\\n"))
+        >>> build([f]).parents("b")
+        ['a']
+    """
+    import networkx as nx
+
+    errors: list[InputError] = []
+    catalog = Catalog.build(files, errors)
+    models, aliases = _collect_models(files, errors)
+    for f in files:
+        _file_refs(f, catalog, errors)
+    for entry in models.values():
+        _check_refs(entry, catalog, errors)
+    edges = _collect_edges(models, aliases, errors)
+    _check_shares(edges, errors)
+    G = nx.DiGraph()
+    G.add_nodes_from(models)
+    G.add_edges_from(edges)
+    _check_cycles(G, edges, errors)
+    for f in files:
+        for j, t in enumerate(f.spec.totals):
+            for k, m in enumerate(t.models):
+                if m not in models and m.lower() not in aliases:
+                    errors.append(InputError(f.doc.at(("totals", j, "models", k)),
+                                             f'unknown model "{m}"'
+                                             + did_you_mean(m, list(models))))
+    InputErrors.raise_if_any(errors)
+    return Project(files, catalog, models, edges, G, aliases)
+
+
+def source_spec(f: LoadedFile, ref: str) -> SourceSpec:
+    """The citation a ``source:`` reference names (a URL is its own citation)."""
+    return f.spec.sources.get(ref) or SourceSpec(url=ref)

@@ -1,0 +1,353 @@
+"""Results → text for people (table, Markdown) and for programs (JSON, CSV); equivalents.
+
+Every figure that misses an unknown part is printed with "≥" in human formats and carries
+``"complete": false`` in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from lineage.catalog import Catalog
+from lineage.engine import FamilyTotal, ModelCost, Results
+from lineage.interval import Interval
+from lineage.units import Dim, UnitError, classify_unit, parse
+
+FIGURES = ("own", "inherited", "cumulative", "attributed")
+
+
+def fmt_kg(kg: float) -> str:
+    """Emissions in the unit that reads best.
+
+    Example:
+        >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(11390000)
+        ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '11,390 tCO2e')
+    """
+    t = kg / 1000
+    if t >= 10_000:
+        return f"{t:,.0f} tCO2e"
+    if t >= 1:
+        return f"{t:,.2f} tCO2e"
+    if kg >= 1:
+        return f"{kg:,.1f} kgCO2e"
+    return f"{kg * 1000:,.0f} gCO2e"
+
+
+def fmt_kwh(kwh: float) -> str:
+    """Energy in the unit that reads best.
+
+    Example:
+        >>> fmt_kwh(756940.8), fmt_kwh(12.5), fmt_kwh(4.9e6)
+        ('756.94 MWh', '12.5 kWh', '4.90 GWh')
+    """
+    if kwh >= 1e6:
+        return f"{kwh / 1e6:,.2f} GWh"
+    if kwh >= 1e3:
+        return f"{kwh / 1e3:,.2f} MWh"
+    if kwh >= 1:
+        return f"{kwh:,.1f} kWh"
+    return f"{kwh * 1000:,.0f} Wh"
+
+
+def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
+    """A figure with "≥" when incomplete and its bounds when it is a range."""
+    f = fmt_kg if unit == "kg" else fmt_kwh
+    text = f(value.mid)
+    if not value.is_exact:
+        lo, hi = f(value.low).split(" ")[0], f(value.high).split(" ")
+        text += f" ({lo}–{hi[0]} {hi[1]})" if f(value.low).split(" ")[1] == hi[1] else \
+            f" ({f(value.low)} – {f(value.high)})"
+    return text if complete else f"≥ {text}"
+
+
+# ---------------------------------------------------------------- equivalents
+
+
+def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, float, str]]:
+    """(name, how many, source) for each registry equivalent of ``kg`` and ``kwh``."""
+    out = []
+    for e in catalog.equivalents.entries.values():
+        try:
+            found = classify_unit(e.spec.per.split(" ", 1)[-1].strip() or "?")
+            dim = found[0] if found else None
+            per = parse(e.spec.per, Dim.ENERGY if dim is Dim.ENERGY else Dim.EMISSIONS)
+        except UnitError:
+            continue
+        amount = kwh if dim is Dim.ENERGY else kg
+        if per.mid > 0:
+            src = e.spec.source if isinstance(e.spec.source, str) else ", ".join(e.spec.source or [])
+            out.append((e.spec.name, amount / per.mid, src))
+    return out
+
+
+# ---------------------------------------------------------------- cost: JSON
+
+
+def _figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
+    out[key] = None if value is None else value.mid
+    if ranged:
+        out[f"{key}_low"] = None if value is None else value.low
+        out[f"{key}_high"] = None if value is None else value.high
+
+
+def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
+    """The JSON object of SPEC §6 for one model (kgCO2e and kWh)."""
+    entry = results.project.models[c.model]
+    figures = [c.own_kgco2e, c.cumulative_kgco2e, c.own_kwh, c.cumulative_kwh]
+    ranged = not all(v.is_exact for v in figures)
+    out: dict[str, Any] = {
+        "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
+        "complete": c.is_complete, "energy_complete": c.is_energy_complete,
+        "conserving": results.is_conserving, "unknown": list(c.unknown),
+        "basis": {b: round(v, 6) for b, v in c.basis.items()},
+    }
+    _figure(out, "own_kgco2e", c.own_kgco2e, ranged)
+    _figure(out, "inherited_kgco2e", c.inherited_kgco2e, ranged)
+    _figure(out, "cumulative_kgco2e", c.cumulative_kgco2e, ranged)
+    _figure(out, "attributed_kgco2e", c.attributed_kgco2e, ranged)
+    _figure(out, "own_kwh", c.own_kwh, ranged)
+    _figure(out, "inherited_kwh", c.inherited_kwh, ranged)
+    _figure(out, "cumulative_kwh", c.cumulative_kwh, ranged)
+    _figure(out, "attributed_kwh", c.attributed_kwh, ranged)
+    contributions = []
+    for x in c.contributions:
+        item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
+                                "complete": x.is_complete}
+        _figure(item, "kgco2e", x.kgco2e, ranged)
+        _figure(item, "kwh", x.kwh, ranged)
+        contributions.append(item)
+    out["contributions"] = contributions
+    out["steps"] = step_records(results, c.model)
+    return out
+
+
+def step_records(results: Results, model: str) -> list[dict[str, Any]]:
+    """Own steps with their parts, bases, estimates and sources."""
+    steps = []
+    for s in results.direct[model].steps:
+        parts = []
+        for p in s.parts:
+            parts.append({
+                "part": p.label, "kgco2e": p.emissions_kgco2e.mid if p.is_complete else None,
+                "kwh": p.energy_kwh.mid if p.is_energy_complete else None,
+                "emissions_basis": p.emissions_basis, "energy_basis": p.energy_basis,
+                "estimate_kgco2e": None if p.estimate_kgco2e is None else p.estimate_kgco2e.mid,
+                "gpu_hours": None if p.inputs.gpu_hours is None else p.inputs.gpu_hours.mid,
+                "inputs_are_estimates": p.is_estimate_input,
+                "sources": list(p.sources), "note": p.note,
+            })
+        steps.append({"kind": s.kind, "from": list(s.parents), "parts": parts})
+    return steps
+
+
+def to_json(data: Any) -> str:
+    """Stable, sorted JSON."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- cost: text
+
+
+def _basis_line(basis: dict[str, float]) -> str:
+    if not basis:
+        return "no known figure"
+    return ", ".join(f"{v:.0%} {b}" for b, v in sorted(basis.items(), key=lambda kv: -kv[1]))
+
+
+def _part_line(p: Any) -> str:
+    i = p.inputs
+    if p.emissions_basis == "unknown":
+        head = "unknown (no compute published)" if p.inputs.gpu_hours is None and \
+            p.energy_basis == "unknown" else "unknown (an input is missing)"
+    else:
+        head = f"{fmt(p.emissions_kgco2e, True)} {p.emissions_basis}"
+    bits = []
+    if p.emissions_basis == "estimated" and i.gpu_hours is not None and i.power_kw is not None:
+        bits.append(f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W"
+                    f"{f' × utilization {i.utilization.mid:g}' if i.utilization.mid != 1 else ''}"
+                    f" × PUE {i.pue.mid:g} × {i.intensity_kgco2e_per_kwh.mid if i.intensity_kgco2e_per_kwh else 0:g} kgCO2e/kWh"
+                    f" ({i.intensity_from})")
+    if p.estimate_kgco2e is not None:
+        bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from "
+                    f"{i.gpu_hours.mid if i.gpu_hours else 0:,.0f} GPU-h")
+    if p.is_estimate_input:
+        bits.append("inputs are an estimate")
+    return head + (f"  [{'; '.join(bits)}]" if bits else "")
+
+
+def cost_text(results: Results, c: ModelCost) -> str:
+    """The terminal explanation of one model's cumulative cost."""
+    project = results.project
+    entry = project.models[c.model]
+    lines = [f"{entry.label} ({c.model}) · policy {c.policy}"]
+    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e, c.is_complete):>24}   "
+                 f"{fmt(c.cumulative_kwh, c.is_energy_complete, 'kwh')}")
+    own_complete = results.direct[c.model].is_complete
+    lines.append(f"  own          {fmt(c.own_kgco2e, own_complete):>24}   "
+                 f"{fmt(c.own_kwh, results.direct[c.model].is_energy_complete, 'kwh')}")
+    if not entry.spec.steps:
+        lines.append("      no step declared: its own cost is unknown")
+    for s in results.direct[c.model].steps:
+        origin = f" from {', '.join(s.parents)}" if s.parents else ""
+        lines.append(f"      {s.kind}{origin}")
+        for p in s.parts:
+            lines.append(f"        {p.label}: {_part_line(p)}")
+            for src in p.sources:
+                lines.append(f"          source: {src}")
+    inherited_complete = all(x.is_complete for x in c.contributions) and \
+        not (set(c.unknown) - {c.model})
+    lines.append(f"  inherited    {fmt(c.inherited_kgco2e, inherited_complete):>24}   "
+                 f"{fmt(c.inherited_kwh, c.is_energy_complete, 'kwh')}")
+    for x in c.contributions:
+        share = f"× {x.coefficient:.4g}"
+        lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
+    if c.attributed_kgco2e is not None:
+        lines.append(f"  attributed   {fmt(c.attributed_kgco2e, c.is_complete):>24}   "
+                     "(what it bears after passing shares to its children)")
+    else:
+        lines.append("  attributed   n/a (policy full does not conserve: teachers are counted "
+                     "in every child)")
+    lines.append(f"  basis        {_basis_line(c.basis)}")
+    eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
+    if eq:
+        mark = "" if c.is_complete else "≥ "
+        lines.append("  equivalents  " + " · ".join(f"{mark}{n:,.3g} {name}" for name, n, _ in eq))
+    if c.unknown:
+        lines.append(f"  unknown      {', '.join(c.unknown)}: their own cost is not published, "
+                     "so figures are lower bounds (≥)")
+    return "\n".join(lines) + "\n"
+
+
+def cost_markdown(results: Results, c: ModelCost) -> str:
+    """The explanation of one model as a Markdown section (for model cards)."""
+    entry = results.project.models[c.model]
+    rows = [("own", c.own_kgco2e, results.direct[c.model].is_complete, c.own_kwh),
+            ("inherited", c.inherited_kgco2e, c.is_complete, c.inherited_kwh),
+            ("cumulative", c.cumulative_kgco2e, c.is_complete, c.cumulative_kwh)]
+    out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
+           "| | emissions | energy |", "|---|---:|---:|"]
+    for name, kg, complete, kwh in rows:
+        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, c.is_energy_complete, 'kwh')} |")
+    if c.contributions:
+        out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
+        for x in c.contributions:
+            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | "
+                       f"{fmt(x.kgco2e, x.is_complete)} |")
+    out += ["", f"Basis: {_basis_line(c.basis)}."]
+    if c.unknown:
+        out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
+                   "bounds).")
+    return "\n".join(out) + "\n"
+
+
+def md_escape(text: str) -> str:
+    """Escape text for a Markdown table cell."""
+    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    for ch in "<>*_`[]":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+# ---------------------------------------------------------------- table
+
+
+TABLE_COLUMNS = ("model", "own", "inherited", "cumulative", "attributed", "cumulative energy",
+                 "basis", "complete")
+
+
+def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
+    """One row of human-readable figures per model."""
+    rows = []
+    for mid in models:
+        c = results.costs[mid]
+        own_ok = results.direct[mid].is_complete
+        rows.append([
+            mid, fmt(c.own_kgco2e, own_ok), fmt(c.inherited_kgco2e, c.is_complete),
+            fmt(c.cumulative_kgco2e, c.is_complete),
+            "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e, c.is_complete),
+            fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),
+            "yes" if c.is_complete else "no",
+        ])
+    return rows
+
+
+def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
+    """Columns padded to width, numbers right-aligned."""
+    head = list(header)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=False)]
+    out = []
+    for i, row in enumerate([head, *rows]):
+        cells = []
+        for j, (cell, w) in enumerate(zip(row, widths, strict=False)):
+            right = i > 0 and j > 0 and cell[:1].isdigit() or cell.startswith("≥")
+            cells.append(str(cell).rjust(w) if right else str(cell).ljust(w))
+        out.append("  ".join(cells).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(header: Iterable[str], rows: list[list[str]]) -> str:
+    head = list(header)
+    out = ["| " + " | ".join(md_escape(h) for h in head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(md_escape(str(c)) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(header))
+    for row in rows:
+        w.writerow(list(row))
+    return buf.getvalue()
+
+
+CSV_COLUMNS = ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
+               "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh")
+
+
+def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:
+    """Machine-readable rows (kgCO2e, kWh) for ``table --format csv``."""
+    rows = []
+    for mid in models:
+        r = cost_record(results, results.costs[mid])
+        rows.append([r[k] if not isinstance(r[k], bool) else str(r[k]).lower()
+                     for k in CSV_COLUMNS])
+    return rows
+
+
+# ---------------------------------------------------------------- family
+
+
+def family_record(results: Results, fam: FamilyTotal) -> dict[str, Any]:
+    return {
+        "root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
+        "own_kgco2e_total": fam.own_kgco2e.mid, "own_kwh_total": fam.own_kwh.mid,
+        "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
+        "basis": fam.basis,
+        "reported_totals": [{"models": list(m), "kgco2e": v.mid, "note": n}
+                            for m, v, n in fam.reported_totals],
+    }
+
+
+def family_text(results: Results, fam: FamilyTotal) -> str:
+    lines = [f"Family of {fam.root}: {len(fam.models)} models (the root and all its "
+             "descendants, each counted once)",
+             f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
+             f"{fmt(fam.own_kwh, fam.is_complete, 'kwh')}",
+             f"  coverage           {fam.coverage:.0%} of models have a known own cost "
+             f"({len(fam.known)}/{len(fam.models)})",
+             f"  basis              {_basis_line(fam.basis)}"]
+    for mid in fam.models:
+        d = results.direct[mid]
+        lines.append(f"    {mid:<36} {fmt(d.emissions_kgco2e, d.is_complete):>20}")
+    for models, value, note in fam.reported_totals:
+        lines.append(f"  reported jointly   {fmt(value, True)} for {', '.join(models)}"
+                     + (f" — {note.strip()}" if note else ""))
+    return "\n".join(lines) + "\n"
