@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from lineage.errors import InputError, Position, did_you_mean
-from lineage.load import LoadedFile
+from lineage.validation import LoadedFile
 from lineage.schema import EquivalentSpec, GridSpec, HardwareSpec, TaskSpec
 
 _VENDOR_WORDS = frozenset({"nvidia", "amd", "google", "intel", "habana", "instinct", "cloud"})

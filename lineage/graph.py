@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lineage.catalog import Catalog
 from lineage.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.interval import Interval
-from lineage.load import LoadedFile
+from lineage.validation import LoadedFile
 from lineage.schema import ComputeSpec, ModelSpec, SourceSpec
 
 if TYPE_CHECKING:
@@ -222,7 +222,7 @@ def build(files: list[LoadedFile]) -> Project:
 
     Example:
         >>> from lineage.yamlio import parse_text
-        >>> from lineage.load import validate_document
+        >>> from lineage.validation import validate_document
         >>> f = validate_document(parse_text("x.yaml", "lineage: 1\\nmodels:\\n  a: {}\\n"
         ...     "  b:\\n    steps: [{kind: finetuning, from: a}]\\n"))
         >>> build([f]).parents("b")

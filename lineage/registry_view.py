@@ -9,7 +9,7 @@ from lineage.catalog import Catalog
 from lineage.errors import UsageError, did_you_mean
 from lineage.graph import source_spec
 from lineage.interval import Interval
-from lineage.load import LoadedFile
+from lineage.validation import LoadedFile
 from lineage.report import (
     fmt_kg,
     fmt_kwh,

@@ -28,6 +28,8 @@ def fmt_kg(kg: float) -> str:
         ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '11,390 tCO2e')
     """
     t = kg / 1000
+    if kg == 0:
+        return "0 tCO2e"
     if t >= 10_000:
         return f"{t:,.0f} tCO2e"
     if t >= 1:
@@ -44,6 +46,8 @@ def fmt_kwh(kwh: float) -> str:
         >>> fmt_kwh(756940.8), fmt_kwh(12.5), fmt_kwh(4.9e6)
         ('756.94 MWh', '12.5 kWh', '4.90 GWh')
     """
+    if kwh == 0:
+        return "0 kWh"
     if kwh >= 1e6:
         return f"{kwh / 1e6:,.2f} GWh"
     if kwh >= 1e3:
@@ -198,10 +202,11 @@ def cost_text(results: Results, c: ModelCost) -> str:
             lines.append(f"        {p.label}: {_part_line(p)}")
             for src in p.sources:
                 lines.append(f"          source: {src}")
-    inherited_complete = all(x.is_complete for x in c.contributions) and \
-        not (set(c.unknown) - {c.model})
+    inherited_complete = not (set(c.unknown) - {c.model})
+    inherited_energy_complete = all(
+        results.direct[x.model].is_energy_complete for x in c.contributions)
     lines.append(f"  inherited    {fmt(c.inherited_kgco2e, inherited_complete):>24}   "
-                 f"{fmt(c.inherited_kwh, c.is_energy_complete, 'kwh')}")
+                 f"{fmt(c.inherited_kwh, inherited_energy_complete, 'kwh')}")
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")

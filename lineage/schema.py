@@ -2,7 +2,7 @@
 
 Every quantity is written as text with its unit and parsed by :mod:`lineage.units` into an
 :class:`~lineage.interval.Interval` in internal units (kWh, kgCO2e, kW, kgCO2e/kWh, h).
-Unknown keys are errors. Positions are not stored here: :mod:`lineage.load` maps each
+Unknown keys are errors. Positions are not stored here: :mod:`lineage.validation` maps each
 validation error back to the line and column of the YAML it came from.
 """
 

@@ -14,7 +14,7 @@ from lineage.catalog import Catalog
 from lineage.errors import Position, Warning_
 from lineage.graph import ModelEntry, source_spec
 from lineage.interval import ZERO, Interval
-from lineage.load import LoadedFile
+from lineage.validation import LoadedFile
 from lineage.schema import ComputeSpec, DefaultsSpec, StepSpec
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
