@@ -46,7 +46,8 @@ def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
             if h.embodied is not None:
                 emb = fmt_kg(h.embodied.emissions.mid) + (" (estimate)" if h.embodied.estimate
                                                           else "")
-            rows.append([e.id, h.name, f"{h.power.mid * 1000:,.0f} W",
+            power = "unknown" if h.power is None else f"{h.power.mid * 1000:,.0f} W"
+            rows.append([e.id, h.name, power,
                          "" if h.memory is None else f"{h.memory.mid:g} GB", h.released or "",
                          emb, _src(e.file, h.source)])
         return head, rows

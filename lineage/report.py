@@ -209,7 +209,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
                  f"{fmt(c.inherited_kwh, inherited_energy_complete, 'kwh')}")
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
-        lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
+        lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
     if c.attributed_kgco2e is not None:
         lines.append(f"  attributed   {fmt(c.attributed_kgco2e, c.is_complete):>24}   "
                      "(what it bears after passing shares to its children)")
@@ -220,11 +220,29 @@ def cost_text(results: Results, c: ModelCost) -> str:
     eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
     if eq:
         mark = "" if c.is_complete else "≥ "
-        lines.append("  equivalents  " + " · ".join(f"{mark}{n:,.3g} {name}" for name, n, _ in eq))
+        lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}" for name, n, _ in eq))
     if c.unknown:
         lines.append(f"  unknown      {', '.join(c.unknown)}: their own cost is not published, "
                      "so figures are lower bounds (≥)")
     return "\n".join(lines) + "\n"
+
+
+def _contribution(x: Any) -> str:
+    if not x.is_complete and x.kgco2e.high == 0:
+        return "unknown"
+    return fmt(x.kgco2e, x.is_complete)
+
+
+def fmt_count(n: float) -> str:
+    """A count with three significant digits and thousands separators.
+
+    Example:
+        >>> fmt_count(85_762_345.0), fmt_count(2.456), fmt_count(0.0307)
+        ('85,800,000', '2.46', '0.0307')
+    """
+    if n >= 100:
+        return f"{float(f'{n:.3g}'):,.0f}"
+    return f"{n:.3g}"
 
 
 def cost_markdown(results: Results, c: ModelCost) -> str:
@@ -240,8 +258,7 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
     if c.contributions:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
-            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | "
-                       f"{fmt(x.kgco2e, x.is_complete)} |")
+            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | {_contribution(x)} |")
     out += ["", f"Basis: {_basis_line(c.basis)}."]
     if c.unknown:
         out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "

@@ -270,7 +270,7 @@ class HardwareSpec(_Spec):
     kind: Literal["gpu", "tpu", "accelerator", "cpu"] = "gpu"
     form_factor: str | None = None
     aliases: list[str] = Field(default_factory=list)
-    power: Power
+    power: Power | None = Field(None, description="rated power; leave out when unpublished")
     memory: Memory | None = None
     released: str | None = None
     source: SourceRef | None = None
