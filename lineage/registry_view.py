@@ -123,7 +123,7 @@ def show(ident: str, fmt: str) -> str:
     kind, spec, f = found
     data = _plain(spec.model_dump(by_alias=True))
     refs = _collect_refs(data)
-    data = {"kind": kind, "file": f.doc.path, **data,
+    data = {"entry": kind, "file": f.doc.path, **data,
             "citations": {r: _plain(source_spec(f, r).model_dump()) for r in refs}}
     if fmt == "json":
         return to_json(data)

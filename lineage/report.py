@@ -60,6 +60,8 @@ def fmt_kwh(kwh: float) -> str:
 def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
     """A figure with "≥" when incomplete and its bounds when it is a range."""
     f = fmt_kg if unit == "kg" else fmt_kwh
+    if not complete and value.high == 0:
+        return "unknown"
     text = f(value.mid)
     if not value.is_exact:
         lo, hi = f(value.low).split(" ")[0], f(value.high).split(" ")
@@ -159,7 +161,8 @@ def to_json(data: Any) -> str:
 def _basis_line(basis: dict[str, float]) -> str:
     if not basis:
         return "no known figure"
-    return ", ".join(f"{v:.0%} {b}" for b, v in sorted(basis.items(), key=lambda kv: -kv[1]))
+    ordered = sorted(basis.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{v:.0%} {b}" if v >= 0.005 else f"<1% {b}" for b, v in ordered if v > 0)
 
 
 def _part_line(p: Any) -> str:
@@ -218,13 +221,27 @@ def cost_text(results: Results, c: ModelCost) -> str:
                      "in every child)")
     lines.append(f"  basis        {_basis_line(c.basis)}")
     eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
-    if eq:
+    if eq and c.cumulative_kgco2e.mid > 0:
         mark = "" if c.is_complete else "≥ "
         lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}" for name, n, _ in eq))
+    for models, value, note in joint_totals(results, c.model):
+        lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
+                     " (no per-model split published)" + (f": {note}" if note else ""))
     if c.unknown:
-        lines.append(f"  unknown      {', '.join(c.unknown)}: their own cost is not published, "
-                     "so figures are lower bounds (≥)")
+        lines.append(f"  unknown      own cost not published for {', '.join(c.unknown)}; "
+                     "figures that include them are lower bounds (≥)")
     return "\n".join(lines) + "\n"
+
+
+def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], Interval, str]]:
+    """Figures published only for a group of models that includes ``model``."""
+    out = []
+    for f in results.project.files:
+        for t in f.spec.totals:
+            ids = tuple(results.project.resolve(m) or m for m in t.models)
+            if model in ids and t.emissions is not None:
+                out.append((ids, t.emissions, " ".join((t.note or "").split())))
+    return out
 
 
 def _contribution(x: Any) -> str:

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     ValidationInfo,
     WithJsonSchema,
@@ -68,7 +69,13 @@ def _quantity(dim: Dim) -> Any:
     )
     json |= {"description": f"{description}; a range a..b or x ± p% is allowed",
              "examples": [example]}
-    return Annotated[Interval, PlainValidator(check), WithJsonSchema(json)]
+    return Annotated[Interval, PlainValidator(check), PlainSerializer(_dump),
+                     WithJsonSchema(json)]
+
+
+def _dump(value: Interval) -> float | list[float]:
+    """A quantity in internal units: one number, or [low, mid, high] for a range."""
+    return value.mid if value.is_exact else [value.low, value.mid, value.high]
 
 
 Count = _quantity(Dim.COUNT)

@@ -1,0 +1,136 @@
+"""The command line: exact outputs (goldens), JSON keys of SPEC §6, exit codes, help texts."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lineage.cli import cli
+
+DATA = Path(__file__).parent / "data"
+FAMILY = str(DATA / "family.yaml")
+REGEN = os.environ.get("LINEAGE_REGEN") == "1"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    """Run the real entry point in a fresh process (the error boundary included)."""
+    p = subprocess.run([sys.executable, "-m", "lineage", *args], capture_output=True,
+                       text=True, cwd=DATA.parent.parent)
+    return p.returncode, p.stdout, p.stderr
+
+
+def golden(name: str, text: str) -> None:
+    path = DATA / "golden" / name
+    if REGEN:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["table", "md", "csv"])
+def test_cost_golden(fmt: str) -> None:
+    result = CliRunner().invoke(cli, ["cost", "tuned", "-f", FAMILY, "--no-registry",
+                                      "--format", fmt])
+    assert result.exit_code == 0, result.output
+    golden(f"cost-tuned.{fmt}", result.output)
+
+
+def test_table_golden() -> None:
+    result = CliRunner().invoke(cli, ["table", "-f", FAMILY, "--no-registry"])
+    assert result.exit_code == 0
+    golden("table.txt", result.output)
+
+
+def test_cost_json_keys_and_values() -> None:
+    result = CliRunner().invoke(cli, ["cost", "student", "-f", FAMILY, "--no-registry",
+                                      "--format", "json"])
+    data = json.loads(result.output)
+    for key in ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
+                "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh",
+                "contributions"):
+        assert key in data
+    assert "cumulative_kgco2e_low" not in data  # bounds only where ranges are present
+    # own: 30 t reported + 10,000 h × 0.4 kW × 1.1 × 0.385 = 1,694 kg of teacher inference
+    assert data["own_kgco2e"] == pytest.approx(31_694)
+    # teacher has 2 children → s = 1/3 of 291,422.2 kg = 97,140.7 kg
+    assert data["contributions"] == [pytest.approx(
+        {"model": "teacher", "share": 1 / 3, "complete": True, "kgco2e": 97_140.736,
+         "kwh": 252_313.6})]
+    assert data["complete"] is True
+
+
+def test_table_json_is_a_list_of_cost_objects() -> None:
+    result = CliRunner().invoke(cli, ["table", "-f", FAMILY, "--no-registry", "--format", "json"])
+    rows = json.loads(result.output)
+    assert [r["model"] for r in rows] == ["sibling", "student", "teacher", "tuned"]
+    sibling = rows[0]
+    # sibling's own range: 100k..120k h × 0.4 × 1.1 × 0.385 = 16,940..20,328 kg
+    assert (sibling["own_kgco2e_low"], sibling["own_kgco2e_high"]) == pytest.approx(
+        (16_940, 20_328))
+
+
+def test_unknown_model_suggests() -> None:
+    code, out, err = run("cost", "studnet", "-f", FAMILY, "--no-registry")
+    assert (code, out) == (2, "")
+    assert err == 'lineage: unknown model "studnet"; did you mean "student"?\n'
+
+
+def test_bad_policy_is_a_usage_error() -> None:
+    code, out, err = run("cost", "student", "-f", FAMILY, "--no-registry", "--policy", "equl")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "equl" in err
+
+
+def test_usage_policy_without_usage_points_at_the_model() -> None:
+    code, out, err = run("cost", "student", "-f", FAMILY, "--no-registry", "--policy", "usage")
+    assert code == 2 and out == ""
+    assert err.splitlines()[0].endswith(
+        'family.yaml:13:3: model "teacher" has no "usage", which --policy usage needs for every '
+        "model with a parent or a child")
+
+
+def test_every_command_has_help_with_an_example() -> None:
+    for name, command in cli.commands.items():
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert command.help and "Example:" in command.help, name
+
+
+def test_schema_is_json_schema() -> None:
+    result = CliRunner().invoke(cli, ["schema"])
+    schema = json.loads(result.output)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    step = schema["$defs"]["StepSpec"]
+    assert "from" in step["properties"] and step["additionalProperties"] is False
+
+
+def test_validate_ok_and_family() -> None:
+    code, out, err = run("validate", "--no-registry", FAMILY)
+    assert (code, err) == (0, "")
+    assert out == "ok: 1 file(s), 4 models, 0 warning(s)\n"
+    result = CliRunner().invoke(cli, ["family", "teacher", "-f", FAMILY, "--no-registry",
+                                      "--format", "json"])
+    fam = json.loads(result.output)
+    assert fam["coverage"] == pytest.approx(3 / 4)  # tuned has an unknown step
+    assert fam["complete"] is False
+
+
+@pytest.mark.parametrize("what", ["hardware", "grids", "tasks", "models", "equivalents"])
+@pytest.mark.parametrize("fmt", ["table", "json", "md", "csv"])
+def test_registry_listings(what: str, fmt: str) -> None:
+    result = CliRunner().invoke(cli, ["registry", what, "--format", fmt])
+    assert result.exit_code == 0, result.output
+    assert "http" in result.output  # every listing carries its sources
+
+
+def test_registry_show() -> None:
+    result = CliRunner().invoke(cli, ["registry", "show", "NVIDIA A100-SXM4-80GB",
+                                      "--format", "json"])
+    data = json.loads(result.output)
+    assert data["entry"] == "hardware" and data["power"] == pytest.approx(0.4)
+    assert data["citations"]
