@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lineage.errors import InputError, InputErrors, Warning_
 from lineage.graph import Project, build
-from lineage.validation import LoadedFile, validate_document
 from lineage.registry import registry_files
+from lineage.validation import LoadedFile, validate_document
 from lineage.yamlio import Document, expand_paths, read_file
 
 

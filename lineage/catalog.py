@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from lineage.errors import InputError, Position, did_you_mean
-from lineage.validation import LoadedFile
 from lineage.schema import EquivalentSpec, GridSpec, HardwareSpec, TaskSpec
+from lineage.validation import LoadedFile
 
 _VENDOR_WORDS = frozenset({"nvidia", "amd", "google", "intel", "habana", "instinct", "cloud"})
 T = TypeVar("T")

@@ -129,7 +129,8 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str) -> No
     Example: lineage family llama-3.1-8b
     """
     from lineage import report
-    from lineage.engine import compute, family as family_total
+    from lineage.engine import compute
+    from lineage.engine import family as family_total
 
     results = compute(_project(files, no_registry), "cutoff")
     fam = family_total(results.project, results.resolve(root), results.direct)
@@ -138,7 +139,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str) -> No
         return
     if fmt in ("csv", "md"):
         header = ("model", "own_kgco2e", "own_kwh", "complete")
-        rows = [[m, results.direct[m].emissions_kgco2e.mid, results.direct[m].energy_kwh.mid,
+        rows: list[list[Any]] = [[m, results.direct[m].emissions_kgco2e.mid, results.direct[m].energy_kwh.mid,
                  str(results.direct[m].is_complete).lower()] for m in fam.models]
         render = report.render_csv if fmt == "csv" else report.render_markdown
         _out(render(header, rows))

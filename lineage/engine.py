@@ -199,7 +199,7 @@ def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None 
     known = tuple(m for m in members if d[m].is_complete)
     unknown = tuple(m for m in members if not d[m].is_complete)
     s = sum(basis.values())
-    reported = []
+    reported: list[tuple[tuple[str, ...], Interval, str]] = []
     for f in project.files:
         for t in f.spec.totals:
             ids = tuple(project.resolve(m) or m for m in t.models)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from lineage.catalog import Catalog
 from lineage.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.interval import Interval
-from lineage.validation import LoadedFile
 from lineage.schema import ComputeSpec, ModelSpec, SourceSpec
+from lineage.validation import LoadedFile
 
 if TYPE_CHECKING:
     import networkx as nx

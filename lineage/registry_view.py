@@ -9,7 +9,6 @@ from lineage.catalog import Catalog
 from lineage.errors import UsageError, did_you_mean
 from lineage.graph import source_spec
 from lineage.interval import Interval
-from lineage.validation import LoadedFile
 from lineage.report import (
     fmt_kg,
     fmt_kwh,
@@ -18,6 +17,7 @@ from lineage.report import (
     render_table,
     to_json,
 )
+from lineage.validation import LoadedFile
 
 
 def _src(f: LoadedFile, ref: str | list[str] | None) -> str:
@@ -37,6 +37,7 @@ def _files() -> tuple[list[LoadedFile], Catalog]:
 
 def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
     files, cat = _files()
+    head: tuple[str, ...]
     if what == "hardware":
         head = ("id", "name", "power", "memory", "released", "embodied", "source")
         rows = []
@@ -71,7 +72,7 @@ def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
     for f in files:
         for mid, m in f.spec.models.items():
             parents = sorted({p.model for s in m.steps for p in s.parents})
-            srcs = [s.source for s in m.steps if s.source] or [m.source]
+            srcs = [s.source for s in m.steps if s.source] or ([m.source] if m.source else [])
             rows.append([mid, m.name or "", f.spec.family or "", m.hf or "",
                          ", ".join(s.kind for s in m.steps), ", ".join(parents),
                          " ; ".join(dict.fromkeys(_src(f, s) for s in srcs if s))])

@@ -85,7 +85,8 @@ def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, floa
             continue
         amount = kwh if dim is Dim.ENERGY else kg
         if per.mid > 0:
-            src = e.spec.source if isinstance(e.spec.source, str) else ", ".join(e.spec.source or [])
+            ref = e.spec.source
+            src = ref if isinstance(ref, str) else ", ".join(ref or [])
             out.append((e.spec.name, amount / per.mid, src))
     return out
 
@@ -165,6 +166,17 @@ def _basis_line(basis: dict[str, float]) -> str:
     return ", ".join(f"{v:.0%} {b}" if v >= 0.005 else f"<1% {b}" for b, v in ordered if v > 0)
 
 
+def _formula(i: Any) -> str:
+    """GPU-h × W × utilization × PUE × intensity, as the estimate was computed."""
+    text = f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W"
+    if i.utilization.mid != 1:
+        text += f" × utilization {i.utilization.mid:g}"
+    text += f" × PUE {i.pue.mid:g}"
+    if i.intensity_kgco2e_per_kwh is not None:
+        text += f" × {i.intensity_kgco2e_per_kwh.mid:g} kgCO2e/kWh ({i.intensity_from})"
+    return text
+
+
 def _part_line(p: Any) -> str:
     i = p.inputs
     if p.emissions_basis == "unknown":
@@ -173,11 +185,8 @@ def _part_line(p: Any) -> str:
     else:
         head = f"{fmt(p.emissions_kgco2e, True)} {p.emissions_basis}"
     bits = []
-    if p.emissions_basis == "estimated" and i.gpu_hours is not None and i.power_kw is not None:
-        bits.append(f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W"
-                    f"{f' × utilization {i.utilization.mid:g}' if i.utilization.mid != 1 else ''}"
-                    f" × PUE {i.pue.mid:g} × {i.intensity_kgco2e_per_kwh.mid if i.intensity_kgco2e_per_kwh else 0:g} kgCO2e/kWh"
-                    f" ({i.intensity_from})")
+    if p.emissions_basis == "estimated" and p.energy_basis == "estimated":
+        bits.append(_formula(i))
     if p.estimate_kgco2e is not None:
         bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from "
                     f"{i.gpu_hours.mid if i.gpu_hours else 0:,.0f} GPU-h")
@@ -223,7 +232,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
     eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
     if eq and c.cumulative_kgco2e.mid > 0:
         mark = "" if c.is_complete else "≥ "
-        lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}" for name, n, _ in eq))
+        lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}"
+                                                    for name, n, _ in eq))
     for models, value, note in joint_totals(results, c.model):
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
@@ -235,7 +245,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
 
 def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], Interval, str]]:
     """Figures published only for a group of models that includes ``model``."""
-    out = []
+    out: list[tuple[tuple[str, ...], Interval, str]] = []
     for f in results.project.files:
         for t in f.spec.totals:
             ids = tuple(results.project.resolve(m) or m for m in t.models)
@@ -322,7 +332,7 @@ def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
     for i, row in enumerate([head, *rows]):
         cells = []
         for j, (cell, w) in enumerate(zip(row, widths, strict=False)):
-            right = i > 0 and j > 0 and cell[:1].isdigit() or cell.startswith("≥")
+            right = (i > 0 and j > 0 and cell[:1].isdigit()) or cell.startswith("≥")
             cells.append(str(cell).rjust(w) if right else str(cell).ljust(w))
         out.append("  ".join(cells).rstrip())
         if i == 0:
@@ -330,7 +340,7 @@ def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_markdown(header: Iterable[str], rows: list[list[str]]) -> str:
+def render_markdown(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     head = list(header)
     out = ["| " + " | ".join(md_escape(h) for h in head) + " |",
            "|" + "|".join("---" for _ in head) + "|"]

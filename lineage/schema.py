@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -78,17 +78,30 @@ def _dump(value: Interval) -> float | list[float]:
     return value.mid if value.is_exact else [value.low, value.mid, value.high]
 
 
-Count = _quantity(Dim.COUNT)
-Hours = _quantity(Dim.HOURS)
-Days = _quantity(Dim.DAYS)
-Lifetime = _quantity(Dim.LIFETIME)
-Power = _quantity(Dim.POWER)
-Energy = _quantity(Dim.ENERGY)
-Emissions = _quantity(Dim.EMISSIONS)
-Intensity = _quantity(Dim.INTENSITY)
-Memory = _quantity(Dim.MEMORY)
-Fraction = _quantity(Dim.FRACTION)
-Pue = _quantity(Dim.PUE)
+if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annotated type
+    Count = Interval
+    Hours = Interval
+    Days = Interval
+    Lifetime = Interval
+    Power = Interval
+    Energy = Interval
+    Emissions = Interval
+    Intensity = Interval
+    Memory = Interval
+    Fraction = Interval
+    Pue = Interval
+else:
+    Count = _quantity(Dim.COUNT)
+    Hours = _quantity(Dim.HOURS)
+    Days = _quantity(Dim.DAYS)
+    Lifetime = _quantity(Dim.LIFETIME)
+    Power = _quantity(Dim.POWER)
+    Energy = _quantity(Dim.ENERGY)
+    Emissions = _quantity(Dim.EMISSIONS)
+    Intensity = _quantity(Dim.INTENSITY)
+    Memory = _quantity(Dim.MEMORY)
+    Fraction = _quantity(Dim.FRACTION)
+    Pue = _quantity(Dim.PUE)
 
 SourceRef = str | list[str]
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

@@ -14,8 +14,8 @@ from lineage.catalog import Catalog
 from lineage.errors import Position, Warning_
 from lineage.graph import ModelEntry, source_spec
 from lineage.interval import ZERO, Interval
-from lineage.validation import LoadedFile
 from lineage.schema import ComputeSpec, DefaultsSpec, StepSpec
+from lineage.validation import LoadedFile
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
 
@@ -188,7 +188,7 @@ def part_cost(label: str, block: ComputeSpec, levels: list[ComputeSpec | Default
     estimated_energy = None
     if inputs.gpu_hours is not None and inputs.power_kw is not None:
         estimated_energy = inputs.gpu_hours * inputs.power_kw * inputs.utilization * inputs.pue
-    given = block.basis or "reported"
+    given: str = block.basis or "reported"
     energy, energy_basis = block.energy, given
     if energy is None:
         energy, energy_basis = estimated_energy, "estimated"

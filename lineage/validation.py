@@ -75,10 +75,8 @@ def _doc_loc(data: Any, loc: tuple[Any, ...]) -> PathKey:
     """Keep the parts of a pydantic ``loc`` that name places in the document."""
     out: list[str | int] = []
     for item in loc:
-        if isinstance(data, dict) and item in data:
-            data = data[item]
-            out.append(item)
-        elif isinstance(data, list) and isinstance(item, int) and 0 <= item < len(data):
+        in_list = isinstance(data, list) and isinstance(item, int) and 0 <= item < len(data)
+        if in_list or (isinstance(data, dict) and item in data):
             data = data[item]
             out.append(item)
         elif isinstance(item, str) and not isinstance(data, dict | list):

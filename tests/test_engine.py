@@ -85,8 +85,10 @@ def test_policies_usage_params_compute(make_project) -> None:
 lineage: 1
 models:
   t: {usage: 2M, params: 70B, steps: [{kind: pretraining, emissions: 100 t, energy: 300 MWh}]}
-  a: {usage: 6M, params: 7B, steps: [{kind: distillation, from: t, emissions: 10 t, energy: 100 MWh}]}
-  b: {usage: 2M, params: 14B, steps: [{kind: distillation, from: t, emissions: 5 t, energy: 200 MWh}]}
+  a: {usage: 6M, params: 7B,
+      steps: [{kind: distillation, from: t, emissions: 10 t, energy: 100 MWh}]}
+  b: {usage: 2M, params: 14B,
+      steps: [{kind: distillation, from: t, emissions: 5 t, energy: 200 MWh}]}
 """
     p = make_project(text)
     usage = lineage.compute(p, "usage").shares
@@ -175,7 +177,7 @@ models:
     r = lineage.compute(make_project(text))
     assert r.resolve("meta-llama/Llama-3.2-1B") == "llama-3.2-1b"
     assert r.resolve("LLAMA-3.2-1B") == "llama-3.2-1b"
-    with pytest.raises(lineage.UsageError, match='did you mean "llama-3.2-1b"'):
+    with pytest.raises(lineage.UsageError, match=r'did you mean "llama-3\.2-1b"'):
         r.resolve("llama-3.2-1c")
 
 
