@@ -139,8 +139,10 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str) -> No
         return
     if fmt in ("csv", "md"):
         header = ("model", "own_kgco2e", "own_kwh", "complete")
-        rows: list[list[Any]] = [[m, results.direct[m].emissions_kgco2e.mid, results.direct[m].energy_kwh.mid,
-                 str(results.direct[m].is_complete).lower()] for m in fam.models]
+        d = results.direct
+        rows: list[list[Any]] = [
+            [m, d[m].emissions_kgco2e.mid, d[m].energy_kwh.mid, str(d[m].is_complete).lower()]
+            for m in fam.models]
         render = report.render_csv if fmt == "csv" else report.render_markdown
         _out(render(header, rows))
         return

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lineage.diagram_style import (
@@ -57,6 +57,11 @@ class NodeView:
     def is_folded(self) -> bool:
         return len(self.models) > 1
 
+    @property
+    def is_junction(self) -> bool:
+        """A point where a step with several parents meets: it has no model of its own."""
+        return not self.models
+
 
 @dataclass(frozen=True)
 class EdgeView:
@@ -65,6 +70,7 @@ class EdgeView:
     tail: str
     head: str
     kind: str
+    kinds: tuple[str, ...]  # every kind of step along this edge, main kind first
     lines: tuple[str, ...]
 
 
@@ -234,9 +240,9 @@ def _hardware(results: Results, model: str, index: int) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _edge_lines(results: Results, parents: list[str], children: list[str]) -> tuple[str, ...]:
-    edges = results.project.edges
-    kinds = sorted({k for u in parents for v in children for k in edges[(u, v)].kinds},
+def _step_lines(results: Results, parents: list[str], children: list[str]) -> list[str]:
+    """The kinds of the steps along parents → children, and their GPU-hours and hardware."""
+    kinds = sorted({k for u in parents for v in children for k in _kinds(results, u, v)},
                    key=KIND_ORDER.index)
     gpu_hours, hardware = 0.0, []
     for v in children:
@@ -245,20 +251,23 @@ def _edge_lines(results: Results, parents: list[str], children: list[str]) -> tu
                 gpu_hours += sum(p.inputs.gpu_hours.mid for p in s.parts
                                  if p.inputs.gpu_hours is not None)
                 hardware += _hardware(results, v, s.index)
-    share = sum(results.shares[(u, v)] for u in parents for v in children)
-    lines = [" + ".join(kinds)]
-    if len(children) > 1:
-        lines[0] = f"{lines[0]} ×{len(children)}"
+    lines = [" + ".join(kinds) + (f" ×{len(children)}" if len(children) > 1 else "")]
     if gpu_hours > 0:
-        lines.append(" · ".join([f"{fmt_count(gpu_hours)} GPU-h",
-                                 *list(dict.fromkeys(hardware))]))
-    lines.append(f"share {fmt_share(share)}")
-    return tuple(lines)
+        lines.append(" · ".join([f"{fmt_count(gpu_hours)} GPU-h", *dict.fromkeys(hardware)]))
+    return lines
 
 
-def _main_kind(results: Results, u: str, v: str) -> str:
-    kinds = results.project.edges[(u, v)].kinds
-    return min(kinds, key=KIND_ORDER.index) if kinds else "other"
+def _share_line(results: Results, parents: list[str], children: list[str]) -> str:
+    return f"share {fmt_share(sum(results.shares[(u, v)] for u in parents for v in children))}"
+
+
+def _edge_lines(results: Results, parents: list[str], children: list[str]) -> tuple[str, ...]:
+    return (*_step_lines(results, parents, children), _share_line(results, parents, children))
+
+
+def _kinds(results: Results, u: str, v: str) -> tuple[str, ...]:
+    kinds = {k if k in EDGE_STYLES else "other" for k in results.project.edges[(u, v)].kinds}
+    return tuple(sorted(kinds, key=KIND_ORDER.index)) or ("other",)
 
 
 def build_view(results: Results, focus: str | None = None, depth: int | None = None,
@@ -286,23 +295,63 @@ def build_view(results: Results, focus: str | None = None, depth: int | None = N
     for i, ((parent, kind), members) in enumerate(groups.items()):
         key.update({v: f"f{i}" for v in members})
         nodes.append(_folded_node(results, f"f{i}", parent, kind, members, scale))
-    edges = _view_edges(results, shown, groups, key)
+    junctions, edges = _view_edges(results, shown, groups, key)
+    nodes += junctions
     clusters = list(dict.fromkeys(n.cluster for n in nodes if n.cluster))
     return View(_title(results, focus_id), tuple(nodes), tuple(edges),
                 tuple((f"c{i}", c) for i, c in enumerate(clusters)), scale,
-                tuple(k for k in KIND_ORDER if k in {e.kind for e in edges}),
-                any(n.cumulative_kgco2e <= 0 for n in nodes))
+                tuple(k for k in KIND_ORDER if any(k in e.kinds for e in edges)),
+                any(n.cumulative_kgco2e <= 0 for n in nodes if not n.is_junction))
+
+
+def _junction_parents(results: Results, v: str, visible: set[str]) -> list[str]:
+    """The parents of ``v`` joined by one step, when it has only that step and they are two or
+    more: that step is drawn once, as a junction, instead of once per parent.
+
+    Why: a distillation from two teachers drawn as two labelled arrows repeats its GPU-hours
+    and doubles the labels that fight for room where the arrows converge.
+    """
+    steps = [s for s in results.direct[v].steps if s.parents]
+    if len(steps) != 1:
+        return []
+    parents = sorted(u for u in steps[0].parents if u in visible)
+    return parents if len(parents) >= 2 else []
+
+
+def _junction(results: Results, key: str, v: str, parents: list[str],
+              cluster: str | None) -> tuple[NodeView, list[EdgeView]]:
+    step = _step_lines(results, parents, [v])
+    node = NodeView(key, (), "", (), 0.0, "#555555", "#ffffff", cluster,
+                    (("step", step[0]), *(("compute", x) for x in step[1:])))
+    kinds = tuple(sorted({k for u in parents for k in _kinds(results, u, v)},
+                         key=KIND_ORDER.index))
+    edges = [EdgeView(key, "", kinds[0], kinds, tuple(step))]
+    edges += [EdgeView("", key, _kinds(results, u, v)[0], _kinds(results, u, v),
+                       (_share_line(results, [u], [v]),)) for u in parents]
+    return node, edges
 
 
 def _view_edges(results: Results, shown: list[str], groups: dict[tuple[str, str], list[str]],
-                key: dict[str, str]) -> list[EdgeView]:
+                key: dict[str, str]) -> tuple[list[NodeView], list[EdgeView]]:
     G, visible = results.project.G, set(shown)
-    out = [EdgeView(key[u], key[v], _main_kind(results, u, v), _edge_lines(results, [u], [v]))
-           for v in shown for u in sorted(G.predecessors(v)) if u in visible]
+    nodes: list[NodeView] = []
+    out: list[EdgeView] = []
+    for v in shown:
+        joined = _junction_parents(results, v, visible)
+        if joined:
+            j, edges = _junction(results, f"j{len(nodes)}", v, joined, _cluster_name(results, v))
+            nodes.append(j)
+            out.append(replace(edges[0], head=key[v]))
+            out += [replace(e, tail=key[u]) for u, e in zip(joined, edges[1:], strict=True)]
+        for u in sorted(G.predecessors(v)):
+            if u in visible and u not in joined:
+                kinds = _kinds(results, u, v)
+                out.append(EdgeView(key[u], key[v], kinds[0], kinds,
+                                    _edge_lines(results, [u], [v])))
     for (parent, kind), members in groups.items():
-        out.append(EdgeView(key[parent], key[members[0]], kind,
+        out.append(EdgeView(key[parent], key[members[0]], kind, (kind,),
                             _edge_lines(results, [parent], members)))
-    return out
+    return nodes, out
 
 
 def _title(results: Results, focus: str | None) -> str:
@@ -371,6 +420,8 @@ def mermaid(view: View) -> str:
 
 
 def _mermaid_node(n: NodeView) -> str:
+    if n.is_junction:
+        return f'{n.key}((" "))'
     label = "<br/>".join([f"<b>{mermaid_text(n.title)}</b>",
                           *(mermaid_text(x) for x in n.lines)])
     return f'{n.key}["{label}"]'
@@ -398,6 +449,10 @@ def _node_label(n: NodeView) -> str:
 
 
 def _dot_node(g: Any, n: NodeView) -> None:
+    if n.is_junction:
+        g.node(n.key, label="", shape="point", width="0.09", fillcolor=n.fill, color=n.fill,
+               tooltip=_tip(n.tooltip), id=n.key)
+        return
     focus = {"color": "#d62728", "penwidth": "3"} if n.is_focus else {}
     g.node(n.key, label=_node_label(n), tooltip=_tip(n.tooltip), id=n.key,
            fillcolor=n.fill, fontcolor=n.font, **focus)
@@ -410,38 +465,34 @@ def _dot_edge(g: Any, e: EdgeView) -> None:
            arrowhead=st.arrowhead)
 
 
-def _scale_table(view: View) -> str:
+def _legend_label(view: View) -> str:
     ticks = view.scale.ticks() if view.scale else []
-    cells = "".join(f'<TD BGCOLOR="{c}"><FONT COLOR="{text_colour(c)}">{html_text(t)}</FONT></TD>'
-                    for t, c in ticks)
-    span = f'COLSPAN="{max(1, len(ticks))}" BORDER="0"'
-    rows = [f"<TR><TD {span}><B>cumulative emissions (tCO2e, log scale)</B></TD></TR>"]
-    rows += [f"<TR>{cells}</TR>"] if cells else []
+    cells = "".join(f'<TD BGCOLOR="{c}" BORDER="1"><FONT COLOR="{text_colour(c)}">'
+                    f"{html_text(t)}</FONT></TD>" for t, c in ticks)
+    rows = ["<B>cumulative emissions (tCO2e, log scale)</B>"]
+    rows += [f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="4"><TR>{cells}</TR></TABLE>'] \
+        if cells else []
     if view.has_unknown:
-        rows.append(f'<TR><TD {span} BGCOLOR="{UNKNOWN_FILL}">no known cost</TD></TR>')
-    rows.append(f"<TR><TD {span}>≥ = at least: a step upstream has no known cost</TD></TR>")
-    rows.append(f"<TR><TD {span}>arrows: step kind · GPU-hours · hardware ·<BR/>"
-                "share of the parent&#39;s cumulative cost passed on</TD></TR>")
-    return '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">' \
-        + "".join(rows) + "</TABLE>>"
+        rows.append('<TABLE BORDER="0" CELLPADDING="4"><TR><TD BORDER="1" BGCOLOR="'
+                    f'{UNKNOWN_FILL}">no known cost</TD></TR></TABLE>')
+    rows.append("≥ : at least (a step upstream has no known cost)")
+    kinds = "".join(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{EDGE_STYLES[k].colour}">'
+                    f'{EDGE_STYLES[k].sample}</FONT></TD><TD ALIGN="LEFT">{k}</TD></TR>'
+                    for k in view.kinds)
+    if kinds:
+        rows.append(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{kinds}</TABLE>')
+        rows.append("arrow labels: step kind · GPU-hours · hardware ·<BR/>"
+                    "share of the parent&#39;s cumulative cost passed on")
+    body = "".join(f"<TR><TD>{r}</TD></TR>" for r in rows)
+    return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{body}</TABLE>>'
 
 
 def _legend(g: Any, view: View) -> None:
     with g.subgraph(name="cluster_legend") as lg:
-        lg.attr(label="Legend", style="rounded", color="#999999", fontsize="12")
-        lg.node("legend", label=_scale_table(view), shape="plaintext", style="", id="legend")
-        prev = "legend"
-        for i, kind in enumerate(view.kinds):
-            a, b = f"legend{i}a", f"legend{i}b"
-            with lg.subgraph() as row:
-                row.attr(rank="same")
-                for x in (a, b):
-                    row.node(x, label="", shape="point", width="0.05", style="invis")
-            st = EDGE_STYLES[kind]
-            lg.edge(a, b, label=kind, color=st.colour, fontcolor=st.colour, style=st.style,
-                    penwidth=f"{st.penwidth:g}", arrowhead=st.arrowhead, minlen="3")
-            lg.edge(prev, a, style="invis")
-            prev = a
+        lg.attr(label="Legend", style="rounded", color="#999999", fontsize="14",
+                id="cluster_legend")
+        lg.node("legend", label=_legend_label(view), shape="plaintext", style="", id="legend",
+                fontsize="10")
 
 
 def dot_graph(view: View) -> Any:

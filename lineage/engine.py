@@ -65,6 +65,21 @@ class Results:
     direct: dict[str, DirectCost]
     shares: Shares
     costs: dict[str, ModelCost] = field(default_factory=dict)
+    coefficients: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def propagate(self, values: Mapping[str, Interval]) -> dict[str, Interval]:
+        """Cumulate any per-model quantity with this policy's shares (e.g. embodied emissions).
+
+        Example: ``results.propagate({"t": Interval.exact(5.0)})["s"]`` is t's 5 × s(t→s).
+        """
+        out: dict[str, Interval] = {}
+        for v, row in self.coefficients.items():
+            acc = ZERO
+            for x, k in row.items():
+                if x in values:
+                    acc = acc + values[x] * k
+            out[v] = acc
+        return out
 
     @property
     def is_conserving(self) -> bool:
@@ -154,7 +169,8 @@ def compute(project: Project, policy: str = "equal", *,
     d = dict(direct) if direct is not None else direct_costs(project)
     s = shares if shares is not None else compute_shares(project, policy, d)
     results = Results(project, policy, d, s)
-    for mid, row in _coefficients(project, s).items():
+    results.coefficients = _coefficients(project, s)
+    for mid, row in results.coefficients.items():
         results.costs[mid] = _model_cost(mid, row, results)
     return results
 

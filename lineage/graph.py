@@ -254,6 +254,32 @@ def build(files: list[LoadedFile]) -> Project:
     return Project(files, catalog, models, edges, G, aliases)
 
 
+def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
+    """The project as it stood on ``date`` (YYYY-MM-DD): only models released by then.
+
+    Models without a ``released`` date are left out (nobody can say they existed), and so is
+    every descendant of a model left out. Returns the project and the ids left out.
+    """
+    import networkx as nx
+
+    keep = {m for m, e in project.models.items()
+            if e.spec.released is not None and _date_key(e.spec.released) <= _date_key(date)}
+    dropped = set(project.models) - keep
+    for m in list(dropped):
+        dropped |= nx.descendants(project.G, m)
+    keep -= dropped
+    G = project.G.subgraph(keep).copy()
+    edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
+    models = {m: e for m, e in project.models.items() if m in keep}
+    aliases = {a: m for a, m in project.aliases.items() if m in keep}
+    return Project(project.files, project.catalog, models, edges, G, aliases), sorted(dropped)
+
+
+def _date_key(text: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    return parts[0], parts[1], parts[2]
+
+
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:
     """The citation a ``source:`` reference names (a URL is its own citation)."""
     return f.spec.sources.get(ref) or SourceSpec(url=ref)

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from lineage.interval import Interval
 from lineage.units import Dim, parse
@@ -107,6 +108,11 @@ SourceRef = str | list[str]
 _DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def conflict(key: str, message: str) -> PydanticCustomError:
+    """An error between fields of one mapping, reported at ``key``'s line."""
+    return PydanticCustomError("field_conflict", message, {"key": key})
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               arbitrary_types_allowed=True)
@@ -146,13 +152,16 @@ class ComputeSpec(_Spec):
     @model_validator(mode="after")
     def _one_way_to_count(self) -> ComputeSpec:
         if self.gpu_hours is not None and self.gpus is not None:
-            raise ValueError('write either "gpu_hours" or "gpus" with "hours"/"days", not both')
+            raise conflict("gpus", 'write either "gpu_hours" or "gpus" with "hours"/"days", '
+                           "not both")
         if self.gpus is not None and (self.hours is None) == (self.days is None):
-            raise ValueError('"gpus" needs exactly one of "hours" or "days"')
+            raise conflict("hours" if self.hours is not None else "gpus",
+                           '"gpus" needs exactly one of "hours" or "days"')
         if self.gpus is None and (self.hours is not None or self.days is not None):
-            raise ValueError('"hours"/"days" need "gpus" (or write "gpu_hours")')
+            raise conflict("hours" if self.hours is not None else "days",
+                           '"hours"/"days" need "gpus" (or write "gpu_hours")')
         if self.grid is not None and self.intensity is not None:
-            raise ValueError('write either "grid" or "intensity", not both')
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
 
     @property
@@ -219,10 +228,10 @@ class DeploymentSpec(_Spec):
         ways = [self.task is not None, self.energy_per_1k_queries is not None,
                 self.gpu_hours_per_query is not None]
         if sum(ways) != 1:
-            raise ValueError('write exactly one of "task", "energy_per_1k_queries" or '
-                             '"gpu_hours_per_query"')
+            raise conflict("queries_per_day", 'write exactly one of "task", '
+                           '"energy_per_1k_queries" or "gpu_hours_per_query"')
         if self.grid is not None and self.intensity is not None:
-            raise ValueError('write either "grid" or "intensity", not both')
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
 
 
@@ -268,7 +277,7 @@ class DefaultsSpec(_Spec):
     @model_validator(mode="after")
     def _grid_or_intensity(self) -> DefaultsSpec:
         if self.grid is not None and self.intensity is not None:
-            raise ValueError('write either "grid" or "intensity", not both')
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
 
 

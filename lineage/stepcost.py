@@ -8,13 +8,14 @@ figure unknown (``complete=False``): it is never guessed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lineage.catalog import Catalog
 from lineage.errors import Position, Warning_
 from lineage.graph import ModelEntry, source_spec
 from lineage.interval import ZERO, Interval
-from lineage.schema import ComputeSpec, DefaultsSpec, StepSpec
+from lineage.schema import ComputeSpec, DefaultsSpec, DeploymentSpec, StepSpec
 from lineage.validation import LoadedFile
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
@@ -31,6 +32,7 @@ class Inputs:
     pue: Interval
     intensity_kgco2e_per_kwh: Interval | None
     intensity_from: str  # grid id or "intensity"
+    hardware: str | None = None  # the registry hardware id the step ran on, if named
 
 
 @dataclass(frozen=True)
@@ -131,7 +133,10 @@ class DirectCost:
         return out
 
 
-def _chain(levels: list[ComputeSpec | DefaultsSpec], name: str) -> Interval | None:
+Level = ComputeSpec | DefaultsSpec | DeploymentSpec
+
+
+def _chain(levels: Sequence[Level], name: str) -> Interval | None:
     for level in levels:
         value = getattr(level, name, None)
         if value is not None:
@@ -140,9 +145,10 @@ def _chain(levels: list[ComputeSpec | DefaultsSpec], name: str) -> Interval | No
     return None
 
 
-def resolve_inputs(levels: list[ComputeSpec | DefaultsSpec], cat: Catalog,
-                   gpu_hours: Interval | None) -> Inputs:
+def resolve_inputs(levels: Sequence[Level], cat: Catalog, gpu_hours: Interval | None) -> Inputs:
     """Find power, utilization, PUE and intensity through ``levels`` (innermost first)."""
+    hardware = next((lv.hardware for lv in levels if lv.hardware is not None), None)
+    found = cat.hardware.find(hardware) if hardware is not None else None
     power, power_from = None, ""
     for level in levels:
         if level.power is not None:
@@ -165,7 +171,8 @@ def resolve_inputs(levels: list[ComputeSpec | DefaultsSpec], cat: Catalog,
             break
     pue = _chain(levels, "pue") or grid_pue or Interval.exact(1.0)
     utilization = _chain(levels, "utilization") or Interval.exact(1.0)
-    return Inputs(gpu_hours, power, power_from, utilization, pue, intensity, intensity_from)
+    return Inputs(gpu_hours, power, power_from, utilization, pue, intensity, intensity_from,
+                  found.id if found is not None else None)
 
 
 def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
@@ -181,7 +188,7 @@ def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def part_cost(label: str, block: ComputeSpec, levels: list[ComputeSpec | DefaultsSpec],
+def part_cost(label: str, block: ComputeSpec, levels: Sequence[Level],
               cat: Catalog, f: LoadedFile, fallback_source: str | list[str] | None) -> PartCost:
     """Cost one compute block; ``levels`` lists where inputs are looked up, innermost first."""
     inputs = resolve_inputs(levels, cat, block.gpu_hours_total)

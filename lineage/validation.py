@@ -103,6 +103,8 @@ def _message(err: Any, loc: PathKey, value: Any) -> str:
         return (f'unknown {key} "{value}"' + did_you_mean(str(value), expected)
                 + ("" if did_you_mean(str(value), expected) else
                    f"; expected one of: {', '.join(expected)}"))
+    if kind == "field_conflict":
+        return str(err["msg"])
     if kind == "value_error":
         text = str(err.get("ctx", {}).get("error", err["msg"]))
         return text
@@ -136,8 +138,12 @@ def validate_document(doc: Document, *, is_registry: bool = False) -> LoadedFile
         errors = []
         for err in exc.errors():
             loc = _doc_loc(doc.data, tuple(err["loc"]))
+            if err["type"] == "field_conflict":
+                key = err["ctx"]["key"]
+                loc = (*loc, key) if isinstance(_value_at(doc.data, loc), dict) and \
+                    key in _value_at(doc.data, loc) else loc
             value = _value_at(doc.data, loc)
-            where = doc.at(loc, key=err["type"] == "extra_forbidden")
+            where = doc.at(loc, key=err["type"] in ("extra_forbidden", "field_conflict"))
             if err["type"] == "missing":
                 where = doc.at(loc[:-1])
             errors.append(InputError(where, _message(err, loc, value)))

@@ -47,55 +47,149 @@ class Document:
         return self.values.get((), Position(self.path, 1, 1))
 
 
-class _Converter:
+@dataclass
+class _Open:
+    """A mapping or sequence being built, with what it needs to finish."""
+
+    value: Any
+    loc: PathKey
+    anchor: str | None
+    size: int = 1
+    key: str | None = None  # a mapping's pending key
+    key_pos: Position | None = None
+
+
+class _Composer:
+    """Build plain values from PyYAML's event stream, iteratively.
+
+    Why: libyaml's own composer recurses in C and crashes on very deep input, and expanding
+    aliases node by node lets a "billion laughs" file eat memory. Working on events keeps the
+    depth and the expanded size in check before anything large is built, and every problem
+    points at the exact alias or key that caused it.
+    """
+
     def __init__(self, path: str) -> None:
         self.doc = Document(path, None)
         self.errors: list[InputError] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
         self.count = 0
+        self.stack: list[_Open] = []
 
-    def pos(self, node: yaml.Node) -> Position:
-        mark = node.start_mark
+    def pos(self, event: Any) -> Position:
+        mark = event.start_mark
         return Position(self.doc.path, mark.line + 1, mark.column + 1)
 
-    def convert(self, node: yaml.Node, loc: PathKey, depth: int) -> Any:
-        self.count += 1
+    def fail(self, event: Any, message: str) -> InputErrors:
+        return InputErrors([InputError(self.pos(event), message)])
+
+    def _loc(self) -> PathKey | None:
+        """The path of the next value, or None when it is a mapping key."""
+        if not self.stack:
+            return ()
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            return (*top.loc, len(top.value))
+        return None if top.key is None else (*top.loc, top.key)
+
+    def _grow(self, event: Any, size: int) -> None:
+        self.count += size
         if self.count > MAX_NODES:
-            raise InputErrors([InputError(self.pos(node), f"document has over {MAX_NODES:,} "
-                                          "values once aliases are expanded; refusing to read")])
-        if depth > MAX_DEPTH:
-            raise InputErrors([InputError(self.pos(node),
-                                          f"nesting deeper than {MAX_DEPTH} levels")])
-        self.doc.values[loc] = self.pos(node)
-        if isinstance(node, yaml.ScalarNode):
-            return str(node.value)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.convert(item, (*loc, i), depth + 1) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.MappingNode)
-        out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.errors.append(InputError(self.pos(key_node), "keys must be plain text"))
-                continue
-            key = str(key_node.value)
-            if key == "<<":
-                self.errors.append(InputError(self.pos(key_node),
-                                              "merge keys (<<) are not supported"))
-                continue
-            if key in out:
-                first = self.doc.keys[(*loc, key)]
-                self.errors.append(InputError(
-                    self.pos(key_node), f'duplicate key "{key}" (first written at line '
-                    f"{first.line})"))
-                continue
-            self.doc.keys[(*loc, key)] = self.pos(key_node)
-            out[key] = self.convert(value_node, (*loc, key), depth + 1)
-        return out
+            raise self.fail(event, f"document has over {MAX_NODES:,} values once aliases are "
+                            "expanded; refusing to read")
+
+    def _place(self, value: Any, size: int, event: Any) -> None:
+        """Attach a finished value to its parent (or make it the document)."""
+        if not self.stack:
+            self.doc.data = value
+            return
+        top = self.stack[-1]
+        top.size += size
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return
+        assert top.key is not None
+        if top.key in top.value:
+            first = self.doc.keys[(*top.loc, top.key)]
+            self.errors.append(InputError(top.key_pos, f'duplicate key "{top.key}" (first '
+                                          f"written at line {first.line})"))
+        elif top.key == "<<":
+            self.errors.append(InputError(top.key_pos, "merge keys (<<) are not supported"))
+        else:
+            assert top.key_pos is not None
+            self.doc.keys[(*top.loc, top.key)] = top.key_pos
+            top.value[top.key] = value
+        top.key, top.key_pos = None, None
+
+    def _scalar_or_key(self, event: Any) -> None:
+        loc = self._loc()
+        if loc is None:  # a mapping key
+            top = self.stack[-1]
+            top.key, top.key_pos = str(event.value), self.pos(event)
+            return
+        self._value(event, str(event.value), loc)
+
+    def _value(self, event: Any, value: Any, loc: PathKey, size: int = 1) -> None:
+        self._grow(event, size)
+        self.doc.values.setdefault(loc, self.pos(event))
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None and not isinstance(event, yaml.AliasEvent):
+            self.anchors[anchor] = (value, size)
+        self._place(value, size, event)
+
+    def _open(self, event: Any, value: Any) -> None:
+        loc = self._loc()
+        if loc is None:
+            raise self.fail(event, "keys must be plain text")
+        if len(self.stack) > MAX_DEPTH:
+            raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels")
+        self._grow(event, 1)
+        self.doc.values.setdefault(loc, self.pos(event))
+        self.stack.append(_Open(value, loc, event.anchor))
+
+    def _close(self, event: Any) -> None:
+        done = self.stack.pop()
+        if done.anchor is not None:
+            self.anchors[done.anchor] = (done.value, done.size)
+        self._place(done.value, done.size, event)
+
+    def _alias(self, event: Any) -> None:
+        loc = self._loc()
+        if event.anchor not in self.anchors:
+            open_anchor = any(o.anchor == event.anchor for o in self.stack)
+            name = f'"*{event.anchor}"'
+            raise self.fail(event, f"alias {name} refers to its own anchor" if open_anchor
+                            else f"YAML syntax error: undefined alias {name}")
+        value, size = self.anchors[event.anchor]
+        if loc is None:
+            if not isinstance(value, str):
+                raise self.fail(event, "keys must be plain text")
+            top = self.stack[-1]
+            top.key, top.key_pos = value, self.pos(event)
+            return
+        self._value(event, value, loc, size)
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.ScalarEvent):
+            self._scalar_or_key(event)
+        elif isinstance(event, yaml.MappingStartEvent):
+            self._open(event, {})
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self._open(event, [])
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self._close(event)
+        elif isinstance(event, yaml.AliasEvent):
+            self._alias(event)
 
 
 def _decode(path: str, raw: bytes) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputErrors([InputError(Position(path, 1, 1), "not UTF-8 text (UTF-16); save "
+                                      "the file as UTF-8")])
     if b"\x00" in raw:
-        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
-        raise InputErrors([InputError(Position(path, line, 1),
+        at = raw.index(b"\x00")
+        line = raw[:at].count(b"\n") + 1
+        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
+        raise InputErrors([InputError(Position(path, line, col),
                                       "binary file: expected a UTF-8 YAML text file")])
     try:
         return raw.decode("utf-8-sig")
@@ -132,25 +226,23 @@ def parse_text(path: str, text: str) -> Document:
         >>> d.data, str(d.values[("a", "b")])
         ({'a': {'b': 'NO'}}, 'x.yaml:2:6')
     """
+    composer = _Composer(path)
+    documents = 0
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise composer.fail(event, "several YAML documents (---) in one file; "
+                                        "write one document per file")
+            composer.feed(event)
     except yaml.YAMLError as exc:
         raise InputErrors([_yaml_problem(path, text, exc)]) from None
-    except RecursionError:
-        raise InputErrors([InputError(Position(path, 1, 1),
-                                      f"nesting deeper than {MAX_DEPTH} levels")]) from None
-    if len(nodes) > 1:
-        second = nodes[1].start_mark if nodes[1] is not None else None
-        where = Position(path, second.line + 1, 1) if second else Position(path, 1, 1)
-        raise InputErrors([InputError(where, "several YAML documents (---) in one file; "
-                                             "write one document per file")])
-    if not nodes or nodes[0] is None:
+    if composer.doc.data is None:
         raise InputErrors([InputError(Position(path, 1, 1),
                                       'empty file: a lineage file starts with "lineage: 1"')])
-    conv = _Converter(path)
-    conv.doc.data = conv.convert(nodes[0], (), 0)
-    InputErrors.raise_if_any(conv.errors)
-    return conv.doc
+    InputErrors.raise_if_any(composer.errors)
+    return composer.doc
 
 
 def read_file(path: Path) -> Document:

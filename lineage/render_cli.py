@@ -1,0 +1,64 @@
+"""``lineage render``: the lineage diagram as svg, png, pdf, dot, mermaid or html.
+
+:mod:`lineage.cli` adds this command to its group (``cli.add_command(render)``) after it has
+defined the shared option decorators this module imports.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lineage.cli import files_option, policy_option
+
+FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
+
+
+@click.command()
+@files_option
+@policy_option
+@click.option("-o", "--output", metavar="FILE",
+              help='Write here ("-" or none: standard output). Its extension sets the format.')
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
+              help="Output format (default: from -o's extension, else svg).")
+@click.option("--focus", metavar="MODEL",
+              help="Draw MODEL (id or Hugging Face id), its ancestors and its descendants.")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="With --focus: at most N steps up and down.")
+@click.option("--no-fold", is_flag=True,
+              help="Draw every leaf quantization and fine-tune, even in very large graphs.")
+@click.option("--dpi", type=click.IntRange(min=30, max=600), default=None, metavar="N",
+              help="PNG resolution (default 96).")
+def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str | None,
+           fmt: str | None, focus: str | None, depth: int | None, no_fold: bool,
+           dpi: int | None) -> None:
+    """Draw the lineage diagram: models filled by cumulative emissions, steps as arrows.
+
+    svg, png and pdf need Graphviz's dot (pdf) or the graphviz-pure package (svg, png);
+    dot, mermaid and html (svg inside one self-contained page with hover tooltips) too,
+    except dot and mermaid, which need nothing.
+
+    Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
+    """
+    from lineage.api import load
+    from lineage.engine import compute
+    from lineage.render import BINARY_FORMATS, format_for, write_atomic
+    from lineage.render import render as draw
+
+    chosen = format_for(output, fmt)
+    to_stdout = output is None or output == "-"
+    if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
+        from lineage.errors import UsageError
+
+        raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
+    results = compute(load(files, registry=not no_registry), policy)
+    data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
+    if to_stdout:
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+    else:
+        assert output is not None
+        write_atomic(Path(output), data)
