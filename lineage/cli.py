@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 if TYPE_CHECKING:
-    from lineage.engine import Results
     from lineage.graph import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,10 +44,13 @@ def _project(files: tuple[str, ...], no_registry: bool) -> Project:
     return load(files, registry=not no_registry)
 
 
-def _compute(files: tuple[str, ...], no_registry: bool, policy: str) -> Results:
-    from lineage.engine import compute
+def _resolve(project: Project, name: str) -> str:
+    from lineage.errors import UsageError, did_you_mean
 
-    return compute(_project(files, no_registry), policy)
+    mid = project.resolve(name)
+    if mid is None:
+        raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(project.models)))
+    return mid
 
 
 def _out(text: str) -> None:
@@ -67,47 +69,142 @@ def cli() -> None:
     """
 
 
+def as_of_option(fn: F) -> F:
+    return click.option("--as-of", "as_of", metavar="DATE",
+                        help="Count only models released by DATE (YYYY-MM-DD).")(fn)
+
+
+def _dated(project: Project, as_of: str | None) -> Project:
+    if as_of is None:
+        return project
+    from lineage.errors import UsageError
+    from lineage.graph import as_of as restrict
+    from lineage.schema import ModelSpec
+
+    try:
+        ModelSpec(released=as_of)
+    except ValueError:
+        raise UsageError(f'--as-of "{as_of}" is not a date: write YYYY-MM-DD') from None
+    dated, dropped = restrict(project, as_of)
+    click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
+               "later or undated left out", err=True)
+    return dated
+
+
 @cli.command()
 @click.argument("model")
 @files_option
-@policy_option
+@click.option("--policy", default="equal", show_default=True,
+              type=click.Choice((*POLICY_NAMES, "all")),
+              help='How a parent\'s cost is shared with its children; "all" compares them.')
 @format_option
-def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str) -> None:
+@as_of_option
+@click.option("--deployment", is_flag=True,
+              help="Add the inference footprint of the model's deployment: block.")
+@click.option("--task", help="Deployment task (a registry task, e.g. text-generation).")
+@click.option("--queries-per-day", help="Deployment queries per day (e.g. 1M).")
+@click.option("--days", help="Deployment duration in days.")
+@click.option("--grid", help="Deployment grid (registry id), when the block names none.")
+@click.option("--embodied", is_flag=True,
+              help="Show embodied hardware emissions (time share of manufacturing).")
+@click.option("--monte-carlo", "monte_carlo", type=click.IntRange(1, 1_000_000), metavar="N",
+              help="Sample ranged inputs N times; report median and 5–95%.")
+@click.option("--seed", type=int, help="Seed for --monte-carlo (reproducible results).")
+def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
+         as_of: str | None, deployment: bool, task: str | None, queries_per_day: str | None,
+         days: str | None, grid: str | None, embodied: bool, monte_carlo: int | None,
+         seed: int | None) -> None:
     """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
 
     MODEL is a model id or a Hugging Face id.
 
-    Example: lineage cost meta-llama/Llama-3.2-1B --policy equal
+    Example: lineage cost meta-llama/Llama-3.2-1B --policy all
+    """
+    from lineage import costview
+    from lineage.graph import component
+
+    full = _project(files, no_registry)
+    mid = _resolve(full, model)
+    project = _dated(full, as_of)
+    if mid not in project.models:
+        from lineage.errors import UsageError
+
+        released = full.models[mid].spec.released
+        raise UsageError(f'"{mid}" was released on {released}, after --as-of {as_of}' if
+                         released else f'"{mid}" has no "released" date, so --as-of leaves '
+                         "it out")
+    project = component(project, [mid])
+    if policy == "all":
+        _out(costview.all_policies(project, model, fmt))
+        return
+    from lineage.engine import compute
+
+    results = compute(project, policy)
+    extras = costview.Extras(
+        deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
+        task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
+        monte_carlo=monte_carlo, seed=seed, as_of=as_of)
+    _out(costview.render(results, results.resolve(model), fmt, extras))
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True)
+@files_option
+@policy_option
+@format_option
+@as_of_option
+def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, policy: str,
+            fmt: str, as_of: str | None) -> None:
+    """Models side by side: own, inherited, cumulative, energy, basis mix, completeness.
+
+    For a derived model beside a model trained from scratch, also the break-even number of
+    students that must share the teacher before distilling wins (equal amortization).
+
+    Example: lineage compare llama-3.2-1b tinyllama-1.1b
     """
     from lineage import report
+    from lineage.compare import compare as compare_models
+    from lineage.engine import compute
+    from lineage.explain import (
+        COMPARE_COLUMNS,
+        break_even_json,
+        compare_rows,
+        compare_text,
+    )
+    from lineage.graph import component
 
-    results = _compute(files, no_registry, policy)
-    c = results.cost(model)
+    project = _dated(_project(files, no_registry), as_of)
+    project = component(project, [_resolve(project, m) for m in models])
+    results = compute(project, policy)
+    cmp = compare_models(results, list(models))
     if fmt == "json":
-        _out(report.to_json(report.cost_record(results, c)))
-    elif fmt == "md":
-        _out(report.cost_markdown(results, c))
+        _out(report.to_json({"policy": policy,
+                             "models": [report.cost_record(results, results.costs[m])
+                                        for m in cmp.models],
+                             "break_even": [break_even_json(b) for b in cmp.break_evens]}))
     elif fmt == "csv":
-        rows: list[list[Any]] = [[c.model, "own", c.own_kgco2e.mid, c.own_kwh.mid]]
-        rows += [[x.model, "contribution", x.kgco2e.mid, x.kwh.mid] for x in c.contributions]
-        rows += [[c.model, "cumulative", c.cumulative_kgco2e.mid, c.cumulative_kwh.mid]]
-        _out(report.render_csv(("model", "part", "kgco2e", "kwh"), rows))
+        _out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, cmp.models)))
+    elif fmt == "md":
+        _out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)))
     else:
-        _out(report.cost_text(results, c))
+        _out(compare_text(cmp))
 
 
 @cli.command()
 @files_option
 @policy_option
 @format_option
-def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str) -> None:
+@as_of_option
+def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
+          as_of: str | None) -> None:
     """Every loaded model, one row each.
 
     Example: lineage table -f my-family.yaml --format csv
     """
     from lineage import report
+    from lineage.engine import compute
 
-    results = _compute(files, no_registry, policy)
+    results = compute(_dated(_project(files, no_registry), as_of), policy)
     models = sorted(results.costs)
     if fmt == "json":
         _out(report.to_json([report.cost_record(results, results.costs[m]) for m in models]))

@@ -254,6 +254,29 @@ def build(files: list[LoadedFile]) -> Project:
     return Project(files, catalog, models, edges, G, aliases)
 
 
+def subproject(project: Project, keep: set[str]) -> Project:
+    """The project restricted to the models ``keep`` (and the edges between them)."""
+    G = project.G.subgraph(keep).copy()
+    edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
+    models = {m: e for m, e in project.models.items() if m in keep}
+    aliases = {a: m for a, m in project.aliases.items() if m in keep}
+    return Project(project.files, project.catalog, models, edges, G, aliases)
+
+
+def component(project: Project, models: list[str]) -> Project:
+    """The connected part of the lineage around ``models``.
+
+    Why: a model's shares depend only on its connected component, so computing there gives
+    the same figures, and a policy's data (``usage``, ``params``) is needed only there.
+    """
+    import networkx as nx
+
+    keep: set[str] = set()
+    for m in models:
+        keep |= nx.node_connected_component(project.G.to_undirected(as_view=True), m)
+    return subproject(project, keep)
+
+
 def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     """The project as it stood on ``date`` (YYYY-MM-DD): only models released by then.
 
@@ -268,11 +291,7 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     for m in list(dropped):
         dropped |= nx.descendants(project.G, m)
     keep -= dropped
-    G = project.G.subgraph(keep).copy()
-    edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
-    models = {m: e for m, e in project.models.items() if m in keep}
-    aliases = {a: m for a, m in project.aliases.items() if m in keep}
-    return Project(project.files, project.catalog, models, edges, G, aliases), sorted(dropped)
+    return subproject(project, keep), sorted(dropped)
 
 
 def _date_key(text: str) -> tuple[int, int, int]:
