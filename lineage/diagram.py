@@ -73,6 +73,11 @@ class EdgeView:
     kinds: tuple[str, ...]  # every kind of step along this edge, main kind first
     lines: tuple[str, ...]
 
+    @property
+    def is_to_junction(self) -> bool:
+        """A parent's line into a junction: the arrow is drawn once, out of the junction."""
+        return self.head.startswith("j")
+
 
 @dataclass(frozen=True)
 class View:
@@ -251,10 +256,24 @@ def _step_lines(results: Results, parents: list[str], children: list[str]) -> li
                 gpu_hours += sum(p.inputs.gpu_hours.mid for p in s.parts
                                  if p.inputs.gpu_hours is not None)
                 hardware += _hardware(results, v, s.index)
-    lines = [" + ".join(kinds) + (f" ×{len(children)}" if len(children) > 1 else "")]
+    lines = [join_kinds(kinds) + (f" ×{len(children)}" if len(children) > 1 else "")]
     if gpu_hours > 0:
         lines.append(" · ".join([f"{fmt_count(gpu_hours)} GPU-h", *dict.fromkeys(hardware)]))
     return lines
+
+
+def join_kinds(kinds: list[str]) -> str:
+    """Several step kinds in few words.
+
+    Example:
+        >>> join_kinds(["instruction-tuning", "preference-tuning"])
+        'instruction + preference tuning'
+        >>> join_kinds(["distillation", "finetuning"])
+        'distillation + finetuning'
+    """
+    if len(kinds) > 1 and all(k.endswith("-tuning") for k in kinds):
+        return " + ".join(k.removesuffix("-tuning") for k in kinds) + " tuning"
+    return " + ".join(kinds)
 
 
 def _share_line(results: Results, parents: list[str], children: list[str]) -> str:
@@ -407,7 +426,8 @@ def mermaid(view: View) -> str:
     out += [f"  {_mermaid_node(n)}" for n in view.nodes if n.cluster is None]
     for e in view.edges:
         label = "<br/>".join(mermaid_text(x) for x in e.lines)
-        out.append(f'  {e.tail} {EDGE_STYLES[e.kind].mermaid}|"{label}"| {e.head}')
+        arrow = "---" if e.is_to_junction else EDGE_STYLES[e.kind].mermaid
+        out.append(f'  {e.tail} {arrow}|"{label}"| {e.head}')
     for n in view.nodes:
         stroke = "stroke:#d62728,stroke-width:3px" if n.is_focus else "stroke:#333333"
         out.append(f"  style {n.key} fill:{n.fill},color:{n.font},{stroke}")
@@ -429,7 +449,9 @@ def _mermaid_node(n: NodeView) -> str:
 
 # ---------------------------------------------------------------- DOT (Graphviz)
 
-_FONT = "Helvetica,Arial,sans-serif"
+# Why Helvetica: fontconfig maps it to a metric-compatible face (Liberation Sans, Arimo),
+# SVG output names a sans-serif fallback, and graphviz-pure has built-in metrics for it.
+_FONT = "Helvetica"
 
 
 def _esc(*lines: str) -> Any:
@@ -462,7 +484,7 @@ def _dot_edge(g: Any, e: EdgeView) -> None:
     st = EDGE_STYLES[e.kind]
     g.edge(e.tail, e.head, label=_esc(*e.lines), tooltip=_esc(*e.lines), color=st.colour,
            fontcolor=st.colour, style=st.style, penwidth=f"{st.penwidth:g}",
-           arrowhead=st.arrowhead)
+           arrowhead="none" if e.is_to_junction else st.arrowhead)
 
 
 def _legend_label(view: View) -> str:
@@ -476,9 +498,9 @@ def _legend_label(view: View) -> str:
         rows.append('<TABLE BORDER="0" CELLPADDING="4"><TR><TD BORDER="1" BGCOLOR="'
                     f'{UNKNOWN_FILL}">no known cost</TD></TR></TABLE>')
     rows.append("≥ : at least (a step upstream has no known cost)")
-    kinds = "".join(f'<TR><TD ALIGN="LEFT"><FONT COLOR="{EDGE_STYLES[k].colour}">'
-                    f'{EDGE_STYLES[k].sample}</FONT></TD><TD ALIGN="LEFT">{k}</TD></TR>'
-                    for k in view.kinds)
+    kinds = "".join(f'<TR><TD WIDTH="60" HEIGHT="15" FIXEDSIZE="TRUE" ALIGN="LEFT"><FONT COLOR="'
+                    f'{EDGE_STYLES[k].colour}">{EDGE_STYLES[k].sample}</FONT></TD>'
+                    f'<TD ALIGN="LEFT">{k}</TD></TR>' for k in view.kinds)
     if kinds:
         rows.append(f'<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">{kinds}</TABLE>')
         rows.append("arrow labels: step kind · GPU-hours · hardware ·<BR/>"

@@ -30,19 +30,19 @@ class EdgeStyle:
 
     @property
     def sample(self) -> str:
-        """The line drawn in text, for the legend (e.g. ``━━━━▶``).
+        """The line drawn in text, for the legend (box-drawing glyphs join into one line).
 
         Example:
-            >>> EDGE_STYLES["quantization"].sample
-            '┈┈┈┈○'
+            >>> EDGE_STYLES["distillation"].sample, EDGE_STYLES["quantization"].sample
+            ('━━━━►', '┈┈┈┈○')
         """
         heavy = self.penwidth >= 2
         line = {"solid": "━" if heavy else "─", "dashed": "╍" if heavy else "╌",
                 "dotted": "┈"}[self.style]
-        return line * 4 + _HEADS.get(self.arrowhead, "▶")
+        return line * 4 + _HEADS.get(self.arrowhead, "►")
 
 
-_HEADS = {"normal": "▶", "empty": "▷", "tee": "┤", "diamond": "◆", "odot": "○"}
+_HEADS = {"normal": "►", "empty": "►", "tee": "┤", "diamond": "◊", "odot": "○"}
 # Colours from ColorBrewer Dark2; the line style alone also tells the kinds apart.
 EDGE_STYLES = {
     "distillation": EdgeStyle("#d95f02", "solid", 3.0, "normal", "==>"),
