@@ -128,19 +128,34 @@ class SourceSpec(_Spec):
     accessed: str | None = None
 
 
-class ComputeSpec(_Spec):
-    """The compute fields shared by steps, teacher inference and file defaults (SPEC §4)."""
+class SiteSpec(_Spec):
+    """Where and on what compute ran: the fields a file's ``defaults`` may set."""
 
-    gpu_hours: Count | None = None
-    gpus: Count | None = None
-    hours: Hours | None = None
-    days: Days | None = None
     hardware: str | None = None
     power: Power | None = None
     utilization: Fraction | None = None
     pue: Pue | None = None
     grid: str | None = None
     intensity: Intensity | None = None
+
+    @model_validator(mode="after")
+    def _grid_or_intensity(self) -> SiteSpec:
+        if self.grid is not None and self.intensity is not None:
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
+        return self
+
+
+class DefaultsSpec(SiteSpec):
+    """Values every step of the file inherits unless it sets its own."""
+
+
+class ComputeSpec(SiteSpec):
+    """The compute fields shared by steps and teacher inference (SPEC §4)."""
+
+    gpu_hours: Count | None = None
+    gpus: Count | None = None
+    hours: Hours | None = None
+    days: Days | None = None
     energy: Energy | None = None
     emissions: Emissions | None = None
     basis: Literal["reported", "measured"] | None = Field(
@@ -160,8 +175,6 @@ class ComputeSpec(_Spec):
         if self.gpus is None and (self.hours is not None or self.days is not None):
             raise conflict("hours" if self.hours is not None else "days",
                            '"hours"/"days" need "gpus" (or write "gpu_hours")')
-        if self.grid is not None and self.intensity is not None:
-            raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
 
     @property
@@ -262,23 +275,6 @@ class ModelSpec(_Spec):
         except ValueError:
             raise ValueError(f'released "{value}" is not a valid date') from None
         return value
-
-
-class DefaultsSpec(_Spec):
-    """Values every step of the file inherits unless it sets its own."""
-
-    hardware: str | None = None
-    power: Power | None = None
-    utilization: Fraction | None = None
-    pue: Pue | None = None
-    grid: str | None = None
-    intensity: Intensity | None = None
-
-    @model_validator(mode="after")
-    def _grid_or_intensity(self) -> DefaultsSpec:
-        if self.grid is not None and self.intensity is not None:
-            raise conflict("intensity", 'write either "grid" or "intensity", not both')
-        return self
 
 
 class EmbodiedSpec(_Spec):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from lineage.catalog import Catalog
 from lineage.errors import Position, Warning_
 from lineage.graph import ModelEntry, source_spec
-from lineage.interval import ZERO, Interval
+from lineage.interval import ZERO, Interval, total
 from lineage.schema import ComputeSpec, DefaultsSpec, DeploymentSpec, StepSpec
 from lineage.validation import LoadedFile
 
@@ -71,17 +71,11 @@ class StepCost:
 
     @property
     def emissions_kgco2e(self) -> Interval:
-        out = ZERO
-        for p in self.parts:
-            out = out + p.emissions_kgco2e
-        return out
+        return total([p.emissions_kgco2e for p in self.parts])
 
     @property
     def energy_kwh(self) -> Interval:
-        out = ZERO
-        for p in self.parts:
-            out = out + p.energy_kwh
-        return out
+        return total([p.energy_kwh for p in self.parts])
 
     @property
     def is_complete(self) -> bool:
@@ -101,17 +95,11 @@ class DirectCost:
 
     @property
     def emissions_kgco2e(self) -> Interval:
-        out = ZERO
-        for s in self.steps:
-            out = out + s.emissions_kgco2e
-        return out
+        return total([s.emissions_kgco2e for s in self.steps])
 
     @property
     def energy_kwh(self) -> Interval:
-        out = ZERO
-        for s in self.steps:
-            out = out + s.energy_kwh
-        return out
+        return total([s.energy_kwh for s in self.steps])
 
     @property
     def is_complete(self) -> bool:
