@@ -110,10 +110,13 @@ def _dated(project: Project, as_of: str | None) -> Project:
 @click.option("--monte-carlo", "monte_carlo", type=click.IntRange(1, 1_000_000), metavar="N",
               help="Sample ranged inputs N times; report median and 5–95%.")
 @click.option("--seed", type=int, help="Seed for --monte-carlo (reproducible results).")
+@click.option("--distribution", type=click.Choice(("uniform", "triangular")),
+              default="uniform", show_default=True,
+              help="How --monte-carlo samples a range (triangular: mode at the central value).")
 def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
          as_of: str | None, deployment: bool, task: str | None, queries_per_day: str | None,
          days: str | None, grid: str | None, embodied: bool, monte_carlo: int | None,
-         seed: int | None) -> None:
+         seed: int | None, distribution: str) -> None:
     """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
 
     MODEL is a model id or a Hugging Face id.
@@ -143,7 +146,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     extras = costview.Extras(
         deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
         task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
-        monte_carlo=monte_carlo, seed=seed, as_of=as_of)
+        monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     _out(costview.render(results, results.resolve(model), fmt, extras))
 
 

@@ -25,6 +25,7 @@ class Extras:
     embodied: bool = False
     monte_carlo: int | None = None
     seed: int | None = None
+    distribution: str = "uniform"
     as_of: str | None = None
 
 
@@ -124,17 +125,20 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
     from lineage.montecarlo import simulate
 
     assert extras.monte_carlo is not None
-    mc = simulate(results.project, results.policy, n=extras.monte_carlo, seed=extras.seed)
+    mc = simulate(results.project, results.policy, n=extras.monte_carlo, seed=extras.seed,
+                  distribution=extras.distribution)
     s = mc.summary(model)
     if record is not None:
         record["monte_carlo"] = {"n": extras.monte_carlo, "seed": extras.seed,
-                                 "median_kgco2e": s.median, "p5_kgco2e": s.p5,
-                                 "p95_kgco2e": s.p95}
-    mark = "" if results.costs[model].is_complete else "≥ "
-    return (f"  monte carlo  {extras.monte_carlo:,} samples"
-            f"{f' (seed {extras.seed})' if extras.seed is not None else ''}: median "
-            f"{mark}{report.fmt_kg(s.median)}, 90% interval {mark}{report.fmt_kg(s.p5)} – "
-            f"{report.fmt_kg(s.p95)}\n")
+                                 "distribution": mc.distribution,
+                                 "kgco2e": s.as_dict(), "kwh": mc.summary(model, "kwh").as_dict()}
+    e = mc.summary(model, "kwh")
+    complete = results.costs[model]
+    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
+    return (f"  monte carlo  {extras.monte_carlo:,} samples ({mc.distribution}{seeded}): median "
+            "and 5–95% interval\n"
+            f"               {report.fmt(s.as_interval(), complete.is_complete)}   "
+            f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
 
 
 def all_policies(project: Project, model: str, fmt: str) -> str:

@@ -156,3 +156,15 @@ def test_cli_policy_all_and_compare_text(tmp_path) -> None:  # type: ignore[no-u
     out = CliRunner().invoke(cli, ["compare", "student", "scratch", "-f", str(f),
                                    "--no-registry"]).output
     assert "Distilling wins from 3 students sharing the teacher" in out
+
+
+def test_cli_monte_carlo_is_reproducible_and_within_bounds() -> None:
+    args = ["cost", "sibling", "-f", "tests/data/family.yaml", "--no-registry",
+            "--monte-carlo", "2000", "--seed", "7", "--format", "json"]
+    first = json.loads(CliRunner().invoke(cli, args).output)
+    second = json.loads(CliRunner().invoke(cli, args).output)
+    assert first["monte_carlo"] == second["monte_carlo"]
+    mc = first["monte_carlo"]["kgco2e"]
+    # exact bounds: own 100k..120k h × 0.16940 kg/h = 16,940..20,328 kg, plus 1/3 of the
+    # teacher's 291,422.2 kg = 97,140.7 kg
+    assert 97_140.7 + 16_940 - 1e-6 <= mc["min"] <= mc["max"] <= 97_140.7 + 20_328 + 1e-6
