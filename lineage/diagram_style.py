@@ -7,6 +7,7 @@ the legend is drawn from the same tables the nodes and edges are.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 # and by the common forms of colour blindness.
 VIRIDIS = ("#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c", "#22a884",
            "#44bf70", "#7ad151", "#bddf26", "#fde725")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff]+")
 UNKNOWN_FILL = "#d9d9d9"  # no known cost: outside the scale, explained in the legend
 MAX_TICKS = 7
 
@@ -30,16 +32,16 @@ class EdgeStyle:
 
     @property
     def sample(self) -> str:
-        """The line drawn in text, for the legend (box-drawing glyphs join into one line).
+        """The line in text, for the legend; colour, pattern and head tell kinds apart.
+
+        Only glyphs that graphviz-pure's built-in font also draws (no heavy box-drawing).
 
         Example:
             >>> EDGE_STYLES["distillation"].sample, EDGE_STYLES["quantization"].sample
-            ('━━━━►', '┈┈┈┈○')
+            ('────►', '· · · ·○')
         """
-        heavy = self.penwidth >= 2
-        line = {"solid": "━" if heavy else "─", "dashed": "╍" if heavy else "╌",
-                "dotted": "┈"}[self.style]
-        return line * 4 + _HEADS.get(self.arrowhead, "►")
+        line = {"solid": "────", "dashed": "– – – ", "dotted": "· · · ·"}[self.style]
+        return line + _HEADS.get(self.arrowhead, "►")
 
 
 _HEADS = {"normal": "►", "empty": "►", "tee": "┤", "diamond": "◊", "odot": "○"}
@@ -182,3 +184,13 @@ def fmt_share(share: float) -> str:
     """
     pct = share * 100
     return f"{pct:.0f}%" if pct >= 10 or pct == 0 else f"{pct:.2g}%"
+
+
+def plain(text: str) -> str:
+    """``text`` on one line: control characters (newlines, tabs…) become single spaces.
+
+    Example:
+        >>> plain("a\\nb\\t c")
+        'a b  c'
+    """
+    return _CONTROL.sub(" ", text)

@@ -4,6 +4,7 @@ Every figure is hand-checked; the arithmetic is beside it."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -159,7 +160,8 @@ def test_cli_policy_all_and_compare_text(tmp_path) -> None:  # type: ignore[no-u
 
 
 def test_cli_monte_carlo_is_reproducible_and_within_bounds() -> None:
-    args = ["cost", "sibling", "-f", "tests/data/family.yaml", "--no-registry",
+    family = str(Path(__file__).parent / "data" / "family.yaml")
+    args = ["cost", "sibling", "-f", family, "--no-registry",
             "--monte-carlo", "2000", "--seed", "7", "--format", "json"]
     first = json.loads(CliRunner().invoke(cli, args).output)
     second = json.loads(CliRunner().invoke(cli, args).output)
