@@ -215,6 +215,19 @@ def _yaml_problem(path: str, text: str, exc: yaml.YAMLError) -> InputError:
     return InputError(where, f"YAML syntax error: {problem}")
 
 
+def _compose(path: str, text: str, loader: Any) -> _Composer:
+    composer = _Composer(path)
+    documents = 0
+    for event in yaml.parse(text, Loader=loader):
+        if isinstance(event, yaml.DocumentStartEvent):
+            documents += 1
+            if documents > 1:
+                raise composer.fail(event, "several YAML documents (---) in one file; "
+                                    "write one document per file")
+        composer.feed(event)
+    return composer
+
+
 def parse_text(path: str, text: str) -> Document:
     """Parse ``text`` (the content of ``path``) into a :class:`Document`.
 
@@ -226,18 +239,17 @@ def parse_text(path: str, text: str) -> Document:
         >>> d.data, str(d.values[("a", "b")])
         ({'a': {'b': 'NO'}}, 'x.yaml:2:6')
     """
-    composer = _Composer(path)
-    documents = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, yaml.DocumentStartEvent):
-                documents += 1
-                if documents > 1:
-                    raise composer.fail(event, "several YAML documents (---) in one file; "
-                                        "write one document per file")
-            composer.feed(event)
+        composer = _compose(path, text, _Loader)
     except yaml.YAMLError as exc:
-        raise InputErrors([_yaml_problem(path, text, exc)]) from None
+        if "maximum nesting depth" not in str(exc):
+            raise InputErrors([_yaml_problem(path, text, exc)]) from None
+        # Some libyaml builds stop at 1,000 levels while scanning ahead; the pure-Python
+        # parser yields events lazily, so the composer stops at our own limit, in place.
+        try:
+            composer = _compose(path, text, yaml.BaseLoader)
+        except yaml.YAMLError as inner:
+            raise InputErrors([_yaml_problem(path, text, inner)]) from None
     if composer.doc.data is None:
         raise InputErrors([InputError(Position(path, 1, 1),
                                       'empty file: a lineage file starts with "lineage: 1"')])
