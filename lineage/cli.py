@@ -346,3 +346,4 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("lineage: internal error (this is a bug; please report it)", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+import lineage.render_cli  # noqa: E402,F401  (registers `lineage render`)

@@ -1,9 +1,10 @@
 """Lineage diagrams as text: DOT built with the ``graphviz`` package, and Mermaid.
 
-Names are data, never markup: DOT labels are built with :func:`graphviz.escape` (plain
-strings, never read as HTML) or as HTML-like labels from :func:`html_text`; Mermaid labels
-are quoted and use entity codes from :func:`mermaid_text`; node identifiers are generated
-(``n0``, ``f0``, ``j0``…), so no name reaches a position where it is parsed.
+Names are data, never markup: DOT strings have their backslashes doubled and are marked
+:func:`graphviz.nohtml` (so never read as HTML); HTML-like labels are escaped by
+:func:`html_text`; Mermaid labels are quoted and use entity codes from :func:`mermaid_text`;
+node identifiers are generated (``n0``, ``f0``, ``j0``…). No name reaches a place where it
+is parsed as syntax.
 """
 
 from __future__ import annotations
@@ -19,17 +20,21 @@ __all__ = ["View", "build_view", "dot_graph", "html_text", "mermaid", "mermaid_t
 
 
 def html_text(text: str) -> str:
-    """``text`` escaped for a Graphviz HTML-like label (and for HTML/XML text).
+    r"""``text`` escaped for a Graphviz HTML-like label.
+
+    Markup characters become entities; a backslash is doubled, because Graphviz expands
+    ``\N``, ``\G``… in HTML-like labels too (after decoding entities).
 
     Example:
-        >>> html_text('<b a="1">&\\n')
-        '&lt;b a=&quot;1&quot;&gt;&amp; '
+        >>> html_text('<b a="1">&\\N\n')
+        '&lt;b a=&quot;1&quot;&gt;&amp;&#92;&#92;N '
     """
     text = plain(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;").replace("'", "&#39;")
+    text = text.replace('"', "&quot;").replace("'", "&#39;")
+    return text.replace("\\", "&#92;&#92;")
 
 
-_MERMAID_SAFE = re.compile(r"[\w .,:/+%·≥–-]")
+_MERMAID_SAFE = re.compile(r"[\w .,:/+%()·≥–-]")  # safe inside a quoted label
 
 
 def mermaid_text(text: str) -> str:
@@ -37,10 +42,10 @@ def mermaid_text(text: str) -> str:
 
     Example:
         >>> mermaid_text('a"];x-->y')
-        'a#34;#93;#59;x-->y'
+        'a#34;#93;#59;x--#62;y'
     """
     return "".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};"
-                   for ch in plain(text)).replace(">", "#62;")
+                   for ch in plain(text))
 
 
 def mermaid(view: View) -> str:
@@ -59,6 +64,7 @@ def mermaid(view: View) -> str:
         out += [f"    {_mermaid_node(n)}" for n in view.nodes if n.cluster == name]
         out.append("  end")
     out += [f"  {_mermaid_node(n)}" for n in view.nodes if n.cluster is None]
+    out += _mermaid_legend(view)
     for e in view.edges:
         label = "<br/>".join(mermaid_text(x) for x in e.lines)
         arrow = "---" if e.is_to_junction else EDGE_STYLES[e.kind].mermaid
@@ -72,6 +78,20 @@ def mermaid(view: View) -> str:
             ",stroke-dasharray:2 3" if st.style == "dotted" else "")
         out.append(f"  linkStyle {i} stroke:{st.colour},stroke-width:{st.penwidth:g}px{dash}")
     return "\n".join(out) + "\n"
+
+
+def _mermaid_legend(view: View) -> list[str]:
+    """The colour scale as a row of swatches (edge labels already name their kinds)."""
+    ticks = view.scale.ticks() if view.scale else []
+    if view.has_unknown:
+        ticks.append(("no known cost", UNKNOWN_FILL))
+    out = ['  subgraph legend["cumulative emissions, log scale · ≥ = at least"]',
+           "    direction LR"]
+    out += [f'    legend{i}["{mermaid_text(t)}"]' for i, (t, _) in enumerate(ticks)]
+    out.append("  end")
+    out += [f"  style legend{i} fill:{c},color:{text_colour(c)},stroke:#333333"
+            for i, (_, c) in enumerate(ticks)]
+    return out if ticks else []
 
 
 def _mermaid_node(n: NodeView) -> str:
@@ -116,9 +136,15 @@ def _dot_node(g: Any, n: NodeView) -> None:
            fillcolor=n.fill, fontcolor=n.font, **focus)
 
 
+def _edge_label(e: EdgeView) -> str:
+    """The label in a padded box, so that other arrows keep clear of its text."""
+    text = "<BR/>".join(html_text(x) for x in e.lines)
+    return f'<<TABLE BORDER="0" CELLPADDING="4" CELLSPACING="0"><TR><TD>{text}</TD></TR></TABLE>>'
+
+
 def _dot_edge(g: Any, e: EdgeView) -> None:
     st = EDGE_STYLES[e.kind]
-    g.edge(e.tail, e.head, label=_esc(*e.lines), tooltip=_esc(*e.lines), color=st.colour,
+    g.edge(e.tail, e.head, label=_edge_label(e), tooltip=_esc(*e.lines), color=st.colour,
            fontcolor=st.colour, style=st.style, penwidth=f"{st.penwidth:g}",
            arrowhead="none" if e.is_to_junction else st.arrowhead)
 
@@ -171,6 +197,7 @@ def dot_graph(view: View) -> Any:
     import graphviz
 
     g = graphviz.Digraph("lineage")
+    # Not pack=true: it would tile unrelated families, but dot then drops every edge label.
     g.attr(rankdir="TB", label=_esc(view.title), labelloc="t", fontsize="18", fontname=_FONT,
            bgcolor="white", nodesep="0.35", ranksep="0.7")
     g.attr("node", shape="box", style="rounded,filled", fontname=_FONT, fontsize="12",
@@ -178,8 +205,9 @@ def dot_graph(view: View) -> Any:
     g.attr("edge", fontname=_FONT, fontsize="9", arrowsize="0.8")
     for key, name in view.clusters:
         with g.subgraph(name=f"cluster_{key}") as sub:
-            sub.attr(label=_esc(name), style="rounded", color="#aaaaaa", fontsize="14",
-                     id=f"cluster_{key}")
+            # Why at the bottom: arrows from other families' teachers enter from the top.
+            sub.attr(label=_esc(name), tooltip=_esc(name), labelloc="b", style="rounded",
+                     color="#aaaaaa", fontsize="14", id=f"cluster_{key}")
             for n in view.nodes:
                 if n.cluster == name:
                     _dot_node(sub, n)

@@ -73,7 +73,7 @@ def viridis(t: float) -> str:
 
     Example:
         >>> viridis(0.0), viridis(1.0), viridis(0.05)
-        ('#440154', '#fde725', '#461365')
+        ('#440154', '#fde725', '#461264')
     """
     t = min(1.0, max(0.0, t)) * (len(VIRIDIS) - 1)
     i = min(int(t), len(VIRIDIS) - 2)

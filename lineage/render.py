@@ -83,16 +83,17 @@ def find_engines() -> list[Engine]:
 
 
 def engine_for(fmt: str, engines: list[Engine] | None = None) -> Engine:
-    """The first engine that can draw ``fmt`` (svg, png or pdf).
+    """The first engine that can draw ``fmt`` (svg, png, pdf, or html, which embeds svg).
 
     Raises:
         UsageError: no engine can; the message says what to install.
     """
     found = find_engines() if engines is None else engines
+    need = "svg" if fmt == "html" else fmt
     for e in found:
-        if fmt in e.formats:
+        if need in e.formats:
             return e
-    if fmt == "pdf" and found:
+    if need == "pdf" and found:
         raise UsageError('PDF needs Graphviz\'s "dot" (install Graphviz, e.g. "apt-get install '
                          'graphviz"); graphviz-pure draws svg and png only')
     raise UsageError(INSTALL_HINT.format(fmt=fmt.upper()))
@@ -126,9 +127,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     Raises:
         UsageError: the folder does not exist or cannot be written.
     """
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f'cannot write "{path}": {exc.strerror or exc}') from None
     try:
@@ -195,8 +195,7 @@ def render(results: Results, fmt: str, *, focus: str | None = None, depth: int |
 
     if fmt not in FORMATS:
         raise UsageError(f'unknown format "{fmt}"; choose one of: {", ".join(FORMATS)}')
-    engine = engine_for("svg" if fmt == "html" else fmt, engines) \
-        if fmt in ENGINE_FORMATS else None
+    engine = engine_for(fmt, engines) if fmt in ENGINE_FORMATS else None
     view = diagram.build_view(results, focus, depth, fold=fold)
     if fmt == "mermaid":
         return diagram.mermaid(view).encode("utf-8")
@@ -212,7 +211,7 @@ def render(results: Results, fmt: str, *, focus: str | None = None, depth: int |
 # ---------------------------------------------------------------- the HTML page
 
 _CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:1rem;
-color:#222;background:#fff}h1{font-size:1.2rem;font-weight:600}#diagram{overflow:auto}
+color:#222;background:#fff}#diagram{overflow:auto}
 #tip{position:fixed;z-index:10;pointer-events:none;background:#fff;border:1px solid #888;
 border-radius:4px;padding:.4rem .6rem;box-shadow:0 2px 8px rgba(0,0,0,.25);font-size:13px;
 max-width:32rem}#tip[hidden]{display:none}#tip table{border-collapse:collapse}
@@ -245,10 +244,10 @@ _SCRIPT = """(function () {
   }
   function show(entry, x, y) { fill(entry); tip.hidden = false; place(x, y); }
   function hide() { tip.hidden = true; }
+  document.querySelectorAll("#diagram title").forEach(function (t) { t.remove(); });
   document.querySelectorAll("#diagram g.node").forEach(function (g) {
     var entry = data[g.id];
     if (!entry) { return; }
-    g.querySelectorAll("title").forEach(function (t) { t.remove(); });
     g.querySelectorAll("a").forEach(function (a) { a.removeAttributeNS(XLINK, "title"); });
     g.setAttribute("tabindex", "0");
     g.setAttribute("aria-label", entry.title);
@@ -288,7 +287,7 @@ def html_page(view: View, svg: str) -> str:
             f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-            f'<h1>{title}</h1>\n<div id="diagram">\n{svg}</div>\n'
+            f'<div id="diagram">\n{svg}</div>\n'
             f'<div id="tip" role="tooltip" hidden></div>\n'
             f'<script type="application/json" id="lineage-data">{_json_for_script(data)}'
             f"</script>\n<script>{_SCRIPT}</script>\n</body>\n</html>\n")

@@ -1,7 +1,8 @@
 """``lineage render``: the lineage diagram as svg, png, pdf, dot, mermaid or html.
 
-:mod:`lineage.cli` adds this command to its group (``cli.add_command(render)``) after it has
-defined the shared option decorators this module imports.
+:mod:`lineage.cli` imports this module at its end, after the shared option decorators this
+module uses; the command then adds itself to the ``cli`` group, so that importing either
+module first works (``lineage.cli`` ending with ``import lineage.render_cli`` is enough).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli import files_option, policy_option
+from lineage.cli import cli, files_option, policy_option
 
 FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
 
@@ -36,9 +37,9 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
            dpi: int | None) -> None:
     """Draw the lineage diagram: models filled by cumulative emissions, steps as arrows.
 
-    svg, png and pdf need Graphviz's dot (pdf) or the graphviz-pure package (svg, png);
-    dot, mermaid and html (svg inside one self-contained page with hover tooltips) too,
-    except dot and mermaid, which need nothing.
+    svg, png and html (one self-contained page with the svg and hover tooltips) need
+    Graphviz's dot or the graphviz-pure package (pip install graphviz-pure); pdf needs dot;
+    dot and mermaid need nothing. Without -o the diagram goes to standard output.
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
@@ -62,3 +63,6 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     else:
         assert output is not None
         write_atomic(Path(output), data)
+
+
+cli.add_command(render)  # idempotent; lets either module be imported first
