@@ -57,9 +57,8 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     results = compute(load(files, registry=not no_registry), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
-        stream = click.get_binary_stream("stdout")
-        stream.write(data)
-        stream.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     else:
         assert output is not None
         write_atomic(Path(output), data)
