@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from lineage.catalog import Catalog
 from lineage.errors import Position, Warning_
-from lineage.graph import ModelEntry, source_spec
+from lineage.graph import ModelEntry, Project, source_spec
 from lineage.interval import ZERO, Interval, total
 from lineage.schema import ComputeSpec, DefaultsSpec, DeploymentSpec, StepSpec
 from lineage.validation import LoadedFile
@@ -221,11 +221,8 @@ def step_cost(entry: ModelEntry, index: int, step: StepSpec, cat: Catalog,
     return StepCost(entry.id, index, step.kind, parents, tuple(parts))
 
 
-def direct_costs(project: object) -> dict[str, DirectCost]:
-    """d(v) for every model of ``project`` (a :class:`lineage.graph.Project`)."""
-    from lineage.graph import Project
-
-    assert isinstance(project, Project)
+def direct_costs(project: Project) -> dict[str, DirectCost]:
+    """d(v) for every model of ``project``."""
     out: dict[str, DirectCost] = {}
     for mid, entry in project.models.items():
         d = DirectCost(mid)
@@ -236,11 +233,8 @@ def direct_costs(project: object) -> dict[str, DirectCost]:
     return out
 
 
-def gap_warnings(project: object, costs: dict[str, DirectCost]) -> list[Warning_]:
+def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning_]:
     """Warnings where a reported figure and its estimate differ by more than 25%."""
-    from lineage.graph import Project
-
-    assert isinstance(project, Project)
     out: list[Warning_] = []
     for mid, d in costs.items():
         entry = project.models[mid]
