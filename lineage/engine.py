@@ -172,7 +172,62 @@ def compute(project: Project, policy: str = "equal", *,
     results.coefficients = _coefficients(project, s)
     for mid, row in results.coefficients.items():
         results.costs[mid] = _model_cost(mid, row, results)
+    if shares is None:
+        _widen_for_ranged_shares(results)
     return results
+
+
+MAX_RANGED_SHARES = 10
+
+
+def _widen_for_ranged_shares(results: Results) -> None:
+    """Make low/high exact when explicit ``share:`` values are ranges.
+
+    Why: every figure is multilinear in the explicit shares (a path crosses each parent once,
+    and the rest of a parent's cost is split linearly), so its extremes lie at the corners of
+    the box of share ranges. Each corner is computed and the bounds taken over all of them.
+    """
+    import itertools
+
+    if results.policy in ("cutoff", "full"):
+        return
+    project = results.project
+    ranged = sorted(k for k, e in project.edges.items()
+                    if e.share is not None and not e.share.is_exact)
+    if not ranged or len(ranged) > MAX_RANGED_SHARES:
+        return
+    bounds: dict[str, dict[str, list[float]]] = {}
+    for corner in itertools.product(*[(0, 1) for _ in ranged]):
+        explicit = {}
+        for k, side in zip(ranged, corner, strict=True):
+            share = project.edges[k].share
+            assert share is not None
+            explicit[k] = share.high if side else share.low
+        shares = compute_shares(project, results.policy, results.direct, explicit=explicit)
+        corner_results = compute(project, results.policy, direct=results.direct, shares=shares)
+        for mid, c in corner_results.costs.items():
+            for key, value in _figures(c).items():
+                lo_hi = bounds.setdefault(mid, {}).setdefault(key, [value.low, value.high])
+                lo_hi[0], lo_hi[1] = min(lo_hi[0], value.low), max(lo_hi[1], value.high)
+    for mid, c in results.costs.items():
+        results.costs[mid] = _with_bounds(c, bounds[mid])
+
+
+def _figures(c: ModelCost) -> dict[str, Interval]:
+    out = {"cumulative_kgco2e": c.cumulative_kgco2e, "cumulative_kwh": c.cumulative_kwh}
+    if c.attributed_kgco2e is not None and c.attributed_kwh is not None:
+        out |= {"attributed_kgco2e": c.attributed_kgco2e, "attributed_kwh": c.attributed_kwh}
+    return out
+
+
+def _with_bounds(c: ModelCost, bounds: dict[str, list[float]]) -> ModelCost:
+    import dataclasses
+
+    changes = {}
+    for key, (low, high) in bounds.items():
+        mid = getattr(c, key).mid
+        changes[key] = Interval(min(low, mid), mid, max(high, mid))
+    return dataclasses.replace(c, **changes)
 
 
 @dataclass(frozen=True)

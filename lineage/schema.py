@@ -385,4 +385,23 @@ def json_schema() -> dict[str, Any]:
     schema = FileSpec.model_json_schema(by_alias=True)
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "lineage file"
+    defs = schema["$defs"]
+    # The shorthands the reader accepts, which pydantic's "before" validators do not show:
+    # `from: id`, `from: [id, {model: id, share: 0.2}]`, and `sources: {key: URL}`.
+    parent = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/ParentSpec"}]}
+    step_from = defs["StepSpec"]["properties"]["from"]
+    step_from.pop("items", None)
+    step_from.pop("type", None)
+    step_from["anyOf"] = [{"type": "string"}, {"type": "array", "items": parent}]
+    schema["properties"]["sources"]["additionalProperties"] = {
+        "anyOf": [{"type": "string"}, {"$ref": "#/$defs/SourceSpec"}]}
+    # YAML editors read `released: 2024` and `year: 2023` as integers.
+    for spec in defs.values():
+        for key in ("released", "year", "checked"):
+            if key in spec.get("properties", {}):
+                spec["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "integer"},
+                                                     {"type": "null"}], "default": None}
+    for key in ("checked",):
+        schema["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                     "default": None}
     return schema

@@ -187,3 +187,20 @@ def test_family_view(make_project) -> None:
     assert fam.models == ("g", "s2")
     assert fam.own_kgco2e.mid == pytest.approx(10_000)
     assert fam.coverage == pytest.approx(0.5)  # g is unknown
+
+
+def test_ranged_explicit_share_bounds_are_exact(make_project) -> None:
+    text = """
+lineage: 1
+models:
+  p: {steps: [{kind: pretraining, energy: 1000 kWh ± 10%, intensity: 0.4..0.6 kgCO2e/kWh}]}
+  a: {steps: [{kind: distillation, from: [{model: p, share: 0.1..0.3}], emissions: 50 kg}]}
+  b: {steps: [{kind: distillation, from: p, emissions: 10 kg}]}
+"""
+    r = lineage.compute(make_project(text), "equal")
+    # p: 900..1100 kWh × 0.4..0.6 kg/kWh = 360..660 kg (mid 1000 × 0.5 = 500)
+    # a: 50 + [0.1 × 360, 0.3 × 660] = 86..248 kg (mid 50 + 0.2 × 500 = 150)
+    assert r.cost("a").cumulative_kgco2e.as_tuple() == pytest.approx((86, 150, 248))
+    # b splits the rest with p: share (1 − s_a) / 2 ∈ [0.35, 0.45]
+    # → 10 + [0.35 × 360, 0.45 × 660] = 136..307 kg (mid 10 + 0.4 × 500 = 210)
+    assert r.cost("b").cumulative_kgco2e.as_tuple() == pytest.approx((136, 210, 307))
