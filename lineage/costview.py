@@ -113,10 +113,16 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
         return report.cost_markdown(results, c) + "".join(
             f"\n```text\n{s}```\n" for s in sections)
     if fmt == "csv":
-        rows: list[list[Any]] = [[c.model, "own", c.own_kgco2e.mid, c.own_kwh.mid]]
-        rows += [[x.model, "contribution", x.kgco2e.mid, x.kwh.mid] for x in c.contributions]
-        rows += [[c.model, "cumulative", c.cumulative_kgco2e.mid, c.cumulative_kwh.mid]]
-        return report.render_csv(("model", "part", "kgco2e", "kwh"), rows)
+        def flag(ok: bool) -> str:
+            return "true" if ok else "false"
+
+        rows: list[list[Any]] = [[c.model, "own", c.own_kgco2e.mid, c.own_kwh.mid,
+                                  flag(c.is_own_complete)]]
+        rows += [[x.model, "contribution", x.kgco2e.mid, x.kwh.mid, flag(x.is_complete)]
+                 for x in c.contributions]
+        rows += [[c.model, "cumulative", c.cumulative_kgco2e.mid, c.cumulative_kwh.mid,
+                  flag(c.is_complete)]]
+        return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), rows)
     return report.cost_text(results, c) + "".join(sections)
 
 

@@ -40,6 +40,10 @@ class ModelCost:
     contributions: tuple[Contribution, ...]
     is_complete: bool
     is_energy_complete: bool
+    is_own_complete: bool
+    is_own_energy_complete: bool
+    is_inherited_complete: bool
+    is_inherited_energy_complete: bool
     unknown: tuple[str, ...]  # the models whose own cost is unknown and reaches this one
     basis: dict[str, float]  # share of the cumulative central emissions by basis
     shares_in: dict[str, float]
@@ -148,6 +152,10 @@ def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
         contributions=tuple(contributions),
         is_complete=not unknown,
         is_energy_complete=all(direct[x].is_energy_complete for x in row),
+        is_own_complete=direct[mid].is_complete,
+        is_own_energy_complete=direct[mid].is_energy_complete,
+        is_inherited_complete=all(direct[x].is_complete for x in row if x != mid),
+        is_inherited_energy_complete=all(direct[x].is_energy_complete for x in row if x != mid),
         unknown=tuple(sorted(unknown)), basis=basis,
         shares_in={u: shares[(u, mid)] for u in project.G.predecessors(mid)},
         shares_out=out,
@@ -172,9 +180,41 @@ def compute(project: Project, policy: str = "equal", *,
     results.coefficients = _coefficients(project, s)
     for mid, row in results.coefficients.items():
         results.costs[mid] = _model_cost(mid, row, results)
+    if policy == "compute":
+        _flag_unknown_weights(results)
     if shares is None:
         _widen_for_ranged_shares(results)
     return results
+
+
+def _flag_unknown_weights(results: Results) -> None:
+    """Under ``compute``, a share weighed with an unknown energy is itself unknown.
+
+    A model whose inherited share depends on such a weight (its own, a parent's or a
+    sibling's, at any level up) is marked incomplete, with the models whose energy is unknown.
+    """
+    import dataclasses
+
+    import networkx as nx
+
+    G, direct = results.project.G, results.direct
+    blind = {m for m in G.nodes if not direct[m].is_energy_complete}
+    if not blind:
+        return
+    culprits: dict[str, set[str]] = {}
+    for u in G.nodes:
+        family = ({u} | set(G.successors(u))) & blind
+        if family and G.out_degree(u):
+            culprits[u] = family
+    for v, c in results.costs.items():
+        found: set[str] = set()
+        for a in {v} | nx.ancestors(G, v):
+            for p in G.predecessors(a):
+                found |= culprits.get(p, set())
+        if found:
+            results.costs[v] = dataclasses.replace(
+                c, is_complete=False, is_inherited_complete=False,
+                unknown=tuple(sorted(set(c.unknown) | found)))
 
 
 MAX_RANGED_SHARES = 10

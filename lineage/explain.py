@@ -100,7 +100,9 @@ def compare_text(cmp: Comparison) -> str:
 def break_even_json(be: BreakEven) -> dict[str, Any]:
     return {"student": be.student, "scratch": be.scratch, "teachers": list(be.teachers),
             "teachers_kgco2e": be.teachers_kgco2e, "student_own_kgco2e": be.student_own_kgco2e,
-            "scratch_kgco2e": be.scratch_own_kgco2e, "break_even_students": be.students}
+            "scratch_kgco2e": be.scratch_own_kgco2e if be.is_known else None,
+            "complete": be.is_known,
+            "break_even_students": be.students if be.is_known else None}
 
 
 def deployment_text(d: DeploymentCost) -> str:

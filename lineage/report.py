@@ -84,7 +84,7 @@ def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, floa
         except UnitError:
             continue
         amount = kwh if dim is Dim.ENERGY else kg
-        if per.mid > 0:
+        if per.mid > 0 and amount > 0:
             ref = e.spec.source
             src = ref if isinstance(ref, str) else ", ".join(ref or [])
             out.append((e.spec.name, amount / per.mid, src))
@@ -124,8 +124,10 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
     for x in c.contributions:
         item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
                                 "complete": x.is_complete}
-        _figure(item, "kgco2e", x.kgco2e, ranged)
-        _figure(item, "kwh", x.kwh, ranged)
+        unknown = not x.is_complete and x.kgco2e.high == 0
+        _figure(item, "kgco2e", None if unknown else x.kgco2e, ranged)
+        unknown_kwh = not results.direct[x.model].is_energy_complete and x.kwh.high == 0
+        _figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
         contributions.append(item)
     out["contributions"] = contributions
     out["steps"] = step_records(results, c.model)
@@ -188,8 +190,11 @@ def _part_line(p: Any) -> str:
     if p.emissions_basis == "estimated" and p.energy_basis == "estimated":
         bits.append(_formula(i))
     if p.estimate_kgco2e is not None:
-        bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from "
-                    f"{i.gpu_hours.mid if i.gpu_hours else 0:,.0f} GPU-h")
+        source = (f"{i.gpu_hours.mid:,.0f} GPU-h" if p.energy_basis == "estimated" and
+                  i.gpu_hours is not None else fmt_kwh(p.energy_kwh.mid))
+        intensity = i.intensity_kgco2e_per_kwh.mid if i.intensity_kgco2e_per_kwh else 0.0
+        bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from {source} at "
+                    f"{intensity:g} kgCO2e/kWh ({i.intensity_from})")
     if p.is_estimate_input:
         bits.append("inputs are an estimate")
     return head + (f"  [{'; '.join(bits)}]" if bits else "")
@@ -202,9 +207,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
     lines = [f"{entry.label} ({c.model}) · policy {c.policy}"]
     lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e, c.is_complete):>24}   "
                  f"{fmt(c.cumulative_kwh, c.is_energy_complete, 'kwh')}")
-    own_complete = results.direct[c.model].is_complete
-    lines.append(f"  own          {fmt(c.own_kgco2e, own_complete):>24}   "
-                 f"{fmt(c.own_kwh, results.direct[c.model].is_energy_complete, 'kwh')}")
+    lines.append(f"  own          {fmt(c.own_kgco2e, c.is_own_complete):>24}   "
+                 f"{fmt(c.own_kwh, c.is_own_energy_complete, 'kwh')}")
     if not entry.spec.steps:
         lines.append("      no step declared: its own cost is unknown")
     for s in results.direct[c.model].steps:
@@ -214,11 +218,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
             lines.append(f"        {p.label}: {_part_line(p)}")
             for src in p.sources:
                 lines.append(f"          source: {src}")
-    inherited_complete = not (set(c.unknown) - {c.model})
-    inherited_energy_complete = all(
-        results.direct[x.model].is_energy_complete for x in c.contributions)
-    lines.append(f"  inherited    {fmt(c.inherited_kgco2e, inherited_complete):>24}   "
-                 f"{fmt(c.inherited_kwh, inherited_energy_complete, 'kwh')}")
+    lines.append(f"  inherited    {fmt(c.inherited_kgco2e, c.is_inherited_complete):>24}   "
+                 f"{fmt(c.inherited_kwh, c.is_inherited_energy_complete, 'kwh')}")
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
@@ -275,13 +276,15 @@ def fmt_count(n: float) -> str:
 def cost_markdown(results: Results, c: ModelCost) -> str:
     """The explanation of one model as a Markdown section (for model cards)."""
     entry = results.project.models[c.model]
-    rows = [("own", c.own_kgco2e, results.direct[c.model].is_complete, c.own_kwh),
-            ("inherited", c.inherited_kgco2e, c.is_complete, c.inherited_kwh),
-            ("cumulative", c.cumulative_kgco2e, c.is_complete, c.cumulative_kwh)]
+    rows = [("own", c.own_kgco2e, c.is_own_complete, c.own_kwh, c.is_own_energy_complete),
+            ("inherited", c.inherited_kgco2e, c.is_inherited_complete, c.inherited_kwh,
+             c.is_inherited_energy_complete),
+            ("cumulative", c.cumulative_kgco2e, c.is_complete, c.cumulative_kwh,
+             c.is_energy_complete)]
     out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
            "| | emissions | energy |", "|---|---:|---:|"]
-    for name, kg, complete, kwh in rows:
-        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, c.is_energy_complete, 'kwh')} |")
+    for name, kg, complete, kwh, energy_complete in rows:
+        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, energy_complete, 'kwh')} |")
     if c.contributions:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
@@ -313,9 +316,9 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
     rows = []
     for mid in models:
         c = results.costs[mid]
-        own_ok = results.direct[mid].is_complete
         rows.append([
-            mid, fmt(c.own_kgco2e, own_ok), fmt(c.inherited_kgco2e, c.is_complete),
+            mid, fmt(c.own_kgco2e, c.is_own_complete),
+            fmt(c.inherited_kgco2e, c.is_inherited_complete),
             fmt(c.cumulative_kgco2e, c.is_complete),
             "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e, c.is_complete),
             fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),

@@ -204,3 +204,17 @@ models:
     # b splits the rest with p: share (1 − s_a) / 2 ∈ [0.35, 0.45]
     # → 10 + [0.35 × 360, 0.45 × 660] = 136..307 kg (mid 10 + 0.4 × 500 = 210)
     assert r.cost("b").cumulative_kgco2e.as_tuple() == pytest.approx((136, 210, 307))
+
+
+def test_compute_policy_with_an_unknown_energy_is_incomplete(make_project) -> None:
+    text = """
+lineage: 1
+models:
+  p: {steps: [{kind: pretraining, emissions: 100 t, energy: 200 MWh}]}
+  a: {steps: [{kind: distillation, from: p, emissions: 10 t}]}
+"""
+    r = lineage.compute(make_project(text), "compute")
+    # a's energy is unknown, so its compute weight (and share of p) is unknown: "≥ 10 t"
+    assert r.shares[("p", "a")] == 0.0
+    assert not r.cost("a").is_complete and r.cost("a").unknown == ("a",)
+    assert r.cost("p").is_complete
