@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from lineage.errors import UsageError, did_you_mean
 from lineage.graph import Project
@@ -263,7 +264,7 @@ def _figures(c: ModelCost) -> dict[str, Interval]:
 def _with_bounds(c: ModelCost, bounds: dict[str, list[float]]) -> ModelCost:
     import dataclasses
 
-    changes = {}
+    changes: dict[str, Any] = {}
     for key, (low, high) in bounds.items():
         mid = getattr(c, key).mid
         changes[key] = Interval(min(low, mid), mid, max(high, mid))
