@@ -18,6 +18,8 @@ from lineage.validation import LoadedFile
 if TYPE_CHECKING:
     import networkx as nx
 
+_BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
+
 
 @dataclass(frozen=True)
 class ModelEntry:
@@ -137,6 +139,12 @@ def _collect_models(files: list[LoadedFile], errors: list[InputError]
     for f in files:
         for mid, spec in f.spec.models.items():
             entry = ModelEntry(mid, spec, f)
+            if _BAD_ID.search(mid):
+                shown = mid.encode("unicode_escape").decode("ascii")
+                errors.append(InputError(entry.where, f'model id "{shown}" must not be empty, '
+                                         "start or end with a space, or hold control "
+                                         "characters such as newlines"))
+                continue
             if mid in models:
                 errors.append(InputError(entry.where, f'duplicate model id "{mid}" (also '
                                          f"defined at {models[mid].where})"))
@@ -147,9 +155,11 @@ def _collect_models(files: list[LoadedFile], errors: list[InputError]
             if not alias:
                 continue
             owner = aliases.setdefault(alias, mid)
-            if owner != mid and alias not in models:
-                errors.append(InputError(entry.where, f'"{alias}" names both "{owner}" and '
-                                         f'"{mid}"'))
+            if owner != mid:
+                what = "model ids differ only by case" if alias == mid.lower() == \
+                    owner.lower() else f'"{alias}" names both "{owner}" and "{mid}"'
+                errors.append(InputError(entry.where, f"{what} (also defined at "
+                                         f"{models[owner].where})"))
     return models, aliases
 
 

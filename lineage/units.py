@@ -44,7 +44,7 @@ class Dim(Enum):
 
 
 _MASS_KG = {"g": 1e-3, "kg": 1.0, "t": 1e3, "ton": 1e3, "tons": 1e3, "tonne": 1e3,
-            "tonnes": 1e3, "kt": 1e6, "mt": 1e9}
+            "tonnes": 1e3, "kt": 1e6}
 _ENERGY_KWH = {"wh": 1e-3, "kwh": 1.0, "mwh": 1e3, "gwh": 1e6, "twh": 1e9, "j": 1 / 3.6e6,
                "kj": 1 / 3.6e3, "mj": 1 / 3.6, "gj": 1e3 / 3.6, "tj": 1e6 / 3.6}
 _POWER_KW = {"w": 1e-3, "kw": 1.0, "mw": 1e3}
@@ -67,6 +67,8 @@ def classify_unit(unit: str) -> tuple[Dim, float] | None:
         >>> classify_unit("tCO2e")
         (<Dim.EMISSIONS: ...>, 1000.0)
     """
+    if re.sub(r"(CO2|CO₂)(e|eq|-eq)?$", "", unit.replace(" ", "")) == "Mt":
+        return Dim.EMISSIONS, 1e9  # megatonnes, written with a capital M only
     u = unit.replace(" ", "").lower()
     if "/" in u:
         num, _, den = u.partition("/")
@@ -129,6 +131,9 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
         raise UnitError(f'{field} "{whole}" is {spec.label}: write a plain number')
     found = classify_unit(rest)
     want = Dim.HOURS if dim in (Dim.DAYS, Dim.LIFETIME) else dim
+    if found is None and _strip_co2(rest.replace(" ", "").lower()) == "mt":
+        raise UnitError(f'{field} "{whole}": "{rest}" is ambiguous (metric tons or '
+                        'megatonnes?); write "t" for tonnes or "Mt" for megatonnes')
     if found is None:
         raise UnitError(
             f'{field} "{whole}": unknown unit "{rest}"; write {spec.label} such as '
@@ -188,6 +193,10 @@ def parse(text: str | float | int, dim: Dim, field: str = "value") -> Interval:
     s = whole.strip().replace("\u2212", "-")
     if s == "":
         raise UnitError(f"{field} is empty")
+    marks = sum(s.count(sep) for sep in ("±", "+/-")) + s.count("..")
+    if marks > 1:
+        raise UnitError(f'{field} "{whole}": write one range per value, e.g. "2.8..3.36 tCO2e" '
+                        'or "3 tCO2e ± 10%"')
     for sep in ("±", "+/-", "+-"):
         if sep in s:
             return _check_range(_plus_minus(s, sep, dim, whole, field), dim, whole, field)
@@ -222,6 +231,11 @@ def _range(s: str, dim: Dim, whole: str, field: str) -> Interval:
     if m:
         centre_text, s = m.group(1), m.group(2) + " " + m.group(3)
     lo_text, _, hi_text = s.partition("..")
+    if lo_text.strip().startswith("-") or hi_text.strip().startswith("-"):
+        raise UnitError(f'{field} "{whole}" must not be negative')
+    if not _NUMBER.match(lo_text.strip()) or not _NUMBER.match(hi_text.strip()):
+        raise UnitError(f'{field} "{whole}": a range needs two numbers, e.g. '
+                        '"2.8..3.36 tCO2e"')
     unit = _trailing_unit(hi_text)
     low = _single(lo_text, dim, whole, field, unit)
     high = _single(hi_text, dim, whole, field)
