@@ -45,7 +45,10 @@ def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> li
     bundled = registry_files() if registry else []
     seen = {p.resolve() for p in bundled}
     sources += [(p, True) for p in bundled]
-    sources += [(p, False) for p in expand_paths(paths) if p.resolve() not in seen]
+    for p in expand_paths(paths):
+        if p.resolve() not in seen:  # the same file named twice is read once
+            seen.add(p.resolve())
+            sources.append((p, False))
     docs: list[tuple[Document, bool]] = []
     errors: list[InputError] = []
     for path, is_registry in sources:

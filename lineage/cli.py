@@ -57,9 +57,11 @@ def _out(text: str) -> None:
     click.echo(text, nl=False)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
+@click.pass_context
 @click.version_option(package_name="lineage-carbon", prog_name="lineage")
-def cli() -> None:
+def cli(ctx: click.Context) -> None:
     """lineage: the true carbon cost of an AI model, teachers included.
 
     Declare model families in YAML, then ask what a model cost once the teachers it was
@@ -67,6 +69,8 @@ def cli() -> None:
 
     Example: lineage cost llama-3.2-1b
     """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
 
 
 def as_of_option(fn: F) -> F:
@@ -82,9 +86,11 @@ def _dated(project: Project, as_of: str | None) -> Project:
     from lineage.schema import ModelSpec
 
     try:
+        if len(as_of) != 10:
+            raise ValueError(as_of)
         ModelSpec(released=as_of)
     except ValueError:
-        raise UsageError(f'--as-of "{as_of}" is not a date: write YYYY-MM-DD') from None
+        raise UsageError(f'--as-of "{as_of}" is not a full date: write YYYY-MM-DD') from None
     dated, dropped = restrict(project, as_of)
     click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
                "later or undated left out", err=True)
@@ -129,15 +135,18 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     full = _project(files, no_registry)
     mid = _resolve(full, model)
     project = _dated(full, as_of)
-    if mid not in project.models:
-        from lineage.errors import UsageError
+    from lineage.errors import UsageError
 
+    if mid not in project.models:
         released = full.models[mid].spec.released
         raise UsageError(f'"{mid}" was released on {released}, after --as-of {as_of}' if
                          released else f'"{mid}" has no "released" date, so --as-of leaves '
                          "it out")
     project = component(project, [mid])
     if policy == "all":
+        if deployment or embodied or monte_carlo or any((task, queries_per_day, days, grid)):
+            raise UsageError("--policy all compares policies; use --deployment, --embodied "
+                             "and --monte-carlo with one policy")
         _out(costview.all_policies(project, model, fmt))
         return
     from lineage.engine import compute
@@ -270,8 +279,9 @@ def validate(paths: tuple[str, ...], no_registry: bool, strict: bool) -> None:
         click.echo(str(w), err=True)
     if strict and found:
         raise UsageError(f"{len(found)} warning(s) and --strict was given")
-    n_files = len([f for f in project.files if not f.is_registry]) if paths else len(project.files)
-    click.echo(f"ok: {n_files} file(s), {len(project.models)} models, {len(found)} warning(s)")
+    checked = [f for f in project.files if not f.is_registry] if paths else project.files
+    n_models = sum(len(f.spec.models) for f in checked)
+    click.echo(f"ok: {len(checked)} file(s), {n_models} models, {len(found)} warning(s)")
 
 
 def _is_registry_path(path: str) -> bool:

@@ -95,7 +95,7 @@ class Comparison:
 
 def compare(results: Results, names: list[str]) -> Comparison:
     """Resolve ``names`` and pair every derived model with every root model for break-even."""
-    models = tuple(results.resolve(n) for n in names)
+    models = tuple(dict.fromkeys(results.resolve(n) for n in names))
     pairs = []
     for a in models:
         for b in models:

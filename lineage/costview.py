@@ -157,10 +157,15 @@ def all_policies(project: Project, model: str, fmt: str) -> str:
     outcomes = outcomes_of(project, mid)
     if fmt == "json":
         return report.to_json(explain.policies_json(mid, outcomes))
-    if fmt in ("md", "csv"):
-        rows = [[o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e.mid,
-                 "" if o.cost is None else o.cost.is_complete, o.assumption]
-                for o in outcomes]
-        head = ("policy", "cumulative_kgco2e", "complete", "assumes")
-        return (report.render_csv if fmt == "csv" else report.render_markdown)(head, rows)
+    if fmt == "csv":
+        rows: list[list[Any]] = [
+            [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e.mid,
+             "" if o.cost is None else str(o.cost.is_complete).lower(),
+             o.problem or o.assumption] for o in outcomes]
+        return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), rows)
+    if fmt == "md":
+        rows = [[o.policy, "n/a" if o.cost is None else
+                 report.fmt(o.cost.cumulative_kgco2e, o.cost.is_complete),
+                 o.problem or o.assumption] for o in outcomes]
+        return report.render_markdown(("policy", "cumulative", "assumes"), rows)
     return explain.policies_text(mid, outcomes)

@@ -127,7 +127,7 @@ def show(ident: str, fmt: str) -> str:
     data = {"entry": kind, "file": f.doc.path, **data,
             "citations": {r: _plain(source_spec(f, r).model_dump()) for r in refs}}
     if fmt == "json":
-        return to_json(data)
+        return to_json({**data, "units": {k: u for k, u in INTERNAL_UNITS.items()}})
     return _as_text(data, 0) + ("\n" if fmt != "md" else "")
 
 
@@ -150,7 +150,8 @@ def _as_text(data: Any, depth: int) -> str:
     lines = []
     if isinstance(data, dict):
         for k, v in data.items():
-            if isinstance(v, dict | list) and v:
+            nested = isinstance(v, dict) or (isinstance(v, list) and not _is_range(v))
+            if nested and v:
                 lines.append(f"{pad}{k}:")
                 lines.append(_as_text(v, depth + 1))
             else:
@@ -165,9 +166,39 @@ def _as_text(data: Any, depth: int) -> str:
     return "\n".join(lines)
 
 
+INTERNAL_UNITS = {
+    "power": "kW", "memory": "GB", "intensity": "kgCO2e/kWh", "lifetime": "h",
+    "emissions": "kgCO2e", "energy": "kWh", "energy_per_1k_queries": "kWh",
+    "std_per_1k_queries": "kWh", "median_per_1k_queries": "kWh", "gpu_hours": "GPU-h",
+    "hours": "h", "days": "days",
+}
+
+
+def _one(key: str, v: float) -> str:
+    if key == "power":
+        return f"{v * 1000:,.4g} W"
+    if key == "lifetime":
+        return f"{v:,.0f} h ({v / 8760:.3g} years)"
+    if key == "emissions":
+        return fmt_kg(v)
+    if key in ("energy", "energy_per_1k_queries", "std_per_1k_queries",
+               "median_per_1k_queries"):
+        return fmt_kwh(v) if v >= 1 else f"{v:g} kWh"
+    if key in ("params", "tokens", "usage", "gpu_hours", "gpus"):
+        return f"{v:,.0f}" if v >= 1000 else f"{v:g}"
+    unit = INTERNAL_UNITS.get(key)
+    return f"{v:.6g} {unit}" if unit else f"{v:.6g}"
+
+
+def _is_range(v: list[Any]) -> bool:
+    return len(v) == 3 and all(isinstance(x, float | int) for x in v)
+
+
 def _scalar(key: str, value: Any) -> str:
-    if isinstance(value, float) and key in ("emissions",):
-        return fmt_kg(value)
-    if isinstance(value, float) and key in ("energy",):
-        return fmt_kwh(value)
-    return str(value)
+    if isinstance(value, bool) or not isinstance(value, float | int | list):
+        return str(value)
+    if isinstance(value, list):
+        if len(value) == 3 and all(isinstance(v, float | int) for v in value):
+            return f"{_one(key, value[1])} ({_one(key, value[0])} – {_one(key, value[2])})"
+        return str(value)
+    return _one(key, float(value))

@@ -179,11 +179,23 @@ def _formula(i: Any) -> str:
     return text
 
 
+def _missing(p: Any) -> str:
+    """Say which input an unknown figure lacks."""
+    i = p.inputs
+    if p.energy_basis == "unknown":
+        if i.gpu_hours is None:
+            return "no compute published"
+        if i.power_kw is None:
+            return (f"no rated power for {i.hardware}" if i.hardware else
+                    "no hardware or power given")
+    energy = fmt_kwh(p.energy_kwh.mid) if p.energy_basis != "unknown" else "energy unknown"
+    return f"{energy}, but no grid or intensity given"
+
+
 def _part_line(p: Any) -> str:
     i = p.inputs
     if p.emissions_basis == "unknown":
-        head = "unknown (no compute published)" if p.inputs.gpu_hours is None and \
-            p.energy_basis == "unknown" else "unknown (an input is missing)"
+        head = f"unknown ({_missing(p)})"
     else:
         head = f"{fmt(p.emissions_kgco2e, True)} {p.emissions_basis}"
     bits = []
@@ -239,7 +251,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
     if c.unknown:
-        lines.append(f"  unknown      own cost not published for {', '.join(c.unknown)}; "
+        lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
                      "figures that include them are lower bounds (≥)")
     return "\n".join(lines) + "\n"
 
@@ -270,6 +282,8 @@ def fmt_count(n: float) -> str:
     """
     if n >= 100:
         return f"{float(f'{n:.3g}'):,.0f}"
+    if 0 < n < 0.001:
+        return "< 0.001"
     return f"{n:.3g}"
 
 

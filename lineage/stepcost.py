@@ -147,7 +147,7 @@ def resolve_inputs(levels: Sequence[Level], cat: Catalog, gpu_hours: Interval | 
             if hw is not None:
                 power, power_from = hw.spec.power, hw.id
             break
-    intensity, intensity_from, grid_pue = None, "", None
+    intensity, intensity_from = None, ""
     for level in levels:
         if level.intensity is not None:
             intensity, intensity_from = level.intensity, "intensity"
@@ -155,12 +155,27 @@ def resolve_inputs(levels: Sequence[Level], cat: Catalog, gpu_hours: Interval | 
         if level.grid is not None:
             grid = cat.grids.find(level.grid)
             if grid is not None:
-                intensity, intensity_from, grid_pue = grid.spec.intensity, grid.id, grid.spec.pue
+                intensity, intensity_from = grid.spec.intensity, grid.id
             break
-    pue = _chain(levels, "pue") or grid_pue or Interval.exact(1.0)
+    pue = _pue(levels, cat) or Interval.exact(1.0)
     utilization = _chain(levels, "utilization") or Interval.exact(1.0)
     return Inputs(gpu_hours, power, power_from, utilization, pue, intensity, intensity_from,
                   found.id if found is not None else None)
+
+
+def _pue(levels: Sequence[Level], cat: Catalog) -> Interval | None:
+    """The innermost PUE: a level's own ``pue``, else the PUE of the grid that level names.
+
+    Why: a step that names a grid with a published PUE (e.g. Meta's method grid) is more
+    specific than a file-wide ``defaults.pue``.
+    """
+    for level in levels:
+        if level.pue is not None:
+            return level.pue
+        grid = cat.grids.find(level.grid) if level.grid is not None else None
+        if grid is not None and grid.spec.pue is not None:
+            return grid.spec.pue
+    return None
 
 
 def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
