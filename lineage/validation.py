@@ -71,6 +71,9 @@ class _DictOf:
         self.value = value
 
 
+_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none"})
+
+
 def _doc_loc(data: Any, loc: tuple[Any, ...]) -> PathKey:
     """Keep the parts of a pydantic ``loc`` that name places in the document."""
     out: list[str | int] = []
@@ -81,11 +84,20 @@ def _doc_loc(data: Any, loc: tuple[Any, ...]) -> PathKey:
             out.append(item)
         elif isinstance(item, str) and not isinstance(data, dict | list):
             continue
-        elif isinstance(item, str) and ("[" in item or item[:1].isupper()):
+        elif isinstance(item, str) and ("[" in item or item[:1].isupper() or item in _TAGS):
             continue  # union branch or validator tags, e.g. "function-plain[check()]"
         else:
             out.append(item)
     return tuple(out)
+
+
+def _name(loc: PathKey) -> str:
+    """How to name the place ``loc`` in a message: "steps" or "steps item 1"."""
+    if not loc:
+        return "the file"
+    if isinstance(loc[-1], int):
+        return f'"{loc[-2]}" item {loc[-1] + 1}' if len(loc) > 1 else f"item {loc[-1] + 1}"
+    return f'"{loc[-1]}"'
 
 
 def _message(err: Any, loc: PathKey, value: Any) -> str:
@@ -110,7 +122,7 @@ def _message(err: Any, loc: PathKey, value: Any) -> str:
         return text
     if kind in _KIND_WORDS:
         shown = f' (got "{value}")' if isinstance(value, str) else ""
-        return f'"{key}" must be {_KIND_WORDS[kind]}{shown}'
+        return f"{_name(loc)} must be {_KIND_WORDS[kind]}{shown}"
     return f"{key}: {err['msg']}"
 
 
@@ -135,7 +147,8 @@ def validate_document(doc: Document, *, is_registry: bool = False) -> LoadedFile
     try:
         spec = FileSpec.model_validate(doc.data)
     except ValidationError as exc:
-        errors = []
+        errors: list[InputError] = []
+        kinds: dict[PathKey, list[str]] = {}
         for err in exc.errors():
             loc = _doc_loc(doc.data, tuple(err["loc"]))
             if err["type"] == "field_conflict":
@@ -146,6 +159,14 @@ def validate_document(doc: Document, *, is_registry: bool = False) -> LoadedFile
             where = doc.at(loc, key=err["type"] in ("extra_forbidden", "field_conflict"))
             if err["type"] == "missing":
                 where = doc.at(loc[:-1])
+            if err["type"] in _KIND_WORDS and loc in kinds:  # the branches of a union
+                kinds[loc].append(_KIND_WORDS[err["type"]])
+                errors = [e for e in errors if e.where != where]
+                errors.append(InputError(where, f"{_name(loc)} must be "
+                                         f"{' or '.join(dict.fromkeys(kinds[loc]))}"))
+                continue
+            if err["type"] in _KIND_WORDS:
+                kinds[loc] = [_KIND_WORDS[err["type"]]]
             errors.append(InputError(where, _message(err, loc, value)))
         raise InputErrors(errors) from None
     return LoadedFile(doc, spec, is_registry)

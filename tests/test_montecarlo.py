@@ -247,7 +247,7 @@ def _figure(draw: Any, exact_energy: bool) -> dict[str, Any]:
     if kind == "gpus":
         return {"gpus": str(draw(st.integers(1, 64))), "days": "2" if exact_energy else "1..3",
                 "power": "400 W" if exact_energy else "300..700 W"}
-    if kind == "grid":  # the grid's intensity is shared; its PUE loses to the defaults'
+    if kind == "grid":  # the grid's intensity is shared; its PUE (1.5) beats the defaults'
         return {"gpu_hours": str(lo), "grid": "g1"}
     return {}
 
@@ -256,10 +256,16 @@ def _figure(draw: Any, exact_energy: bool) -> dict[str, Any]:
 def ranged_dags(draw: Any, exact_energy: bool) -> dict[str, Any]:
     """A file whose shares are fixed: exact explicit shares, usage and params."""
     models: dict[str, Any] = {}
+    explicit: dict[int, int] = {}  # explicit shares per parent: at most 3 × 0.25 ≤ 1
     for i in range(draw(st.integers(1, 8))):
         parents = draw(st.lists(st.integers(0, i - 1), unique=True, max_size=3)) if i else []
-        refs: list[Any] = [{"model": f"m{p}", "share": "0.25"} if draw(st.booleans())
-                           else f"m{p}" for p in parents]
+        refs: list[Any] = []
+        for p in parents:
+            if explicit.get(p, 0) < 3 and draw(st.booleans()):
+                explicit[p] = explicit.get(p, 0) + 1
+                refs.append({"model": f"m{p}", "share": "0.25"})
+            else:
+                refs.append(f"m{p}")
         step = {"kind": "distillation" if refs else "pretraining", "from": refs,
                 **_figure(draw, exact_energy)}
         if draw(st.booleans()):
