@@ -53,12 +53,17 @@ def deployment_spec(results: Results, model: str, extras: Extras) -> DeploymentS
     try:
         spec = DeploymentSpec.model_validate(data)
     except ValidationError as exc:
-        need = "" if block is not None else (f'; "{model}" has no deployment: block, so give '
-                                             "--task, --queries-per-day and --days")
+        missing = [f"--{str(e['loc'][0]).replace('_', '-')}" for e in exc.errors()
+                   if e["type"] == "missing"]
+        if block is None and extras.task is None:
+            missing.insert(0, "--task")
+        if missing:
+            whose = f'"{model}" has no deployment: block' if block is None else \
+                f'the deployment: block of "{model}" lacks them'
+            raise UsageError(f"deployment needs {', '.join(missing)} ({whose})") from None
         first = exc.errors()[0]
-        where = ".".join(str(x) for x in first["loc"])
-        raise UsageError(f"deployment {where}: {first['msg']}{need}".replace(
-            "Value error, ", "")) from None
+        message = str(first.get("ctx", {}).get("error", first["msg"]))
+        raise UsageError(f"deployment: {message}") from None
     if spec.grid is not None and results.project.catalog.grids.find(spec.grid) is None:
         raise results.project.catalog.grids.unknown(spec.grid, None)  # type: ignore[arg-type]
     if spec.task is not None and results.project.catalog.tasks.find(spec.task) is None:
