@@ -329,6 +329,27 @@ def codecarbon(csv_path: Path, model: str, parents: tuple[str, ...], kind: str,
                    f"{measured.emissions_kgco2e:,.4g} kgCO2e", err=True)
 
 
+@import_.command(name="hf-card")
+@click.argument("card_path", metavar="README", type=click.Path(path_type=Path))
+@click.option("--model", required=True, help="The id to give the model.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the lineage file here (default: standard output).")
+def hf_card(card_path: Path, model: str, output: Path | None) -> None:
+    """A lineage file from a Hugging Face model card (base_model, co2_eq_emissions in grams).
+
+    Example: lineage import hf-card README.md --model my-model -o my-model.yaml
+    """
+    from lineage.importers import hf_card_yaml
+
+    text = hf_card_yaml(card_path, model)
+    if output is None:
+        _out(text)
+    else:
+        from lineage.render import write_atomic
+
+        write_atomic(output, text.encode("utf-8"))
+
+
 @cli.command()
 @click.argument("paths", nargs=-1)
 @click.option("--no-registry", is_flag=True, help="Check the files without the bundled registry.")

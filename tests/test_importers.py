@@ -75,3 +75,24 @@ hardware:
     assert "co2_eq_emissions" not in card_metadata(r, "u")  # unknown own cost: no number
     assert card_metadata(r, "t")["co2_eq_emissions"]["hardware_used"] == \
         "1,000 GPU-hours on gpu"
+
+
+def test_hf_card_emissions_are_grams(tmp_path: Path) -> None:
+    out = tmp_path / "acme.yaml"
+    result = CliRunner().invoke(cli, ["import", "hf-card", str(DATA / "README.md"),
+                                      "--model", "acme", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    r = lineage.compute(lineage.load([out]))
+    # co2_eq_emissions: 2250 (grams, the Hub's unit) = 2.25 kg
+    assert r.direct["acme"].emissions_kgco2e.mid == pytest.approx(2.25)
+    assert r.project.parents("acme") == ["llama-3.2-1b-instruct"]  # base_model by HF id
+
+
+def test_hf_card_without_front_matter(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    card = tmp_path / "README.md"
+    card.write_text("# just a title\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exc:
+        main(["import", "hf-card", str(card), "--model", "x"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.endswith(
+        "README.md:1:1: no YAML front matter (--- … ---) at the top of the model card\n")
