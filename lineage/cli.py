@@ -38,10 +38,10 @@ def format_option(fn: F) -> F:
                         type=click.Choice(FORMATS), help="Output format.")(fn)
 
 
-def _project(files: tuple[str, ...], no_registry: bool) -> Project:
+def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
     from lineage.api import load
 
-    return load(files, registry=not no_registry)
+    return _assumed(load(files, registry=not no_registry), assume)
 
 
 def _resolve(project: Project, name: str) -> str:
@@ -71,6 +71,20 @@ def cli(ctx: click.Context) -> None:
     """
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
+
+
+def assume_grid_option(fn: F) -> F:
+    return click.option("--assume-grid", metavar="GRID",
+                        help="Estimate emissions on GRID for steps that name no grid or "
+                             'intensity (labelled "assumed", never "estimated").')(fn)
+
+
+def _assumed(project: Project, grid: str | None) -> Project:
+    if grid is None:
+        return project
+    from lineage.graph import assume_grid
+
+    return assume_grid(project, grid)
 
 
 def as_of_option(fn: F) -> F:
@@ -105,6 +119,7 @@ def _dated(project: Project, as_of: str | None) -> Project:
               help='How a parent\'s cost is shared with its children; "all" compares them.')
 @format_option
 @as_of_option
+@assume_grid_option
 @click.option("--deployment", is_flag=True,
               help="Add the inference footprint of the model's deployment: block.")
 @click.option("--task", help="Deployment task (a registry task, e.g. text-generation).")
@@ -120,9 +135,9 @@ def _dated(project: Project, as_of: str | None) -> Project:
               default="uniform", show_default=True,
               help="How --monte-carlo samples a range (triangular: mode at the central value).")
 def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
-         as_of: str | None, deployment: bool, task: str | None, queries_per_day: str | None,
-         days: str | None, grid: str | None, embodied: bool, monte_carlo: int | None,
-         seed: int | None, distribution: str) -> None:
+         as_of: str | None, assume_grid: str | None, deployment: bool, task: str | None,
+         queries_per_day: str | None, days: str | None, grid: str | None, embodied: bool,
+         monte_carlo: int | None, seed: int | None, distribution: str) -> None:
     """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
 
     MODEL is a model id or a Hugging Face id.
@@ -132,7 +147,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage import costview
     from lineage.graph import component
 
-    full = _project(files, no_registry)
+    full = _project(files, no_registry, assume_grid)
     mid = _resolve(full, model)
     project = _dated(full, as_of)
     from lineage.errors import UsageError
@@ -165,8 +180,9 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 @policy_option
 @format_option
 @as_of_option
+@assume_grid_option
 def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, policy: str,
-            fmt: str, as_of: str | None) -> None:
+            fmt: str, as_of: str | None, assume_grid: str | None) -> None:
     """Models side by side: own, inherited, cumulative, energy, basis mix, completeness.
 
     For a derived model beside a model trained from scratch, also the break-even number of
@@ -185,7 +201,7 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     )
     from lineage.graph import component
 
-    project = _dated(_project(files, no_registry), as_of)
+    project = _dated(_project(files, no_registry, assume_grid), as_of)
     project = component(project, [_resolve(project, m) for m in models])
     results = compute(project, policy)
     cmp = compare_models(results, list(models))
@@ -207,8 +223,9 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
 @policy_option
 @format_option
 @as_of_option
+@assume_grid_option
 def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
-          as_of: str | None) -> None:
+          as_of: str | None, assume_grid: str | None) -> None:
     """Every loaded model, one row each.
 
     Example: lineage table -f my-family.yaml --format csv
@@ -216,7 +233,7 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     from lineage import report
     from lineage.engine import compute
 
-    results = compute(_dated(_project(files, no_registry), as_of), policy)
+    results = compute(_dated(_project(files, no_registry, assume_grid), as_of), policy)
     models = sorted(results.costs)
     if fmt == "json":
         _out(report.to_json([report.cost_record(results, results.costs[m]) for m in models]))
@@ -232,7 +249,9 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
 @click.argument("root")
 @files_option
 @format_option
-def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str) -> None:
+@assume_grid_option
+def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
+           assume_grid: str | None) -> None:
     """The own cost of ROOT and all its descendants, each counted once, with coverage.
 
     Example: lineage family llama-3.1-8b
@@ -241,7 +260,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str) -> No
     from lineage.engine import compute
     from lineage.engine import family as family_total
 
-    results = compute(_project(files, no_registry), "cutoff")
+    results = compute(_project(files, no_registry, assume_grid), "cutoff")
     fam = family_total(results.project, results.resolve(root), results.direct)
     if fmt == "json":
         _out(report.to_json(report.family_record(results, fam)))

@@ -60,6 +60,7 @@ class Project:
     edges: dict[tuple[str, str], Edge]
     G: nx.DiGraph
     aliases: dict[str, str] = field(default_factory=dict)
+    assumed_grid: str | None = None  # a grid the user assumes where a step names none
 
     def resolve(self, name: str) -> str | None:
         """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
@@ -270,7 +271,24 @@ def subproject(project: Project, keep: set[str]) -> Project:
     edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
     models = {m: e for m, e in project.models.items() if m in keep}
     aliases = {a: m for a, m in project.aliases.items() if m in keep}
-    return Project(project.files, project.catalog, models, edges, G, aliases)
+    return Project(project.files, project.catalog, models, edges, G, aliases,
+                   project.assumed_grid)
+
+
+def assume_grid(project: Project, grid: str) -> Project:
+    """The project with ``grid`` assumed for every step that names no grid or intensity.
+
+    Raises:
+        UsageError: an unknown grid (with a suggestion).
+    """
+    import dataclasses
+
+    from lineage.errors import UsageError
+
+    entry = project.catalog.grids.find(grid)
+    if entry is None:
+        raise UsageError(str(project.catalog.grids.unknown(grid, None)))  # type: ignore[arg-type]
+    return dataclasses.replace(project, assumed_grid=entry.id)
 
 
 def component(project: Project, models: list[str]) -> Project:

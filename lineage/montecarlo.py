@@ -185,7 +185,7 @@ def _part_emissions(part: PartCost, block: ComputeSpec, energy: Value, s: _Sampl
     """kgCO2e of one part: the given figure, or its sampled energy × intensity."""
     if part.emissions_basis == "unknown":
         return 0.0
-    if part.emissions_basis != "estimated":
+    if part.emissions_basis not in ("estimated", "assumed"):
         assert block.emissions is not None
         return s.value(block.emissions)
     assert part.inputs.intensity_kgco2e_per_kwh is not None

@@ -199,8 +199,14 @@ def _part_line(p: Any) -> str:
     else:
         head = f"{fmt(p.emissions_kgco2e, True)} {p.emissions_basis}"
     bits = []
-    if p.emissions_basis == "estimated" and p.energy_basis == "estimated":
-        bits.append(_formula(i))
+    if p.emissions_basis in ("estimated", "assumed"):
+        if p.energy_basis == "estimated":
+            bits.append(_formula(i))
+        elif i.intensity_kgco2e_per_kwh is not None:
+            bits.append(f"{fmt_kwh(p.energy_kwh.mid)} {p.energy_basis} × "
+                        f"{i.intensity_kgco2e_per_kwh.mid:g} kgCO2e/kWh ({i.intensity_from})")
+    if p.emissions_basis == "assumed":
+        bits.append(f"grid {i.intensity_from} ASSUMED (--assume-grid): no location published")
     if p.estimate_kgco2e is not None:
         source = (f"{i.gpu_hours.mid:,.0f} GPU-h" if p.energy_basis == "estimated" and
                   i.gpu_hours is not None else fmt_kwh(p.energy_kwh.mid))

@@ -43,7 +43,7 @@ class PartCost:
     energy_kwh: Interval
     energy_basis: str  # reported | measured | estimated | unknown
     emissions_kgco2e: Interval
-    emissions_basis: str
+    emissions_basis: str  # reported | measured | estimated | assumed (an assumed grid) | unknown
     estimate_kgco2e: Interval | None  # the estimate shown beside a reported figure
     inputs: Inputs
     sources: tuple[str, ...]
@@ -192,8 +192,16 @@ def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
 
 
 def part_cost(label: str, block: ComputeSpec, levels: Sequence[Level],
-              cat: Catalog, f: LoadedFile, fallback_source: str | list[str] | None) -> PartCost:
-    """Cost one compute block; ``levels`` lists where inputs are looked up, innermost first."""
+              cat: Catalog, f: LoadedFile, fallback_source: str | list[str] | None,
+              assumed_grid: str | None = None) -> PartCost:
+    """Cost one compute block; ``levels`` lists where inputs are looked up, innermost first.
+
+    ``assumed_grid`` is used only where no level names a grid or an intensity; emissions
+    estimated with it have the basis ``assumed`` (never ``estimated``), so they stay visible.
+    """
+    located = any(lv.grid is not None or lv.intensity is not None for lv in levels)
+    if assumed_grid is not None and not located:
+        levels = [*levels, DefaultsSpec(grid=assumed_grid)]
     inputs = resolve_inputs(levels, cat, block.gpu_hours_total)
     estimated_energy = None
     if inputs.gpu_hours is not None and inputs.power_kw is not None:
@@ -207,7 +215,8 @@ def part_cost(label: str, block: ComputeSpec, levels: Sequence[Level],
         estimate = energy * inputs.intensity_kgco2e_per_kwh
     emissions, emissions_basis = block.emissions, given
     if emissions is None:
-        emissions, emissions_basis, estimate = estimate, "estimated", None
+        emissions, estimate = estimate, None
+        emissions_basis = "estimated" if located or assumed_grid is None else "assumed"
     return PartCost(
         label=label,
         energy_kwh=energy or ZERO,
@@ -223,16 +232,16 @@ def part_cost(label: str, block: ComputeSpec, levels: Sequence[Level],
 
 
 def step_cost(entry: ModelEntry, index: int, step: StepSpec, cat: Catalog,
-              parents: tuple[str, ...]) -> StepCost:
+              parents: tuple[str, ...], assumed_grid: str | None = None) -> StepCost:
     """Cost step ``index`` of ``entry``, with its teacher inference if any."""
     f = entry.file
     defaults = f.spec.defaults
     fallback = entry.spec.source
-    parts = [part_cost("training", step, [step, defaults], cat, f, fallback)]
+    parts = [part_cost("training", step, [step, defaults], cat, f, fallback, assumed_grid)]
     ti = step.teacher_inference
     if ti is not None:
         parts.append(part_cost("teacher inference", ti, [ti, step, defaults], cat, f,
-                               step.source or fallback))
+                               step.source or fallback, assumed_grid))
     return StepCost(entry.id, index, step.kind, parents, tuple(parts))
 
 
@@ -243,7 +252,8 @@ def direct_costs(project: Project) -> dict[str, DirectCost]:
         d = DirectCost(mid)
         for i, step in enumerate(entry.spec.steps):
             parents = tuple(sorted({project.resolve(p.model) or p.model for p in step.parents}))
-            d.steps.append(step_cost(entry, i, step, project.catalog, parents))
+            d.steps.append(step_cost(entry, i, step, project.catalog, parents,
+                                     project.assumed_grid))
         out[mid] = d
     return out
 

@@ -170,3 +170,29 @@ def test_cli_monte_carlo_is_reproducible_and_within_bounds() -> None:
     # exact bounds: own 100k..120k h × 0.16940 kg/h = 16,940..20,328 kg, plus 1/3 of the
     # teacher's 291,422.2 kg = 97,140.7 kg
     assert 97_140.7 + 16_940 - 1e-6 <= mc["min"] <= mc["max"] <= 97_140.7 + 20_328 + 1e-6
+
+
+def test_assumed_grid_is_labelled_and_only_fills_gaps(make_project) -> None:  # type: ignore[no-untyped-def]
+    from lineage.graph import assume_grid
+
+    text = """
+lineage: 1
+grids:
+  here: {name: Here, intensity: 0.1 kgCO2e/kWh, source: "https://example.org/here"}
+  world: {name: World, intensity: 0.5 kgCO2e/kWh, source: "https://example.org/world"}
+models:
+  located: {steps: [{kind: pretraining, gpu_hours: 1000, power: 1 kW, grid: here}]}
+  nowhere: {steps: [{kind: finetuning, from: located, gpu_hours: 100, power: 1 kW}]}
+"""
+    project = make_project(text)
+    assert not lineage.compute(project).direct["nowhere"].is_complete  # no grid: unknown
+    r = lineage.compute(assume_grid(project, "World"))
+    nowhere = r.direct["nowhere"].steps[0].parts[0]
+    # 100 GPU-h × 1 kW × 0.5 kg/kWh (world, assumed) = 50 kg, basis "assumed"
+    assert nowhere.emissions_basis == "assumed"
+    assert nowhere.emissions_kgco2e.mid == pytest.approx(50)
+    located = r.direct["located"].steps[0].parts[0]
+    # the located step keeps its own grid: 1,000 × 1 × 0.1 = 100 kg, basis "estimated"
+    assert (located.emissions_basis, located.emissions_kgco2e.mid) == ("estimated", 100)
+    # nowhere's cumulative: own 50 kg (assumed) + half of located's 100 kg (estimated)
+    assert r.cost("nowhere").basis["assumed"] == pytest.approx(50 / (50 + 50))
