@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from lineage.engine import ModelCost, Results, compute
 from lineage.errors import InputErrors
 from lineage.graph import Project
-from lineage.interval import Interval
-from lineage.policies import CONSERVING, POLICIES
+from lineage.policies import POLICIES
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,6 @@ class BreakEven:
     scratch_own_kgco2e: float  # d(scratch)
     is_known: bool  # False when the student's, teachers' or scratch model's cost is unknown
     students: int | None  # the smallest N ≥ 1 at which distilling wins; None if never
-
-    @property
-    def saving_per_student_kgco2e(self) -> float:
-        return self.scratch_own_kgco2e - self.student_own_kgco2e
 
 
 def break_even(results: Results, student: str, scratch: str) -> BreakEven | None:
@@ -104,13 +99,3 @@ def compare(results: Results, names: list[str]) -> Comparison:
                 if be is not None:
                     pairs.append(be)
     return Comparison(results, models, tuple(pairs))
-
-
-def is_conserving(policy: str) -> bool:
-    return policy in CONSERVING
-
-
-def spread(values: list[Interval]) -> tuple[float, float]:
-    """The lowest and highest central value across policies."""
-    mids = [v.mid for v in values]
-    return min(mids), max(mids)

@@ -291,16 +291,3 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
             errors.append(InputError(Position(str(p)), "no such file or folder"))
     InputErrors.raise_if_any(errors)
     return out
-
-
-def read_all(paths: Iterable[Path]) -> list[Document]:
-    """Read every file, collecting the problems of all of them before raising."""
-    docs: list[Document] = []
-    errors: list[InputError] = []
-    for p in paths:
-        try:
-            docs.append(read_file(p))
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-    InputErrors.raise_if_any(errors)
-    return docs
