@@ -44,15 +44,6 @@ def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = Non
     return _assumed(load(files, registry=not no_registry), assume)
 
 
-def _resolve(project: Project, name: str) -> str:
-    from lineage.errors import UsageError, did_you_mean
-
-    mid = project.resolve(name)
-    if mid is None:
-        raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(project.models)))
-    return mid
-
-
 def _out(text: str) -> None:
     click.echo(text, nl=False)
 
@@ -148,7 +139,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.graph import component
 
     full = _project(files, no_registry, assume_grid)
-    mid = _resolve(full, model)
+    mid = full.model_id(model)
     project = _dated(full, as_of)
     from lineage.errors import UsageError
 
@@ -202,7 +193,7 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     from lineage.graph import component
 
     project = _dated(_project(files, no_registry, assume_grid), as_of)
-    project = component(project, [_resolve(project, m) for m in models])
+    project = component(project, [project.model_id(m) for m in models])
     results = compute(project, policy)
     cmp = compare_models(results, list(models))
     if fmt == "json":

@@ -26,10 +26,13 @@ class PolicyOutcome:
 
 def all_policies(project: Project, model: str) -> list[PolicyOutcome]:
     """``model``'s costs under every policy; a policy that lacks data says why instead."""
+    from lineage.stepcost import direct_costs
+
+    direct = direct_costs(project)  # the same under every policy: cost the steps once
     out = []
     for policy, assumption in POLICIES.items():
         try:
-            r = compute(project, policy)
+            r = compute(project, policy, direct=direct)
         except InputErrors as exc:
             first = exc.errors[0].message if exc.errors else str(exc)
             out.append(PolicyOutcome(policy, assumption, None, first))

@@ -156,9 +156,8 @@ def all_policies(project: Project, model: str, fmt: str) -> str:
     """``cost --policy all``."""
     from lineage import explain
     from lineage.compare import all_policies as outcomes_of
-    from lineage.engine import compute
 
-    mid = compute(project, "cutoff").resolve(model)
+    mid = project.model_id(model)
     outcomes = outcomes_of(project, mid)
     if fmt == "json":
         return report.to_json(explain.policies_json(mid, outcomes))

@@ -96,10 +96,7 @@ class Results:
         Raises:
             UsageError: no model has that name; the message suggests the closest.
         """
-        mid = self.project.resolve(name)
-        if mid is None:
-            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.costs)))
-        return mid
+        return self.project.model_id(name)
 
     def cost(self, name: str) -> ModelCost:
         """The :class:`ModelCost` of the model ``name`` names."""

@@ -68,6 +68,19 @@ class Project:
             return name
         return self.aliases.get(name.lower())
 
+    def model_id(self, name: str) -> str:
+        """Like :meth:`resolve`, but an unknown name is an error.
+
+        Raises:
+            UsageError: no model has that name; the message suggests the closest.
+        """
+        from lineage.errors import UsageError
+
+        mid = self.resolve(name)
+        if mid is None:
+            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
+        return mid
+
     def parents(self, model: str) -> list[str]:
         return sorted(self.G.predecessors(model))
 

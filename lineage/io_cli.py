@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli import _out, _project, _resolve, cli, files_option, policy_option
+from lineage.cli import _out, _project, cli, files_option, policy_option
 
 
 @cli.command()
@@ -26,7 +26,7 @@ def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str) -> 
     from lineage.graph import component
 
     full = _project(files, no_registry)
-    mid = _resolve(full, model)
+    mid = full.model_id(model)
     results = compute(component(full, [mid]), policy)
     _out(card_yaml(results, mid))
 
