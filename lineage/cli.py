@@ -27,6 +27,20 @@ def files_option(fn: F) -> F:
                         help="Do not load the bundled registry first.")(fn)
 
 
+def skip_bad_option(fn: F) -> F:
+    return click.option("--skip-bad-lines", "skip_bad", is_flag=True,
+                        help="With a .jsonl hub dump: leave out bad lines (counted on stderr) "
+                             "instead of stopping.")(fn)
+
+
+def _split(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """(lineage files, the hub dump or index named by -f, if any)."""
+    from lineage.hub_cli import split_files
+
+    return split_files(files) if any(f.endswith((".jsonl", ".lineage")) for f in files) \
+        else (files, None)
+
+
 def policy_option(fn: F) -> F:
     return click.option("--policy", default="equal", show_default=True,
                         type=click.Choice(POLICY_NAMES),
@@ -40,6 +54,14 @@ def format_option(fn: F) -> F:
 
 def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
     from lineage.api import load
+
+    hubs = [f for f in files if f.endswith((".jsonl", ".lineage"))]
+    if hubs:
+        from lineage.errors import UsageError
+
+        command = click.get_current_context().info_name
+        raise UsageError(f'{command} does not read hub dumps ("{hubs[0]}"); cost, table, '
+                         "family and index do")
 
     return _assumed(load(files, registry=not no_registry), assume)
 
@@ -125,24 +147,38 @@ def _dated(project: Project, as_of: str | None) -> Project:
 @click.option("--distribution", type=click.Choice(("uniform", "triangular")),
               default="uniform", show_default=True,
               help="How --monte-carlo samples a range (triangular: mode at the central value).")
+@skip_bad_option
 def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
          as_of: str | None, assume_grid: str | None, deployment: bool, task: str | None,
          queries_per_day: str | None, days: str | None, grid: str | None, embodied: bool,
-         monte_carlo: int | None, seed: int | None, distribution: str) -> None:
+         monte_carlo: int | None, seed: int | None, distribution: str, skip_bad: bool) -> None:
     """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
 
-    MODEL is a model id or a Hugging Face id.
+    MODEL is a model id or a Hugging Face id (or a model of a hub dump given with -f).
 
     Example: lineage cost meta-llama/Llama-3.2-1B --policy all
     """
     from lineage import costview
+    from lineage.errors import UsageError
     from lineage.graph import component
 
+    files, hub = _split(files)
+    extras = costview.Extras(
+        deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
+        task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
+        monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
+    if hub is not None:
+        if policy == "all" or monte_carlo or as_of:
+            raise UsageError("with a hub dump, cost takes one --policy, without --monte-carlo "
+                             "or --as-of")
+        from lineage import hub_cli
+
+        hub_cli.cost(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), model,
+                     policy, fmt, extras)
+        return
     full = _project(files, no_registry, assume_grid)
     mid = full.model_id(model)
     project = _dated(full, as_of)
-    from lineage.errors import UsageError
-
     if mid not in project.models:
         released = full.models[mid].spec.released
         raise UsageError(f'"{mid}" was released on {released}, after --as-of {as_of}' if
@@ -158,10 +194,6 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.engine import compute
 
     results = compute(project, policy)
-    extras = costview.Extras(
-        deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
-        task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
-        monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     _out(costview.render(results, results.resolve(model), fmt, extras))
 
 
@@ -215,14 +247,25 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
 @format_option
 @as_of_option
 @assume_grid_option
+@skip_bad_option
 def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
-          as_of: str | None, assume_grid: str | None) -> None:
-    """Every loaded model, one row each.
+          as_of: str | None, assume_grid: str | None, skip_bad: bool) -> None:
+    """Every loaded model, one row each (a hub dump: CSV rows streamed).
 
     Example: lineage table -f my-family.yaml --format csv
     """
     from lineage import report
     from lineage.engine import compute
+
+    files, hub = _split(files)
+    if hub is not None:
+        from lineage import hub_cli
+
+        if as_of:
+            raise click.UsageError("--as-of does not apply to hub dumps yet")
+        hub_cli.table(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), policy,
+                      fmt)
+        return
 
     results = compute(_dated(_project(files, no_registry, assume_grid), as_of), policy)
     models = sorted(results.costs)
@@ -241,8 +284,9 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
 @files_option
 @format_option
 @assume_grid_option
+@skip_bad_option
 def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
-           assume_grid: str | None) -> None:
+           assume_grid: str | None, skip_bad: bool) -> None:
     """The own cost of ROOT and all its descendants, each counted once, with coverage.
 
     Example: lineage family llama-3.1-8b
@@ -250,6 +294,14 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     from lineage import report
     from lineage.engine import compute
     from lineage.engine import family as family_total
+
+    files, hub = _split(files)
+    if hub is not None:
+        from lineage import hub_cli
+
+        hub_cli.family(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), root,
+                       fmt)
+        return
 
     results = compute(_project(files, no_registry, assume_grid), "cutoff")
     fam = family_total(results.project, results.resolve(root), results.direct)
@@ -366,5 +418,6 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("lineage: internal error (this is a bug; please report it)", err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+import lineage.hub_cli  # noqa: E402  (registers `lineage index`)
 import lineage.io_cli  # noqa: E402  (registers `lineage card` and `lineage import`)
 import lineage.render_cli  # noqa: E402,F401  (registers `lineage render`)

@@ -71,6 +71,7 @@ class Results:
     shares: Shares
     costs: dict[str, ModelCost] = field(default_factory=dict)
     coefficients: dict[str, dict[str, float]] = field(default_factory=dict)
+    retained: Mapping[str, float] = field(default_factory=dict)
 
     def propagate(self, values: Mapping[str, Interval]) -> dict[str, Interval]:
         """Cumulate any per-model quantity with this policy's shares (e.g. embodied emissions).
@@ -139,7 +140,7 @@ def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
     total_basis = sum(basis.values())
     basis = {b: v / total_basis for b, v in sorted(basis.items())} if total_basis > 0 else {}
     out = {w: shares[(mid, w)] for w in project.G.successors(mid)}
-    kept = 1.0 - sum(out.values())
+    kept = results.retained.get(mid, 1.0 - sum(out.values()))
     attributed = cumulative * kept if results.is_conserving else None
     attributed_kwh = cumulative_kwh * kept if results.is_conserving else None
     return ModelCost(
@@ -162,8 +163,13 @@ def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
 
 def compute(project: Project, policy: str = "equal", *,
             direct: Mapping[str, DirectCost] | None = None,
-            shares: Shares | None = None) -> Results:
+            shares: Shares | None = None,
+            retained: Mapping[str, float] | None = None) -> Results:
     """Compute every model's costs under ``policy``.
+
+    ``shares`` replaces the policy's shares; ``retained`` gives the share of its cumulative
+    cost a model keeps when some of its children are not in ``project`` (a hub dump's
+    derivatives: see :mod:`lineage.hubgraph`).
 
     Raises:
         UsageError: an unknown policy.
@@ -174,7 +180,7 @@ def compute(project: Project, policy: str = "equal", *,
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
     s = shares if shares is not None else compute_shares(project, policy, d)
-    results = Results(project, policy, d, s)
+    results = Results(project, policy, d, s, retained=retained or {})
     results.coefficients = _coefficients(project, s)
     for mid, row in results.coefficients.items():
         results.costs[mid] = _model_cost(mid, row, results)

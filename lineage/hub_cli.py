@@ -1,0 +1,123 @@
+"""Hub dumps on the command line: ``lineage index`` and the hub paths of ``cost``, ``table``
+and ``family`` (a ``-f`` that names a ``.jsonl`` dump or a ``.lineage`` index)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lineage.cli import _out, cli, skip_bad_option
+from lineage.errors import UsageError
+
+if TYPE_CHECKING:
+    from lineage.hub import Hub
+    from lineage.hubgraph import Joined
+
+HUB_SUFFIXES = (".jsonl", ".lineage")
+
+
+def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """(lineage files, the hub dump or index if one is named).
+
+    Raises:
+        UsageError: more than one dump.
+    """
+    hubs = [f for f in files if Path(f).suffix in HUB_SUFFIXES]
+    if len(hubs) > 1:
+        raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
+    return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
+
+
+def open_hub(path: str, skip_bad: bool) -> Hub:
+    """Read a ``.jsonl`` dump or map a ``.lineage`` index; skipped lines are counted on stderr."""
+    from lineage.errors import InputError, InputErrors, Position
+
+    p = Path(path)
+    if not p.is_file():
+        raise InputErrors([InputError(Position(path), "no such file")])
+    if p.suffix == ".lineage":
+        from lineage.hubindex import read_index
+
+        return read_index(p)
+    from lineage.hub import read_jsonl
+
+    hub = read_jsonl(p, skip_bad=skip_bad)
+    if hub.skipped:
+        click.echo(f"{path}: warning: skipped {len(hub.skipped):,} bad line(s); the first: "
+                   f"{hub.skipped[0]}", err=True)
+    return hub
+
+
+def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+           assume: str | None) -> Joined:
+    from lineage.cli import _project
+    from lineage.hubgraph import join
+
+    return join(_project(files, no_registry, assume), open_hub(hub_path, skip_bad))
+
+
+def cost(j: Joined, model: str, policy: str, fmt: str, extras: Any) -> None:
+    """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
+    import dataclasses
+
+    from lineage import costview
+    from lineage.engine import compute
+    from lineage.hubgraph import explain_project
+
+    project, shares, retained = explain_project(j, [model], policy)
+    results = compute(project, policy, shares=shares, retained=retained)
+    mid = results.resolve(model) if project.resolve(model) else model
+    if policy == "compute":  # a share weighed with a hub model's unknown energy is unknown
+        from lineage.arrays import compute_arrays
+        from lineage.hubgraph import edge_shares
+
+        whole = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
+        c = results.costs[mid]
+        if c.is_complete and not whole.complete[j.node(model)]:
+            results.costs[mid] = dataclasses.replace(c, is_complete=False,
+                                                     is_inherited_complete=False)
+    _out(costview.render(results, mid, fmt, extras))
+
+
+def table(j: Joined, policy: str, fmt: str) -> None:
+    """Every model of the joined graph as CSV, streamed a batch at a time."""
+    from lineage.hubgraph import csv_stream
+
+    if fmt != "csv":
+        raise UsageError(f"with a hub dump, table writes --format csv (streamed), not {fmt}")
+    for chunk in csv_stream(j, policy):
+        click.echo(chunk, nl=False)
+
+
+def family(j: Joined, root: str, fmt: str) -> None:
+    """The own cost of ROOT and every descendant in the joined graph, with coverage."""
+    from lineage.hubgraph import family_total
+    from lineage.report import to_json
+
+    fam = family_total(j, root)
+    _out(to_json(fam.record()) if fmt == "json" else fam.text())
+
+
+@cli.command()
+@click.argument("dump", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The index file to write (e.g. hub.lineage).")
+@skip_bad_option
+def index(dump: Path, output: Path, skip_bad: bool) -> None:
+    """Compile a JSON Lines hub dump into a binary index that later queries open instantly.
+
+    Example: lineage index hub.jsonl -o hub.lineage && lineage cost org/model -f hub.lineage
+    """
+    from lineage.hubindex import write_index
+
+    if output.suffix != ".lineage":
+        raise UsageError(f'write the index to a ".lineage" file, not "{output}"')
+    start = time.perf_counter()
+    hub = open_hub(str(dump), skip_bad)
+    size = write_index(hub, output)
+    click.echo(f"indexed {hub.n_models:,} models, {hub.parent.size:,} edges, "
+               f"{hub.n - hub.n_models:,} stub parents → {output} ({size / 1e6:,.1f} MB) in "
+               f"{time.perf_counter() - start:.1f} s", err=True)

@@ -1,0 +1,387 @@
+"""A hub dump joined to the loaded project (registry and YAML files), at hub scale (issue 7).
+
+The join is one graph: the project's models, then every hub model that is not already one of
+them (a hub line whose id is a project model's Hugging Face id or id IS that model: the
+project's declaration keeps its steps and parents, the hub adds its downloads and its
+derivatives). Hub derivatives of a registry model therefore take their share of its cost, and
+leave less of it to the registry's own children — shares are computed on the whole graph, so
+nothing is counted twice.
+
+Two ways to answer:
+
+- every model at once (``table``, ``family``): :mod:`lineage.arrays` over the joined graph;
+- one model explained (``cost``, ``card``, ``compare``): its ancestors are turned into an
+  ordinary :class:`~lineage.graph.Project`, with the shares and the retained shares of the
+  whole graph, and the reference engine explains it as usual.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lineage.arrays import ArrayGraph, CycleError, WeightError, ancestors, shares
+from lineage.errors import InputError, InputErrors, Position, UsageError
+from lineage.graph import Project
+from lineage.hub import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.stepcost import DirectCost
+
+
+class _UnionIds(Sequence[str]):
+    """Ids of the joined graph without copying the hub's millions of strings."""
+
+    def __init__(self, project_ids: list[str], hub: Hub, unmatched: np.ndarray) -> None:
+        self.project_ids, self.hub, self.unmatched = project_ids, hub, unmatched
+        self.p = len(project_ids)
+
+    def __len__(self) -> int:
+        return self.p + len(self.unmatched)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.project_ids[i] if i < self.p else self.hub.ids[int(self.unmatched[i - self.p])]
+
+
+@dataclass
+class Joined:
+    """The project and a hub dump as one :class:`~lineage.arrays.ArrayGraph`."""
+
+    project: Project
+    hub: Hub
+    direct: dict[str, DirectCost]
+    graph: ArrayGraph
+    pids: list[str]  # union nodes 0 … P-1
+    hmap: np.ndarray  # hub node → union node
+    unmatched: np.ndarray  # union node P + k is hub node unmatched[k]
+    matched: dict[int, str]  # hub node → the project model it is
+
+    @property
+    def p(self) -> int:
+        return len(self.pids)
+
+    def node(self, name: str) -> int:
+        """The union node ``name`` names: a project id, alias or HF id, or a hub id.
+
+        Raises:
+            UsageError: neither the project nor the dump has it.
+        """
+        mid = self.project.resolve(name)
+        if mid is not None:
+            return self.pids.index(mid)
+        found = self.hub.find([name])
+        if name in found:
+            return int(self.hmap[found[name]])
+        raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
+                         f"{self.hub.path}")
+
+    def where(self, node: int) -> Position:
+        if node < self.p:
+            return self.project.models[self.pids[node]].where
+        return self.hub.where(int(self.unmatched[node - self.p]))
+
+
+def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None) -> Joined:
+    """Join ``hub`` to ``project`` (see the module docstring).
+
+    Raises:
+        InputErrors: the parent links of the joined graph loop (at a line of the cycle).
+    """
+    from lineage.stepcost import direct_costs
+
+    d = direct if direct is not None else direct_costs(project)
+    pids = sorted(project.models)
+    pindex = {m: i for i, m in enumerate(pids)}
+    names = {m: m for m in pids} | {e.spec.hf: m for m, e in project.models.items()
+                                      if e.spec.hf}
+    found = hub.find(names)
+    matched = {node: names[name] for name, node in found.items()}
+    is_matched = np.zeros(hub.n, dtype=bool)
+    is_matched[list(matched)] = True
+    unmatched = np.flatnonzero(~is_matched)
+    p = len(pids)
+    hmap = np.empty(hub.n, dtype=np.int64)
+    hmap[unmatched] = p + np.arange(unmatched.size)
+    for node, mid in matched.items():
+        hmap[node] = pindex[mid]
+    edges = sorted(project.edges.items())
+    keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
+    parent = np.concatenate([np.array([pindex[u] for (u, _), _ in edges], dtype=np.int64),
+                             hmap[hub.parent[keep]]])
+    child = np.concatenate([np.array([pindex[v] for (_, v), _ in edges], dtype=np.int64),
+                            hmap[hub.child[keep]]])
+    explicit = np.concatenate([np.array([math.nan if e.share is None else e.share.mid
+                                         for _, e in edges]),
+                               np.full(int(keep.sum()), math.nan)])
+    n = p + unmatched.size
+    grams = hub.emissions_g[unmatched]
+    own_kg = np.zeros((n, 3))
+    own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
+    own_kwh = np.zeros((n, 3))
+    own_complete = np.concatenate([np.zeros(p, bool), ~np.isnan(grams)])
+    energy_complete = np.zeros(n, dtype=bool)
+    for i, m in enumerate(pids):
+        own_kg[i] = d[m].emissions_kgco2e.as_tuple()
+        own_kwh[i] = d[m].energy_kwh.as_tuple()
+        own_complete[i] = d[m].is_complete
+        energy_complete[i] = d[m].is_energy_complete
+    graph = ArrayGraph(
+        _UnionIds(pids, hub, unmatched), parent, child, own_kg, own_kwh, own_complete,
+        energy_complete, explicit=explicit,
+        expected=np.concatenate([_spec_column(project, pids, "expected_derivatives"),
+                                 np.full(unmatched.size, math.nan)]),
+        usage=_weights(project, pids, "usage", hub.downloads, matched, unmatched),
+        params=_weights(project, pids, "params", hub.params, matched, unmatched))
+    joined = Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
+    try:
+        graph.levels()
+    except CycleError as exc:
+        raise InputErrors([_cycle(joined, exc.members)]) from None
+    return joined
+
+
+def _spec_column(project: Project, pids: list[str], attr: str) -> np.ndarray:
+    out = np.full(len(pids), math.nan)
+    for i, m in enumerate(pids):
+        value = getattr(project.models[m].spec, attr)
+        if value is not None:
+            out[i] = float(value.mid) if hasattr(value, "mid") else float(value)
+    return out
+
+
+def _weights(project: Project, pids: list[str], attr: str, hub_values: np.ndarray,
+             matched: dict[int, str], unmatched: np.ndarray) -> np.ndarray:
+    """A project model's own figure, else the hub's (downloads as usage), else unknown."""
+    own = _spec_column(project, pids, attr)
+    index = {m: i for i, m in enumerate(pids)}
+    for node, mid in matched.items():
+        if math.isnan(own[index[mid]]):
+            own[index[mid]] = hub_values[node]
+    return np.concatenate([own, hub_values[unmatched]])
+
+
+def _cycle(j: Joined, members: np.ndarray) -> InputError:
+    """A cycle among ``members`` (nodes left unsorted), walked up from the first one."""
+    inside = set(members.tolist())
+    parents: dict[int, int] = {}
+    for u, v in zip(j.graph.parent.tolist(), j.graph.child.tolist(), strict=True):
+        if u in inside and v in inside:
+            parents.setdefault(v, u)
+    path, node = [], int(members[0])
+    while node not in path:
+        path.append(node)
+        node = parents[node]
+    loop = path[path.index(node):]
+    names = " → ".join(j.graph.ids[k] for k in [*reversed(loop), loop[-1]])
+    return InputError(j.where(loop[0]), f"the base models form a cycle: {names}")
+
+
+def edge_shares(j: Joined, policy: str) -> np.ndarray:
+    """s(u→v) on every edge of the joined graph.
+
+    Raises:
+        InputErrors: ``--policy usage/params`` and models without the figure (first ones named).
+    """
+    try:
+        return shares(j.graph, policy)
+    except WeightError as exc:
+        what = "downloads or usage" if policy == "usage" else "params"
+        errors = [InputError(j.where(int(k)), f'model "{j.graph.ids[int(k)]}" has no {what}, '
+                             f"which --policy {policy} needs for every model with a parent or "
+                             "a child") for k in exc.missing[:20]]
+        if exc.missing.size > 20:
+            errors.append(InputError(j.where(int(exc.missing[20])),
+                                     f"… and {exc.missing.size - 20} more models without it"))
+        raise InputErrors(errors) from None
+
+
+def explain_project(j: Joined, names: list[str], policy: str
+                    ) -> tuple[Project, dict[tuple[str, str], float], dict[str, float]]:
+    """The project of ``names`` and their ancestors, with the whole graph's shares.
+
+    Returns (project, shares, retained) for :func:`lineage.engine.compute`: every hub model
+    above ``names`` becomes an ordinary model (its line as its place), stubs have no step.
+    """
+    from lineage.graph import build
+
+    nodes = np.array([j.node(n) for n in names], dtype=np.int64)
+    above = ancestors(j.graph, nodes)
+    hub_nodes = above[above >= j.p]
+    s = edge_shares(j, policy)
+    files = list(j.project.files)
+    if hub_nodes.size:
+        files.append(_hub_file(j, hub_nodes))
+    project = build(files)
+    project.assumed_grid = j.project.assumed_grid
+    if project.assumed_grid is not None:
+        from lineage.graph import assume_grid
+
+        project = assume_grid(project, project.assumed_grid)
+    in_project = np.zeros(j.graph.n, dtype=bool)
+    in_project[: j.p] = True
+    in_project[hub_nodes] = True
+    sel = np.flatnonzero(in_project[j.graph.child])
+    ids = j.graph.ids
+    share_of = {(ids[int(j.graph.parent[e])], ids[int(j.graph.child[e])]): float(s[e])
+                for e in sel}
+    kept = 1.0 - np.bincount(j.graph.parent, weights=s, minlength=j.graph.n)
+    retained = {ids[int(k)]: float(kept[k]) for k in np.flatnonzero(in_project)}
+    return project, share_of, retained
+
+
+def _hub_file(j: Joined, nodes: np.ndarray) -> Any:
+    """The hub models ``nodes`` (union indices) as a validated lineage file."""
+    from lineage.validation import validate_document
+    from lineage.yamlio import Document
+
+    hub, ids, path = j.hub, j.graph.ids, j.hub.path
+    by_child: dict[int, list[int]] = {}
+    sel = np.flatnonzero(np.isin(j.graph.child, nodes))
+    for e in sel.tolist():
+        by_child.setdefault(int(j.graph.child[e]), []).append(int(j.graph.parent[e]))
+    models: dict[str, Any] = {}
+    values: dict[tuple[Any, ...], Position] = {}
+    for k in nodes.tolist():
+        h = int(j.unmatched[k - j.p])
+        mid = ids[k]
+        values[("models", mid)] = hub.where(h)
+        models[mid] = _hub_model(hub, h, [ids[u] for u in sorted(by_child.get(k, []))])
+    data = {"lineage": "1", "sources": {"hub": {
+        "title": f"Hugging Face Hub metadata ({path})",
+        "note": "co2_eq_emissions read in grams, as the Hub defines it; downloads as usage"}},
+        "models": models}
+    return validate_document(Document(path, data, values=values, keys=dict(values)))
+
+
+def _hub_model(hub: Hub, h: int, parents: list[str]) -> dict[str, Any]:
+    model: dict[str, Any] = {"hf": hub.ids[h]}
+    if h >= hub.n_models:
+        model["note"] = f"named as a base model in {hub.path} but absent from it: cost unknown"
+        return model
+    if not math.isnan(hub.downloads[h]):
+        model["usage"] = f"{hub.downloads[h]:.0f}"
+    if not math.isnan(hub.params[h]):
+        model["params"] = f"{hub.params[h]:.6g}"
+    if not np.isnat(hub.created[h]):
+        model["released"] = str(hub.created[h])
+    grams = hub.emissions_g[h]
+    if not parents and math.isnan(grams):
+        return model
+    relation = RELATIONS[int(hub.relation[h])]
+    step: dict[str, Any] = {"kind": KIND_OF_RELATION.get(relation, "other")}
+    if parents:
+        step["from"] = parents
+    if not math.isnan(grams):
+        step |= {"emissions": f"{grams!r} gCO2e", "source": "hub"}
+    notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
+                                                   if hub.inferred[h] else "")] if parents else []
+    if math.isnan(grams):
+        notes.append("no co2_eq_emissions on the Hub: cost unknown")
+    if notes:
+        step["note"] = "; ".join(notes)
+    model["steps"] = [step]
+    return model
+
+
+def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
+    """``table --format csv`` for every model of the joined graph, a batch of rows at a time."""
+    import csv
+    import io
+
+    from lineage.arrays import compute_arrays
+    from lineage.report import CSV_COLUMNS
+
+    r = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    ids = j.graph.ids
+    for lo in range(0, j.graph.n, batch):
+        hi = min(lo + batch, j.graph.n)
+        own, cum = j.graph.own_kg[lo:hi, 1], r.cumulative_kg[lo:hi, 1]
+        attributed = r.attributed_kg[lo:hi, 1].tolist() if r.attributed_kg is not None \
+            else [None] * (hi - lo)
+        complete = np.where(r.complete[lo:hi], "true", "false").tolist()
+        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), complete, own.tolist(),
+                             (cum - own).tolist(), cum.tolist(), attributed,
+                             j.graph.own_kwh[lo:hi, 1].tolist(),
+                             r.cumulative_kwh[lo:hi, 1].tolist(), strict=True))
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+
+
+@dataclass(frozen=True)
+class HubFamily:
+    """SPEC §8 over a joined graph: the root and every descendant, each counted once."""
+
+    root: str
+    size: int
+    own_kgco2e: tuple[float, float, float]
+    own_kwh: tuple[float, float, float]
+    known: int
+    energy_known: int
+    basis: dict[str, float]
+    largest: list[tuple[str, float]]  # the biggest known own costs (kgCO2e), at most 20
+
+    @property
+    def coverage(self) -> float:
+        return self.known / self.size
+
+    def record(self) -> dict[str, Any]:
+        return {"root": self.root, "models": self.size, "complete": self.known == self.size,
+                "own_kgco2e_total": self.own_kgco2e[1], "own_kgco2e_low": self.own_kgco2e[0],
+                "own_kgco2e_high": self.own_kgco2e[2], "own_kwh_total": self.own_kwh[1],
+                "coverage": self.coverage, "known": self.known,
+                "unknown": self.size - self.known, "basis": self.basis,
+                "largest": [{"model": m, "kgco2e": v} for m, v in self.largest]}
+
+    def text(self) -> str:
+        from lineage.interval import Interval
+        from lineage.report import fmt
+
+        complete = self.known == self.size
+        lines = [f"Family of {self.root}: {self.size:,} models (the root and all its "
+                 "descendants, each counted once)",
+                 f"  own cost, summed   {fmt(Interval(*self.own_kgco2e), complete)}   "
+                 f"{fmt(Interval(*self.own_kwh), self.energy_known == self.size, 'kwh')}",
+                 f"  coverage           {self.coverage:.1%} of models have a known own cost "
+                 f"({self.known:,}/{self.size:,})",
+                 "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
+                                                      self.basis.items()) or "none known")]
+        if self.largest:
+            lines.append("  largest known own costs:")
+            lines += [f"    {m:<48} {fmt(Interval.exact(v), True):>14}"
+                      for m, v in self.largest]
+        return "\n".join(lines) + "\n"
+
+
+def family_total(j: Joined, root: str) -> HubFamily:
+    """Sum the own cost of ``root`` and all its descendants in the joined graph."""
+    from lineage.arrays import descendants
+
+    node = j.node(root)
+    members = descendants(j.graph, np.array([node]))
+    g = j.graph
+    own = g.own_kg[members].sum(axis=0)
+    basis: dict[str, float] = {}
+    for k in members[members < j.p].tolist():
+        for b, kg in j.direct[j.pids[k]].by_basis().items():
+            basis[b] = basis.get(b, 0.0) + kg
+    hub_known = members[(members >= j.p) & g.own_complete[members]]
+    if hub_known.size:
+        basis["reported"] = basis.get("reported", 0.0) + float(g.own_kg[hub_known, 1].sum())
+    total = sum(basis.values())
+    known = members[g.own_complete[members]]
+    top = known[np.argsort(-g.own_kg[known, 1], kind="stable")[:20]]
+    return HubFamily(g.ids[node], int(members.size), tuple(own.tolist()),
+                     tuple(g.own_kwh[members].sum(axis=0).tolist()), int(known.size),
+                     int(g.energy_complete[members].sum()),
+                     {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
+                     [(g.ids[int(k)], float(g.own_kg[k, 1])) for k in top])
