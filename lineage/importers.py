@@ -8,97 +8,14 @@ optional column is tolerated. The step it makes has ``basis: measured``.
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lineage.codecarbon import Measured, read_codecarbon
 from lineage.errors import InputError, InputErrors, Position
 
-REQUIRED = ("duration", "emissions", "energy_consumed")
-
-
-@dataclass(frozen=True)
-class Measured:
-    """The runs of one CodeCarbon file, summed."""
-
-    path: str
-    runs: int
-    energy_kwh: float
-    emissions_kgco2e: float
-    gpu_hours: float | None
-    gpu_model: str | None
-    location: str | None
-    codecarbon_version: str | None
-
-
-def _number(row: dict[str, str], key: str, where: Position) -> float:
-    text = (row.get(key) or "").strip()
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputErrors([InputError(where, f'column "{key}" holds "{text}", not a '
-                                      "number")]) from None
-    if not math.isfinite(value) or value < 0:
-        raise InputErrors([InputError(where, f'column "{key}" holds {text}: expected a '
-                                      "finite number ≥ 0")])
-    return value
-
-
-def read_codecarbon(path: Path) -> Measured:
-    """Sum the runs of a CodeCarbon ``emissions.csv``.
-
-    Raises:
-        InputErrors: an unreadable file, a missing column, or a cell that is not a number,
-            at its line and column.
-    """
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputErrors([InputError(Position(name, 1, 1), f"cannot read: {exc}")]) from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = next(csv.reader(io.StringIO(text)), [])
-    missing = [c for c in REQUIRED if c not in header]
-    if missing or not rows:
-        what = f"missing column(s) {', '.join(missing)}" if missing else "no run in the file"
-        raise InputErrors([InputError(Position(name, 1, 1), f"not a CodeCarbon emissions.csv: "
-                                      f"{what}")])
-    energy = emissions = 0.0
-    gpu_hours: float | None = 0.0
-    for i, row in enumerate(rows):
-        where = Position(name, i + 2, 1)
-        energy += _number(row, "energy_consumed", where)
-        emissions += _number(row, "emissions", where)
-        count = _gpu_count(row.get("gpu_count"))
-        if gpu_hours is not None and count is not None:
-            gpu_hours += count * _number(row, "duration", where) / 3600
-        else:
-            gpu_hours = None
-    last = rows[-1]
-    place = ", ".join(v for v in (last.get("region"), last.get("country_name")) if v)
-    cloud = " ".join(v for v in (last.get("cloud_provider"), last.get("cloud_region")) if v)
-    return Measured(name, len(rows), energy, emissions, gpu_hours or None,
-                    _gpu_model(last.get("gpu_model")), (cloud or place) or None,
-                    last.get("codecarbon_version") or None)
-
-
-def _gpu_count(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _gpu_model(text: str | None) -> str | None:
-    """``"8 x NVIDIA A100-SXM4-80GB"`` → ``"NVIDIA A100-SXM4-80GB"``."""
-    if not text:
-        return None
-    return re.sub(r"^\s*\d+\s*x\s*", "", text).strip() or None
-
+__all__ = ["Measured", "hf_card_yaml", "read_codecarbon", "step_yaml"]
 
 def step_yaml(m: Measured, model: str, parents: list[str], kind: str,
               hardware: str | None) -> str:
