@@ -13,22 +13,27 @@ from lineage.cli import _out, _project, cli, files_option, policy_option
 @click.argument("model")
 @files_option
 @policy_option
-def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str) -> None:
+@click.option("--markdown", is_flag=True,
+              help="Print a card skeleton: the metadata as --- front matter, then a paragraph "
+                   "for the card body that explains the figures.")
+def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
+         markdown: bool) -> None:
     """Model-card metadata: Hugging Face's co2_eq_emissions (grams, own training) and a
-    lineage block with the cumulative cost and each ancestor's contribution.
+    lineage block with the inherited and cumulative cost, policy, registry date and scope.
 
-    Paste the output into the YAML front matter of the model's README.md.
+    Paste the output into the YAML front matter of the model's README.md; with --markdown,
+    the output is a README.md that `lineage import hf` reads back.
 
     Example: lineage card acme-support-1b -f examples/my-finetune.yaml
     """
-    from lineage.card import card_yaml
+    from lineage.card import card_readme, card_yaml
     from lineage.engine import compute
     from lineage.graph import component
 
     full = _project(files, no_registry)
     mid = full.model_id(model)
     results = compute(component(full, [mid]), policy)
-    _out(card_yaml(results, mid))
+    _out((card_readme if markdown else card_yaml)(results, mid))
 
 
 @cli.group(name="import")
