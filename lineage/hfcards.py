@@ -55,10 +55,9 @@ class Card:
     license: str | None = None
 
 
-def _id_from_folder(path: Path, root: Path | None) -> str:
+def _id_from_folder(path: Path) -> str:
+    """``cards/org/name/README.md`` (or ``cards/org/name.md``) → ``org/name``."""
     folder = path.parent if path.name.lower() == "readme.md" else path.with_suffix("")
-    if root is not None and folder != root:
-        return folder.relative_to(root).as_posix()
     folder = folder.resolve()
     return "/".join(p for p in (folder.parent.name, folder.name) if p)
 
@@ -79,9 +78,9 @@ def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFil
             if not cards:
                 errors.append(InputError(Position(str(p)), "folder holds no model card "
                                          "(*.md starting with --- front matter)"))
-            found += [CardFile(q, _id_from_folder(q, p)) for q in cards]
+            found += [CardFile(q, _id_from_folder(q)) for q in cards]
         elif p.is_file():
-            found.append(CardFile(p, _id_from_folder(p, None)))
+            found.append(CardFile(p, _id_from_folder(p)))
         else:
             errors.append(InputError(Position(str(p)), "no such file or folder"))
     if hub_id is not None:
@@ -211,19 +210,23 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
              warnings: list[Warning_]) -> None:
     meta = doc.data
     base = meta.get("base_model")
-    bases = [base] if isinstance(base, str) else [b for b in base or [] if isinstance(b, str)] \
-        if isinstance(base, list) else []
-    ordered = [m for m, _ in dia.parents] if dia is not None else []
-    for b in [*ordered, *bases]:
-        b = b.strip()
-        if _empty(b) or b.lower() in {p.lower() for p in card.parents}:
+    named: list[tuple[Any, tuple[str | int, ...]]] = []
+    if dia is not None:
+        named += [(m, ("dia_report", "lineage", i)) for i, (m, _) in enumerate(dia.parents)]
+    if isinstance(base, str):
+        named.append((base, ("base_model",)))
+    elif isinstance(base, list):
+        named += [(b, ("base_model", i)) for i, b in enumerate(base)]
+    for b, loc in named:
+        b = b.strip() if isinstance(b, str) else ""
+        if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
             continue
         if HUB_ID.match(b):
             card.parents.append(b)
         else:
             card.missing.append(b)
-            warnings.append(Warning_(doc.at(("base_model",)), f'base_model "{b}" is not a Hub '
-                                     "id (ORG/NAME); left out of the lineage"))
+            warnings.append(Warning_(doc.at(loc), f'base_model "{b}" is not a Hub id '
+                                     "(ORG/NAME); left out of the lineage"))
     relation = meta.get("base_model_relation")
     if dia is not None and dia.kind is not None:
         card.kind = dia.kind
