@@ -13,29 +13,34 @@ from lineage.cli import _out, _project, cli, files_option, policy_option
 @click.argument("model")
 @files_option
 @policy_option
-def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str) -> None:
+@click.option("--markdown", is_flag=True,
+              help="Print a card skeleton: the metadata as --- front matter, then a paragraph "
+                   "for the card body that explains the figures.")
+def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
+         markdown: bool) -> None:
     """Model-card metadata: Hugging Face's co2_eq_emissions (grams, own training) and a
-    lineage block with the cumulative cost and each ancestor's contribution.
+    lineage block with the inherited and cumulative cost, policy, registry date and scope.
 
-    Paste the output into the YAML front matter of the model's README.md.
+    Paste the output into the YAML front matter of the model's README.md; with --markdown,
+    the output is a README.md that `lineage import hf` reads back.
 
     Example: lineage card acme-support-1b -f examples/my-finetune.yaml
     """
-    from lineage.card import card_yaml
+    from lineage.card import card_readme, card_yaml
     from lineage.engine import compute
     from lineage.graph import component
 
     full = _project(files, no_registry)
     mid = full.model_id(model)
     results = compute(component(full, [mid]), policy)
-    _out(card_yaml(results, mid))
+    _out((card_readme if markdown else card_yaml)(results, mid))
 
 
 @cli.group(name="import")
 def import_() -> None:
-    """Turn measurement logs into lineage files.
+    """Turn model cards and measurement logs into lineage files.
 
-    Example: lineage import codecarbon emissions.csv --model my-ft --from llama-3.2-1b
+    Example: lineage import hf cards/ -o family.yaml
     """
 
 
@@ -80,22 +85,50 @@ def codecarbon(csv_path: Path, model: str, parents: tuple[str, ...], kind: str,
                    f"{measured.emissions_kgco2e:,.4g} kgCO2e", err=True)
 
 
-@import_.command(name="hf-card")
-@click.argument("card_path", metavar="README", type=click.Path(path_type=Path))
-@click.option("--model", required=True, help="The id to give the model.")
+@import_.command(name="hf")
+@click.argument("paths", metavar="CARD.md|FOLDER...", nargs=-1, required=True,
+                type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="Write the lineage file here (default: standard output).")
-def hf_card(card_path: Path, model: str, output: Path | None) -> None:
-    """A lineage file from a Hugging Face model card (base_model, co2_eq_emissions in grams).
+              help="Write the family file here (default: standard output).")
+@click.option("--id", "hub_id", metavar="ORG/NAME",
+              help="The Hub id of the card (one card only; default: from its folder).")
+@click.option("--no-registry", is_flag=True,
+              help="Do not resolve parents to registry models: every outside parent is a stub.")
+def hf(paths: tuple[Path, ...], output: Path | None, hub_id: str | None,
+       no_registry: bool) -> None:
+    """A family file from Hugging Face model cards (their YAML front matter).
 
-    Example: lineage import hf-card README.md --model my-model -o my-model.yaml
+    A folder is searched for *.md cards; each card's Hub id comes from its folder
+    (cards/ORG/NAME/README.md → ORG/NAME). Reads base_model, base_model_relation,
+    co2_eq_emissions (GRAMS), license and a DIA dia_report block. Parents outside the cards
+    become registry models (by hf: id) or stubs of unknown cost.
+
+    Example: lineage import hf cards/ -o family.yaml
     """
-    from lineage.importers import hf_card_yaml
+    from lineage.hfimport import import_hf
 
-    text = hf_card_yaml(card_path, model)
+    imported = import_hf(list(paths), hub_id, registry=not no_registry)
+    for w in imported.warnings:
+        click.echo(str(w), err=True)
     if output is None:
-        _out(text)
+        _out(imported.text)
     else:
         from lineage.render import write_atomic
 
-        write_atomic(output, text.encode("utf-8"))
+        write_atomic(output, imported.text.encode("utf-8"))
+        click.echo(f"wrote {output}", err=True)
+    click.echo(imported.summary(), err=True, nl=False)
+
+
+@import_.command(name="hf-card", hidden=True)
+@click.argument("card_path", metavar="README", type=click.Path(path_type=Path))
+@click.option("--model", "--id", "hub_id", required=True, help="The Hub id of the card.")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="Write the lineage file here (default: standard output).")
+@click.pass_context
+def hf_card(ctx: click.Context, card_path: Path, hub_id: str, output: Path | None) -> None:
+    """Alias of "lineage import hf CARD --id ID" (kept for scripts).
+
+    Example: lineage import hf-card README.md --model my-model -o my-model.yaml
+    """
+    ctx.invoke(hf, paths=(card_path,), output=output, hub_id=hub_id, no_registry=False)

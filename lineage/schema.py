@@ -209,6 +209,11 @@ class StepSpec(ComputeSpec):
     parents: list[ParentSpec] = Field(default_factory=list, alias="from")
     tokens: Count | None = None
     teacher_inference: TeacherInferenceSpec | None = None
+    codecarbon: str | None = Field(
+        None, description="a CodeCarbon emissions.csv, relative to this file: the energy and "
+        "emissions of its runs, summed, with the basis measured")
+    project_name: str | None = Field(None, description='keep the "codecarbon" runs of this project')
+    run_id: str | None = Field(None, description='keep the "codecarbon" runs with this run_id')
 
     @field_validator("parents", mode="before")
     @classmethod
@@ -217,6 +222,19 @@ class StepSpec(ComputeSpec):
         if not isinstance(items, list):
             return items
         return [{"model": v} if isinstance(v, str) else v for v in items]
+
+    @model_validator(mode="after")
+    def _codecarbon_alone(self) -> StepSpec:
+        if self.codecarbon is not None:
+            for key in ("energy", "emissions", "basis"):
+                if getattr(self, key) is not None:
+                    raise conflict(key, f'"codecarbon" gives the measured energy and emissions; '
+                                   f'remove "{key}"')
+        for key in ("project_name", "run_id"):
+            if self.codecarbon is None and getattr(self, key) is not None:
+                raise conflict(key, f'"{key}" filters the runs of a CodeCarbon log: add '
+                               '"codecarbon: PATH/emissions.csv"')
+        return self
 
 
 class DeploymentSpec(_Spec):

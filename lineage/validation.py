@@ -169,4 +169,6 @@ def validate_document(doc: Document, *, is_registry: bool = False) -> LoadedFile
                 kinds[loc] = [_KIND_WORDS[err["type"]]]
             errors.append(InputError(where, _message(err, loc, value)))
         raise InputErrors(errors) from None
-    return LoadedFile(doc, spec, is_registry)
+    from lineage.codecarbon import resolve_steps
+
+    return LoadedFile(doc, resolve_steps(doc, spec), is_registry)

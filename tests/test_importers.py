@@ -43,7 +43,7 @@ def test_import_makes_a_measured_step_that_loads(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("name", "message"), [
     ("missing-column.csv", "missing-column.csv:1:1: not a CodeCarbon emissions.csv: missing "
                            "column(s) energy_consumed"),
-    ("not-a-number.csv", 'not-a-number.csv:2:1: column "emissions" holds "abc", not a number'),
+    ("not-a-number.csv", 'not-a-number.csv:2:15: column "emissions" holds "abc", not a number'),
 ])
 def test_bad_codecarbon_files(name: str, message: str, capsys: pytest.CaptureFixture[str],
                               monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,290 @@
+"""Hugging Face model cards (their YAML front matter) → a lineage family file.
+
+A card does not name its own repository, so a card's Hub id comes from its folder
+(``cards/org/name/README.md`` → ``org/name``, the layout ``--local-dir cards/org/name`` gives).
+Read: ``base_model`` (a string or a list), ``base_model_relation`` (finetune, adapter,
+quantized, merge; absent → inferred as the Hub does: several bases → merge, else finetune),
+``co2_eq_emissions`` (a bare number or a mapping, in GRAMS), ``license``, and a DIA
+``dia_report`` block (:mod:`lineage.dia`) when present. ``model-index`` and the rest are ignored.
+
+Parents that are not among the imported cards become references to registry models when their
+``hf:`` id matches, otherwise stub models without steps (unknown cost).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lineage.catalog import Catalog
+from lineage.dia import DiaReport, read_dia
+from lineage.errors import InputError, InputErrors, Position, Warning_
+from lineage.units import Dim, UnitError, parse
+from lineage.yamlio import Document, parse_text
+
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+KIND_FOR_RELATION = {"finetune": "finetuning", "adapter": "finetuning",
+                     "quantized": "quantization", "merge": "merging"}
+_FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
+_BARE = re.compile(r"^[+-]?[\d.,]+(?:[eE][+-]?\d+)?$")
+_GRAMS = re.compile(r"^[\d.,eE+-]+\s*g\s*(co2|co₂)?(e|eq|-eq)?$", re.I)
+_EMPTY = ("", "null", "~", "none")
+
+
+@dataclass(frozen=True)
+class CardFile:
+    """A card on disk and the Hub id it stands for."""
+
+    path: Path
+    hub_id: str
+
+
+@dataclass
+class Card:
+    """What one card says, ready to become a model of the family file."""
+
+    file: CardFile
+    parents: list[str] = field(default_factory=list)  # Hub ids
+    missing: list[str] = field(default_factory=list)  # base_model entries that are no Hub id
+    kind: str | None = None
+    step: dict[str, Any] = field(default_factory=dict)  # compute fields of the step
+    notes: list[str] = field(default_factory=list)
+    license: str | None = None
+
+
+def _id_from_folder(path: Path) -> str:
+    """``cards/org/name/README.md`` (or ``cards/org/name.md``) → ``org/name``."""
+    folder = path.parent if path.name.lower() == "readme.md" else path.with_suffix("")
+    folder = folder.resolve()
+    return "/".join(p for p in (folder.parent.name, folder.name) if p)
+
+
+def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFile]:
+    """The cards named by ``paths``: files as given, folders searched for ``*.md`` with front
+    matter; each with its Hub id (``--id`` for a single card).
+
+    Raises:
+        InputErrors: a missing path, a folder without cards, ``--id`` with several cards, or
+            a folder layout that gives no valid Hub id.
+    """
+    found: list[CardFile] = []
+    errors: list[InputError] = []
+    for p in paths:
+        if p.is_dir():
+            cards = [q for q in sorted(p.rglob("*.md")) if q.is_file() and _has_front(q)]
+            if not cards:
+                errors.append(InputError(Position(str(p)), "folder holds no model card "
+                                         "(*.md starting with --- front matter)"))
+            found += [CardFile(q, _id_from_folder(q)) for q in cards]
+        elif p.is_file():
+            found.append(CardFile(p, _id_from_folder(p)))
+        else:
+            errors.append(InputError(Position(str(p)), "no such file or folder"))
+    if hub_id is not None:
+        if len(found) > 1:
+            errors.append(InputError(None, f"--id names one card, but {len(found)} were given"))
+        found = [CardFile(c.path, hub_id) for c in found]
+    for c in found:
+        if not HUB_ID.match(c.hub_id):
+            errors.append(InputError(Position(str(c.path), 1, 1), f'"{c.hub_id}" (from the '
+                                     "folder) is not a Hub id ORG/NAME: put the card in "
+                                     "cards/ORG/NAME/README.md or give --id"))
+    InputErrors.raise_if_any(errors)
+    return found
+
+
+def _has_front(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8).lstrip(b"\xef\xbb\xbf").startswith(b"---")
+    except OSError:
+        return False
+
+
+def read_front_matter(path: Path) -> Document:
+    """The card's front matter as a document whose lines are the file's own lines.
+
+    Raises:
+        InputErrors: an unreadable file, no front matter, or bad YAML (located).
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputErrors([InputError(Position(name, 1, 1), f"cannot read: {exc}")]) from None
+    match = _FRONT.match(text)
+    if not match:
+        raise InputErrors([InputError(Position(name, 1, 1), "no YAML front matter (--- … ---) "
+                                      "at the top of the model card")])
+    doc = parse_text(name, "\n" + match.group(1))  # the blank line stands for the first ---
+    if doc.data is None:
+        doc.data = {}
+    if not isinstance(doc.data, dict):
+        raise InputErrors([InputError(doc.at(()), "front matter is not a mapping")])
+    return doc
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().lower() in _EMPTY)
+
+
+def _emissions(doc: Document, loc: tuple[str, ...], raw: Any, errors: list[InputError],
+               warnings: list[Warning_]) -> str | None:
+    """The emissions text to write (grams unless the card wrote another unit)."""
+    where = doc.at(loc)
+    text = str(raw).strip() if isinstance(raw, str) else ""
+    try:
+        if _BARE.match(text):
+            parse(f"{text} g", Dim.EMISSIONS, "co2_eq_emissions")
+            return f"{text} gCO2e"
+        kg = parse(text, Dim.EMISSIONS, "co2_eq_emissions")
+    except UnitError as exc:
+        errors.append(InputError(where, f"{exc} (co2_eq_emissions is a number of grams)"))
+        return None
+    if not _GRAMS.match(text):
+        warnings.append(Warning_(where, f'co2_eq_emissions "{text}" is not in grams (the Hub '
+                                 "reads the first number as grams): read as "
+                                 f"{kg.mid:,.6g} kgCO2e = {kg.mid * 1000:,.6g} g"))
+    return text
+
+
+def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputError],
+         warnings: list[Warning_]) -> None:
+    co2 = doc.data.get("co2_eq_emissions")
+    if _empty(co2):
+        return
+    loc: tuple[str, ...] = ("co2_eq_emissions",)
+    extras: dict[str, str] = {}
+    if isinstance(co2, dict):
+        raw, loc = co2.get("emissions"), (*loc, "emissions")
+        extras = {k: v for k in ("source", "training_type", "geographical_location",
+                                 "hardware_used") if isinstance(v := co2.get(k), str) and v}
+    elif isinstance(co2, str):
+        raw = co2
+    else:
+        errors.append(InputError(doc.at(loc), "co2_eq_emissions must be a number of grams or a "
+                                 "mapping with emissions: (grams)"))
+        return
+    if not _empty(raw):
+        text = _emissions(doc, loc, raw, errors, warnings)
+        if text is not None:
+            card.step["emissions"] = text
+            card.notes.append("co2_eq_emissions read in grams, as the Hub defines it")
+    card.notes += [f"{k}: {v}" for k, v in extras.items()]
+    if catalog is not None and "hardware_used" in extras:
+        hw = _hardware(extras["hardware_used"], catalog)
+        if hw is not None:
+            card.step["hardware"] = hw
+    if catalog is not None and "geographical_location" in extras:
+        grid = _grid(extras["geographical_location"], catalog)
+        if grid is not None:
+            card.step["grid"] = grid
+
+
+def _hardware(text: str, catalog: Catalog) -> str | None:
+    """``"8 V100 GPUs"``, ``"1x NVIDIA Tesla T4 (16 GB)"`` → a registry hardware id."""
+    plain = re.sub(r"\(.*?\)", "", text)
+    plain = re.sub(r"^\s*\d+\s*(x|×)?\s+", "", plain)
+    plain = re.sub(r"^\s*\d+\s*(x|×)\s*", "", plain)
+    plain = re.sub(r"\bgpus?\b", "", plain, flags=re.I).strip()
+    for candidate in (text, plain):
+        found = catalog.hardware.find(candidate) if candidate else None
+        if found is not None:
+            return found.id
+    return None
+
+
+def _grid(text: str, catalog: Catalog) -> str | None:
+    """``"Fredericia, Denmark"`` → ``DK``: the whole text, then each part from the last."""
+    for candidate in [text, *reversed(text.split(","))]:
+        found = catalog.grids.find(candidate.strip()) if candidate.strip() else None
+        if found is not None:
+            return found.id
+    return None
+
+
+def _lineage(doc: Document, card: Card, dia: DiaReport | None,
+             warnings: list[Warning_]) -> None:
+    meta = doc.data
+    base = meta.get("base_model")
+    named: list[tuple[Any, tuple[str | int, ...]]] = []
+    if dia is not None:
+        named += [(m, ("dia_report", "lineage", i)) for i, (m, _) in enumerate(dia.parents)]
+    if isinstance(base, str):
+        named.append((base, ("base_model",)))
+    elif isinstance(base, list):
+        named += [(b, ("base_model", i)) for i, b in enumerate(base)]
+    for b, loc in named:
+        b = b.strip() if isinstance(b, str) else ""
+        if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
+            continue
+        if HUB_ID.match(b):
+            card.parents.append(b)
+        else:
+            card.missing.append(b)
+            warnings.append(Warning_(doc.at(loc), f'base_model "{b}" is not a Hub id '
+                                     "(ORG/NAME); left out of the lineage"))
+    relation = meta.get("base_model_relation")
+    if dia is not None and dia.kind is not None:
+        card.kind = dia.kind
+    elif isinstance(relation, str) and relation in KIND_FOR_RELATION:
+        card.kind = KIND_FOR_RELATION[relation]
+    elif card.parents or card.missing:
+        if not _empty(relation):
+            warnings.append(Warning_(doc.at(("base_model_relation",)), f'unknown '
+                                     f'base_model_relation "{relation}"; expected finetune, '
+                                     "adapter, quantized or merge"))
+        inferred = "merge" if len(card.parents) + len(card.missing) >= 2 else "finetune"
+        card.kind = KIND_FOR_RELATION[inferred]
+        card.notes.append(f"base_model_relation not given: inferred {inferred} as the Hub does "
+                          "(several base models → merge, else finetune)")
+
+
+def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:
+    figures = [f for f in (dia.energy, dia.carbon) if f is not None and f.is_known]
+    card.step.pop("emissions", None)
+    for key, fig, unit in (("energy", dia.energy, "kWh"), ("emissions", dia.carbon, "kgCO2e")):
+        if fig is not None and fig.is_known:
+            v = fig.value
+            card.step[key] = f"{_num(v.mid)} {unit}" if v.is_exact else \
+                f"{_num(v.low)}..{_num(v.high)} {unit}"
+    if figures and all(f.quality == "measured" for f in figures):
+        card.step["basis"] = "measured"
+    if any(f.is_estimate for f in figures):
+        card.step["estimate"] = True
+    if dia.gpu_hours is not None:
+        card.step["gpu_hours"] = _num(dia.gpu_hours)
+    if dia.gpu and catalog is not None:
+        hw = _hardware(dia.gpu, catalog)
+        if hw is not None:
+            card.step["hardware"] = hw
+    card.notes.append(dia.note())
+
+
+def _num(x: float) -> str:
+    text = repr(float(x))
+    return text[:-2] if text.endswith(".0") else text
+
+
+def read_card(cf: CardFile, catalog: Catalog | None, errors: list[InputError],
+              warnings: list[Warning_]) -> Card | None:
+    """Read one card; its problems go to ``errors`` and ``warnings`` (each located)."""
+    try:
+        doc = read_front_matter(cf.path)
+    except InputErrors as exc:
+        errors.extend(exc.errors)
+        return None
+    card = Card(cf)
+    dia = None
+    if "dia_report" in doc.data:
+        dia = read_dia(doc, ("dia_report",), doc.data["dia_report"], errors)
+    _lineage(doc, card, dia, warnings)
+    _co2(doc, card, catalog, errors, warnings)
+    if dia is not None:
+        _dia_step(card, dia, catalog)
+    lic = doc.data.get("license")
+    card.license = lic if isinstance(lic, str) and not _empty(lic) else None
+    return card

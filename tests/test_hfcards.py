@@ -1,0 +1,288 @@
+"""``lineage import hf`` on real model-card front matter, ``lineage card`` back, and DIA reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+import lineage
+from lineage.cli import cli, main
+from lineage.engine import family
+
+CARDS = Path(__file__).parent / "data" / "cards"
+DIA = Path(__file__).parent / "data" / "dia"
+ROOT = Path(__file__).parent.parent
+
+
+def _import(tmp_path: Path, *paths: Path, registry: bool = True) -> tuple[Path, str]:
+    out = tmp_path / "family.yaml"
+    args = ["import", "hf", *map(str, paths), "-o", str(out)]
+    result = CliRunner().invoke(cli, args + ([] if registry else ["--no-registry"]))
+    assert result.exit_code == 0, result.output
+    return out, result.stderr
+
+
+def _model(out: Path, mid: str) -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load(out.read_text())["models"][mid]  # type: ignore[no-any-return]
+
+
+def test_llama_3_2_1b_card_is_the_registry_model(tmp_path: Path) -> None:
+    out, err = _import(tmp_path, CARDS / "meta-llama")
+    # the card's Hub id meta-llama/Llama-3.2-1B is the registry's llama-3.2-1b: not redefined
+    assert 'meta-llama/Llama-3.2-1B is the registry model "llama-3.2-1b"' in err
+    assert yaml.safe_load(out.read_text())["models"] == {}
+    out, _ = _import(tmp_path, CARDS / "meta-llama", registry=False)
+    # without the registry: a model of unknown cost (its front matter has no base_model and no
+    # co2_eq_emissions; Meta's figures are in the card body), its license kept as a note
+    assert _model(out, "llama-3.2-1b") == {
+        "hf": "meta-llama/Llama-3.2-1B",
+        "note": "license: llama3.2; the card names no base_model and no emissions: cost unknown"}
+
+
+def test_dict_form_is_read_in_grams(tmp_path: Path) -> None:
+    out, err = _import(tmp_path, CARDS / "nicholasKluge" / "Aira-2-portuguese-1B7")
+    step = _model(out, "aira-2-portuguese-1b7")["steps"][0]
+    assert step["emissions"] == "1990 gCO2e"
+    assert (step["kind"], step["from"]) == ("finetuning", ["bloom-1b7"])
+    assert (step["hardware"], step["grid"]) == ("a100-sxm4-40gb", "SG")  # registry ids
+    assert "inferred finetune" in step["note"]
+    r = lineage.compute(lineage.load([out]), "cutoff")
+    # 1,990 g = 1.99 kg (the card body says "Emissions: 1.99 KgCO2")
+    assert r.direct["aira-2-portuguese-1b7"].emissions_kgco2e.mid == pytest.approx(1.99)
+    assert not r.direct["bloom-1b7"].is_complete  # the stub: unknown cost
+    assert "1 stubbed" in err and "0 resolved to registry models" in err
+
+
+def test_small_dict_form_location_and_ignored_model_index(tmp_path: Path) -> None:
+    out, _ = _import(tmp_path, CARDS / "Gabriel")
+    step = _model(out, "bart-base-cnn-swe")["steps"][0]
+    assert step["grid"] == "DK"  # "Fredericia, Denmark" → its last part, Denmark
+    assert "hardware" not in step  # a Tesla P100 is not in the registry
+    assert "from" not in step and step["kind"] == "finetuning"  # training_type: fine-tuning
+    r = lineage.compute(lineage.load([out]))
+    # 0.0334 g = 0.0000334 kg
+    assert r.direct["bart-base-cnn-swe"].emissions_kgco2e.mid == pytest.approx(3.34e-5)
+
+
+def test_bare_number_is_grams(tmp_path: Path) -> None:
+    out, _ = _import(tmp_path, CARDS / "allenai")
+    r = lineage.compute(lineage.load([out]))
+    # co2_eq_emissions: 1 → 1 g = 0.001 kg
+    assert r.direct["olmoe-1b-7b-0924-instruct"].emissions_kgco2e.mid == pytest.approx(0.001)
+    assert r.project.parents("olmoe-1b-7b-0924-instruct") == ["olmoe-1b-7b-0924-sft"]
+
+
+@pytest.mark.parametrize(("folder", "mid", "kind", "parents", "inferred"), [
+    ("sayakpaul", "flux.1-merged", "merging", ["flux.1-dev", "flux.1-schnell"], False),
+    ("yamatazen", "lorablatedstock-12b", "merging",
+     ["forgottenmaid-12b-lorablated", "fusionengine-12b-lorablated",
+      "hms-fusion-12b-lorablated"], True),
+    ("jxia58", "sonomed-vlm-medgemma-1.5-4b-lora", "finetuning", ["medgemma-1.5-4b-it"], False),
+    ("bartowski", "openai_gpt-oss-120b-gguf", "quantization", ["gpt-oss-120b"], False),
+])
+def test_relations(tmp_path: Path, folder: str, mid: str, kind: str, parents: list[str],
+                   inferred: bool) -> None:
+    out, err = _import(tmp_path, CARDS / folder)
+    step = _model(out, mid)["steps"][0]
+    assert step["kind"] == kind
+    assert ("inferred merge" in step.get("note", "")) is inferred  # a list of 3, no relation
+    project = lineage.load([out])
+    assert project.parents(mid) == parents
+    assert f"{len(parents)} stubbed" in err
+    r = lineage.compute(project)
+    assert not r.costs[mid].is_complete  # no emissions on these cards: unknown, never zero
+
+
+def test_all_real_cards_validate_and_round_trip(tmp_path: Path) -> None:
+    out, err = _import(tmp_path, CARDS)
+    result = CliRunner().invoke(cli, ["validate", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output == "ok: 1 file(s), 16 models, 0 warning(s)\n"  # 7 cards + 9 stubs
+    # the written file loads to the same own figures the cards give (grams / 1000)
+    r = lineage.compute(lineage.load([out]))
+    own = {m: r.direct[m].emissions_kgco2e.mid for m in r.project.models
+           if m in yaml.safe_load(out.read_text())["models"] and r.direct[m].is_complete}
+    assert own == pytest.approx({"aira-2-portuguese-1b7": 1.99, "bart-base-cnn-swe": 3.34e-5,
+                                 "olmoe-1b-7b-0924-instruct": 0.001})
+    assert err.endswith("imported 8 card(s) as 16 model(s); parents: 0 among the cards, 0 "
+                        "resolved to registry models, 9 stubbed (unknown cost), 0 missing (not "
+                        "a Hub id)\n  meta-llama/Llama-3.2-1B is the registry model "
+                        '"llama-3.2-1b": the registry entry is kept (--no-registry imports the '
+                        "card instead)\n")
+
+
+def test_kilograms_under_emissions_warn_and_convert(tmp_path: Path) -> None:
+    # DERIVED from the Aira card: its emissions rewritten as "1.99 kg", the slip the Hub misreads
+    card = tmp_path / "cards" / "nicholasKluge" / "Aira-kg" / "README.md"
+    card.parent.mkdir(parents=True)
+    text = (CARDS / "nicholasKluge" / "Aira-2-portuguese-1B7" / "README.md").read_text()
+    card.write_text(text.replace("emissions: 1990", "emissions: 1.99 kg"))
+    out, err = _import(tmp_path, tmp_path / "cards")
+    line = next(i for i, t in enumerate(card.read_text().splitlines(), 1) if "1.99 kg" in t)
+    assert f"{card}:{line}:14: warning: co2_eq_emissions \"1.99 kg\" is not in grams (the Hub " \
+           "reads the first number as grams): read as 1.99 kgCO2e = 1,990 g" in err
+    r = lineage.compute(lineage.load([out]))
+    assert r.direct["aira-kg"].emissions_kgco2e.mid == pytest.approx(1.99)  # 1.99 kg, not g
+
+
+def test_tonnes_too(tmp_path: Path) -> None:
+    card = tmp_path / "c" / "org" / "m" / "README.md"
+    card.parent.mkdir(parents=True)
+    card.write_text("---\nco2_eq_emissions: 2.5 tCO2e\n---\n")
+    out, err = _import(tmp_path, card)
+    assert "README.md:2:19: warning: co2_eq_emissions \"2.5 tCO2e\"" in err
+    r = lineage.compute(lineage.load([out]))
+    assert r.direct["m"].emissions_kgco2e.mid == pytest.approx(2500.0)  # 2.5 t = 2,500 kg
+
+
+def _variants(root: Path) -> None:
+    """50 cards: the 8 real ones plus 42 DERIVED variants of the Aira card (same front matter,
+    other ids, emissions i x 10 g, bases among the cards, the registry and outside)."""
+    shutil.copytree(CARDS, root, ignore=shutil.ignore_patterns("README.md"), dirs_exist_ok=True)
+    for src in CARDS.rglob("README.md"):
+        if src.parent != CARDS:
+            dst = root / src.relative_to(CARDS)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    aira = (CARDS / "nicholasKluge" / "Aira-2-portuguese-1B7" / "README.md").read_text()
+    bases = ["meta-llama/Llama-3.2-1B", "sayakpaul/FLUX.1-merged", "org-x/unknown-base"]
+    for i in range(1, 43):
+        base = bases[i % 3] if i > 1 else "bigscience/bloom-1b7"
+        text = aira.replace("emissions: 1990", f"emissions: {i * 10}")
+        text = text.replace("  - bigscience/bloom-1b7", f"  - {base}")
+        card = root / "variants" / f"aira-variant-{i}" / "README.md"
+        card.parent.mkdir(parents=True)
+        card.write_text(text)
+
+
+def test_fifty_cards_validate_and_cost(tmp_path: Path) -> None:
+    _variants(tmp_path / "cards")
+    assert len(list((tmp_path / "cards").rglob("*/README.md"))) == 50
+    out, err = _import(tmp_path, tmp_path / "cards")
+    # distinct parents: among the cards sayakpaul/FLUX.1-merged; in the registry
+    # meta-llama/Llama-3.2-1B; stubs: the 9 of the real cards plus org-x/unknown-base
+    assert "imported 50 card(s) as 59 model(s); parents: 1 among the cards, 1 resolved to " \
+           "registry models, 10 stubbed (unknown cost), 0 missing (not a Hub id)" in err
+    result = CliRunner().invoke(cli, ["validate", str(out)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["cost", "aira-variant-3", "-f", str(out), "--format",
+                                      "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    # own: 3 x 10 g = 30 g = 0.03 kg; its base is the registry's llama-3.2-1b (107 tCO2e own)
+    assert data["own_kgco2e"] == pytest.approx(0.03)
+    share = {c["model"]: c["share"] for c in data["contributions"]}
+    # llama-3.2-1b splits its cost (equal policy) between itself, its registry child
+    # llama-3.2-1b-instruct and the 14 variants i = 3, 6, …, 42 built on it: 1 / (1 + 15)
+    assert share["llama-3.2-1b"] == pytest.approx(1 / 16)
+    assert data["own_kgco2e"] + data["inherited_kgco2e"] == \
+        pytest.approx(data["cumulative_kgco2e"])
+    assert data["inherited_kgco2e"] == pytest.approx(sum(c["kgco2e"]
+                                                         for c in data["contributions"]))
+
+
+def test_missing_parents_are_counted(tmp_path: Path) -> None:
+    card = tmp_path / "c" / "org" / "merge" / "README.md"
+    card.parent.mkdir(parents=True)
+    # the shape of real mergekit cards that list a local folder as a base model
+    card.write_text("---\nbase_model:\n- 01-ai/Yi-1.5-6B\n- D:/Uni/finetuned_models/remerge_2\n"
+                    "library_name: transformers\n---\n")
+    out, err = _import(tmp_path, card)
+    assert 'README.md:4:3: warning: base_model "D:/Uni/finetuned_models/remerge_2" is not a ' \
+           "Hub id (ORG/NAME); left out of the lineage" in err
+    assert "1 stubbed (unknown cost), 1 missing (not a Hub id)" in err
+    step = _model(out, "merge")["steps"][0]
+    assert (step["kind"], step["from"]) == ("merging", ["yi-1.5-6b"])  # two bases → merge
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("# no front matter\n", "README.md:1:1: no YAML front matter (--- … ---) at the top of the "
+                            "model card"),
+    ("---\nco2_eq_emissions:\n  emissions: lots\n---\n",
+     'README.md:3:14: co2_eq_emissions "lots" is not a number (co2_eq_emissions is a number '
+     "of grams)"),
+    ("---\ndia_report:\n  scope: cumulative\n---\n",
+     'README.md:3:10: DIA scope "cumulative" is not "incremental": a cumulative figure would '
+     "count ancestors twice"),
+])
+def test_bad_cards_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
+                               message: str) -> None:
+    card = tmp_path / "org" / "m" / "README.md"
+    card.parent.mkdir(parents=True)
+    card.write_text(text)
+    with pytest.raises(SystemExit) as exc:
+        main(["import", "hf", str(card)])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{card.parent}/{message}"), err
+
+
+def test_id_from_the_command_line(tmp_path: Path) -> None:
+    out, _ = _import(tmp_path, CARDS / "allenai" / "OLMoE-1B-7B-0924-Instruct" / "README.md")
+    assert "olmoe-1b-7b-0924-instruct" in yaml.safe_load(out.read_text())["models"]
+    result = CliRunner().invoke(cli, ["import", "hf", str(CARDS / "allenai"), "--id", "me/x",
+                                      "--no-registry"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.stdout)["models"]["x"]["hf"] == "me/x"
+    result = CliRunner().invoke(cli, ["import", "hf", str(CARDS / "sayakpaul"),
+                                      str(CARDS / "allenai"), "--id", "me/x"])
+    assert result.exit_code != 0
+
+
+def test_card_export_parses_and_imports_back(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "my-finetune.yaml"
+    result = CliRunner().invoke(cli, ["card", "acme-support-1b", "-f", str(example)])
+    assert result.exit_code == 0, result.output
+    meta = yaml.safe_load(result.output)
+    r = lineage.compute(lineage.load([example]), "equal")
+    own_kg = r.costs["acme-support-1b"].own_kgco2e.mid
+    assert meta["co2_eq_emissions"]["emissions"] == pytest.approx(own_kg * 1000)  # grams
+    c = r.costs["acme-support-1b"]
+    # own + inherited = cumulative, in the lineage block
+    assert meta["lineage"]["own_kgco2e"] + meta["lineage"]["inherited_kgco2e"] == \
+        pytest.approx(meta["lineage"]["cumulative_kgco2e"], abs=2e-3)
+    assert meta["lineage"]["cumulative_kgco2e"] == pytest.approx(c.cumulative_kgco2e.mid,
+                                                                 abs=1e-3)
+    assert meta["lineage"]["registry_checked"] == "2026-11-28"
+    assert meta["lineage"]["policy"] == "equal"
+    # the --markdown skeleton is a card that `import hf` reads back to the same own figure
+    readme = tmp_path / "cards" / "acme" / "acme-support-1b" / "README.md"
+    readme.parent.mkdir(parents=True)
+    result = CliRunner().invoke(cli, ["card", "acme-support-1b", "-f", str(example),
+                                      "--markdown"])
+    readme.write_text(result.output)
+    assert "## Environmental impact" in result.output
+    out, _ = _import(tmp_path, tmp_path / "cards", registry=False)
+    back = lineage.compute(lineage.load([out], registry=False))
+    assert back.direct["acme-support-1b"].emissions_kgco2e.mid == pytest.approx(own_kg)
+
+
+def test_dia_family_sum_equals_lineage_family(tmp_path: Path) -> None:
+    out, err = _import(tmp_path, DIA, registry=False)
+    assert "parents: 3 among the cards" in err  # base-7b, base-7b-lora, base-7b-q4
+    r = lineage.compute(lineage.load([out], registry=False), "cutoff")
+    fam = family(r.project, "base-7b", r.direct)
+    # DIA's family sum adds each member's incremental interval once (the merge too):
+    # carbon low  = 1000 + 0.8 + 0.1 + 0.05 = 1000.95 kg; high = 1400 + 0.8 + 0.3 + 0.05 = 1401.15
+    assert (fam.own_kgco2e.low, fam.own_kgco2e.high) == (pytest.approx(1000.95),
+                                                         pytest.approx(1401.15))
+    # energy: 2500 + 2.0 + 0.5 = 2502.5 kWh low; 3500 + 2.0 + 0.5 = 3502.5 high (the merge's
+    # energy is "unavailable", the distillation reports nothing)
+    assert (fam.own_kwh.low, fam.own_kwh.high) == (pytest.approx(2502.5), pytest.approx(3502.5))
+    assert fam.unknown == ("base-7b-distill",)  # DIA's coverage: 4 of 5 report
+    assert fam.coverage == pytest.approx(4 / 5)
+    lora = r.direct["base-7b-lora"].steps[0].parts[0]
+    assert lora.emissions_basis == "measured" and lora.emissions_kgco2e.mid == 0.8
+    q4 = r.direct["base-7b-q4"].steps[0].parts[0]
+    assert q4.is_estimate_input and q4.emissions_basis == "reported"  # labelled estimate
+    assert r.direct["base-7b-merge"].steps[0].kind == "merging"
+    assert r.direct["base-7b-distill"].steps[0].kind == "distillation"
+    result = CliRunner().invoke(cli, ["family", "base-7b", "-f", str(out), "--no-registry",
+                                      "--format", "json"])
+    # central: 1200 + 0.8 + 0.2 + 0.05 = 1201.05 kg
+    assert json.loads(result.output)["own_kgco2e_total"] == pytest.approx(1201.05)
