@@ -12,7 +12,9 @@ from typing import Any
 
 from lineage.engine import Results
 
-TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training"}
+TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training",
+                 "distillation": "distillation", "pruning": "pruning", "merging": "merging",
+                 "quantization": "quantization"}
 SCOPE = ("training only, cradle to gate: own = the steps that made this model (what "
          "co2_eq_emissions reports); inherited = the amortized share of every ancestor's "
          "cumulative cost under the policy; deployment and embodied hardware are not included")
