@@ -178,7 +178,7 @@ def _cycle(j: Joined, members: np.ndarray) -> InputError:
         path.append(node)
         node = parents[node]
     loop = path[path.index(node):]
-    names = " → ".join(j.graph.ids[k] for k in [*reversed(loop), loop[-1]])
+    names = " → ".join(j.graph.ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
     return InputError(j.where(loop[0]), f"the base models form a cycle: {names}")
 
 
@@ -270,7 +270,7 @@ def _hub_model(hub: Hub, h: int, parents: list[str]) -> dict[str, Any]:
         model["params"] = f"{hub.params[h]:.6g}"
     if not np.isnat(hub.created[h]):
         model["released"] = str(hub.created[h])
-    grams = hub.emissions_g[h]
+    grams = float(hub.emissions_g[h])
     if not parents and math.isnan(grams):
         return model
     relation = RELATIONS[int(hub.relation[h])]

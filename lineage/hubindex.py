@@ -122,8 +122,8 @@ def read_index(path: Path) -> Hub:
         raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
     head = len(MAGIC) + 8
     if mm.size < head or mm[: len(MAGIC)].tobytes() != MAGIC:
-        raise InputErrors([InputError(Position(name), "not a lineage hub index (make one with "
-                                      "lineage index DUMP.jsonl -o FILE.lineage)")])
+        raise InputErrors([InputError(Position(name, 1, 1), "not a lineage hub index (make "
+                                      "one with lineage index DUMP.jsonl -o FILE.lineage)")])
     (size,) = struct.unpack("<Q", mm[len(MAGIC): head].tobytes())
     try:
         header = json.loads(mm[head: head + size].tobytes())
@@ -139,7 +139,7 @@ def read_index(path: Path) -> Hub:
                 raise ValueError(f"column {key} is cut short")
             arrays[key] = np.frombuffer(mm, dtype=dtype, count=count, offset=at)
     except (ValueError, KeyError, TypeError) as exc:
-        raise InputErrors([InputError(Position(name), f"damaged lineage hub index: {exc} "
+        raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: {exc} "
                                       "(rebuild it with lineage index)")]) from None
     ids = _BlobIds(arrays["id_blob"], arrays["id_offsets"], arrays["id_order"])
     return Hub(path=str(header["source"]), ids=ids, n_models=int(header["n_models"]),

@@ -53,6 +53,12 @@ ARGS: dict[str, list[str]] = {
         "-f",
         "duplicate-model-id-two-files/a.yaml",
     ],
+    # Hub dumps (issue 7): every bad line at its line and key; a cycle; a damaged index.
+    "hub-bad-lines": ["cost", "ok/base", "--no-registry", "-f", "hub-bad-lines.jsonl"],
+    "hub-many-bad-lines": ["table", "--no-registry", "-f", "hub-many-bad-lines.jsonl",
+                           "--format", "csv"],
+    "hub-cycle": ["cost", "x/d", "--no-registry", "-f", "hub-cycle.jsonl"],
+    "hub-not-an-index": ["cost", "x/a", "--no-registry", "-f", "hub-not-an-index.lineage"],
 }
 
 # Cases run as `python -m lineage` in a real process (exit status, no traceback, peak memory);
@@ -102,6 +108,8 @@ GENERATED: dict[str, Callable[[], bytes]] = {
     "deep-nesting-lists.yaml": lambda: _nested("[", "", "]", 5000),
     "deep-nesting-mappings.yaml": lambda: _nested("{a: ", "b", "}", 5000),
     "deep-nesting-lists-100k.yaml": lambda: _nested("[", "", "]", 100_000),
+    "hub-many-bad-lines.jsonl": lambda: b"".join(b'{"id": "m/%d", "downloads": "lots"}\n' % i
+                                                 for i in range(30)),
 }
 if REGEN:
     # Written at import, before the cases are collected from the folder.
@@ -221,7 +229,7 @@ def test_the_case_tables_name_existing_cases() -> None:
     inputs = {p.stem for p in BAD.iterdir() if p.suffix == ".yaml" or p.is_dir()}
     assert IN_SUBPROCESS - set(ARGS) <= inputs
     for args in ARGS.values():
-        named = [a for a in args if a.endswith(".yaml")]
+        named = [a for a in args if a.endswith((".yaml", ".jsonl", ".lineage"))]
         assert named, args
         assert all((BAD / a).is_file() for a in named), args
 

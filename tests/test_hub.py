@@ -1,0 +1,229 @@
+"""Hub dumps (issue 7): JSON Lines in, joined to lineage files, explained, indexed, streamed."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from lineage.api import load
+from lineage.arrays import compute_arrays
+from lineage.cli import cli, main
+from lineage.engine import compute
+from lineage.hub import read_jsonl
+from lineage.hubgraph import csv_stream, edge_shares, explain_project, join
+from lineage.hubindex import read_index, write_index
+
+FAMILY = """\
+lineage: 1
+sources: {paper: https://example.org/t}
+models:
+  t:
+    hf: org/t
+    steps: [{kind: pretraining, emissions: 100 t, source: paper}]
+  s:
+    steps: [{kind: finetuning, from: t, emissions: 2 t, source: paper}]
+"""
+
+
+def write(tmp_path: Path, name: str, lines: list[dict[str, Any]]) -> Path:
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def family(tmp_path: Path) -> Path:
+    path = tmp_path / "family.yaml"
+    path.write_text(FAMILY, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def dump(tmp_path: Path) -> Path:
+    return write(tmp_path, "dump.jsonl", [
+        {"id": "org/t", "downloads": 1000},
+        {"id": "a/ft", "base_model": "org/t", "base_model_relation": "finetune",
+         "co2_eq_emissions": {"emissions": 1500.0, "source": "code carbon"},
+         "downloads": 50, "created_at": "2024-09-18T10:00:00.000Z", "params": "1.2B"},
+        {"id": "a/q", "base_model": ["a/ft"], "base_model_relation": "quantized"},
+        {"id": "b/merge", "base_model": ["org/t", "a/ft", "gone/parent"], "downloads": 3},
+        {"id": "c/alone", "co2_eq_emissions": 250},
+    ])
+
+
+def test_columns_by_hand(dump: Path) -> None:
+    hub = read_jsonl(dump)
+    assert list(hub.ids) == ["org/t", "a/ft", "a/q", "b/merge", "c/alone", "gone/parent"]
+    assert hub.n_models == 5  # "gone/parent" is a stub: named as a base, absent from the dump
+    edges = sorted(zip(hub.parent.tolist(), hub.child.tolist(), strict=True))
+    assert edges == [(0, 1), (0, 3), (1, 2), (1, 3), (5, 3)]
+    # relations: finetune (written), quantized (written), merge (inferred: three bases)
+    assert hub.relation.tolist() == [0, 1, 3, 4, 0, 0]
+    assert hub.inferred.tolist() == [False, False, False, True, False, False]
+    # co2_eq_emissions is in grams on the Hub: 1,500 g and 250 g
+    assert hub.emissions_g[[1, 4]].tolist() == [1500.0, 250.0]
+    assert np.isnan(hub.emissions_g[[0, 2, 3, 5]]).all()
+    assert hub.params[1] == 1.2e9  # "1.2B"
+    assert str(hub.created[1]) == "2024-09-18"
+    assert hub.downloads[[0, 1, 3]].tolist() == [1000, 50, 3]
+
+
+def test_hub_derivatives_take_their_share_of_a_lineage_model(family: Path, dump: Path) -> None:
+    j = join(load([family], registry=False), read_jsonl(dump))
+    # org/t is the YAML model t (its hf id); hub adds a/ft and b/merge to its children (s).
+    # Equal: t splits over itself and its 3 children: s(t→·) = 1/4.
+    # a/ft: own 1.5 kg + 100 t/4 = 25,001.5 kg; it splits over itself, a/q and b/merge: 1/3.
+    # b/merge: own unknown; inherits 100 t/4 + 25,001.5/3 + (stub: unknown) = 33,333.83 kg.
+    r = compute_arrays(j.graph, "equal")
+    at = {j.graph.ids[i]: i for i in range(j.graph.n)}
+    assert r.cumulative_kg[at["s"], 1] == pytest.approx(2000 + 25_000)
+    assert r.cumulative_kg[at["a/ft"], 1] == pytest.approx(25_001.5)
+    assert r.cumulative_kg[at["b/merge"], 1] == pytest.approx(25_000 + 25_001.5 / 3)
+    assert not r.complete[at["b/merge"]] and r.complete[at["a/ft"]]
+    assert r.attributed_kg is not None
+    assert r.attributed_kg[at["t"], 1] == pytest.approx(25_000)  # t keeps 1/4
+    # the explanation of one model gives the same figures as the whole-graph arrays
+    project, shares, retained = explain_project(j, ["b/merge"], "equal")
+    c = compute(project, "equal", shares=shares, retained=retained).costs["b/merge"]
+    assert c.cumulative_kgco2e.mid == pytest.approx(25_000 + 25_001.5 / 3)
+    assert {x.model: round(x.coefficient, 6) for x in c.contributions} == {
+        "t": round(1 / 4 + 1 / 4 * 1 / 3, 6), "a/ft": round(1 / 3, 6), "gone/parent": 0.5}
+
+
+def random_dump(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    lines: list[dict[str, Any]] = []
+    for i in range(n):
+        line: dict[str, Any] = {"id": f"o/m{i}", "downloads": rng.randint(0, 500),
+                                "params": f"{rng.randint(1, 70)}B"}
+        earlier = [f"o/m{k}" for k in range(i)] + ["org/t"] * 3
+        if i and rng.random() < 0.7:
+            line["base_model"] = rng.sample(earlier, k=min(len(earlier), rng.choice([1, 1, 2])))
+        if rng.random() < 0.5:
+            line["co2_eq_emissions"] = rng.choice([rng.uniform(0, 1e6), {"emissions": 10.0}])
+        lines.append(line)
+    rng.shuffle(lines)
+    return lines
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("policy", ["equal", "usage", "params", "cutoff", "full", "compute"])
+def test_explaining_one_model_agrees_with_the_arrays(tmp_path: Path, family: Path, seed: int,
+                                                     policy: str) -> None:
+    rng = random.Random(seed)
+    path = write(tmp_path, "r.jsonl", [{"id": "org/t", "downloads": 7, "params": "8B"},
+                                       *random_dump(rng, 40)])
+    (tmp_path / "u.yaml").write_text(FAMILY.replace("hf: org/t", "hf: org/t\n    usage: 9\n"
+                                                    "    params: 8B") +
+                                     "    usage: 4\n    params: 1B\n", encoding="utf-8")
+    j = join(load([tmp_path / "u.yaml"], registry=False), read_jsonl(path))
+    whole = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
+    for name in [*rng.sample([f"o/m{i}" for i in range(40)], 8), "s", "t"]:
+        project, shares, retained = explain_project(j, [name], policy)
+        c = compute(project, policy, shares=shares, retained=retained).costs[name]
+        i = j.node(name)
+        assert c.cumulative_kgco2e.as_tuple() == pytest.approx(
+            tuple(whole.cumulative_kg[i]), rel=1e-9, abs=1e-9)
+        if c.attributed_kgco2e is not None and whole.attributed_kg is not None:
+            assert c.attributed_kgco2e.mid == pytest.approx(whole.attributed_kg[i, 1],
+                                                            rel=1e-9, abs=1e-9)
+
+
+def test_the_registry_rows_are_the_same_with_and_without_a_dump(tmp_path: Path) -> None:
+    # The streamed array path and the reference engine agree on all 105 registry models.
+    unrelated = write(tmp_path, "one.jsonl", [{"id": "x/unrelated", "co2_eq_emissions": 5}])
+    runner = CliRunner()
+    small = runner.invoke(cli, ["table", "--format", "csv"])
+    big = runner.invoke(cli, ["table", "--format", "csv", "-f", str(unrelated)])
+    assert small.exit_code == big.exit_code == 0, big.output
+    rows, hub_rows = small.output.splitlines(), big.output.splitlines()
+    assert len(rows) == 106  # the header and 105 models
+    assert rows[0] == hub_rows[0]
+    for a, b in zip(rows[1:], hub_rows[1:], strict=False):  # the same to a float's last bits
+        fa, fb = a.split(","), b.split(",")
+        assert fa[:3] == fb[:3]
+        assert [float(x or "nan") for x in fa[3:]] == pytest.approx(
+            [float(x or "nan") for x in fb[3:]], rel=1e-12, abs=1e-9, nan_ok=True)
+    # the one hub row: 5 g = 0.005 kg, known, nothing inherited
+    assert hub_rows[len(rows):] == ["x/unrelated,equal,true,0.005,0.0,0.005,0.005,0.0,0.0"]
+
+
+def test_csv_is_streamed_in_batches(family: Path, dump: Path) -> None:
+    j = join(load([family], registry=False), read_jsonl(dump))
+    chunks = list(csv_stream(j, "equal", batch=2))
+    assert len(chunks) == 4  # 7 models in batches of 2
+    assert "".join(chunks).splitlines()[0].startswith("model,policy,complete")
+
+
+def test_the_index_answers_like_the_dump(tmp_path: Path, family: Path, dump: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "hub.lineage"
+    made = runner.invoke(cli, ["index", str(dump), "-o", str(out)])
+    assert made.exit_code == 0, made.output
+    assert "indexed 5 models, 5 edges, 1 stub parents" in made.output
+    hub, index = read_jsonl(dump), read_index(out)
+    assert list(index.ids) == list(hub.ids)
+    assert index.find(["a/q", "nope", "gone/parent"]) == {"a/q": 2, "gone/parent": 5}
+    for column in ("parent", "child", "relation", "inferred", "emissions_g", "downloads",
+                   "params", "created", "line"):
+        np.testing.assert_array_equal(getattr(index, column), getattr(hub, column))
+    for args in (["cost", "b/merge"], ["family", "org/t"], ["table", "--format", "csv"]):
+        a = runner.invoke(cli, [*args, "--no-registry", "-f", str(family), "-f", str(dump)])
+        b = runner.invoke(cli, [*args, "--no-registry", "-f", str(family), "-f", str(out)])
+        assert a.exit_code == b.exit_code == 0, a.output + b.output
+        assert a.output == b.output
+
+
+def test_a_damaged_index_is_refused(tmp_path: Path, dump: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "hub.lineage"
+    write_index(read_jsonl(dump), out)
+    out.write_bytes(out.read_bytes()[:-100])
+    with pytest.raises(SystemExit) as exit_info:
+        main(["cost", "a/q", "--no-registry", "-f", str(out)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (f"{out}:1:1: damaged lineage hub index: column params "
+                                       "is cut short (rebuild it with lineage index)\n")
+
+
+def test_family_over_a_dump(family: Path, dump: Path) -> None:
+    result = CliRunner().invoke(cli, ["family", "org/t", "--no-registry", "-f", str(family),
+                                      "-f", str(dump), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    fam = json.loads(result.output)
+    # t, s, a/ft, a/q, b/merge: 100 t + 2 t + 1.5 kg (a/q and b/merge unknown)
+    assert fam["models"] == 5 and fam["known"] == 3 and fam["unknown"] == 2
+    assert fam["own_kgco2e_total"] == pytest.approx(102_001.5)
+    assert fam["largest"][0] == {"model": "t", "kgco2e": 100_000.0}
+
+
+def test_skip_bad_lines_loads_the_rest(tmp_path: Path) -> None:
+    bad = Path(__file__).parent / "data" / "bad" / "hub-bad-lines.jsonl"
+    result = CliRunner().invoke(cli, ["cost", "ok/base", "--no-registry", "-f", str(bad),
+                                      "--skip-bad-lines"])
+    assert result.exit_code == 0, result.output
+    assert f"{bad}: warning: skipped 13 bad line(s); the first: {bad}:2:1: not JSON" in \
+        result.output
+
+
+def test_deeply_nested_json_is_read_without_recursion(tmp_path: Path) -> None:
+    path = tmp_path / "deep.jsonl"
+    path.write_bytes(b'{"id": "x/a", "tags": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n")
+    assert list(read_jsonl(path).ids) == ["x/a"]
+
+
+def test_hub_names_cannot_break_the_output(tmp_path: Path) -> None:
+    path = write(tmp_path, "h.jsonl", [{"id": 'x/"<b>",\n'.strip()},
+                                       {"id": 'y/a,"b"', "base_model": 'x/"<b>",'}])
+    result = CliRunner().invoke(cli, ["table", "--no-registry", "-f", str(path),
+                                      "--format", "csv"])
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(result.output)))
+    assert [r[0] for r in rows[1:]] == ['x/"<b>",', 'y/a,"b"']
