@@ -44,7 +44,9 @@ def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> li
     sources: list[tuple[Path, bool]] = []
     bundled = registry_files() if registry else []
     seen = {p.resolve() for p in bundled}
-    sources += [(p, True) for p in bundled]
+    cached = _cached_registry(bundled) if bundled else None
+    if cached is None:
+        sources += [(p, True) for p in bundled]
     for p in expand_paths(paths):
         if p.resolve() not in seen:  # the same file named twice is read once
             seen.add(p.resolve())
@@ -57,7 +59,70 @@ def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> li
         except InputErrors as exc:
             errors.extend(exc.errors)
     InputErrors.raise_if_any(errors)
-    return _validate_all(docs)
+    if cached is not None:
+        return cached + _validate_all(docs)
+    files = _validate_all(docs)
+    if bundled:
+        _store_registry(bundled, files[: len(bundled)])
+    return files
+
+
+def _cache_path(bundled: list[Path]) -> Path | None:
+    """Where the validated registry is cached, named by everything that could change it."""
+    import hashlib
+    import os
+    import sys
+
+    import pydantic
+
+    from lineage import __version__
+
+    if os.environ.get("LINEAGE_NO_CACHE"):
+        return None
+    base = os.environ.get("LINEAGE_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "lineage")
+    key = hashlib.sha256(repr((__version__, sys.version, pydantic.VERSION, [
+        (str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in bundled])).encode())
+    return Path(base) / f"registry-{key.hexdigest()[:20]}.pickle"
+
+
+def _cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
+    """The validated registry from the cache, or None (no cache, or an unreadable one).
+
+    Why: validating the 24 registry files costs more than all the rest of a ``cost`` query;
+    a pickle written by this same version, from these same files, skips it. Any problem
+    with the file means a fresh read, never an error.
+    """
+    import pickle
+
+    try:
+        path = _cache_path(bundled)
+        if path is None or not path.is_file():
+            return None
+        files = pickle.loads(path.read_bytes())
+        if isinstance(files, list) and all(isinstance(f, LoadedFile) for f in files):
+            return files
+    except Exception:  # noqa: BLE001 - a damaged cache is a cache miss
+        return None
+    return None
+
+
+def _store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
+    import os
+    import pickle
+    import tempfile
+
+    try:
+        path = _cache_path(bundled)
+        if path is None:
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as tmp:
+            tmp.write(pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp.name, path)
+    except (OSError, pickle.PicklingError):
+        return  # a read-only home: no cache, same results
 
 
 def warnings(project: Project) -> list[Warning_]:

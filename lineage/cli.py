@@ -173,8 +173,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
                              "or --as-of")
         from lineage import hub_cli
 
-        hub_cli.cost(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), model,
-                     policy, fmt, extras)
+        hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras)
         return
     full = _project(files, no_registry, assume_grid)
     mid = full.model_id(model)

@@ -56,11 +56,19 @@ class Hub:
     params: np.ndarray  # float64 per node, NaN = unknown
     created: np.ndarray  # datetime64[D] per node, NaT = unknown
     skipped: list[InputError] = field(default_factory=list)
+    parent_order: np.ndarray | None = field(default=None, repr=False)
     finder: Callable[[Iterable[str]], dict[str, int]] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def by_parent(self) -> np.ndarray:
+        """The edges in parent order (``child`` itself is sorted, as lines are read)."""
+        if self.parent_order is None:
+            self.parent_order = np.argsort(self.parent, kind="stable")
+        return self.parent_order
 
     def find(self, names: Iterable[str]) -> dict[str, int]:
         """The nodes of the Hub ids ``names`` (exact spelling) that the dump holds.

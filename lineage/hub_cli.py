@@ -59,26 +59,24 @@ def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
     return join(_project(files, no_registry, assume), open_hub(hub_path, skip_bad))
 
 
-def cost(j: Joined, model: str, policy: str, fmt: str, extras: Any) -> None:
+def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+         assume: str | None, model: str, policy: str, fmt: str, extras: Any) -> None:
     """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
     import dataclasses
 
     from lineage import costview
+    from lineage.cli import _project
     from lineage.engine import compute
-    from lineage.hubgraph import explain_project
+    from lineage.hubexplain import explain
 
-    project, shares, retained = explain_project(j, [model], policy)
-    results = compute(project, policy, shares=shares, retained=retained)
-    mid = results.resolve(model) if project.resolve(model) else model
-    if policy == "compute":  # a share weighed with a hub model's unknown energy is unknown
-        from lineage.arrays import compute_arrays
-        from lineage.hubgraph import edge_shares
-
-        whole = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
-        c = results.costs[mid]
-        if c.is_complete and not whole.complete[j.node(model)]:
-            results.costs[mid] = dataclasses.replace(c, is_complete=False,
-                                                     is_inherited_complete=False)
+    project = _project(files, no_registry, assume)
+    x = explain(project, open_hub(hub_path, skip_bad), [model], policy)
+    results = compute(x.project, policy, shares=x.shares, retained=x.retained)
+    mid = x.ids[model]
+    c = results.costs[mid]
+    if c.is_complete and not x.complete[mid]:  # --policy compute: an unknown hub energy
+        results.costs[mid] = dataclasses.replace(c, is_complete=False,
+                                                 is_inherited_complete=False)
     _out(costview.render(results, mid, fmt, extras))
 
 

@@ -7,12 +7,8 @@ derivatives). Hub derivatives of a registry model therefore take their share of 
 leave less of it to the registry's own children — shares are computed on the whole graph, so
 nothing is counted twice.
 
-Two ways to answer:
-
-- every model at once (``table``, ``family``): :mod:`lineage.arrays` over the joined graph;
-- one model explained (``cost``, ``card``, ``compare``): its ancestors are turned into an
-  ordinary :class:`~lineage.graph.Project`, with the shares and the retained shares of the
-  whole graph, and the reference engine explains it as usual.
+Every model at once (``table``, ``family``) is computed here with :mod:`lineage.arrays`;
+one model explained (``cost``) is :mod:`lineage.hubexplain`'s job, on its ancestors alone.
 """
 
 from __future__ import annotations
@@ -24,10 +20,19 @@ from typing import Any
 
 import numpy as np
 
-from lineage.arrays import ArrayGraph, CycleError, WeightError, ancestors, shares
+from lineage.arrays import (
+    ArrayGraph,
+    ArrayResults,
+    CycleError,
+    WeightError,
+    ancestors,
+    compute_arrays,
+    shares,
+)
 from lineage.errors import InputError, InputErrors, Position, UsageError
 from lineage.graph import Project
-from lineage.hub import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.hub import Hub
+from lineage.hubexplain import matches
 from lineage.stepcost import DirectCost
 
 
@@ -88,20 +93,15 @@ class Joined:
 
 
 def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None) -> Joined:
-    """Join ``hub`` to ``project`` (see the module docstring).
-
-    Raises:
-        InputErrors: the parent links of the joined graph loop (at a line of the cycle).
+    """Join ``hub`` to ``project`` (see the module docstring); cycles are found when the
+    graph is sorted (:func:`whole`) or a model's ancestors are built (:func:`explain_project`).
     """
     from lineage.stepcost import direct_costs
 
     d = direct if direct is not None else direct_costs(project)
     pids = sorted(project.models)
     pindex = {m: i for i, m in enumerate(pids)}
-    names = {m: m for m in pids} | {e.spec.hf: m for m, e in project.models.items()
-                                      if e.spec.hf}
-    found = hub.find(names)
-    matched = {node: names[name] for name, node in found.items()}
+    matched = matches(project, hub)
     is_matched = np.zeros(hub.n, dtype=bool)
     is_matched[list(matched)] = True
     unmatched = np.flatnonzero(~is_matched)
@@ -138,12 +138,20 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
                                  np.full(unmatched.size, math.nan)]),
         usage=_weights(project, pids, "usage", hub.downloads, matched, unmatched),
         params=_weights(project, pids, "params", hub.params, matched, unmatched))
-    joined = Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
+    return Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
+
+
+def whole(j: Joined, policy: str) -> ArrayResults:
+    """Every model's figures over the joined graph (:func:`lineage.arrays.compute_arrays`).
+
+    Raises:
+        InputErrors: the base models form a cycle (at a line of it), or a policy lacks data.
+    """
+    s = edge_shares(j, policy)
     try:
-        graph.levels()
+        return compute_arrays(j.graph, policy, s=s)
     except CycleError as exc:
-        raise InputErrors([_cycle(joined, exc.members)]) from None
-    return joined
+        raise InputErrors([_cycle(j, exc.members)]) from None
 
 
 def _spec_column(project: Project, pids: list[str], attr: str) -> np.ndarray:
@@ -201,103 +209,14 @@ def edge_shares(j: Joined, policy: str) -> np.ndarray:
         raise InputErrors(errors) from None
 
 
-def explain_project(j: Joined, names: list[str], policy: str
-                    ) -> tuple[Project, dict[tuple[str, str], float], dict[str, float]]:
-    """The project of ``names`` and their ancestors, with the whole graph's shares.
-
-    Returns (project, shares, retained) for :func:`lineage.engine.compute`: every hub model
-    above ``names`` becomes an ordinary model (its line as its place), stubs have no step.
-    """
-    from lineage.graph import build
-
-    nodes = np.array([j.node(n) for n in names], dtype=np.int64)
-    above = ancestors(j.graph, nodes)
-    hub_nodes = above[above >= j.p]
-    s = edge_shares(j, policy)
-    files = list(j.project.files)
-    if hub_nodes.size:
-        files.append(_hub_file(j, hub_nodes))
-    project = build(files)
-    project.assumed_grid = j.project.assumed_grid
-    if project.assumed_grid is not None:
-        from lineage.graph import assume_grid
-
-        project = assume_grid(project, project.assumed_grid)
-    in_project = np.zeros(j.graph.n, dtype=bool)
-    in_project[: j.p] = True
-    in_project[hub_nodes] = True
-    sel = np.flatnonzero(in_project[j.graph.child])
-    ids = j.graph.ids
-    share_of = {(ids[int(j.graph.parent[e])], ids[int(j.graph.child[e])]): float(s[e])
-                for e in sel}
-    kept = 1.0 - np.bincount(j.graph.parent, weights=s, minlength=j.graph.n)
-    retained = {ids[int(k)]: float(kept[k]) for k in np.flatnonzero(in_project)}
-    return project, share_of, retained
-
-
-def _hub_file(j: Joined, nodes: np.ndarray) -> Any:
-    """The hub models ``nodes`` (union indices) as a validated lineage file."""
-    from lineage.validation import validate_document
-    from lineage.yamlio import Document
-
-    hub, ids, path = j.hub, j.graph.ids, j.hub.path
-    by_child: dict[int, list[int]] = {}
-    sel = np.flatnonzero(np.isin(j.graph.child, nodes))
-    for e in sel.tolist():
-        by_child.setdefault(int(j.graph.child[e]), []).append(int(j.graph.parent[e]))
-    models: dict[str, Any] = {}
-    values: dict[tuple[Any, ...], Position] = {}
-    for k in nodes.tolist():
-        h = int(j.unmatched[k - j.p])
-        mid = ids[k]
-        values[("models", mid)] = hub.where(h)
-        models[mid] = _hub_model(hub, h, [ids[u] for u in sorted(by_child.get(k, []))])
-    data = {"lineage": "1", "sources": {"hub": {
-        "title": f"Hugging Face Hub metadata ({path})",
-        "note": "co2_eq_emissions read in grams, as the Hub defines it; downloads as usage"}},
-        "models": models}
-    return validate_document(Document(path, data, values=values, keys=dict(values)))
-
-
-def _hub_model(hub: Hub, h: int, parents: list[str]) -> dict[str, Any]:
-    model: dict[str, Any] = {"hf": hub.ids[h]}
-    if h >= hub.n_models:
-        model["note"] = f"named as a base model in {hub.path} but absent from it: cost unknown"
-        return model
-    if not math.isnan(hub.downloads[h]):
-        model["usage"] = f"{hub.downloads[h]:.0f}"
-    if not math.isnan(hub.params[h]):
-        model["params"] = f"{hub.params[h]:.6g}"
-    if not np.isnat(hub.created[h]):
-        model["released"] = str(hub.created[h])
-    grams = float(hub.emissions_g[h])
-    if not parents and math.isnan(grams):
-        return model
-    relation = RELATIONS[int(hub.relation[h])]
-    step: dict[str, Any] = {"kind": KIND_OF_RELATION.get(relation, "other")}
-    if parents:
-        step["from"] = parents
-    if not math.isnan(grams):
-        step |= {"emissions": f"{grams!r} gCO2e", "source": "hub"}
-    notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
-                                                   if hub.inferred[h] else "")] if parents else []
-    if math.isnan(grams):
-        notes.append("no co2_eq_emissions on the Hub: cost unknown")
-    if notes:
-        step["note"] = "; ".join(notes)
-    model["steps"] = [step]
-    return model
-
-
 def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
     """``table --format csv`` for every model of the joined graph, a batch of rows at a time."""
     import csv
     import io
 
-    from lineage.arrays import compute_arrays
     from lineage.report import CSV_COLUMNS
 
-    r = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
+    r = whole(j, policy)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)

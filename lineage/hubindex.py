@@ -41,7 +41,7 @@ def write_index(hub: Hub, path: Path) -> int:
     order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int64)
     arrays: dict[str, np.ndarray] = {
         "id_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-        "id_offsets": offsets, "id_order": order,
+        "id_offsets": offsets, "id_order": order, "by_parent": hub.by_parent,
     }
     for name in COLUMNS:
         value = getattr(hub, name)
@@ -147,4 +147,4 @@ def read_index(path: Path) -> Hub:
                relation=arrays["relation"], inferred=arrays["inferred"],
                emissions_g=arrays["emissions_g"], downloads=arrays["downloads"],
                params=arrays["params"], created=arrays["created"].view("datetime64[D]"),
-               finder=ids.find)
+               parent_order=arrays["by_parent"], finder=ids.find)

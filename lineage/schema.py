@@ -115,7 +115,7 @@ def conflict(key: str, message: str) -> PydanticCustomError:
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
-                              arbitrary_types_allowed=True)
+                              arbitrary_types_allowed=True, defer_build=True)
 
 
 class SourceSpec(_Spec):

@@ -16,7 +16,8 @@ from lineage.arrays import compute_arrays
 from lineage.cli import cli, main
 from lineage.engine import compute
 from lineage.hub import read_jsonl
-from lineage.hubgraph import csv_stream, edge_shares, explain_project, join
+from lineage.hubexplain import explain
+from lineage.hubgraph import csv_stream, edge_shares, join
 from lineage.hubindex import read_index, write_index
 
 FAMILY = """\
@@ -89,8 +90,8 @@ def test_hub_derivatives_take_their_share_of_a_lineage_model(family: Path, dump:
     assert r.attributed_kg is not None
     assert r.attributed_kg[at["t"], 1] == pytest.approx(25_000)  # t keeps 1/4
     # the explanation of one model gives the same figures as the whole-graph arrays
-    project, shares, retained = explain_project(j, ["b/merge"], "equal")
-    c = compute(project, "equal", shares=shares, retained=retained).costs["b/merge"]
+    x = explain(j.project, j.hub, ["b/merge"], "equal")
+    c = compute(x.project, "equal", shares=x.shares, retained=x.retained).costs["b/merge"]
     assert c.cumulative_kgco2e.mid == pytest.approx(25_000 + 25_001.5 / 3)
     assert {x.model: round(x.coefficient, 6) for x in c.contributions} == {
         "t": round(1 / 4 + 1 / 4 * 1 / 3, 6), "a/ft": round(1 / 3, 6), "gone/parent": 0.5}
@@ -124,9 +125,10 @@ def test_explaining_one_model_agrees_with_the_arrays(tmp_path: Path, family: Pat
     j = join(load([tmp_path / "u.yaml"], registry=False), read_jsonl(path))
     whole = compute_arrays(j.graph, policy, s=edge_shares(j, policy))
     for name in [*rng.sample([f"o/m{i}" for i in range(40)], 8), "s", "t"]:
-        project, shares, retained = explain_project(j, [name], policy)
-        c = compute(project, policy, shares=shares, retained=retained).costs[name]
+        x = explain(j.project, j.hub, [name], policy)
+        c = compute(x.project, policy, shares=x.shares, retained=x.retained).costs[name]
         i = j.node(name)
+        assert x.complete[name] == whole.complete[i]
         assert c.cumulative_kgco2e.as_tuple() == pytest.approx(
             tuple(whole.cumulative_kg[i]), rel=1e-9, abs=1e-9)
         if c.attributed_kgco2e is not None and whole.attributed_kg is not None:

@@ -1,0 +1,316 @@
+"""One model of a hub dump, explained without touching the other millions (issue 7).
+
+A model's cumulative cost depends only on its ancestors and on the shares of the edges
+between them; a share s(u→v) depends only on u's children. So the model, its ancestors and
+the children of all of them make a small graph whose shares are exactly those of the whole
+hub: :mod:`lineage.arrays` computes them there, the ancestors become an ordinary
+:class:`~lineage.graph.Project`, and the reference engine explains the model as usual.
+
+Parents are found by binary search in the dump's edges (kept sorted by child) and children
+through the edges' order by parent, so a query on a memory-mapped index reads a few pages,
+not the whole file.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lineage.arrays import ArrayGraph, CycleError, WeightError, compute_arrays
+from lineage.errors import InputError, InputErrors, Position, UsageError
+from lineage.graph import Project
+from lineage.hub import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.stepcost import DirectCost
+
+Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
+
+
+def matches(project: Project, hub: Hub) -> dict[int, str]:
+    """Hub node → project model, for hub lines that ARE a project model (by HF id or id)."""
+    names = {m: m for m in project.models} | {e.spec.hf: m for m, e in project.models.items()
+                                              if e.spec.hf}
+    return {node: names[name] for name, node in hub.find(names).items()}
+
+
+@dataclass
+class Explained:
+    """What :func:`lineage.engine.compute` needs to explain ``names`` with whole-hub shares."""
+
+    project: Project
+    shares: dict[tuple[str, str], float]
+    retained: dict[str, float]
+    complete: dict[str, bool]  # whole-hub completeness (incl. --policy compute's rule)
+    ids: dict[str, str]  # each requested name → its model id
+
+
+class _Walk:
+    """The ancestors of some models across the project and the hub."""
+
+    def __init__(self, project: Project, hub: Hub) -> None:
+        self.project, self.hub = project, hub
+        self.to_project = matches(project, hub)
+        self.to_hub = {m: h for h, m in self.to_project.items()}
+
+    def key(self, name: str) -> Key:
+        mid = self.project.resolve(name)
+        if mid is not None:
+            return ("p", mid)
+        found = self.hub.find([name])
+        if name not in found:
+            raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
+                             f"{self.hub.path}")
+        return self._of_hub(found[name])
+
+    def _of_hub(self, h: int) -> Key:
+        return ("p", self.to_project[h]) if h in self.to_project else ("h", h)
+
+    def parents(self, k: Key) -> list[Key]:
+        if k[0] == "p":
+            return [("p", u) for u in sorted(self.project.G.predecessors(str(k[1])))]
+        h = int(k[1])
+        lo, hi = np.searchsorted(self.hub.child, [h, h + 1])
+        return [self._of_hub(int(u)) for u in self.hub.parent[lo:hi]]
+
+    def children(self, k: Key) -> tuple[list[Key], np.ndarray]:
+        """(project children, unmatched hub children) in the joined graph."""
+        hub = self.hub
+        h = self.to_hub.get(str(k[1])) if k[0] == "p" else int(k[1])
+        kids = np.empty(0, dtype=np.int64)
+        if h is not None:
+            lo, hi = np.searchsorted(hub.parent, [h, h + 1], sorter=hub.by_parent)
+            kids = hub.child[hub.by_parent[lo:hi]]
+            if self.to_project and kids.size:  # a project model keeps its declared parents
+                kids = kids[~np.isin(kids, np.fromiter(self.to_project, dtype=np.int64))]
+        project_kids = [("p", w) for w in sorted(self.project.G.successors(str(k[1])))] \
+            if k[0] == "p" else []
+        return project_kids, kids
+
+    def above(self, starts: list[Key]) -> list[Key]:
+        """``starts`` and all their ancestors, parents before children where it matters."""
+        seen: dict[Key, None] = {}
+        stack = list(starts)
+        while stack:
+            k = stack.pop()
+            if k not in seen:
+                seen[k] = None
+                stack.extend(self.parents(k))
+        return list(seen)
+
+
+def explain(project: Project, hub: Hub, names: list[str], policy: str,
+            direct: dict[str, DirectCost] | None = None) -> Explained:
+    """The project of ``names`` and their ancestors, with the whole joined graph's shares.
+
+    Raises:
+        UsageError: a name that neither the project nor the dump holds.
+        InputErrors: a cycle among the ancestors, or a policy that lacks data.
+    """
+    from lineage.stepcost import direct_costs
+
+    d = direct if direct is not None else direct_costs(project)
+    walk = _Walk(project, hub)
+    starts = [walk.key(n) for n in names]
+    closure = walk.above(starts)
+    small = _small_graph(walk, closure, d)
+    try:
+        r = compute_arrays(small.graph, policy)
+    except CycleError:
+        r = None  # the ancestors loop: build() below names the cycle at its lines
+    except WeightError as exc:
+        raise InputErrors(_missing_weights(small, exc, policy)) from None
+    files = list(project.files)
+    hub_keys = [k for k in closure if k[0] == "h"]
+    if hub_keys:
+        files.append(_hub_file(walk, hub_keys))
+    from lineage.graph import assume_grid, build, subproject
+
+    built = subproject(build(files), {small.name(k) for k in closure})
+    if project.assumed_grid is not None:
+        built = assume_grid(built, project.assumed_grid)
+    assert r is not None  # build() raised on a cycle
+    n_closure = len(closure)
+    kept = 1.0 - np.bincount(small.graph.parent, weights=r.shares, minlength=small.graph.n)
+    shares = {(small.name(closure[int(u)]), small.name(closure[int(v)])): float(s)
+              for u, v, s in zip(small.graph.parent, small.graph.child, r.shares, strict=True)
+              if v < n_closure}
+    return Explained(built, shares,
+                     {small.name(k): float(kept[i]) for i, k in enumerate(closure)},
+                     {small.name(k): bool(r.complete[i]) for i, k in enumerate(closure)},
+                     {n: small.name(k) for n, k in zip(names, starts, strict=True)})
+
+
+@dataclass
+class _Small:
+    """The closure (nodes 0 … C-1) and every other child of a closure node, as arrays."""
+
+    graph: ArrayGraph
+    project: Project
+    hub: Hub
+    project_side: list[str | None]  # the project model of each node, if it is one
+    hub_side: np.ndarray  # the hub node of each node, or -1
+
+    def name(self, k: Key) -> str:
+        return str(k[1]) if k[0] == "p" else self.hub.ids[int(k[1])]
+
+    def where(self, i: int) -> Position:
+        m = self.project_side[i] if i < len(self.project_side) else None
+        return self.project.models[m].where if m else self.hub.where(int(self.hub_side[i]))
+
+
+def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _Small:
+    project, hub = walk.project, walk.hub
+    index = {k: i for i, k in enumerate(closure)}
+    extra_project: list[str] = []
+    parent: list[int] = []
+    child: list[int] = []
+    explicit: list[float] = []
+    hub_edges: list[tuple[int, np.ndarray]] = []
+    for i, k in enumerate(closure):
+        project_kids, hub_kids = walk.children(k)
+        for w in project_kids:
+            if w not in index:
+                index[w] = len(closure) + len(extra_project)
+                extra_project.append(str(w[1]))
+            parent.append(i)
+            child.append(index[w])
+            share = project.edges[(str(k[1]), str(w[1]))].share
+            explicit.append(math.nan if share is None else share.mid)
+        if hub_kids.size:
+            hub_edges.append((i, hub_kids))
+    hub_base = len(closure) + len(extra_project)
+    fresh_nodes: list[np.ndarray] = []
+    n_fresh = 0
+    for i, kids in hub_edges:  # hub children: a closure node, or a new leaf
+        known = _closure_positions(kids, index)
+        fresh = known < 0
+        numbers = np.where(fresh, hub_base + n_fresh + np.cumsum(fresh) - 1, known)
+        n_fresh += int(fresh.sum())
+        fresh_nodes.append(kids[fresh])
+        parent.extend([i] * kids.size)
+        child.extend(numbers.tolist())
+        explicit.extend([math.nan] * kids.size)
+    others = np.concatenate(fresh_nodes) if fresh_nodes else np.empty(0, dtype=np.int64)
+    n = hub_base + others.size
+    project_side: list[str | None] = [str(k[1]) if k[0] == "p" else None for k in closure]
+    project_side += extra_project
+    hub_side = np.concatenate([
+        np.array([int(k[1]) if k[0] == "h" else walk.to_hub.get(str(k[1]), -1)
+                  for k in closure] + [walk.to_hub.get(m, -1) for m in extra_project],
+                 dtype=np.int64), others])
+    own_kg, own_kwh = np.zeros((n, 3)), np.zeros((n, 3))
+    own_complete, energy_complete = np.zeros(n, bool), np.zeros(n, bool)
+    expected, usage, params = np.full(n, math.nan), np.full(n, math.nan), np.full(n, math.nan)
+    for i, m in enumerate(project_side):
+        if m is None:
+            continue
+        c, spec = d[m], project.models[m].spec
+        own_kg[i], own_kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
+        own_complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
+        if spec.expected_derivatives is not None:
+            expected[i] = spec.expected_derivatives
+        usage[i] = math.nan if spec.usage is None else spec.usage.mid
+        params[i] = math.nan if spec.params is None else spec.params.mid
+    pure = np.flatnonzero(hub_side >= 0)
+    pure = pure[[i >= len(project_side) or project_side[i] is None for i in pure.tolist()]] \
+        if pure.size else pure
+    grams = hub.emissions_g[hub_side[pure]]
+    own_kg[pure] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
+    own_complete[pure] = ~np.isnan(grams)
+    from_hub = np.flatnonzero(hub_side >= 0)
+    for column, values in ((usage, hub.downloads), (params, hub.params)):
+        fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
+        column[fill] = values[hub_side[fill]]
+    small = _Small(ArrayGraph([""] * n, np.array(parent, dtype=np.int64),
+                              np.array(child, dtype=np.int64), own_kg, own_kwh, own_complete,
+                              energy_complete, explicit=np.array(explicit), expected=expected,
+                              usage=usage, params=params),
+                   project, hub, project_side, hub_side)
+    return small
+
+
+def _closure_positions(kids: np.ndarray, index: dict[Key, int]) -> np.ndarray:
+    """The closure position of each hub node of ``kids``, or -1."""
+    hub_in_closure = {int(k[1]): i for k, i in index.items() if k[0] == "h"}
+    if not hub_in_closure:
+        return np.full(kids.size, -1, dtype=np.int64)
+    nodes = np.fromiter(hub_in_closure, dtype=np.int64)
+    where = np.fromiter(hub_in_closure.values(), dtype=np.int64)
+    order = np.argsort(nodes)
+    pos = np.searchsorted(nodes[order], kids)
+    pos = np.minimum(pos, nodes.size - 1)
+    hit = nodes[order][pos] == kids
+    return np.where(hit, where[order][pos], -1)
+
+
+def _missing_weights(small: _Small, exc: WeightError, policy: str) -> list[InputError]:
+    what = "downloads or usage" if policy == "usage" else "params"
+    out = []
+    for k in exc.missing[:20].tolist():
+        m = small.project_side[k] if k < len(small.project_side) else None
+        name = m or small.hub.ids[int(small.hub_side[k])]
+        out.append(InputError(small.where(k), f'model "{name}" has no {what}, which --policy '
+                              f"{policy} needs for every model with a parent or a child"))
+    if exc.missing.size > 20:
+        out.append(InputError(small.where(int(exc.missing[20])),
+                              f"… and {exc.missing.size - 20} more models without it"))
+    return out
+
+
+def _hub_file(walk: _Walk, keys: list[Key]) -> Any:
+    """The hub models ``keys`` as a lineage file (each at its line of the dump).
+
+    Built with ``model_construct``: the values come from the checked columns, and validating
+    them again would build pydantic's validators, the slowest part of a cold start.
+    """
+    from lineage.schema import DefaultsSpec, FileSpec, SourceSpec
+    from lineage.validation import LoadedFile
+    from lineage.yamlio import Document
+
+    hub = walk.hub
+    models: dict[str, Any] = {}
+    where: dict[tuple[Any, ...], Position] = {}
+    for k in keys:
+        h = int(k[1])
+        mid = hub.ids[h]
+        where[("models", mid)] = hub.where(h)
+        parents = [str(p[1]) if p[0] == "p" else hub.ids[int(p[1])] for p in walk.parents(k)]
+        models[mid] = hub_model(hub, h, parents)
+    source = SourceSpec.model_construct(
+        title=f"Hugging Face Hub metadata ({hub.path})",
+        note="co2_eq_emissions read in grams, as the Hub defines it; downloads as usage")
+    spec = FileSpec.model_construct(lineage=1, defaults=DefaultsSpec.model_construct(),
+                                    sources={"hub": source}, models=models)
+    return LoadedFile(Document(hub.path, {}, values=where, keys=dict(where)), spec)
+
+
+def hub_model(hub: Hub, h: int, parents: list[str]) -> Any:
+    """Hub node ``h`` as a lineage :class:`~lineage.schema.ModelSpec`."""
+    from lineage.interval import Interval
+    from lineage.schema import ModelSpec, ParentSpec, StepSpec
+
+    def known(x: float) -> Interval | None:
+        return None if math.isnan(x) else Interval.exact(float(x))
+
+    if h >= hub.n_models:
+        return ModelSpec.model_construct(hf=hub.ids[h], note=f"named as a base model in "
+                                         f"{hub.path} but absent from it: cost unknown")
+    grams = float(hub.emissions_g[h])
+    steps = []
+    if parents or not math.isnan(grams):
+        relation = RELATIONS[int(hub.relation[h])]
+        notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
+                                                       if hub.inferred[h] else "")] \
+            if parents else []
+        if math.isnan(grams):
+            notes.append("no co2_eq_emissions on the Hub: cost unknown")
+        steps.append(StepSpec.model_construct(
+            kind=KIND_OF_RELATION.get(relation, "other"),
+            parents=[ParentSpec.model_construct(model=p) for p in parents],
+            emissions=known(grams / 1000), source=None if math.isnan(grams) else "hub",
+            note="; ".join(notes) or None))
+    return ModelSpec.model_construct(
+        hf=hub.ids[h], usage=known(hub.downloads[h]), params=known(hub.params[h]),
+        released=None if np.isnat(hub.created[h]) else str(hub.created[h]), steps=steps)
