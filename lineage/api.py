@@ -103,7 +103,7 @@ def _cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
         files = pickle.loads(path.read_bytes())
         if isinstance(files, list) and all(isinstance(f, LoadedFile) for f in files):
             return files
-    except Exception:  # noqa: BLE001 - a damaged cache is a cache miss
+    except Exception:
         return None
     return None
 

@@ -21,15 +21,18 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lineage.errors import InputError, InputErrors, Position
 
+if TYPE_CHECKING:
+    from lineage.schema import StepKind
+
 RELATIONS = ("", "finetune", "adapter", "quantized", "merge")
-KIND_OF_RELATION = {"finetune": "finetuning", "adapter": "finetuning",
-                    "quantized": "quantization", "merge": "merging"}
+KIND_OF_RELATION: dict[str, StepKind] = {"finetune": "finetuning", "adapter": "finetuning",
+                                         "quantized": "quantization", "merge": "merging"}
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
 SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([kKmMbBtT]?)\s*$")

@@ -25,7 +25,6 @@ from lineage.arrays import (
     ArrayResults,
     CycleError,
     WeightError,
-    ancestors,
     compute_arrays,
     shares,
 )
