@@ -99,6 +99,19 @@ def family(j: Joined, root: str, fmt: str) -> None:
     _out(to_json(fam.record()) if fmt == "json" else fam.text())
 
 
+def _check_acyclic(hub: Hub) -> None:
+    """An index is only written for a dump whose base models form no cycle."""
+    from lineage.arrays import CycleError, _levels
+    from lineage.errors import InputErrors
+    from lineage.hubgraph import cycle_error
+
+    try:
+        _levels(hub.n, hub.parent, hub.child)
+    except CycleError as exc:
+        raise InputErrors([cycle_error(hub.ids, hub.parent, hub.child, exc.members,
+                                       hub.where)]) from None
+
+
 @cli.command()
 @click.argument("dump", type=click.Path(path_type=Path))
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
@@ -115,6 +128,7 @@ def index(dump: Path, output: Path, skip_bad: bool) -> None:
         raise UsageError(f'write the index to a ".lineage" file, not "{output}"')
     start = time.perf_counter()
     hub = open_hub(str(dump), skip_bad)
+    _check_acyclic(hub)
     size = write_index(hub, output)
     click.echo(f"indexed {hub.n_models:,} models, {hub.parent.size:,} edges, "
                f"{hub.n - hub.n_models:,} stub parents → {output} ({size / 1e6:,.1f} MB) in "

@@ -14,7 +14,7 @@ one model explained (``cost``) is :mod:`lineage.hubexplain`'s job, on its ancest
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -174,19 +174,26 @@ def _weights(project: Project, pids: list[str], attr: str, hub_values: np.ndarra
 
 
 def _cycle(j: Joined, members: np.ndarray) -> InputError:
-    """A cycle among ``members`` (nodes left unsorted), walked up from the first one."""
-    inside = set(members.tolist())
+    return cycle_error(j.graph.ids, j.graph.parent, j.graph.child, members, j.where)
+
+
+def cycle_error(ids: Sequence[str], parent: np.ndarray, child: np.ndarray,
+                members: np.ndarray, where: Callable[[int], Position]) -> InputError:
+    """A cycle among ``members`` (the nodes a topological sort left), walked up from the
+    first: each of them has a parent among them, so the walk must come back on itself."""
+    inside = np.zeros(len(ids), dtype=bool)
+    inside[members] = True
+    keep = inside[parent] & inside[child]
     parents: dict[int, int] = {}
-    for u, v in zip(j.graph.parent.tolist(), j.graph.child.tolist(), strict=True):
-        if u in inside and v in inside:
-            parents.setdefault(v, u)
+    for u, v in zip(parent[keep].tolist(), child[keep].tolist(), strict=True):
+        parents.setdefault(v, u)
     path, node = [], int(members[0])
     while node not in path:
         path.append(node)
         node = parents[node]
     loop = path[path.index(node):]
-    names = " → ".join(j.graph.ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
-    return InputError(j.where(loop[0]), f"the base models form a cycle: {names}")
+    names = " → ".join(ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
+    return InputError(where(loop[0]), f"the base models form a cycle: {names}")
 
 
 def edge_shares(j: Joined, policy: str) -> np.ndarray:

@@ -57,7 +57,9 @@ ARGS: dict[str, list[str]] = {
     "hub-bad-lines": ["cost", "ok/base", "--no-registry", "-f", "hub-bad-lines.jsonl"],
     "hub-many-bad-lines": ["table", "--no-registry", "-f", "hub-many-bad-lines.jsonl",
                            "--format", "csv"],
-    "hub-cycle": ["cost", "x/d", "--no-registry", "-f", "hub-cycle.jsonl"],
+    "hub-cycle": ["cost", "x/b", "--no-registry", "-f", "hub-cycle.jsonl"],
+    "hub-cycle-index": ["index", "hub-cycle.jsonl", "-o", "never-written.lineage"],
+    "hub-cycle-table": ["table", "--no-registry", "-f", "hub-cycle.jsonl", "--format", "csv"],
     "hub-not-an-index": ["cost", "x/a", "--no-registry", "-f", "hub-not-an-index.lineage"],
 }
 
