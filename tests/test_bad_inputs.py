@@ -231,9 +231,12 @@ def test_the_case_tables_name_existing_cases() -> None:
     inputs = {p.stem for p in BAD.iterdir() if p.suffix == ".yaml" or p.is_dir()}
     assert IN_SUBPROCESS - set(ARGS) <= inputs
     for args in ARGS.values():
-        named = [a for a in args if a.endswith((".yaml", ".jsonl", ".lineage"))]
+        outputs = {b for a, b in zip(args, args[1:], strict=False) if a == "-o"}
+        named = [a for a in args if a.endswith((".yaml", ".jsonl", ".lineage"))
+                 and a not in outputs]
         assert named, args
         assert all((BAD / a).is_file() for a in named), args
+        assert not any((BAD / a).exists() for a in outputs), "no output is left behind"
 
 
 @pytest.mark.parametrize("filename", sorted(GENERATED))
