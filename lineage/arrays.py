@@ -110,13 +110,18 @@ def _levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArr
     while frontier.size:
         level[frontier] = depth
         reached = _step(start, kids, frontier)
-        uniq, times = np.unique(reached, return_counts=True)
-        indegree[uniq] -= times
-        frontier = uniq[indegree[uniq] == 0]
+        if reached.size > n >> 6:  # a wide level: one pass over the nodes beats a sort
+            times = np.bincount(reached, minlength=n)
+            indegree -= times
+            frontier = np.flatnonzero((times > 0) & (indegree == 0))
+        else:
+            uniq, counts = np.unique(reached, return_counts=True)
+            indegree[uniq] -= counts
+            frontier = uniq[indegree[uniq] == 0]
         depth += 1
     if (level < 0).any():
         raise CycleError(np.flatnonzero(level < 0))
-    order = np.lexsort((child, level[child]))
+    order = np.argsort(level[child] * n + child, kind="stable")
     return level, order
 
 
@@ -164,10 +169,14 @@ def _weights(g: ArrayGraph, policy: str) -> FloatArray:
     return np.where(np.isnan(values), 0.0, values)
 
 
-def propagate(g: ArrayGraph, weights: FloatArray, values: FloatArray) -> FloatArray:
-    """x(v) = values(v) + Σ_parents weights(u→v)·x(u), for every column of ``values`` (n, k)."""
+def propagate(g: ArrayGraph, weights: FloatArray, values: FloatArray, *,
+              inplace: bool = False) -> FloatArray:
+    """x(v) = values(v) + Σ_parents weights(u→v)·x(u), for every column of ``values`` (n, k).
+
+    ``inplace`` adds into ``values`` itself (a float64 array): no copy of an (n, k) array.
+    """
     _, order = g.levels()
-    x = np.array(values, dtype=np.float64, copy=True)
+    x = values if inplace else np.array(values, dtype=np.float64, copy=True)
     if order.size == 0:
         return x
     level = g.levels()[0]
@@ -190,10 +199,18 @@ class ArrayResults:
     shares: FloatArray  # (E,)
     cumulative_kg: FloatArray  # (n, 3)
     cumulative_kwh: FloatArray  # (n, 3)
-    attributed_kg: FloatArray | None
-    attributed_kwh: FloatArray | None
+    kept: FloatArray | None  # (n,) the share of its cumulative cost a model keeps; None: full
     complete: np.ndarray  # bool (n,)
     energy_complete: np.ndarray  # bool (n,)
+
+    @property
+    def attributed_kg(self) -> FloatArray | None:
+        """What each model bears after passing shares on (conserving policies only)."""
+        return None if self.kept is None else self.cumulative_kg * self.kept[:, None]
+
+    @property
+    def attributed_kwh(self) -> FloatArray | None:
+        return None if self.kept is None else self.cumulative_kwh * self.kept[:, None]
 
 
 def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None = None
@@ -212,19 +229,16 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
     """
     if s is None:
         s = shares(g, policy)
-    values = np.hstack([g.own_kg, g.own_kwh])
-    x = propagate(g, s, values)
+    x = propagate(g, s, np.hstack([g.own_kg, g.own_kwh]), inplace=True)
     reach = (s > 0).astype(np.float64)
     unknown = np.stack([~g.own_complete, ~g.energy_complete], axis=1).astype(np.float64)
-    reached = propagate(g, reach, unknown) > 0
+    reached = propagate(g, reach, unknown, inplace=True) > 0
     complete, energy_complete = ~reached[:, 0], ~reached[:, 1]
     if policy == "compute":
         complete &= ~_blind(g)
-    attributed_kg = attributed_kwh = None
-    if policy in CONSERVING:
-        kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n)
-        attributed_kg, attributed_kwh = x[:, :3] * kept[:, None], x[:, 3:] * kept[:, None]
-    return ArrayResults(policy, s, x[:, :3], x[:, 3:], attributed_kg, attributed_kwh,
+    kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n) if policy in CONSERVING \
+        else None
+    return ArrayResults(policy, s, x[:, :3], x[:, 3:], kept,
                         complete, energy_complete)
 
 

@@ -100,7 +100,7 @@ def select(results: Results, focus: str | None, depth: int | None) -> tuple[list
     """
     import networkx as nx
 
-    G = results.project.G
+    G = results.project.G.to_networkx()
     if focus is None:
         if depth is not None:
             raise UsageError("--depth needs --focus MODEL")

@@ -105,10 +105,8 @@ class Results:
 
 
 def _coefficients(project: Project, shares: Shares) -> dict[str, dict[str, float]]:
-    import networkx as nx
-
     coeff: dict[str, dict[str, float]] = {}
-    for v in nx.topological_sort(project.G):
+    for v in project.G.topological_order():
         row: dict[str, float] = {v: 1.0}
         for u in project.G.predecessors(v):
             s = shares[(u, v)]
@@ -199,8 +197,6 @@ def _flag_unknown_weights(results: Results) -> None:
     """
     import dataclasses
 
-    import networkx as nx
-
     G, direct = results.project.G, results.direct
     blind = {m for m in G.nodes if not direct[m].is_energy_complete}
     if not blind:
@@ -212,7 +208,7 @@ def _flag_unknown_weights(results: Results) -> None:
             culprits[u] = family
     for v, c in results.costs.items():
         found: set[str] = set()
-        for a in {v} | nx.ancestors(G, v):
+        for a in {v} | G.ancestors(v):
             for p in G.predecessors(a):
                 found |= culprits.get(p, set())
         if found:
@@ -300,10 +296,8 @@ class FamilyTotal:
 def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None
            ) -> FamilyTotal:
     """Sum the own cost of ``root`` and all of its descendants (the derivative-footprint view)."""
-    import networkx as nx
-
     d = direct if direct is not None else direct_costs(project)
-    members = tuple(sorted({root} | nx.descendants(project.G, root)))
+    members = tuple(sorted({root} | project.G.descendants(root)))
     total, total_kwh = ZERO, ZERO
     basis: dict[str, float] = {}
     for m in members:

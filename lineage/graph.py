@@ -1,4 +1,4 @@
-"""Models and their parents as a directed acyclic graph (networkx), with every cross-file
+"""Models and their parents as a directed acyclic graph, with every cross-file
 check: unknown or duplicate models, self-loops, cycles, unknown hardware, grids, tasks and
 sources, explicit shares over 1.
 """
@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lineage.catalog import Catalog
+from lineage.digraph import Digraph
 from lineage.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.interval import Interval
 from lineage.schema import ComputeSpec, ModelSpec, SourceSpec
 from lineage.validation import LoadedFile
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 _BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 
@@ -52,13 +50,13 @@ class Edge:
 
 @dataclass
 class Project:
-    """Everything loaded: the catalog, the models, the edges and the networkx graph ``G``."""
+    """Everything loaded: the catalog, the models, the edges and the graph ``G``."""
 
     files: list[LoadedFile]
     catalog: Catalog
     models: dict[str, ModelEntry]
     edges: dict[tuple[str, str], Edge]
-    G: nx.DiGraph
+    G: Digraph
     aliases: dict[str, str] = field(default_factory=dict)
     assumed_grid: str | None = None  # a grid the user assumes where a step names none
 
@@ -223,16 +221,24 @@ def _check_shares(edges: dict[tuple[str, str], Edge], errors: list[InputError]) 
                 break
 
 
-def _check_cycles(G: nx.DiGraph, edges: dict[tuple[str, str], Edge],
+def _check_cycles(G: Digraph, edges: dict[tuple[str, str], Edge],
                   errors: list[InputError]) -> None:
-    import networkx as nx
+    from graphlib import CycleError
 
+    try:
+        G.topological_order()
+        return
+    except CycleError:
+        pass
+    import networkx as nx  # only on this error path: every cycle, each named once
+
+    nxG = G.to_networkx()
     seen: set[frozenset[str]] = set()
-    for comp in nx.strongly_connected_components(G):
+    for comp in nx.strongly_connected_components(nxG):
         if len(comp) < 2 or frozenset(comp) in seen:
             continue
         seen.add(frozenset(comp))
-        cycle = nx.find_cycle(G.subgraph(comp))
+        cycle = nx.find_cycle(nxG.subgraph(comp))
         path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
         first = edges[(cycle[0][0], cycle[0][1])]
         errors.append(InputError(first.where, f"cycle in the lineage: {path}"))
@@ -252,8 +258,6 @@ def build(files: list[LoadedFile]) -> Project:
         >>> build([f]).parents("b")
         ['a']
     """
-    import networkx as nx
-
     errors: list[InputError] = []
     catalog = Catalog.build(files, errors)
     models, aliases = _collect_models(files, errors)
@@ -263,9 +267,7 @@ def build(files: list[LoadedFile]) -> Project:
         _check_refs(entry, catalog, errors)
     edges = _collect_edges(models, aliases, errors)
     _check_shares(edges, errors)
-    G = nx.DiGraph()
-    G.add_nodes_from(models)
-    G.add_edges_from(edges)
+    G = Digraph(models, edges)
     _check_cycles(G, edges, errors)
     for f in files:
         for j, t in enumerate(f.spec.totals):
@@ -280,7 +282,7 @@ def build(files: list[LoadedFile]) -> Project:
 
 def subproject(project: Project, keep: set[str]) -> Project:
     """The project restricted to the models ``keep`` (and the edges between them)."""
-    G = project.G.subgraph(keep).copy()
+    G = project.G.subgraph(keep)
     edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
     models = {m: e for m, e in project.models.items() if m in keep}
     aliases = {a: m for a, m in project.aliases.items() if m in keep}
@@ -310,11 +312,9 @@ def component(project: Project, models: list[str]) -> Project:
     Why: a model's shares depend only on its connected component, so computing there gives
     the same figures, and a policy's data (``usage``, ``params``) is needed only there.
     """
-    import networkx as nx
-
     keep: set[str] = set()
     for m in models:
-        keep |= nx.node_connected_component(project.G.to_undirected(as_view=True), m)
+        keep |= project.G.component(m)
     return subproject(project, keep)
 
 
@@ -324,13 +324,11 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     Models without a ``released`` date are left out (nobody can say they existed), and so is
     every descendant of a model left out. Returns the project and the ids left out.
     """
-    import networkx as nx
-
     keep = {m for m, e in project.models.items()
             if e.spec.released is not None and _date_key(e.spec.released) <= _date_key(date)}
     dropped = set(project.models) - keep
     for m in list(dropped):
-        dropped |= nx.descendants(project.G, m)
+        dropped |= project.G.descendants(m)
     keep -= dropped
     return subproject(project, keep), sorted(dropped)
 

@@ -84,8 +84,8 @@ class _Walk:
             kids = hub.child[hub.by_parent[lo:hi]]
             if self.to_project and kids.size:  # a project model keeps its declared parents
                 kids = kids[~np.isin(kids, np.fromiter(self.to_project, dtype=np.int64))]
-        project_kids = [("p", w) for w in sorted(self.project.G.successors(str(k[1])))] \
-            if k[0] == "p" else []
+        project_kids: list[Key] = [("p", w) for w in sorted(
+            self.project.G.successors(str(k[1])))] if k[0] == "p" else []
         return project_kids, kids
 
     def above(self, starts: list[Key]) -> list[Key]:

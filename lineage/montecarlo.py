@@ -280,10 +280,8 @@ def _shares(project: Project, results: Results, direct_kwh: Mapping[str, Value],
 def _propagate(project: Project, direct: Mapping[str, Value],
                shares: Mapping[Edge, Value]) -> dict[str, Value]:
     """c(v) = d(v) + Σ s(u→v)·c(u) in topological order."""
-    import networkx as nx
-
     out: dict[str, Value] = {}
-    for v in nx.topological_sort(project.G):
+    for v in project.G.topological_order():
         total = direct[v]
         for u in project.G.predecessors(v):
             share = shares[(u, v)]
