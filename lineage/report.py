@@ -222,7 +222,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
     """The terminal explanation of one model's cumulative cost."""
     project = results.project
     entry = project.models[c.model]
-    lines = [f"{entry.label} ({c.model}) · policy {c.policy}"]
+    title = entry.label if entry.label == c.model else f"{entry.label} ({c.model})"
+    lines = [f"{title} · policy {c.policy}"]
     lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e, c.is_complete):>24}   "
                  f"{fmt(c.cumulative_kwh, c.is_energy_complete, 'kwh')}")
     lines.append(f"  own          {fmt(c.own_kgco2e, c.is_own_complete):>24}   "

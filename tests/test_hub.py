@@ -167,7 +167,7 @@ def test_the_index_answers_like_the_dump(tmp_path: Path, family: Path, dump: Pat
     out = tmp_path / "hub.lineage"
     made = runner.invoke(cli, ["index", str(dump), "-o", str(out)])
     assert made.exit_code == 0, made.output
-    assert "indexed 5 models, 5 edges, 1 stub parents" in made.output
+    assert "indexed 5 models, 5 edges, 1 parents not in the dump" in made.output
     hub, index = read_jsonl(dump), read_index(out)
     assert list(index.ids) == list(hub.ids)
     assert index.find(["a/q", "nope", "gone/parent"]) == {"a/q": 2, "gone/parent": 5}
