@@ -131,5 +131,5 @@ def index(dump: Path, output: Path, skip_bad: bool) -> None:
     _check_acyclic(hub)
     size = write_index(hub, output)
     click.echo(f"indexed {hub.n_models:,} models, {hub.parent.size:,} edges, "
-               f"{hub.n - hub.n_models:,} parents not in the dump → {output} ({size / 1e6:,.1f} MB) in "
-               f"{time.perf_counter() - start:.1f} s", err=True)
+               f"{hub.n - hub.n_models:,} parents not in the dump → {output} "
+               f"({size / 1e6:,.1f} MB) in {time.perf_counter() - start:.1f} s", err=True)

@@ -15,6 +15,7 @@ prints today.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import subprocess
@@ -231,7 +232,7 @@ def test_the_case_tables_name_existing_cases() -> None:
     inputs = {p.stem for p in BAD.iterdir() if p.suffix == ".yaml" or p.is_dir()}
     assert IN_SUBPROCESS - set(ARGS) <= inputs
     for args in ARGS.values():
-        outputs = {b for a, b in zip(args, args[1:], strict=False) if a == "-o"}
+        outputs = {b for a, b in itertools.pairwise(args) if a == "-o"}
         named = [a for a in args if a.endswith((".yaml", ".jsonl", ".lineage"))
                  and a not in outputs]
         assert named, args
