@@ -159,8 +159,9 @@ class _Lines:
                 continue
             try:
                 obj = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                self.bad(lineno, raw, None, f"not JSON: {exc.msg}")
+            except orjson.JSONDecodeError:  # its wording changes between orjson versions
+                self.bad(lineno, raw, None, "not a valid JSON line (JSON Lines: one object "
+                         "per line)")
                 continue
             if type(obj) is not dict:
                 self.bad(lineno, raw, None, 'a line must be a JSON object {"id": "org/name", …}')
