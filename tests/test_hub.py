@@ -210,8 +210,8 @@ def test_skip_bad_lines_loads_the_rest(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["cost", "ok/base", "--no-registry", "-f", str(bad),
                                       "--skip-bad-lines"])
     assert result.exit_code == 0, result.output
-    assert f"{bad}: warning: skipped 13 bad line(s); the first: {bad}:2:1: not a valid JSON line" in \
-        result.output
+    assert (f"{bad}: warning: skipped 13 bad line(s); the first: {bad}:2:1: not a valid JSON "
+            "line") in result.output
 
 
 def test_deeply_nested_json_neither_crashes_nor_hangs(tmp_path: Path) -> None:
