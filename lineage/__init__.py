@@ -17,7 +17,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lineage.api import load, warnings
+    from lineage.api import hub_arrays, hub_results, load, load_hub, warnings
     from lineage.engine import Contribution, FamilyTotal, ModelCost, Results, compute, family
     from lineage.errors import InputError, InputErrors, LineageError, UsageError
     from lineage.interval import Interval
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _WHERE = {
-    "load": "api", "warnings": "api", "Contribution": "engine", "FamilyTotal": "engine",
+    "load": "api", "warnings": "api", "load_hub": "api", "hub_results": "api",
+    "hub_arrays": "api", "Contribution": "engine", "FamilyTotal": "engine",
     "ModelCost": "engine", "Results": "engine", "compute": "engine", "family": "engine",
     "InputError": "errors", "InputErrors": "errors", "LineageError": "errors",
     "UsageError": "errors", "Interval": "interval", "POLICIES": "policies",
@@ -46,7 +47,10 @@ __all__ = [
     "__version__",
     "compute",
     "family",
+    "hub_arrays",
+    "hub_results",
     "load",
+    "load_hub",
     "warnings",
 ]
 

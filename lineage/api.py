@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lineage.errors import InputError, InputErrors, Warning_
 from lineage.graph import Project, build
 from lineage.registry import registry_files
 from lineage.validation import LoadedFile, validate_document
 from lineage.yamlio import Document, expand_paths, read_file
+
+if TYPE_CHECKING:
+    from lineage.arrays import ArrayResults
+    from lineage.engine import Results
+    from lineage.hub import Hub
+    from lineage.hubgraph import Joined
 
 
 def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
@@ -130,3 +137,52 @@ def warnings(project: Project) -> list[Warning_]:
     from lineage.stepcost import direct_costs, gap_warnings
 
     return gap_warnings(project, direct_costs(project))
+
+
+def load_hub(path: str | Path, *, skip_bad: bool = False) -> Hub:
+    """Read a JSON Lines hub dump (``.jsonl``) or map a compiled index (``.lineage``).
+
+    Raises:
+        InputErrors: bad lines (unless ``skip_bad``), or a damaged index.
+    """
+    p = Path(path)
+    if p.suffix == ".lineage":
+        from lineage.hubindex import read_index
+
+        return read_index(p)
+    from lineage.hub import read_jsonl
+
+    return read_jsonl(p, skip_bad=skip_bad)
+
+
+def hub_results(project: Project, hub: Hub, model: str, policy: str = "equal") -> Results:
+    """``model`` (a project or hub model) explained with the shares of the whole joined graph.
+
+    Example:
+        >>> import lineage
+        >>> hub = lineage.load_hub("examples/hub-sample.jsonl")
+        >>> r = lineage.hub_results(lineage.load(), hub, "acme/support-1b")
+        >>> round(r.cost("acme/support-1b").own_kgco2e.mid, 1)  # 148,000 g
+        148.0
+    """
+    import dataclasses
+
+    from lineage.engine import compute
+    from lineage.hubexplain import explain
+
+    x = explain(project, hub, [model], policy)
+    results = compute(x.project, policy, shares=x.shares, retained=x.retained)
+    mid = x.ids[model]
+    c = results.costs[mid]
+    if c.is_complete and not x.complete[mid]:  # --policy compute: an unknown hub energy
+        results.costs[mid] = dataclasses.replace(c, is_complete=False,
+                                                 is_inherited_complete=False)
+    return results
+
+
+def hub_arrays(project: Project, hub: Hub, policy: str = "equal") -> tuple[Joined, ArrayResults]:
+    """Every model of the project and the hub at once, as columns (``joined.graph.ids[i]``)."""
+    from lineage.hubgraph import join, whole
+
+    joined = join(project, hub)
+    return joined, whole(joined, policy)

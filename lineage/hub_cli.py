@@ -62,22 +62,13 @@ def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
 def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
          assume: str | None, model: str, policy: str, fmt: str, extras: Any) -> None:
     """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
-    import dataclasses
-
     from lineage import costview
+    from lineage.api import hub_results
     from lineage.cli import _project
-    from lineage.engine import compute
-    from lineage.hubexplain import explain
 
-    project = _project(files, no_registry, assume)
-    x = explain(project, open_hub(hub_path, skip_bad), [model], policy)
-    results = compute(x.project, policy, shares=x.shares, retained=x.retained)
-    mid = x.ids[model]
-    c = results.costs[mid]
-    if c.is_complete and not x.complete[mid]:  # --policy compute: an unknown hub energy
-        results.costs[mid] = dataclasses.replace(c, is_complete=False,
-                                                 is_inherited_complete=False)
-    _out(costview.render(results, mid, fmt, extras))
+    results = hub_results(_project(files, no_registry, assume), open_hub(hub_path, skip_bad),
+                          model, policy)
+    _out(costview.render(results, results.resolve(model), fmt, extras))
 
 
 def table(j: Joined, policy: str, fmt: str) -> None:

@@ -237,3 +237,18 @@ def test_hub_names_cannot_break_the_output(tmp_path: Path) -> None:
 
     rows = list(csv.reader(io.StringIO(result.output)))
     assert [r[0] for r in rows[1:]] == ['x/"<b>",', 'y/a,"b"']
+
+
+def test_the_python_api(tmp_path: Path) -> None:
+    import lineage
+
+    project = lineage.load()
+    hub = lineage.load_hub(Path(__file__).parent.parent / "examples" / "hub-sample.jsonl")
+    r = lineage.hub_results(project, hub, "acme/support-1b-lora-fr")
+    c = r.cost("acme/support-1b-lora-fr")
+    assert c.own_kgco2e.mid == pytest.approx(2.1)  # co2_eq_emissions: 2100 g
+    # its parent acme/support-1b splits over itself and 3 children (GGUF, lora-fr, merge)
+    assert c.shares_in == {"acme/support-1b": pytest.approx(0.25)}
+    joined, every = lineage.hub_arrays(project, hub)
+    i = joined.node("acme/support-1b-lora-fr")
+    assert every.cumulative_kg[i, 1] == pytest.approx(c.cumulative_kgco2e.mid)
