@@ -38,6 +38,9 @@ SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
 _COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
 _BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 _SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
+_MASS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(g|kg|t)?\s*"
+                   r"(?:co2(?:e|eq)?)?\s*$", re.I)
+_GRAMS = {"g": 1.0, "kg": 1e3, "t": 1e6}
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -74,14 +77,14 @@ class Hub:
         return self.parent_order
 
     def find(self, names: Iterable[str]) -> dict[str, int]:
-        """The nodes of the Hub ids ``names`` (exact spelling) that the dump holds.
+        """The nodes of the Hub ids ``names``, compared without case as the Hub does (an exact
+        spelling wins over another case).
 
         One pass over the ids: no dictionary of millions of entries for a few look-ups.
         """
         if self.finder is not None:
             return self.finder(names)
-        wanted = set(names)
-        return {m: i for i, m in enumerate(self.ids) if m in wanted}
+        return find_ids(self.ids, names)
 
     def where(self, node: int) -> Position:
         return Position(self.path, int(self.line[node]), 1) if node < self.n_models \
@@ -111,8 +114,9 @@ class _Lines:
         self.dropped: set[int] = set()
 
     def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
-        col = raw.find(f'"{key}"'.encode()) + 1 if key else 1
-        self.errors.append(InputError(Position(self.path, lineno, max(col, 1)), message))
+        at = raw.find(f'"{key}"'.encode()) if key else -1
+        col = len(raw[:at].decode("utf-8", "replace")) + 1 if at >= 0 else 1  # characters
+        self.errors.append(InputError(Position(self.path, lineno, col), message))
 
     def read(self, f: Any, advance: Any) -> None:
         """Read every line of the binary file ``f``."""
@@ -121,11 +125,14 @@ class _Lines:
         first = 1
         while chunk := f.readlines(1 << 22):
             advance(f.tell())
+            if first == 1 and chunk[0].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
+                chunk[0] = chunk[0][3:]
             try:
                 objs = orjson.loads(b"[" + b",".join(chunk) + b"]")
             except orjson.JSONDecodeError:
                 objs = None
-            if objs is None or not self.chunk(first, objs):
+            # one object per line: a line holding two objects would shift every line number
+            if objs is None or len(objs) != len(chunk) or not self.chunk(first, objs):
                 self.slow(first, chunk)
             first += len(chunk)
 
@@ -186,14 +193,16 @@ class _Lines:
                 parents = [base]
             elif type(base) is list and all(type(p) is str for p in base):
                 parents = list(dict.fromkeys(base))
-            elif base is None:
+            elif base is None or base == []:
                 parents = []
             else:
                 problems.append((node, "base_model", _BASE))
                 continue
+            if not parents and rel is None:  # "base_model": null, as exports write it
+                continue
             code = _RELATION.get(rel, -1) if rel is not None else \
-                (0 if not parents else 4 if len(parents) > 1 else 1)
-            if code <= 0 and (rel is not None or not parents):
+                (4 if len(parents) > 1 else 1)
+            if code <= 0 or not parents:
                 problems.append((node, "base_model_relation", _relation_problem(rel)))
                 continue
             if ids[node] in parents:
@@ -258,14 +267,20 @@ class _Lines:
                      if keep[c]]
             child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
         n_models = len(ids)
-        wanted = set(parent_names)
-        where = {m: i for i, m in enumerate(ids) if m in wanted}
+        where = find_ids(ids, set(parent_names))  # Hub ids are case-insensitive
+        stubs_by_key: dict[str, int] = {}
         for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
-            if name not in where:
-                where[name] = len(ids)
-                ids.append(name)
+            if name not in where:  # (one stub for all the spellings of one id)
+                if name.lower() not in stubs_by_key:
+                    stubs_by_key[name.lower()] = len(ids)
+                    ids.append(name)
+                where[name] = stubs_by_key[name.lower()]
         parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
                              count=len(parent_names))
+        child = np.array(child_of, dtype=np.int64)
+        if parent.size:  # two spellings of one parent make one edge; children stay sorted
+            key = np.unique(child * len(ids) + parent)
+            child, parent = key // len(ids), key % len(ids)
         stubs = len(ids) - n_models
 
         def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
@@ -275,7 +290,7 @@ class _Lines:
         return Hub(
             path=self.path, ids=ids, n_models=n_models,
             line=column(self.lines, np.int64, 0),
-            parent=parent, child=np.array(child_of, dtype=np.int64),
+            parent=parent, child=child,
             relation=column(relation, np.int8, 0), inferred=column(inferred, bool, False),
             emissions_g=column(grams, np.float64, math.nan),
             downloads=column(downloads, np.float64, math.nan),
@@ -329,6 +344,22 @@ def _dates(raw: list[Any], problems: list[tuple[int, str, str]]) -> np.ndarray:
         return out
 
 
+def find_ids(ids: Sequence[str], names: Iterable[str]) -> dict[str, int]:
+    """``{name: position in ids}`` for the ``names`` found, exact spelling first, then any case."""
+    wanted = {n.lower(): n for n in names}
+    exact: dict[str, int] = {}
+    folded: dict[str, int] = {}
+    for i, m in enumerate(ids):
+        key = m.lower()
+        if key in wanted:
+            if m == wanted[key]:
+                exact.setdefault(m, i)
+            folded.setdefault(key, i)
+    out = {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
+           if n in exact or n.lower() in folded}
+    return out
+
+
 def _shown(errors: list[InputError]) -> list[InputError]:
     if len(errors) <= MAX_SHOWN:
         return errors
@@ -357,6 +388,10 @@ def _relation_problem(value: Any) -> str:
 def _number(value: Any, key: str, what: str) -> float:
     if type(value) in (int, float):
         x = float(value)
+    elif type(value) is str and key == "co2_eq_emissions" and _MASS.match(value):
+        m = _MASS.match(value)  # "149.2", "149.2 g", "12 kg", "1.5 t": the unit is explicit
+        assert m is not None
+        x = float(m.group(1)) * _GRAMS[(m.group(2) or "g").lower()]
     elif type(value) is str and _COUNT.match(value) and key != "co2_eq_emissions":
         m = _COUNT.match(value)
         assert m is not None
@@ -370,13 +405,11 @@ def _number(value: Any, key: str, what: str) -> float:
 
 
 def _grams(value: Any) -> float:
+    if type(value) is dict:
+        value = value.get("emissions")
     if value is None:
         return math.nan
-    if type(value) is dict:
-        if "emissions" not in value:
-            return math.nan
-        value = value["emissions"]
-    return _number(value, "co2_eq_emissions", "a number of grams")
+    return _number(value, "co2_eq_emissions", 'a number of grams (or a string such as "12 kg")')
 
 
 def _count(value: Any, key: str) -> float:
@@ -397,7 +430,10 @@ def _date(value: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
+    """``value`` as JSON writes it (true, null, "text"), cut to 40 characters."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -14,6 +14,7 @@ not the whole file.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,11 +29,16 @@ from lineage.stepcost import DirectCost
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 
 
-def matches(project: Project, hub: Hub) -> dict[int, str]:
-    """Hub node → project model, for hub lines that ARE a project model (by HF id or id)."""
+def matches(project: Project, hub: Hub, also: Iterable[str] = ()
+            ) -> tuple[dict[int, str], dict[str, int]]:
+    """(hub node → project model, for hub nodes that ARE a project model by HF id or id, in
+    any case; and the hub nodes of the names ``also``), found in one pass over the hub."""
     names = {m: m for m in project.models} | {e.spec.hf: m for m, e in project.models.items()
                                               if e.spec.hf}
-    return {node: names[name] for name, node in hub.find(names).items()}
+    extra = list(also)
+    found = hub.find([*names, *extra])
+    return ({node: names[name] for name, node in found.items() if name in names},
+            {n: found[n] for n in extra if n in found})
 
 
 @dataclass
@@ -49,20 +55,22 @@ class Explained:
 class _Walk:
     """The ancestors of some models across the project and the hub."""
 
-    def __init__(self, project: Project, hub: Hub) -> None:
+    def __init__(self, project: Project, hub: Hub, names: list[str]) -> None:
         self.project, self.hub = project, hub
-        self.to_project = matches(project, hub)
-        self.to_hub = {m: h for h, m in self.to_project.items()}
+        self.to_project, self.named = matches(project, hub, names)
+        self.to_hub: dict[str, list[int]] = {}  # one project model, maybe several spellings
+        for h, m in sorted(self.to_project.items()):
+            self.to_hub.setdefault(m, []).append(h)
+        self.matched = np.fromiter(self.to_project, dtype=np.int64)
 
     def key(self, name: str) -> Key:
         mid = self.project.resolve(name)
         if mid is not None:
             return ("p", mid)
-        found = self.hub.find([name])
-        if name not in found:
+        if name not in self.named:
             raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
                              f"{self.hub.path}")
-        return self._of_hub(found[name])
+        return self._of_hub(self.named[name])
 
     def _of_hub(self, h: int) -> Key:
         return ("p", self.to_project[h]) if h in self.to_project else ("h", h)
@@ -72,18 +80,19 @@ class _Walk:
             return [("p", u) for u in sorted(self.project.G.predecessors(str(k[1])))]
         h = int(k[1])
         lo, hi = np.searchsorted(self.hub.child, [h, h + 1])
-        return [self._of_hub(int(u)) for u in self.hub.parent[lo:hi]]
+        return list(dict.fromkeys(self._of_hub(int(u)) for u in self.hub.parent[lo:hi]))
 
     def children(self, k: Key) -> tuple[list[Key], np.ndarray]:
         """(project children, unmatched hub children) in the joined graph."""
         hub = self.hub
-        h = self.to_hub.get(str(k[1])) if k[0] == "p" else int(k[1])
-        kids = np.empty(0, dtype=np.int64)
-        if h is not None:
+        nodes = self.to_hub.get(str(k[1]), []) if k[0] == "p" else [int(k[1])]
+        found = []
+        for h in nodes:
             lo, hi = np.searchsorted(hub.parent, [h, h + 1], sorter=hub.by_parent)
-            kids = hub.child[hub.by_parent[lo:hi]]
-            if self.to_project and kids.size:  # a project model keeps its declared parents
-                kids = kids[~np.isin(kids, np.fromiter(self.to_project, dtype=np.int64))]
+            found.append(hub.child[hub.by_parent[lo:hi]])
+        kids = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        if self.matched.size and kids.size:  # a project model keeps its declared parents
+            kids = kids[~np.isin(kids, self.matched)]
         project_kids: list[Key] = [("p", w) for w in sorted(
             self.project.G.successors(str(k[1])))] if k[0] == "p" else []
         return project_kids, kids
@@ -111,7 +120,7 @@ def explain(project: Project, hub: Hub, names: list[str], policy: str,
     from lineage.stepcost import direct_costs
 
     d = direct if direct is not None else direct_costs(project)
-    walk = _Walk(project, hub)
+    walk = _Walk(project, hub, names)
     starts = [walk.key(n) for n in names]
     closure = walk.above(starts)
     small = _small_graph(walk, closure, d)
@@ -197,8 +206,8 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
     project_side: list[str | None] = [str(k[1]) if k[0] == "p" else None for k in closure]
     project_side += extra_project
     hub_side = np.concatenate([
-        np.array([int(k[1]) if k[0] == "h" else walk.to_hub.get(str(k[1]), -1)
-                  for k in closure] + [walk.to_hub.get(m, -1) for m in extra_project],
+        np.array([int(k[1]) if k[0] == "h" else walk.to_hub.get(str(k[1]), [-1])[0]
+                  for k in closure] + [walk.to_hub.get(m, [-1])[0] for m in extra_project],
                  dtype=np.int64), others])
     own_kg, own_kwh = np.zeros((n, 3)), np.zeros((n, 3))
     own_complete, energy_complete = np.zeros(n, bool), np.zeros(n, bool)

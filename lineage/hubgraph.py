@@ -100,7 +100,7 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
     d = direct if direct is not None else direct_costs(project)
     pids = sorted(project.models)
     pindex = {m: i for i, m in enumerate(pids)}
-    matched = matches(project, hub)
+    matched, _ = matches(project, hub)
     is_matched = np.zeros(hub.n, dtype=bool)
     is_matched[list(matched)] = True
     unmatched = np.flatnonzero(~is_matched)
@@ -111,14 +111,16 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
         hmap[node] = pindex[mid]
     edges = sorted(project.edges.items())
     keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
+    n = p + unmatched.size
+    pairs = np.unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
+    hub_child, hub_parent = pairs // n, pairs % n                          # a parent: one edge
     parent = np.concatenate([np.array([pindex[u] for (u, _), _ in edges], dtype=np.int64),
-                             hmap[hub.parent[keep]]])
+                             hub_parent])
     child = np.concatenate([np.array([pindex[v] for (_, v), _ in edges], dtype=np.int64),
-                            hmap[hub.child[keep]]])
+                            hub_child])
     explicit = np.concatenate([np.array([math.nan if e.share is None else e.share.mid
                                          for _, e in edges]),
-                               np.full(int(keep.sum()), math.nan)])
-    n = p + unmatched.size
+                               np.full(hub_child.size, math.nan)])
     grams = hub.emissions_g[unmatched]
     own_kg = np.zeros((n, 3))
     own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
@@ -167,7 +169,7 @@ def _weights(project: Project, pids: list[str], attr: str, hub_values: np.ndarra
     """A project model's own figure, else the hub's (downloads as usage), else unknown."""
     own = _spec_column(project, pids, attr)
     index = {m: i for i, m in enumerate(pids)}
-    for node, mid in matched.items():
+    for node, mid in sorted(matched.items()):  # several spellings: the first line's
         if math.isnan(own[index[mid]]):
             own[index[mid]] = hub_values[node]
     return np.concatenate([own, hub_values[unmatched]])

@@ -210,7 +210,7 @@ def test_skip_bad_lines_loads_the_rest(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["cost", "ok/base", "--no-registry", "-f", str(bad),
                                       "--skip-bad-lines"])
     assert result.exit_code == 0, result.output
-    assert (f"{bad}: warning: skipped 13 bad line(s); the first: {bad}:2:1: not a valid JSON "
+    assert (f"{bad}: warning: skipped 14 bad line(s); the first: {bad}:2:1: not a valid JSON "
             "line") in result.output
 
 
@@ -252,3 +252,49 @@ def test_the_python_api(tmp_path: Path) -> None:
     joined, every = lineage.hub_arrays(project, hub)
     i = joined.node("acme/support-1b-lora-fr")
     assert every.cumulative_kg[i, 1] == pytest.approx(c.cumulative_kgco2e.mid)
+
+
+def cost_and_table(args: list[str], model: str) -> tuple[float, float]:
+    runner = CliRunner()
+    cost = runner.invoke(cli, ["cost", model, "--format", "json", *args])
+    table = runner.invoke(cli, ["table", "--format", "csv", *args])
+    assert cost.exit_code == table.exit_code == 0, cost.output + table.output
+    row = next(r for r in table.output.splitlines() if r.startswith(model + ","))
+    return json.loads(cost.output)["cumulative_kgco2e"], float(row.split(",")[5])
+
+
+@pytest.mark.parametrize("lines", [
+    # a registry parent named in another case: Hub ids are case-insensitive
+    [{"id": "x/ft1", "base_model": "meta-llama/llama-3.2-1b", "co2_eq_emissions": 1e6}],
+    # one parent named twice (its id and its Hub id): one edge, not two
+    [{"id": "x/ft1", "base_model": ["llama-3.2-1b", "meta-llama/Llama-3.2-1B"],
+      "co2_eq_emissions": 1e6}],
+    # the registry model on two lines, each with a child: both children are its children
+    [{"id": "llama-3.2-1b"}, {"id": "meta-llama/Llama-3.2-1B"},
+     {"id": "x/ft1", "base_model": "meta-llama/Llama-3.2-1B", "co2_eq_emissions": 1e6},
+     {"id": "x/ft2", "base_model": "llama-3.2-1b"}],
+])
+def test_cost_and_table_agree_on_spellings_of_a_registry_model(
+        tmp_path: Path, lines: list[dict[str, Any]]) -> None:
+    dump = write(tmp_path, "c.jsonl", lines)
+    cost, table = cost_and_table(["-f", str(dump)], "x/ft1")
+    assert cost == pytest.approx(table, rel=1e-12)
+    # llama-3.2-1b's cumulative C splits over itself, its registry children and the hub
+    # ones; x/ft1 inherits C × its share, so more than its own 1,000 kg in every case
+    assert cost > 1000 + 1
+
+
+def test_null_base_model_and_string_emissions(tmp_path: Path) -> None:
+    dump = tmp_path / "n.jsonl"
+    dump.write_bytes("\ufeff".encode() + b"".join(json.dumps(x).encode() + b"\n" for x in [
+        {"id": "a/x", "base_model": None, "base_model_relation": None},
+        {"id": "a/y", "co2_eq_emissions": "149.2"},          # a number as text: grams
+        {"id": "a/z", "co2_eq_emissions": {"emissions": "12 kg"}},  # the unit is explicit
+        {"id": "a/w", "co2_eq_emissions": "1.5 tCO2e"},
+        {"id": "a/v", "co2_eq_emissions": {"emissions": None}},
+    ]))
+    hub = read_jsonl(dump)  # the UTF-8 byte-order mark is skipped
+    assert hub.parent.size == 0
+    # 149.2 g; 12 kg = 12,000 g; 1.5 t = 1,500,000 g; null stays unknown
+    assert hub.emissions_g[1:4].tolist() == [149.2, 12_000.0, 1_500_000.0]
+    assert np.isnan(hub.emissions_g[[0, 4]]).all()
