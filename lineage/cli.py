@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "md", "csv")
+HUB_SUFFIXES = (".jsonl", ".ndjson", ".lineage")  # a hub dump, or its compiled index
 POLICY_NAMES = ("equal", "usage", "params", "compute", "cutoff", "full")
 
 
@@ -37,7 +38,7 @@ def _split(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     """(lineage files, the hub dump or index named by -f, if any)."""
     from lineage.hub_cli import split_files
 
-    return split_files(files) if any(f.endswith((".jsonl", ".lineage")) for f in files) \
+    return split_files(files) if any(f.lower().endswith(HUB_SUFFIXES) for f in files) \
         else (files, None)
 
 
@@ -55,7 +56,7 @@ def format_option(fn: F) -> F:
 def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
     from lineage.api import load
 
-    hubs = [f for f in files if f.endswith((".jsonl", ".lineage"))]
+    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
     if hubs:
         from lineage.errors import UsageError
 
@@ -66,8 +67,19 @@ def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = Non
     return _assumed(load(files, registry=not no_registry), assume)
 
 
+class OutputClosed(Exception):
+    """The reader of our standard output went away (``lineage table | head``): not an error.
+
+    Why not BrokenPipeError itself: click turns an EPIPE ``OSError`` into exit code 1, which
+    this tool keeps for bugs.
+    """
+
+
 def _out(text: str) -> None:
-    click.echo(text, nl=False)
+    try:
+        click.echo(text, nl=False)
+    except BrokenPipeError:
+        raise OutputClosed from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},
@@ -408,7 +420,12 @@ def main(argv: list[str] | None = None) -> None:
     except LineageError as exc:
         click.echo(f"lineage: {exc}", err=True)
         sys.exit(2)
-    except BrokenPipeError:
+    except (BrokenPipeError, OutputClosed):
+        import contextlib
+        import os
+
+        with contextlib.suppress(OSError, ValueError):  # not even the final flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     except Exception:
         import traceback

@@ -279,8 +279,8 @@ class _Lines:
                              count=len(parent_names))
         child = np.array(child_of, dtype=np.int64)
         if parent.size:  # two spellings of one parent make one edge; children stay sorted
-            key = np.unique(child * len(ids) + parent)
-            child, parent = key // len(ids), key % len(ids)
+            pair = np.unique(child * len(ids) + parent)
+            child, parent = pair // len(ids), pair % len(ids)
         stubs = len(ids) - n_models
 
         def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:

@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from lineage.hub import Hub
     from lineage.hubgraph import Joined
 
-HUB_SUFFIXES = (".jsonl", ".lineage")
 
 
 def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
@@ -25,7 +24,9 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     Raises:
         UsageError: more than one dump.
     """
-    hubs = [f for f in files if Path(f).suffix in HUB_SUFFIXES]
+    from lineage.cli import HUB_SUFFIXES
+
+    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
     if len(hubs) > 1:
         raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
     return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
@@ -37,8 +38,9 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
 
     p = Path(path)
     if not p.is_file():
-        raise InputErrors([InputError(Position(path), "no such file")])
-    if p.suffix == ".lineage":
+        raise InputErrors([InputError(Position(path), "not a file (a hub dump or index)"
+                                      if p.exists() else "no such file")])
+    if p.suffix.lower() == ".lineage":
         from lineage.hubindex import read_index
 
         return read_index(p)
@@ -78,7 +80,7 @@ def table(j: Joined, policy: str, fmt: str) -> None:
     if fmt != "csv":
         raise UsageError(f"with a hub dump, table writes --format csv (streamed), not {fmt}")
     for chunk in csv_stream(j, policy):
-        click.echo(chunk, nl=False)
+        _out(chunk)
 
 
 def family(j: Joined, root: str, fmt: str) -> None:
@@ -87,7 +89,15 @@ def family(j: Joined, root: str, fmt: str) -> None:
     from lineage.report import to_json
 
     fam = family_total(j, root)
-    _out(to_json(fam.record()) if fmt == "json" else fam.text())
+    if fmt == "json":
+        _out(to_json(fam.record()))
+    elif fmt in ("csv", "md"):
+        from lineage.report import render_csv, render_markdown
+
+        render = render_csv if fmt == "csv" else render_markdown
+        _out(render(("model", "own_kgco2e", "own_kwh", "complete"), fam.rows()))
+    else:
+        _out(fam.text())
 
 
 def _check_acyclic(hub: Hub) -> None:

@@ -24,7 +24,7 @@ from lineage.errors import InputError, InputErrors, Position
 from lineage.hub import Hub
 
 MAGIC = b"LINEAGE-HUB\n"
-VERSION = 1
+VERSION = 2
 ALIGN = 64
 COLUMNS = ("line", "parent", "child", "relation", "inferred", "emissions_g", "downloads",
            "params", "created")
@@ -38,7 +38,8 @@ def write_index(hub: Hub, path: Path) -> int:
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
               out=offsets[1:])
-    order = np.array(sorted(range(len(encoded)), key=encoded.__getitem__), dtype=np.int64)
+    folded = [m.lower().encode("utf-8") for m in hub.ids]  # Hub ids ignore case
+    order = np.array(sorted(range(len(folded)), key=folded.__getitem__), dtype=np.int64)
     arrays: dict[str, np.ndarray] = {
         "id_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
         "id_offsets": offsets, "id_order": order, "by_parent": hub.by_parent,
@@ -92,21 +93,54 @@ class _BlobIds(Sequence[str]):
             i += len(self)
         return self.raw(int(i)).decode("utf-8")
 
+    def folded(self, k: int) -> bytes:
+        return self.raw(int(self.order[k])).decode("utf-8").lower().encode("utf-8")
+
     def find(self, names: Iterable[str]) -> dict[str, int]:
-        """Binary search of each name in the sorted order."""
+        """Binary search of each name, without case, in the ids sorted without case; among
+        ids that differ only by case, the exact spelling wins, else the first line."""
         out: dict[str, int] = {}
         for name in set(names):
-            key = name.encode("utf-8")
+            key = name.lower().encode("utf-8")
             lo, hi = 0, len(self.order)
             while lo < hi:
                 mid = (lo + hi) // 2
-                if self.raw(int(self.order[mid])) < key:
+                if self.folded(mid) < key:
                     lo = mid + 1
                 else:
                     hi = mid
-            if lo < len(self.order) and self.raw(int(self.order[lo])) == key:
-                out[name] = int(self.order[lo])
+            same = []
+            while lo < len(self.order) and self.folded(lo) == key:
+                same.append(int(self.order[lo]))
+                lo += 1
+            if same:
+                exact = [i for i in same if self[i] == name]
+                out[name] = min(exact or same)
         return out
+
+
+def _check(arrays: dict[str, np.ndarray], n_models: int) -> None:
+    """Cheap checks that every index points inside its array (min and max, no full scan of
+    the ids), so that a damaged file is refused here rather than failing later.
+
+    Raises:
+        ValueError: the first problem found.
+    """
+    for key in ("id_blob", "id_offsets", "id_order", "by_parent", *COLUMNS):
+        if key not in arrays:
+            raise ValueError(f"column {key} is missing")
+    offsets = arrays["id_offsets"]
+    n, e = offsets.size - 1, arrays["parent"].size
+    if n < n_models or offsets[0] != 0 or offsets[-1] != arrays["id_blob"].size:
+        raise ValueError("the ids do not fit their offsets")
+    for key, size, bound in (("id_order", n, n), ("parent", e, n), ("child", e, n),
+                             ("by_parent", e, e)):
+        a = arrays[key]
+        if a.size != size or (size and (a.min() < 0 or a.max() >= bound)):
+            raise ValueError(f"column {key} points outside the index")
+    for key in COLUMNS:
+        if arrays[key].size != (e if key in ("parent", "child") else n):
+            raise ValueError(f"column {key} has the wrong length")
 
 
 def read_index(path: Path) -> Hub:
@@ -138,9 +172,11 @@ def read_index(path: Path) -> Hub:
             if at + count * dtype.itemsize > mm.size:
                 raise ValueError(f"column {key} is cut short")
             arrays[key] = np.frombuffer(mm, dtype=dtype, count=count, offset=at)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: {exc} "
-                                      "(rebuild it with lineage index)")]) from None
+        _check(arrays, int(header["n_models"]))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
+                                      f"{str(exc).strip(chr(39))} (rebuild it with lineage "
+                                      "index)")]) from None
     ids = _BlobIds(arrays["id_blob"], arrays["id_offsets"], arrays["id_order"])
     return Hub(path=str(header["source"]), ids=ids, n_models=int(header["n_models"]),
                line=arrays["line"], parent=arrays["parent"], child=arrays["child"],

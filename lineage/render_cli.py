@@ -43,7 +43,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
-    from lineage.api import load
+    from lineage.cli import _project
     from lineage.engine import compute
     from lineage.render import BINARY_FORMATS, format_for, write_atomic
     from lineage.render import render as draw
@@ -54,7 +54,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         from lineage.errors import UsageError
 
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
-    results = compute(load(files, registry=not no_registry), policy)
+    results = compute(_project(files, no_registry), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
         sys.stdout.buffer.write(data)

@@ -200,7 +200,8 @@ def test_family_over_a_dump(family: Path, dump: Path) -> None:
     assert result.exit_code == 0, result.output
     fam = json.loads(result.output)
     # t, s, a/ft, a/q, b/merge: 100 t + 2 t + 1.5 kg (a/q and b/merge unknown)
-    assert fam["models"] == 5 and fam["known"] == 3 and fam["unknown"] == 2
+    assert fam["models"] == ["s", "t", "a/ft", "a/q", "b/merge"]  # project first, then hub
+    assert fam["known"] == ["s", "t", "a/ft"] and fam["unknown"] == ["a/q", "b/merge"]
     assert fam["own_kgco2e_total"] == pytest.approx(102_001.5)
     assert fam["largest"][0] == {"model": "t", "kgco2e": 100_000.0}
 
@@ -298,3 +299,67 @@ def test_null_base_model_and_string_emissions(tmp_path: Path) -> None:
     # 149.2 g; 12 kg = 12,000 g; 1.5 t = 1,500,000 g; null stays unknown
     assert hub.emissions_g[1:4].tolist() == [149.2, 12_000.0, 1_500_000.0]
     assert np.isnan(hub.emissions_g[[0, 4]]).all()
+
+
+def test_index_columns_that_point_outside_are_refused(tmp_path: Path, dump: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    import struct
+
+    from lineage.hubindex import ALIGN, MAGIC
+
+    out = tmp_path / "hub.lineage"
+    write_index(read_jsonl(dump), out)
+    data = bytearray(out.read_bytes())
+    (size,) = struct.unpack("<Q", data[len(MAGIC): len(MAGIC) + 8])
+    header = json.loads(data[len(MAGIC) + 8: len(MAGIC) + 8 + size])
+    start = -(-(len(MAGIC) + 8 + size) // ALIGN) * ALIGN
+    at = start + header["arrays"]["parent"]["offset"]
+    data[at: at + 8] = struct.pack("<q", 10**9)  # the first edge's parent: far outside
+    out.write_bytes(bytes(data))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["cost", "a/q", "--no-registry", "-f", str(out)])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == (f"{out}:1:1: damaged lineage hub index: column parent "
+                                       "points outside the index (rebuild it with lineage "
+                                       "index)\n")
+
+
+def test_ids_are_found_without_case_in_the_dump_and_the_index(tmp_path: Path,
+                                                              dump: Path) -> None:
+    out = tmp_path / "hub.lineage"
+    write_index(read_jsonl(dump), out)
+    for hub in (read_jsonl(dump), read_index(out)):
+        assert hub.find(["A/Q", "a/ft", "GONE/Parent", "nope"]) == {
+            "A/Q": 2, "a/ft": 1, "GONE/Parent": 5}
+
+
+def test_family_over_a_dump_as_csv_and_a_cycle_is_refused(tmp_path: Path, family: Path,
+                                                         dump: Path) -> None:
+    result = CliRunner().invoke(cli, ["family", "org/t", "--no-registry", "-f", str(family),
+                                      "-f", str(dump), "--format", "csv"])
+    assert result.output.splitlines() == [
+        "model,own_kgco2e,own_kwh,complete", "s,2000.0,0.0,true", "t,100000.0,0.0,true",
+        "a/ft,1.5,0.0,true", "a/q,0.0,0.0,false", "b/merge,0.0,0.0,false"]
+    loop = write(tmp_path, "loop.jsonl", [{"id": "x/a", "base_model": "x/b"},
+                                          {"id": "x/b", "base_model": "x/a"}])
+    refused = CliRunner().invoke(cli, ["family", "x/a", "--no-registry", "-f", str(loop)])
+    assert refused.exit_code == 1 and isinstance(refused.exception, InputErrors)
+    assert str(refused.exception) == (f"{loop}:1:1: the base models form a cycle: "
+                                      "x/a → x/b → x/a")
+
+
+def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    # `lineage table … | head -1`: the reader leaves after one line; exit 0, no traceback
+    import subprocess
+    import sys
+
+    dump = write(tmp_path, "big.jsonl", [{"id": f"o/m{i}"} for i in range(20_000)])
+    proc = subprocess.Popen([sys.executable, "-m", "lineage", "table", "--no-registry", "-f",
+                             str(dump), "--format", "csv"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert proc.stdout.readline() == b"model,policy,complete,own_kgco2e,inherited_kgco2e," \
+        b"cumulative_kgco2e,attributed_kgco2e,own_kwh,cumulative_kwh\n"
+    proc.stdout.close()
+    assert proc.wait(timeout=120) == 0
+    assert proc.stderr.read() == b""
