@@ -13,6 +13,7 @@ from lineage.cli import _out, cli, skip_bad_option
 from lineage.errors import UsageError
 
 if TYPE_CHECKING:
+    from lineage.graph import Project
     from lineage.hub import Hub
     from lineage.hubgraph import Joined
 
@@ -53,12 +54,25 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
     return hub
 
 
+def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
+                    skip_bad: bool, assume: str | None) -> tuple[Project, Hub]:
+    """The registry and the files, with the dump models they name as parents, and the dump."""
+    from lineage.api import load_files
+    from lineage.cli import _assumed
+    from lineage.graph import build
+    from lineage.hubexplain import hub_parents_file
+
+    hub = open_hub(hub_path, skip_bad)
+    loaded = load_files(files, registry=not no_registry)
+    extra = hub_parents_file([f for f in loaded if not f.is_registry], hub)
+    return _assumed(build(loaded if extra is None else [*loaded, extra]), assume), hub
+
+
 def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
            assume: str | None) -> Joined:
-    from lineage.cli import _project
     from lineage.hubgraph import join
 
-    return join(_project(files, no_registry, assume), open_hub(hub_path, skip_bad))
+    return join(*project_and_hub(files, hub_path, no_registry, skip_bad, assume))
 
 
 def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
@@ -66,9 +80,8 @@ def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: boo
     """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
     from lineage import costview
     from lineage.api import hub_results
-    from lineage.cli import _project
 
-    results = hub_results(_project(files, no_registry, assume), open_hub(hub_path, skip_bad),
+    results = hub_results(*project_and_hub(files, hub_path, no_registry, skip_bad, assume),
                           model, policy)
     _out(costview.render(results, results.resolve(model), fmt, extras))
 

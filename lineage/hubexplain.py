@@ -269,7 +269,14 @@ def _missing_weights(small: _Small, exc: WeightError, policy: str) -> list[Input
 
 
 def _hub_file(walk: _Walk, keys: list[Key]) -> Any:
-    """The hub models ``keys`` as a lineage file (each at its line of the dump).
+    hub = walk.hub
+    return hub_file(hub, {int(k[1]): [str(p[1]) if p[0] == "p" else hub.ids[int(p[1])]
+                                      for p in walk.parents(k)] for k in keys})
+
+
+def hub_file(hub: Hub, parents: dict[int, list[str]]) -> Any:
+    """The hub nodes ``parents`` names (with their parents' ids) as a lineage file, each model
+    at its line of the dump.
 
     Built with ``model_construct``: the values come from the checked columns, and validating
     them again would build pydantic's validators, the slowest part of a cold start.
@@ -278,15 +285,12 @@ def _hub_file(walk: _Walk, keys: list[Key]) -> Any:
     from lineage.validation import LoadedFile
     from lineage.yamlio import Document
 
-    hub = walk.hub
     models: dict[str, Any] = {}
     where: dict[tuple[Any, ...], Position] = {}
-    for k in keys:
-        h = int(k[1])
+    for h, names in parents.items():
         mid = hub.ids[h]
         where[("models", mid)] = hub.where(h)
-        parents = [str(p[1]) if p[0] == "p" else hub.ids[int(p[1])] for p in walk.parents(k)]
-        models[mid] = hub_model(hub, h, parents)
+        models[mid] = hub_model(hub, h, names)
     source = SourceSpec.model_construct(
         title=f"Hugging Face Hub metadata ({hub.path})",
         note="co2_eq_emissions read in grams, as the Hub defines it; downloads as usage")
@@ -323,3 +327,37 @@ def hub_model(hub: Hub, h: int, parents: list[str]) -> Any:
     return ModelSpec.model_construct(
         hf=hub.ids[h], usage=known(hub.downloads[h]), params=known(hub.params[h]),
         released=None if np.isnat(hub.created[h]) else str(hub.created[h]), steps=steps)
+
+
+def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
+    """The dump models that lineage files name as parents, with their hub ancestors, as a
+    lineage file to load beside them (None when the files name none).
+
+    A parent that no file declares, but the dump holds (in any case), is taken from the dump;
+    its ancestors come along up to the models the files declare.
+    """
+    declared: dict[str, str] = {}
+    for f in files:
+        for mid, spec in f.spec.models.items():
+            declared[mid.lower()] = mid
+            if spec.hf:
+                declared[spec.hf.lower()] = mid
+    wanted = {ref.model for f in files for spec in f.spec.models.values()
+              for step in spec.steps for ref in step.parents
+              if ref.model.lower() not in declared}
+    if not wanted:
+        return None
+    found = hub.find(wanted)
+    known = hub.find(declared)  # hub lines that ARE declared models stop the walk
+    stop = {node: declared[name.lower()] for name, node in known.items()}
+    parents: dict[int, list[str]] = {}
+    stack = [h for h in found.values() if h not in stop]
+    while stack:
+        h = stack.pop()
+        if h in parents:
+            continue
+        lo, hi = np.searchsorted(hub.child, [h, h + 1])
+        above = [int(u) for u in hub.parent[lo:hi]]
+        parents[h] = list(dict.fromkeys(stop.get(u, hub.ids[u]) for u in above))
+        stack.extend(u for u in above if u not in stop)
+    return hub_file(hub, parents) if parents else None

@@ -363,3 +363,17 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
+
+
+def test_a_family_file_can_name_a_dump_model_as_parent(tmp_path: Path, family: Path,
+                                                      dump: Path) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("lineage: 1\nsources: {log: https://example.org/log}\nmodels:\n  mine:\n"
+                    "    steps: [{kind: finetuning, from: A/FT, emissions: 10 kg, "
+                    "source: log}]\n", encoding="utf-8")
+    args = ["--no-registry", "-f", str(family), "-f", str(mine), "-f", str(dump)]
+    cost, table = cost_and_table(args, "mine")
+    # a/ft (from the dump) has 25,001.5 kg cumulative (see above) and now 4 children: a/q,
+    # b/merge and mine split it with a/ft itself: 1/4 each → mine = 10 + 25,001.5 / 4
+    assert cost == pytest.approx(10 + 25_001.5 / 4)
+    assert table == pytest.approx(cost, rel=1e-12)
