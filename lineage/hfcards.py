@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.catalog import Catalog
-from lineage.dia import DiaReport, read_dia
+from lineage.dia import DiaReport, Figure, read_dia
 from lineage.errors import InputError, InputErrors, Position, Warning_
 from lineage.units import Dim, UnitError, parse
 from lineage.yamlio import Document, parse_text
@@ -53,6 +53,7 @@ class Card:
     step: dict[str, Any] = field(default_factory=dict)  # compute fields of the step
     notes: list[str] = field(default_factory=list)
     license: str | None = None
+    co2_note: str | None = None  # the note on the card's own co2_eq_emissions, if read
 
 
 def _id_from_folder(path: Path) -> str:
@@ -172,7 +173,8 @@ def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputE
         text = _emissions(doc, loc, raw, errors, warnings)
         if text is not None:
             card.step["emissions"] = text
-            card.notes.append("co2_eq_emissions read in grams, as the Hub defines it")
+            card.co2_note = "co2_eq_emissions read in grams, as the Hub defines it"
+            card.notes.append(card.co2_note)
     card.notes += [f"{k}: {v}" for k, v in extras.items()]
     if catalog is not None and "hardware_used" in extras:
         hw = _hardware(extras["hardware_used"], catalog)
@@ -244,17 +246,46 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
 
 
 def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:
-    figures = [f for f in (dia.energy, dia.carbon) if f is not None and f.is_known]
-    card.step.pop("emissions", None)
-    for key, fig, unit in (("energy", dia.energy, "kWh"), ("emissions", dia.carbon, "kgCO2e")):
-        if fig is not None and fig.is_known:
+    """The step's figures from the DIA report, falling back on the card's co2_eq_emissions.
+
+    A step has one ``basis`` and one ``estimate`` flag for both its figures (stepcost.py gives
+    the energy and the emissions the same basis; ``estimate: true`` labels the whole part "inputs
+    are an estimate"). Emissions are what every total, the by-basis breakdown and the "≥" marks
+    count, so the basis and the flag follow the emissions figure: DIA's carbon when known, else
+    the card's co2_eq_emissions (reported: no basis, no flag), else the energy (the emissions
+    are then energy × intensity). When the other figure is of another quality, the note says
+    so, e.g. carbon measured (basis measured) but energy estimated (energy labelled measured by
+    the shared basis: the note is the only place that can say it is an estimate).
+    """
+    energy = dia.energy if dia.energy is not None and dia.energy.is_known else None
+    carbon = dia.carbon if dia.carbon is not None and dia.carbon.is_known else None
+    notes: list[str] = []
+    if carbon is not None and "emissions" in card.step:
+        if card.co2_note in card.notes:
+            card.notes.remove(card.co2_note)
+        notes.append(f"the card's co2_eq_emissions ({card.step.pop('emissions')}) not used: "
+                     "the DIA report's carbon is")
+    elif carbon is None and "emissions" in card.step:
+        notes.append("DIA carbon " + ("unavailable" if dia.carbon is not None else "not given")
+                     + ": the card's co2_eq_emissions used")
+    for key, fig, unit in (("energy", energy, "kWh"), ("emissions", carbon, "kgCO2e")):
+        if fig is not None:
             v = fig.value
             card.step[key] = f"{_num(v.mid)} {unit}" if v.is_exact else \
                 f"{_num(v.low)}..{_num(v.high)} {unit}"
-    if figures and all(f.quality == "measured" for f in figures):
+    lead = carbon if carbon is not None else None if "emissions" in card.step else energy
+    if lead is not None and lead.quality == "measured":
         card.step["basis"] = "measured"
-    if any(f.is_estimate for f in figures):
+    if lead is not None and lead.is_estimate:
         card.step["estimate"] = True
+    if lead is carbon and carbon is not None and energy is not None \
+            and _tier(energy) != _tier(carbon):
+        notes.append(f"energy {_quality(energy)} but carbon {_quality(carbon)}: the step's "
+                     "basis and estimate flag follow the carbon")
+    elif lead is None and "emissions" in card.step and energy is not None \
+            and _tier(energy) != "reported":
+        notes.append(f"energy {_quality(energy)} but the emissions are the card's reported "
+                     "figure: the step's basis and estimate flag follow the emissions")
     if dia.gpu_hours is not None:
         card.step["gpu_hours"] = _num(dia.gpu_hours)
     if dia.gpu and catalog is not None:
@@ -262,6 +293,20 @@ def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:
         if hw is not None:
             card.step["hardware"] = hw
     card.notes.append(dia.note())
+    card.notes += notes
+
+
+def _quality(fig: Figure) -> str:
+    """``measured``, ``an estimate (imputed)`` or ``of no stated quality``."""
+    tier = _tier(fig)
+    return "measured" if tier == "measured" else f"an estimate ({fig.quality})" \
+        if tier == "an estimate" else "of no stated quality"
+
+
+def _tier(fig: Figure) -> str:
+    """``measured``, ``an estimate`` or ``reported`` (no quality given): what a basis can say."""
+    return "measured" if fig.quality == "measured" else "an estimate" if fig.is_estimate \
+        else "reported"
 
 
 def _num(x: float) -> str:

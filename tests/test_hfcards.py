@@ -286,3 +286,55 @@ def test_dia_family_sum_equals_lineage_family(tmp_path: Path) -> None:
                                       "--format", "json"])
     # central: 1200 + 0.8 + 0.2 + 0.05 = 1201.05 kg
     assert json.loads(result.output)["own_kgco2e_total"] == pytest.approx(1201.05)
+
+
+def _card(root: Path, hub_id: str, front: str) -> Path:
+    """A card written for the test at ``root/ORG/NAME/README.md``."""
+    card = root / hub_id / "README.md"
+    card.parent.mkdir(parents=True, exist_ok=True)
+    card.write_text(f"---\n{front}---\n# {hub_id}\n")
+    return card
+
+
+@pytest.mark.parametrize("carbon", ["    carbon_kgco2eq: {value: 0, quality: unavailable}\n", ""])
+def test_dia_without_carbon_keeps_the_cards_co2(tmp_path: Path, carbon: str) -> None:
+    _card(tmp_path / "c", "org/m1", "base_model: org/base\nco2_eq_emissions: 5000\n"
+          "dia_report:\n  scope: incremental\n  lineage:\n  - {model: org/base, relation: lora}\n"
+          "  footprint:\n    energy_kwh: {value: [10, 20], quality: measured}\n" + carbon)
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m1")["steps"][0]
+    assert step["emissions"] == "5000 gCO2e"
+    assert "the card's co2_eq_emissions used" in step["note"]
+    assert "read in grams" in step["note"]
+    part = lineage.compute(lineage.load([out], registry=False)).direct["m1"].steps[0].parts[0]
+    # co2_eq_emissions: 5000 g = 5 kg (the card's own figure, not unknown)
+    assert part.emissions_kgco2e.mid == pytest.approx(5.0)
+    # the emissions are the card's reported figure: basis reported, not DIA's measured energy's
+    assert (part.emissions_basis, part.is_estimate_input) == ("reported", False)
+    # energy 10..20 kWh measured by DIA: central (10 + 20) / 2 = 15 kWh
+    assert part.energy_kwh.as_tuple() == (10.0, 15.0, 20.0)
+    assert "energy measured but the emissions are the card's reported figure" in step["note"]
+
+
+def test_dia_carbon_wins_over_the_cards_co2(tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m1", "co2_eq_emissions: 5000\ndia_report:\n  footprint:\n"
+          "    carbon_kgco2eq: {value: 0.8, quality: measured}\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m1")["steps"][0]
+    assert step["emissions"] == "0.8 kgCO2e"
+    assert "read in grams" not in step["note"]  # that figure is not the one written
+    assert "the card's co2_eq_emissions (5000 gCO2e) not used" in step["note"]
+
+
+def test_dia_measured_carbon_with_estimated_energy_keeps_the_measured_basis(
+        tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m2", "dia_report:\n  footprint:\n"
+          "    energy_kwh: {value: [10, 20], quality: estimated-from-hardware}\n"
+          "    carbon_kgco2eq: {value: [1, 3], quality: measured}\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m2")["steps"][0]
+    assert (step["basis"], "estimate" in step) == ("measured", False)
+    assert "energy an estimate (estimated-from-hardware) but carbon measured" in step["note"]
+    part = lineage.compute(lineage.load([out], registry=False)).direct["m2"].steps[0].parts[0]
+    assert (part.emissions_basis, part.is_estimate_input) == ("measured", False)
+    assert part.emissions_kgco2e.as_tuple() == (1.0, 2.0, 3.0)  # [1, 3] kg, central 2
