@@ -209,6 +209,15 @@ def test_missing_parents_are_counted(tmp_path: Path) -> None:
     ("---\ndia_report:\n  scope: cumulative\n---\n",
      'README.md:3:10: DIA scope "cumulative" is not "incremental": a cumulative figure would '
      "count ancestors twice"),
+    # a string instead of a list: one error, not one per character (it gave 23)
+    ('---\ndia_report:\n  lineage: "meta-llama/Llama-3.2-1B"\n---\n',
+     "README.md:3:12: DIA lineage is a list of {model: ORG/NAME, relation: finetune|lora|qlora|"
+     "adapter|quantized|merge|distill|fork} entries, e.g. [{model: meta-llama/Llama-3.2-1B, "
+     "relation: finetune}]\n"),
+    # [20, 10] was silently swapped to 10..20: refused, as "20..10 kWh" is in a lineage file
+    ("---\ndia_report:\n  footprint:\n    energy_kwh: {value: [20, 10], quality: measured}\n"
+     "---\n", "README.md:4:25: DIA range [20, 10] is reversed: write [low, high], e.g. "
+               "[10, 20]\n"),
 ])
 def test_bad_cards_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
                                message: str) -> None:
@@ -220,6 +229,7 @@ def test_bad_cards_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{card.parent}/{message}"), err
+    assert err.count("\n") == 1, err  # one error each
 
 
 def test_id_from_the_command_line(tmp_path: Path) -> None:
