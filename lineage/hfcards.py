@@ -1,7 +1,8 @@
 """Hugging Face model cards (their YAML front matter) → a lineage family file.
 
 A card does not name its own repository, so a card's Hub id comes from its folder
-(``cards/org/name/README.md`` → ``org/name``, the layout ``--local-dir cards/org/name`` gives).
+(``cards/org/name/README.md`` → ``org/name``, the layout ``--local-dir cards/org/name`` gives);
+in a folder only ``README.md`` files are cards, while a ``.md`` file named on its own is read.
 Read: ``base_model`` (a string or a list), ``base_model_relation`` (finetune, adapter,
 quantized, merge; absent → inferred as the Hub does: several bases → merge, else finetune),
 ``co2_eq_emissions`` (a bare number or a mapping, in GRAMS), ``license``, and a DIA
@@ -64,8 +65,8 @@ def _id_from_folder(path: Path) -> str:
 
 
 def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFile]:
-    """The cards named by ``paths``: files as given, folders searched for ``*.md`` with front
-    matter; each with its Hub id (``--id`` for a single card).
+    """The cards named by ``paths``: files as given, folders searched for ``README.md`` files
+    with front matter; each with its Hub id (``--id`` for a single card).
 
     Raises:
         InputErrors: a missing path, a folder without cards, ``--id`` with several cards, or
@@ -75,10 +76,13 @@ def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFil
     errors: list[InputError] = []
     for p in paths:
         if p.is_dir():
-            cards = [q for q in sorted(p.rglob("*.md")) if q.is_file() and _has_front(q)]
+            # only README.md is a card in a folder: a CHANGELOG.md or docs page with front
+            # matter beside it is not (a .md file named on the command line is still read)
+            cards = [q for q in sorted(p.rglob("*.md")) if q.name.lower() == "readme.md"
+                     and q.is_file() and _has_front(q)]
             if not cards:
                 errors.append(InputError(Position(str(p)), "folder holds no model card "
-                                         "(*.md starting with --- front matter)"))
+                                         "(README.md starting with --- front matter)"))
             found += [CardFile(q, _id_from_folder(q)) for q in cards]
         elif p.is_file():
             found.append(CardFile(p, _id_from_folder(p)))
@@ -87,8 +91,11 @@ def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFil
     if hub_id is not None:
         if len(found) > 1:
             errors.append(InputError(None, f"--id names one card, but {len(found)} were given"))
+        if not HUB_ID.match(hub_id):
+            errors.append(InputError(None, f'--id "{hub_id}" is not a Hub id ORG/NAME (letters, '
+                                     "digits, '.', '_' and '-')"))
         found = [CardFile(c.path, hub_id) for c in found]
-    for c in found:
+    for c in found if hub_id is None else []:
         if not HUB_ID.match(c.hub_id):
             errors.append(InputError(Position(str(c.path), 1, 1), f'"{c.hub_id}" (from the '
                                      "folder) is not a Hub id ORG/NAME: put the card in "
@@ -133,23 +140,27 @@ def _empty(value: Any) -> bool:
 
 
 def _emissions(doc: Document, loc: tuple[str, ...], raw: Any, errors: list[InputError],
-               warnings: list[Warning_]) -> str | None:
-    """The emissions text to write (grams unless the card wrote another unit)."""
+               warnings: list[Warning_]) -> tuple[str, str] | None:
+    """The emissions text to write (grams unless the card wrote another unit) and the note
+    that says how it was read."""
     where = doc.at(loc)
     text = str(raw).strip() if isinstance(raw, str) else ""
+    grams = "co2_eq_emissions read in grams, as the Hub defines it"
     try:
         if _BARE.match(text):
             parse(f"{text} g", Dim.EMISSIONS, "co2_eq_emissions")
-            return f"{text} gCO2e"
+            return f"{text} gCO2e", grams
         kg = parse(text, Dim.EMISSIONS, "co2_eq_emissions")
     except UnitError as exc:
         errors.append(InputError(where, f"{exc} (co2_eq_emissions is a number of grams)"))
         return None
-    if not _GRAMS.match(text):
-        warnings.append(Warning_(where, f'co2_eq_emissions "{text}" is not in grams (the Hub '
-                                 "reads the first number as grams): read as "
-                                 f"{kg.mid:,.6g} kgCO2e = {kg.mid * 1000:,.6g} g"))
-    return text
+    if _GRAMS.match(text):
+        return text, grams
+    read = f"{kg.mid:,.10g} kgCO2e = {kg.mid * 1000:,.10g} g"
+    warnings.append(Warning_(where, f'co2_eq_emissions "{text}" is not in grams (the Hub '
+                             f"reads the first number as grams): read as {read}"))
+    return text, f'co2_eq_emissions "{text}" is not in grams, as the Hub expects: read in its ' \
+        f"own unit and converted, {read}"
 
 
 def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputError],
@@ -170,10 +181,9 @@ def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputE
                                  "mapping with emissions: (grams)"))
         return
     if not _empty(raw):
-        text = _emissions(doc, loc, raw, errors, warnings)
-        if text is not None:
-            card.step["emissions"] = text
-            card.co2_note = "co2_eq_emissions read in grams, as the Hub defines it"
+        read = _emissions(doc, loc, raw, errors, warnings)
+        if read is not None:
+            card.step["emissions"], card.co2_note = read
             card.notes.append(card.co2_note)
     card.notes += [f"{k}: {v}" for k, v in extras.items()]
     if catalog is not None and "hardware_used" in extras:
@@ -208,7 +218,7 @@ def _grid(text: str, catalog: Catalog) -> str | None:
     return None
 
 
-def _lineage(doc: Document, card: Card, dia: DiaReport | None,
+def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[InputError],
              warnings: list[Warning_]) -> None:
     meta = doc.data
     base = meta.get("base_model")
@@ -219,7 +229,14 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
         named.append((base, ("base_model",)))
     elif isinstance(base, list):
         named += [(b, ("base_model", i)) for i, b in enumerate(base)]
+    elif base is not None:
+        named.append((base, ("base_model",)))
     for b, loc in named:
+        if not isinstance(b, str):
+            errors.append(InputError(doc.at(loc), "base_model is a Hub id ORG/NAME or a list of "
+                                     f"them, not a {'mapping' if isinstance(b, dict) else 'list'}"
+                                     ": e.g. base_model: meta-llama/Llama-3.2-1B"))
+            continue
         b = b.strip() if isinstance(b, str) else ""
         if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
             continue
@@ -230,6 +247,10 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
             warnings.append(Warning_(doc.at(loc), f'base_model "{b}" is not a Hub id '
                                      "(ORG/NAME); left out of the lineage"))
     relation = meta.get("base_model_relation")
+    if not _empty(relation) and not (card.parents or card.missing):
+        warnings.append(Warning_(doc.at(("base_model_relation",)), f'base_model_relation '
+                                 f'"{relation}" but the card names no base_model: the model gets '
+                                 "no parent, so nothing is inherited"))
     if dia is not None and dia.kind is not None:
         card.kind = dia.kind
     elif isinstance(relation, str) and relation in KIND_FOR_RELATION:
@@ -326,7 +347,7 @@ def read_card(cf: CardFile, catalog: Catalog | None, errors: list[InputError],
     dia = None
     if "dia_report" in doc.data:
         dia = read_dia(doc, ("dia_report",), doc.data["dia_report"], errors)
-    _lineage(doc, card, dia, warnings)
+    _lineage(doc, card, dia, errors, warnings)
     _co2(doc, card, catalog, errors, warnings)
     if dia is not None:
         _dia_step(card, dia, catalog)

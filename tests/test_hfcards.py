@@ -348,3 +348,64 @@ def test_dia_measured_carbon_with_estimated_energy_keeps_the_measured_basis(
     part = lineage.compute(lineage.load([out], registry=False)).direct["m2"].steps[0].parts[0]
     assert (part.emissions_basis, part.is_estimate_input) == ("measured", False)
     assert part.emissions_kgco2e.as_tuple() == (1.0, 2.0, 3.0)  # [1, 3] kg, central 2
+
+
+def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_base_model_mapping_is_a_located_error(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # it was ignored, and the note said "the card names no base_model"
+    card = _card(tmp_path, "org/m", "license: mit\nbase_model: {a: 1}\n")
+    err = _fails(["import", "hf", str(card)], capsys)
+    assert err == f"{card}:3:13: base_model is a Hub id ORG/NAME or a list of them, not a " \
+                  "mapping: e.g. base_model: meta-llama/Llama-3.2-1B\n"
+    card.write_text("---\nbase_model:\n- org/a\n- {b: 1}\n---\n")
+    assert _fails(["import", "hf", str(card)], capsys).startswith(f"{card}:4:3: base_model is")
+
+
+def test_relation_without_base_model_warns(tmp_path: Path) -> None:
+    card = _card(tmp_path / "c", "org/m", "base_model_relation: finetune\n")
+    out, err = _import(tmp_path, card, registry=False)
+    assert f'{card}:2:22: warning: base_model_relation "finetune" but the card names no ' \
+           "base_model: the model gets no parent, so nothing is inherited" in err
+    assert "from" not in _model(out, "m")["steps"][0]
+
+
+def test_a_folder_reads_only_readme_cards(tmp_path: Path) -> None:
+    # a CHANGELOG.md with front matter in a card's folder was imported as "name/CHANGELOG"
+    card = _card(tmp_path / "c", "org/name", "license: mit\n")
+    (card.parent / "CHANGELOG.md").write_text("---\ntitle: changelog\n---\n# 1.0\n")
+    (card.parent / "docs").mkdir()
+    (card.parent / "docs" / "usage.md").write_text("---\ntitle: usage\n---\n")
+    out, err = _import(tmp_path, tmp_path / "c", registry=False)
+    assert list(yaml.safe_load(out.read_text())["models"]) == ["name"]
+    assert "imported 1 card(s)" in err
+    # named on the command line, any .md is read (its id from its folder and name)
+    out, _ = _import(tmp_path, card.parent / "CHANGELOG.md", registry=False)
+    assert _model(out, "changelog")["hf"] == "name/CHANGELOG"
+
+
+def test_bad_id_is_blamed_on_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    card = _card(tmp_path, "org/m", "license: mit\n")
+    err = _fails(["import", "hf", str(card), "--id", "bad id"], capsys)
+    assert err == "--id \"bad id\" is not a Hub id ORG/NAME (letters, digits, '.', '_' and " \
+                  "'-')\n"  # it said '"bad id" (from the folder)'
+    card = _card(tmp_path, "org/bad name", "license: mit\n")
+    err = _fails(["import", "hf", str(card)], capsys)
+    assert '"org/bad name" (from the folder) is not a Hub id' in err
+
+
+def test_kg_note_says_what_was_read(tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m", "co2_eq_emissions: 12 kg\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    note = _model(out, "m")["steps"][0]["note"]
+    assert "read in grams" not in note  # it said so although 12 kg was read as kilograms
+    # 12 kg = 12 kgCO2e = 12,000 g
+    assert note == 'co2_eq_emissions "12 kg" is not in grams, as the Hub expects: read in its ' \
+                   "own unit and converted, 12 kgCO2e = 12,000 g"
