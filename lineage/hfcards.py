@@ -29,6 +29,13 @@ from lineage.yamlio import Document, parse_text
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 KIND_FOR_RELATION = {"finetune": "finetuning", "adapter": "finetuning",
                      "quantized": "quantization", "merge": "merging"}
+TRAINING_KINDS = {"pretraining": "pretraining", "continuedpretraining": "continued-pretraining",
+                  "finetuning": "finetuning", "instructiontuning": "instruction-tuning",
+                  "preferencetuning": "preference-tuning", "distillation": "distillation",
+                  "pruning": "pruning", "merging": "merging", "merge": "merging",
+                  "quantization": "quantization", "quantisation": "quantization"}
+FINETUNE_KINDS = ("finetuning", "instruction-tuning", "preference-tuning",
+                  "continued-pretraining")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
 _BARE = re.compile(r"^[+-]?[\d.,]+(?:[eE][+-]?\d+)?$")
 _GRAMS = re.compile(r"^[\d.,eE+-]+\s*g\s*(co2|co₂)?(e|eq|-eq)?$", re.I)
@@ -251,10 +258,13 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
         warnings.append(Warning_(doc.at(("base_model_relation",)), f'base_model_relation '
                                  f'"{relation}" but the card names no base_model: the model gets '
                                  "no parent, so nothing is inherited"))
+    trained = _training_kind(meta.get("co2_eq_emissions"), bool(card.parents or card.missing))
     if dia is not None and dia.kind is not None:
         card.kind = dia.kind
     elif isinstance(relation, str) and relation in KIND_FOR_RELATION:
         card.kind = KIND_FOR_RELATION[relation]
+        if relation in ("finetune", "adapter") and trained in FINETUNE_KINDS:
+            card.kind = trained  # a finer kind the Hub's relation cannot say
     elif card.parents or card.missing:
         if not _empty(relation):
             warnings.append(Warning_(doc.at(("base_model_relation",)), f'unknown '
@@ -262,8 +272,32 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
                                      "adapter, quantized or merge"))
         inferred = "merge" if len(card.parents) + len(card.missing) >= 2 else "finetune"
         card.kind = KIND_FOR_RELATION[inferred]
-        card.notes.append(f"base_model_relation not given: inferred {inferred} as the Hub does "
-                          "(several base models → merge, else finetune)")
+        if trained is not None and trained != card.kind:
+            # distillation, pruning and continued pre-training have no Hub relation: the card
+            # (e.g. one `lineage card` wrote) says them in co2_eq_emissions.training_type
+            card.kind = trained
+            card.notes.append(f"base_model_relation not given: {trained} from "
+                              f"co2_eq_emissions.training_type (the Hub would infer {inferred})")
+        else:
+            card.notes.append(f"base_model_relation not given: inferred {inferred} as the Hub "
+                              "does (several base models → merge, else finetune)")
+    elif trained is not None:
+        card.kind = trained
+
+
+def _training_kind(co2: Any, has_parents: bool) -> str | None:
+    """Our step kind for ``co2_eq_emissions.training_type`` ("fine-tuning", "pre-training",
+    "quantization", …: the words :mod:`lineage.card` writes); None when absent or not one of
+    them. Of several (``"pre-training, fine-tuning"``), the last: the step that made the model.
+    Pre-training from a base model is continued pre-training."""
+    text = co2.get("training_type") if isinstance(co2, dict) else None
+    if not isinstance(text, str):
+        return None
+    kinds = [TRAINING_KINDS.get(re.sub(r"[^a-z]", "", part.lower())) for part in text.split(",")]
+    kind = kinds[-1] if kinds else None
+    if kind == "pretraining" and has_parents:
+        return "continued-pretraining"
+    return kind
 
 
 def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:

@@ -409,3 +409,99 @@ def test_kg_note_says_what_was_read(tmp_path: Path) -> None:
     # 12 kg = 12 kgCO2e = 12,000 g
     assert note == 'co2_eq_emissions "12 kg" is not in grams, as the Hub expects: read in its ' \
                    "own unit and converted, 12 kgCO2e = 12,000 g"
+
+
+FAMILY = """
+lineage: 1
+models:
+  t:
+    hf: org/t
+    steps: [{kind: pretraining, emissions: 100 t, gpu_hours: 1000, power: 400 W}]
+  s: {hf: org/s, steps: [{kind: instruction-tuning, from: t}]}
+  g: {hf: org/g, steps: [{kind: finetuning, from: s, emissions: 2 kg}]}
+  q: {hf: org/t-q4, steps: [{kind: quantization, from: t, emissions: 3 kg}]}
+  d: {hf: org/d, steps: [{kind: distillation, from: t, emissions: 50 kg}]}
+  m: {hf: org/m, steps: [{kind: merging, from: [q, g], emissions: 10 g}]}
+"""
+
+
+def _card_cli(model: str, family_file: Path, *extra: str) -> str:
+    result = CliRunner().invoke(cli, ["card", model, "-f", str(family_file), "--no-registry",
+                                      *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_card_unknown_figures_are_null_and_lower_bounds_say_so(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    meta = yaml.safe_load(_card_cli("s", tmp_path / "f.yaml"))["lineage"]
+    # s has no figure of its own: null, not 0.0 (it printed own_kgco2e: 0.0)
+    assert meta["own_kgco2e"] is None and "own_kgco2e_is_lower_bound" not in meta
+    # t's 100 t split (equal) between t and its 3 children: 100,000 / 4 = 25,000 kg, all known
+    assert meta["inherited_kgco2e"] == 25_000.0 and "inherited_kgco2e_is_lower_bound" not in meta
+    # cumulative = unknown own + 25,000: at least 25,000
+    assert (meta["cumulative_kgco2e"], meta["cumulative_kgco2e_is_lower_bound"]) == (25_000.0,
+                                                                                     True)
+    # energy: t's 1,000 GPU-h x 0.4 kW = 400 kWh, a quarter = 100 kWh; s's own energy unknown
+    assert (meta["cumulative_kwh"], meta["cumulative_kwh_is_lower_bound"]) == (100.0, True)
+    assert meta["complete"] is False and meta["unknown"] == ["s"]
+    meta = yaml.safe_load(_card_cli("g", tmp_path / "f.yaml"))["lineage"]
+    # g: own 2 kg known; inherits half of s's cumulative (s has one child): ≥ 12,500 kg
+    assert (meta["own_kgco2e"], "own_kgco2e_is_lower_bound" in meta) == (2.0, False)
+    assert (meta["inherited_kgco2e"], meta["inherited_kgco2e_is_lower_bound"]) == (12_500.0, True)
+    assert meta["contributions"] == {"t": 12_500.0, "s": None}  # s's unknown cost: null, not 0
+    # a stub of unknown cost: every carbon figure is null
+    (tmp_path / "u.yaml").write_text("lineage: 1\nmodels:\n  u: {hf: org/u}\n"
+                                     "  v: {steps: [{kind: finetuning, from: u}]}\n")
+    meta = yaml.safe_load(_card_cli("v", tmp_path / "u.yaml"))["lineage"]
+    assert [meta[k] for k in ("own_kgco2e", "inherited_kgco2e", "cumulative_kgco2e",
+                              "cumulative_kwh")] == [None, None, None, None]
+    text = _card_cli("v", tmp_path / "u.yaml", "--markdown")
+    assert "0 kgCO2e" not in text and "so its cumulative cost is unknown" in text
+
+
+def test_card_names_base_models_and_their_relation(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    front = {mid: yaml.safe_load(_card_cli(mid, tmp_path / "f.yaml"))
+             for mid in ("t", "s", "q", "d", "m")}
+    assert "base_model" not in front["t"]  # a root
+    assert (front["s"]["base_model"], front["s"]["base_model_relation"]) == ("org/t", "finetune")
+    assert (front["q"]["base_model"], front["q"]["base_model_relation"]) == ("org/t", "quantized")
+    assert front["d"]["base_model"] == "org/t" and "base_model_relation" not in front["d"]
+    assert (front["m"]["base_model"], front["m"]["base_model_relation"]) == (
+        ["org/g", "org/t-q4"], "merge")
+    # a parent without a Hub id is named by its lineage id; pruning has no Hub relation
+    (tmp_path / "p.yaml").write_text("lineage: 1\nmodels:\n  a: {steps: [{kind: pretraining, "
+                                     "emissions: 1 t}]}\n  b: {steps: [{kind: pruning, from: a, "
+                                     "emissions: 1 kg}]}\n")
+    meta = yaml.safe_load(_card_cli("b", tmp_path / "p.yaml"))
+    assert meta["base_model"] == "a" and "base_model_relation" not in meta
+    assert meta["co2_eq_emissions"]["training_type"] == "pruning"
+
+
+def test_card_round_trip_keeps_own_figure_parents_and_kind(tmp_path: Path) -> None:
+    """card --markdown → import hf → the same own figure, parents and step kind."""
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    before = lineage.compute(lineage.load([tmp_path / "f.yaml"], registry=False))
+    hub = {"t": "org/t", "s": "org/s", "g": "org/g", "q": "org/t-q4", "d": "org/d", "m": "org/m"}
+    for mid, hub_id in hub.items():
+        _card(tmp_path / "cards", hub_id, "")
+        (tmp_path / "cards" / hub_id / "README.md").write_text(
+            _card_cli(mid, tmp_path / "f.yaml", "--markdown"))
+    out, _ = _import(tmp_path, tmp_path / "cards", registry=False)
+    after = lineage.compute(lineage.load([out], registry=False))
+    back = {h.split("/")[1]: m for m, h in hub.items()}  # imported id → original id
+    assert sorted(back) == sorted(after.project.models)
+    kinds = {"t": "pretraining", "s": "finetuning", "g": "finetuning", "q": "quantization",
+             "d": "distillation", "m": "merging"}
+    for new, old in back.items():
+        d0, d1 = before.direct[old], after.direct[new]
+        assert d1.is_complete is d0.is_complete
+        assert d1.emissions_kgco2e.mid == pytest.approx(d0.emissions_kgco2e.mid)
+        assert sorted(back[p] for p in after.project.parents(new)) == \
+            before.project.parents(old), new
+        # instruction-tuning has no word of its own on the Hub: it comes back as finetuning
+        assert d1.steps[0].kind == kinds[old], new
+    # own figures by hand: t 100 t, q 3 kg, d 50 kg, g 2 kg, m 10 g; s unknown
+    assert after.direct["m"].emissions_kgco2e.mid == pytest.approx(0.01)
+    assert after.direct["t"].emissions_kgco2e.mid == pytest.approx(100_000.0)
