@@ -9,7 +9,10 @@ dia_schema.json``): ``scope`` (must be ``incremental``: a node reports only its 
 An incremental report is exactly our own (direct) cost of a model, so the "family sum" DIA
 computes (each member's interval once) is what ``lineage family`` computes. Quality tiers map to
 our bases: ``measured`` → measured; ``estimated-*`` and ``imputed`` → a figure labelled
-``estimate: true``; ``unavailable`` → the figure is left out (unknown). Water is not modelled.
+``estimate: true``; ``unavailable`` → the figure is left out (unknown; the card's own
+``co2_eq_emissions`` stands in for unavailable carbon). A step has one basis for both figures:
+:func:`lineage.hfcards._dia_step` lets the emissions figure decide it. A value is a number or
+``[low, high]``; a reversed pair is an error. Water is not modelled.
 """
 
 from __future__ import annotations
