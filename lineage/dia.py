@@ -9,7 +9,10 @@ dia_schema.json``): ``scope`` (must be ``incremental``: a node reports only its 
 An incremental report is exactly our own (direct) cost of a model, so the "family sum" DIA
 computes (each member's interval once) is what ``lineage family`` computes. Quality tiers map to
 our bases: ``measured`` → measured; ``estimated-*`` and ``imputed`` → a figure labelled
-``estimate: true``; ``unavailable`` → the figure is left out (unknown). Water is not modelled.
+``estimate: true``; ``unavailable`` → the figure is left out (unknown; the card's own
+``co2_eq_emissions`` stands in for unavailable carbon). A step has one basis for both figures:
+:func:`lineage.hfcards._dia_step` lets the emissions figure decide it. A value is a number or
+``[low, high]``; a reversed pair is an error. Water is not modelled.
 """
 
 from __future__ import annotations
@@ -107,9 +110,20 @@ def _figure(doc: Document, loc: PathKey, data: Any, errors: list[InputError]) ->
         errors.append(InputError(doc.at((*loc, "value")), f'DIA value "{raw}" is not a number '
                                  "≥ 0 or a [low, high] pair"))
         return None
-    lo, hi = min(values), max(values)  # type: ignore[type-var]
+    lo, hi = values[0], values[-1]
     assert lo is not None and hi is not None
+    if lo > hi:
+        # An error, not a silent swap: DIA's schema writes [low, high], and lineage refuses a
+        # reversed range in its own files too ("20..10 kWh"); a reversed pair may be a typo or
+        # two figures pasted the wrong way round, and guessing would hide that.
+        errors.append(InputError(doc.at((*loc, "value")), f"DIA range {_pair(raw)} is reversed: "
+                                 f"write [low, high], e.g. [{hi:g}, {lo:g}]"))
+        return None
     return Figure(Interval(lo, (lo + hi) / 2, hi), quality)
+
+
+def _pair(raw: Any) -> str:
+    return "[" + ", ".join(str(v) for v in raw) + "]" if isinstance(raw, list) else str(raw)
 
 
 def read_dia(doc: Document, loc: PathKey, block: Any, errors: list[InputError]
@@ -126,8 +140,16 @@ def read_dia(doc: Document, loc: PathKey, block: Any, errors: list[InputError]
         errors.append(InputError(doc.at((*loc, "scope")), f'DIA scope "{scope}" is not '
                                  '"incremental": a cumulative figure would count ancestors twice'))
         return None
-    parents = []
-    for i, item in enumerate(block.get("lineage") or []):
+    parents: list[tuple[str, str]] = []
+    items = block.get("lineage") or []
+    if not isinstance(items, list):
+        example = f"[{{model: {items}, relation: finetune}}]" if isinstance(items, str) else \
+            "[{model: ORG/NAME, relation: finetune}]"
+        errors.append(InputError(doc.at((*loc, "lineage")), "DIA lineage is a list of "
+                                 "{model: ORG/NAME, relation: " + "|".join(KIND_FOR_RELATION)
+                                 + "} entries, e.g. " + example))
+        items = []
+    for i, item in enumerate(items):
         model = item.get("model") if isinstance(item, dict) else None
         relation = item.get("relation", "finetune") if isinstance(item, dict) else None
         if not model or relation not in KIND_FOR_RELATION:

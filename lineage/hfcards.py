@@ -1,7 +1,8 @@
 """Hugging Face model cards (their YAML front matter) → a lineage family file.
 
 A card does not name its own repository, so a card's Hub id comes from its folder
-(``cards/org/name/README.md`` → ``org/name``, the layout ``--local-dir cards/org/name`` gives).
+(``cards/org/name/README.md`` → ``org/name``, the layout ``--local-dir cards/org/name`` gives);
+in a folder only ``README.md`` files are cards, while a ``.md`` file named on its own is read.
 Read: ``base_model`` (a string or a list), ``base_model_relation`` (finetune, adapter,
 quantized, merge; absent → inferred as the Hub does: several bases → merge, else finetune),
 ``co2_eq_emissions`` (a bare number or a mapping, in GRAMS), ``license``, and a DIA
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.catalog import Catalog
-from lineage.dia import DiaReport, read_dia
+from lineage.dia import DiaReport, Figure, read_dia
 from lineage.errors import InputError, InputErrors, Position, Warning_
 from lineage.units import Dim, UnitError, parse
 from lineage.yamlio import Document, parse_text
@@ -28,6 +29,13 @@ from lineage.yamlio import Document, parse_text
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
 KIND_FOR_RELATION = {"finetune": "finetuning", "adapter": "finetuning",
                      "quantized": "quantization", "merge": "merging"}
+TRAINING_KINDS = {"pretraining": "pretraining", "continuedpretraining": "continued-pretraining",
+                  "finetuning": "finetuning", "instructiontuning": "instruction-tuning",
+                  "preferencetuning": "preference-tuning", "distillation": "distillation",
+                  "pruning": "pruning", "merging": "merging", "merge": "merging",
+                  "quantization": "quantization", "quantisation": "quantization"}
+FINETUNE_KINDS = ("finetuning", "instruction-tuning", "preference-tuning",
+                  "continued-pretraining")
 _FRONT = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)^---[ \t]*\r?$", re.S | re.M)
 _BARE = re.compile(r"^[+-]?[\d.,]+(?:[eE][+-]?\d+)?$")
 _GRAMS = re.compile(r"^[\d.,eE+-]+\s*g\s*(co2|co₂)?(e|eq|-eq)?$", re.I)
@@ -53,6 +61,7 @@ class Card:
     step: dict[str, Any] = field(default_factory=dict)  # compute fields of the step
     notes: list[str] = field(default_factory=list)
     license: str | None = None
+    co2_note: str | None = None  # the note on the card's own co2_eq_emissions, if read
 
 
 def _id_from_folder(path: Path) -> str:
@@ -63,8 +72,8 @@ def _id_from_folder(path: Path) -> str:
 
 
 def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFile]:
-    """The cards named by ``paths``: files as given, folders searched for ``*.md`` with front
-    matter; each with its Hub id (``--id`` for a single card).
+    """The cards named by ``paths``: files as given, folders searched for ``README.md`` files
+    with front matter; each with its Hub id (``--id`` for a single card).
 
     Raises:
         InputErrors: a missing path, a folder without cards, ``--id`` with several cards, or
@@ -74,10 +83,13 @@ def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFil
     errors: list[InputError] = []
     for p in paths:
         if p.is_dir():
-            cards = [q for q in sorted(p.rglob("*.md")) if q.is_file() and _has_front(q)]
+            # only README.md is a card in a folder: a CHANGELOG.md or docs page with front
+            # matter beside it is not (a .md file named on the command line is still read)
+            cards = [q for q in sorted(p.rglob("*.md")) if q.name.lower() == "readme.md"
+                     and q.is_file() and _has_front(q)]
             if not cards:
                 errors.append(InputError(Position(str(p)), "folder holds no model card "
-                                         "(*.md starting with --- front matter)"))
+                                         "(README.md starting with --- front matter)"))
             found += [CardFile(q, _id_from_folder(q)) for q in cards]
         elif p.is_file():
             found.append(CardFile(p, _id_from_folder(p)))
@@ -86,8 +98,11 @@ def find_cards(paths: Sequence[Path], hub_id: str | None = None) -> list[CardFil
     if hub_id is not None:
         if len(found) > 1:
             errors.append(InputError(None, f"--id names one card, but {len(found)} were given"))
+        if not HUB_ID.match(hub_id):
+            errors.append(InputError(None, f'--id "{hub_id}" is not a Hub id ORG/NAME (letters, '
+                                     "digits, '.', '_' and '-')"))
         found = [CardFile(c.path, hub_id) for c in found]
-    for c in found:
+    for c in found if hub_id is None else []:
         if not HUB_ID.match(c.hub_id):
             errors.append(InputError(Position(str(c.path), 1, 1), f'"{c.hub_id}" (from the '
                                      "folder) is not a Hub id ORG/NAME: put the card in "
@@ -132,23 +147,27 @@ def _empty(value: Any) -> bool:
 
 
 def _emissions(doc: Document, loc: tuple[str, ...], raw: Any, errors: list[InputError],
-               warnings: list[Warning_]) -> str | None:
-    """The emissions text to write (grams unless the card wrote another unit)."""
+               warnings: list[Warning_]) -> tuple[str, str] | None:
+    """The emissions text to write (grams unless the card wrote another unit) and the note
+    that says how it was read."""
     where = doc.at(loc)
     text = str(raw).strip() if isinstance(raw, str) else ""
+    grams = "co2_eq_emissions read in grams, as the Hub defines it"
     try:
         if _BARE.match(text):
             parse(f"{text} g", Dim.EMISSIONS, "co2_eq_emissions")
-            return f"{text} gCO2e"
+            return f"{text} gCO2e", grams
         kg = parse(text, Dim.EMISSIONS, "co2_eq_emissions")
     except UnitError as exc:
         errors.append(InputError(where, f"{exc} (co2_eq_emissions is a number of grams)"))
         return None
-    if not _GRAMS.match(text):
-        warnings.append(Warning_(where, f'co2_eq_emissions "{text}" is not in grams (the Hub '
-                                 "reads the first number as grams): read as "
-                                 f"{kg.mid:,.6g} kgCO2e = {kg.mid * 1000:,.6g} g"))
-    return text
+    if _GRAMS.match(text):
+        return text, grams
+    read = f"{kg.mid:,.10g} kgCO2e = {kg.mid * 1000:,.10g} g"
+    warnings.append(Warning_(where, f'co2_eq_emissions "{text}" is not in grams (the Hub '
+                             f"reads the first number as grams): read as {read}"))
+    return text, f'co2_eq_emissions "{text}" is not in grams, as the Hub expects: read in its ' \
+        f"own unit and converted, {read}"
 
 
 def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputError],
@@ -169,10 +188,10 @@ def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputE
                                  "mapping with emissions: (grams)"))
         return
     if not _empty(raw):
-        text = _emissions(doc, loc, raw, errors, warnings)
-        if text is not None:
-            card.step["emissions"] = text
-            card.notes.append("co2_eq_emissions read in grams, as the Hub defines it")
+        read = _emissions(doc, loc, raw, errors, warnings)
+        if read is not None:
+            card.step["emissions"], card.co2_note = read
+            card.notes.append(card.co2_note)
     card.notes += [f"{k}: {v}" for k, v in extras.items()]
     if catalog is not None and "hardware_used" in extras:
         hw = _hardware(extras["hardware_used"], catalog)
@@ -206,7 +225,7 @@ def _grid(text: str, catalog: Catalog) -> str | None:
     return None
 
 
-def _lineage(doc: Document, card: Card, dia: DiaReport | None,
+def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[InputError],
              warnings: list[Warning_]) -> None:
     meta = doc.data
     base = meta.get("base_model")
@@ -217,7 +236,14 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
         named.append((base, ("base_model",)))
     elif isinstance(base, list):
         named += [(b, ("base_model", i)) for i, b in enumerate(base)]
+    elif base is not None:
+        named.append((base, ("base_model",)))
     for b, loc in named:
+        if not isinstance(b, str):
+            errors.append(InputError(doc.at(loc), "base_model is a Hub id ORG/NAME or a list of "
+                                     f"them, not a {'mapping' if isinstance(b, dict) else 'list'}"
+                                     ": e.g. base_model: meta-llama/Llama-3.2-1B"))
+            continue
         b = b.strip() if isinstance(b, str) else ""
         if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
             continue
@@ -228,10 +254,17 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
             warnings.append(Warning_(doc.at(loc), f'base_model "{b}" is not a Hub id '
                                      "(ORG/NAME); left out of the lineage"))
     relation = meta.get("base_model_relation")
+    if not _empty(relation) and not (card.parents or card.missing):
+        warnings.append(Warning_(doc.at(("base_model_relation",)), f'base_model_relation '
+                                 f'"{relation}" but the card names no base_model: the model gets '
+                                 "no parent, so nothing is inherited"))
+    trained = _training_kind(meta.get("co2_eq_emissions"), bool(card.parents or card.missing))
     if dia is not None and dia.kind is not None:
         card.kind = dia.kind
     elif isinstance(relation, str) and relation in KIND_FOR_RELATION:
         card.kind = KIND_FOR_RELATION[relation]
+        if relation in ("finetune", "adapter") and trained in FINETUNE_KINDS:
+            card.kind = trained  # a finer kind the Hub's relation cannot say
     elif card.parents or card.missing:
         if not _empty(relation):
             warnings.append(Warning_(doc.at(("base_model_relation",)), f'unknown '
@@ -239,22 +272,75 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None,
                                      "adapter, quantized or merge"))
         inferred = "merge" if len(card.parents) + len(card.missing) >= 2 else "finetune"
         card.kind = KIND_FOR_RELATION[inferred]
-        card.notes.append(f"base_model_relation not given: inferred {inferred} as the Hub does "
-                          "(several base models → merge, else finetune)")
+        if trained is not None and trained != card.kind:
+            # distillation, pruning and continued pre-training have no Hub relation: the card
+            # (e.g. one `lineage card` wrote) says them in co2_eq_emissions.training_type
+            card.kind = trained
+            card.notes.append(f"base_model_relation not given: {trained} from "
+                              f"co2_eq_emissions.training_type (the Hub would infer {inferred})")
+        else:
+            card.notes.append(f"base_model_relation not given: inferred {inferred} as the Hub "
+                              "does (several base models → merge, else finetune)")
+    elif trained is not None:
+        card.kind = trained
+
+
+def _training_kind(co2: Any, has_parents: bool) -> str | None:
+    """Our step kind for ``co2_eq_emissions.training_type`` ("fine-tuning", "pre-training",
+    "quantization", …: the words :mod:`lineage.card` writes); None when absent or not one of
+    them. Of several (``"pre-training, fine-tuning"``), the last: the step that made the model.
+    Pre-training from a base model is continued pre-training."""
+    text = co2.get("training_type") if isinstance(co2, dict) else None
+    if not isinstance(text, str):
+        return None
+    kinds = [TRAINING_KINDS.get(re.sub(r"[^a-z]", "", part.lower())) for part in text.split(",")]
+    kind = kinds[-1] if kinds else None
+    if kind == "pretraining" and has_parents:
+        return "continued-pretraining"
+    return kind
 
 
 def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:
-    figures = [f for f in (dia.energy, dia.carbon) if f is not None and f.is_known]
-    card.step.pop("emissions", None)
-    for key, fig, unit in (("energy", dia.energy, "kWh"), ("emissions", dia.carbon, "kgCO2e")):
-        if fig is not None and fig.is_known:
+    """The step's figures from the DIA report, falling back on the card's co2_eq_emissions.
+
+    A step has one ``basis`` and one ``estimate`` flag for both its figures (stepcost.py gives
+    the energy and the emissions the same basis; ``estimate: true`` labels the whole part "inputs
+    are an estimate"). Emissions are what every total, the by-basis breakdown and the "≥" marks
+    count, so the basis and the flag follow the emissions figure: DIA's carbon when known, else
+    the card's co2_eq_emissions (reported: no basis, no flag), else the energy (the emissions
+    are then energy × intensity). When the other figure is of another quality, the note says
+    so, e.g. carbon measured (basis measured) but energy estimated (energy labelled measured by
+    the shared basis: the note is the only place that can say it is an estimate).
+    """
+    energy = dia.energy if dia.energy is not None and dia.energy.is_known else None
+    carbon = dia.carbon if dia.carbon is not None and dia.carbon.is_known else None
+    notes: list[str] = []
+    if carbon is not None and "emissions" in card.step:
+        if card.co2_note in card.notes:
+            card.notes.remove(card.co2_note)
+        notes.append(f"the card's co2_eq_emissions ({card.step.pop('emissions')}) not used: "
+                     "the DIA report's carbon is")
+    elif carbon is None and "emissions" in card.step:
+        notes.append("DIA carbon " + ("unavailable" if dia.carbon is not None else "not given")
+                     + ": the card's co2_eq_emissions used")
+    for key, fig, unit in (("energy", energy, "kWh"), ("emissions", carbon, "kgCO2e")):
+        if fig is not None:
             v = fig.value
             card.step[key] = f"{_num(v.mid)} {unit}" if v.is_exact else \
                 f"{_num(v.low)}..{_num(v.high)} {unit}"
-    if figures and all(f.quality == "measured" for f in figures):
+    lead = carbon if carbon is not None else None if "emissions" in card.step else energy
+    if lead is not None and lead.quality == "measured":
         card.step["basis"] = "measured"
-    if any(f.is_estimate for f in figures):
+    if lead is not None and lead.is_estimate:
         card.step["estimate"] = True
+    if lead is carbon and carbon is not None and energy is not None \
+            and _tier(energy) != _tier(carbon):
+        notes.append(f"energy {_quality(energy)} but carbon {_quality(carbon)}: the step's "
+                     "basis and estimate flag follow the carbon")
+    elif lead is None and "emissions" in card.step and energy is not None \
+            and _tier(energy) != "reported":
+        notes.append(f"energy {_quality(energy)} but the emissions are the card's reported "
+                     "figure: the step's basis and estimate flag follow the emissions")
     if dia.gpu_hours is not None:
         card.step["gpu_hours"] = _num(dia.gpu_hours)
     if dia.gpu and catalog is not None:
@@ -262,6 +348,20 @@ def _dia_step(card: Card, dia: DiaReport, catalog: Catalog | None) -> None:
         if hw is not None:
             card.step["hardware"] = hw
     card.notes.append(dia.note())
+    card.notes += notes
+
+
+def _quality(fig: Figure) -> str:
+    """``measured``, ``an estimate (imputed)`` or ``of no stated quality``."""
+    tier = _tier(fig)
+    return "measured" if tier == "measured" else f"an estimate ({fig.quality})" \
+        if tier == "an estimate" else "of no stated quality"
+
+
+def _tier(fig: Figure) -> str:
+    """``measured``, ``an estimate`` or ``reported`` (no quality given): what a basis can say."""
+    return "measured" if fig.quality == "measured" else "an estimate" if fig.is_estimate \
+        else "reported"
 
 
 def _num(x: float) -> str:
@@ -281,7 +381,7 @@ def read_card(cf: CardFile, catalog: Catalog | None, errors: list[InputError],
     dia = None
     if "dia_report" in doc.data:
         dia = read_dia(doc, ("dia_report",), doc.data["dia_report"], errors)
-    _lineage(doc, card, dia, warnings)
+    _lineage(doc, card, dia, errors, warnings)
     _co2(doc, card, catalog, errors, warnings)
     if dia is not None:
         _dia_step(card, dia, catalog)

@@ -98,10 +98,11 @@ def hf(paths: tuple[Path, ...], output: Path | None, hub_id: str | None,
        no_registry: bool) -> None:
     """A family file from Hugging Face model cards (their YAML front matter).
 
-    A folder is searched for *.md cards; each card's Hub id comes from its folder
-    (cards/ORG/NAME/README.md → ORG/NAME). Reads base_model, base_model_relation,
-    co2_eq_emissions (GRAMS), license and a DIA dia_report block. Parents outside the cards
-    become registry models (by hf: id) or stubs of unknown cost.
+    A folder is searched for README.md cards (another .md file is read only when named); each
+    card's Hub id comes from its folder (cards/ORG/NAME/README.md → ORG/NAME). Reads
+    base_model, base_model_relation, co2_eq_emissions (GRAMS), license and a DIA dia_report
+    block. Parents outside the cards become registry models (by hf: id) or stubs of unknown
+    cost.
 
     Example: lineage import hf cards/ -o family.yaml
     """

@@ -209,6 +209,15 @@ def test_missing_parents_are_counted(tmp_path: Path) -> None:
     ("---\ndia_report:\n  scope: cumulative\n---\n",
      'README.md:3:10: DIA scope "cumulative" is not "incremental": a cumulative figure would '
      "count ancestors twice"),
+    # a string instead of a list: one error, not one per character (it gave 23)
+    ('---\ndia_report:\n  lineage: "meta-llama/Llama-3.2-1B"\n---\n',
+     "README.md:3:12: DIA lineage is a list of {model: ORG/NAME, relation: finetune|lora|qlora|"
+     "adapter|quantized|merge|distill|fork} entries, e.g. [{model: meta-llama/Llama-3.2-1B, "
+     "relation: finetune}]\n"),
+    # [20, 10] was silently swapped to 10..20: refused, as "20..10 kWh" is in a lineage file
+    ("---\ndia_report:\n  footprint:\n    energy_kwh: {value: [20, 10], quality: measured}\n"
+     "---\n", "README.md:4:25: DIA range [20, 10] is reversed: write [low, high], e.g. "
+               "[10, 20]\n"),
 ])
 def test_bad_cards_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
                                message: str) -> None:
@@ -220,6 +229,7 @@ def test_bad_cards_are_located(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{card.parent}/{message}"), err
+    assert err.count("\n") == 1, err  # one error each
 
 
 def test_id_from_the_command_line(tmp_path: Path) -> None:
@@ -286,3 +296,212 @@ def test_dia_family_sum_equals_lineage_family(tmp_path: Path) -> None:
                                       "--format", "json"])
     # central: 1200 + 0.8 + 0.2 + 0.05 = 1201.05 kg
     assert json.loads(result.output)["own_kgco2e_total"] == pytest.approx(1201.05)
+
+
+def _card(root: Path, hub_id: str, front: str) -> Path:
+    """A card written for the test at ``root/ORG/NAME/README.md``."""
+    card = root / hub_id / "README.md"
+    card.parent.mkdir(parents=True, exist_ok=True)
+    card.write_text(f"---\n{front}---\n# {hub_id}\n")
+    return card
+
+
+@pytest.mark.parametrize("carbon", ["    carbon_kgco2eq: {value: 0, quality: unavailable}\n", ""])
+def test_dia_without_carbon_keeps_the_cards_co2(tmp_path: Path, carbon: str) -> None:
+    _card(tmp_path / "c", "org/m1", "base_model: org/base\nco2_eq_emissions: 5000\n"
+          "dia_report:\n  scope: incremental\n  lineage:\n  - {model: org/base, relation: lora}\n"
+          "  footprint:\n    energy_kwh: {value: [10, 20], quality: measured}\n" + carbon)
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m1")["steps"][0]
+    assert step["emissions"] == "5000 gCO2e"
+    assert "the card's co2_eq_emissions used" in step["note"]
+    assert "read in grams" in step["note"]
+    part = lineage.compute(lineage.load([out], registry=False)).direct["m1"].steps[0].parts[0]
+    # co2_eq_emissions: 5000 g = 5 kg (the card's own figure, not unknown)
+    assert part.emissions_kgco2e.mid == pytest.approx(5.0)
+    # the emissions are the card's reported figure: basis reported, not DIA's measured energy's
+    assert (part.emissions_basis, part.is_estimate_input) == ("reported", False)
+    # energy 10..20 kWh measured by DIA: central (10 + 20) / 2 = 15 kWh
+    assert part.energy_kwh.as_tuple() == (10.0, 15.0, 20.0)
+    assert "energy measured but the emissions are the card's reported figure" in step["note"]
+
+
+def test_dia_carbon_wins_over_the_cards_co2(tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m1", "co2_eq_emissions: 5000\ndia_report:\n  footprint:\n"
+          "    carbon_kgco2eq: {value: 0.8, quality: measured}\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m1")["steps"][0]
+    assert step["emissions"] == "0.8 kgCO2e"
+    assert "read in grams" not in step["note"]  # that figure is not the one written
+    assert "the card's co2_eq_emissions (5000 gCO2e) not used" in step["note"]
+
+
+def test_dia_measured_carbon_with_estimated_energy_keeps_the_measured_basis(
+        tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m2", "dia_report:\n  footprint:\n"
+          "    energy_kwh: {value: [10, 20], quality: estimated-from-hardware}\n"
+          "    carbon_kgco2eq: {value: [1, 3], quality: measured}\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    step = _model(out, "m2")["steps"][0]
+    assert (step["basis"], "estimate" in step) == ("measured", False)
+    assert "energy an estimate (estimated-from-hardware) but carbon measured" in step["note"]
+    part = lineage.compute(lineage.load([out], registry=False)).direct["m2"].steps[0].parts[0]
+    assert (part.emissions_basis, part.is_estimate_input) == ("measured", False)
+    assert part.emissions_kgco2e.as_tuple() == (1.0, 2.0, 3.0)  # [1, 3] kg, central 2
+
+
+def _fails(args: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_base_model_mapping_is_a_located_error(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # it was ignored, and the note said "the card names no base_model"
+    card = _card(tmp_path, "org/m", "license: mit\nbase_model: {a: 1}\n")
+    err = _fails(["import", "hf", str(card)], capsys)
+    assert err == f"{card}:3:13: base_model is a Hub id ORG/NAME or a list of them, not a " \
+                  "mapping: e.g. base_model: meta-llama/Llama-3.2-1B\n"
+    card.write_text("---\nbase_model:\n- org/a\n- {b: 1}\n---\n")
+    assert _fails(["import", "hf", str(card)], capsys).startswith(f"{card}:4:3: base_model is")
+
+
+def test_relation_without_base_model_warns(tmp_path: Path) -> None:
+    card = _card(tmp_path / "c", "org/m", "base_model_relation: finetune\n")
+    out, err = _import(tmp_path, card, registry=False)
+    assert f'{card}:2:22: warning: base_model_relation "finetune" but the card names no ' \
+           "base_model: the model gets no parent, so nothing is inherited" in err
+    assert "from" not in _model(out, "m")["steps"][0]
+
+
+def test_a_folder_reads_only_readme_cards(tmp_path: Path) -> None:
+    # a CHANGELOG.md with front matter in a card's folder was imported as "name/CHANGELOG"
+    card = _card(tmp_path / "c", "org/name", "license: mit\n")
+    (card.parent / "CHANGELOG.md").write_text("---\ntitle: changelog\n---\n# 1.0\n")
+    (card.parent / "docs").mkdir()
+    (card.parent / "docs" / "usage.md").write_text("---\ntitle: usage\n---\n")
+    out, err = _import(tmp_path, tmp_path / "c", registry=False)
+    assert list(yaml.safe_load(out.read_text())["models"]) == ["name"]
+    assert "imported 1 card(s)" in err
+    # named on the command line, any .md is read (its id from its folder and name)
+    out, _ = _import(tmp_path, card.parent / "CHANGELOG.md", registry=False)
+    assert _model(out, "changelog")["hf"] == "name/CHANGELOG"
+
+
+def test_bad_id_is_blamed_on_the_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                        ) -> None:
+    card = _card(tmp_path, "org/m", "license: mit\n")
+    err = _fails(["import", "hf", str(card), "--id", "bad id"], capsys)
+    assert err == "--id \"bad id\" is not a Hub id ORG/NAME (letters, digits, '.', '_' and " \
+                  "'-')\n"  # it said '"bad id" (from the folder)'
+    card = _card(tmp_path, "org/bad name", "license: mit\n")
+    err = _fails(["import", "hf", str(card)], capsys)
+    assert '"org/bad name" (from the folder) is not a Hub id' in err
+
+
+def test_kg_note_says_what_was_read(tmp_path: Path) -> None:
+    _card(tmp_path / "c", "org/m", "co2_eq_emissions: 12 kg\n")
+    out, _ = _import(tmp_path, tmp_path / "c", registry=False)
+    note = _model(out, "m")["steps"][0]["note"]
+    assert "read in grams" not in note  # it said so although 12 kg was read as kilograms
+    # 12 kg = 12 kgCO2e = 12,000 g
+    assert note == 'co2_eq_emissions "12 kg" is not in grams, as the Hub expects: read in its ' \
+                   "own unit and converted, 12 kgCO2e = 12,000 g"
+
+
+FAMILY = """
+lineage: 1
+models:
+  t:
+    hf: org/t
+    steps: [{kind: pretraining, emissions: 100 t, gpu_hours: 1000, power: 400 W}]
+  s: {hf: org/s, steps: [{kind: instruction-tuning, from: t}]}
+  g: {hf: org/g, steps: [{kind: finetuning, from: s, emissions: 2 kg}]}
+  q: {hf: org/t-q4, steps: [{kind: quantization, from: t, emissions: 3 kg}]}
+  d: {hf: org/d, steps: [{kind: distillation, from: t, emissions: 50 kg}]}
+  m: {hf: org/m, steps: [{kind: merging, from: [q, g], emissions: 10 g}]}
+"""
+
+
+def _card_cli(model: str, family_file: Path, *extra: str) -> str:
+    result = CliRunner().invoke(cli, ["card", model, "-f", str(family_file), "--no-registry",
+                                      *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_card_unknown_figures_are_null_and_lower_bounds_say_so(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    meta = yaml.safe_load(_card_cli("s", tmp_path / "f.yaml"))["lineage"]
+    # s has no figure of its own: null, not 0.0 (it printed own_kgco2e: 0.0)
+    assert meta["own_kgco2e"] is None and "own_kgco2e_is_lower_bound" not in meta
+    # t's 100 t split (equal) between t and its 3 children: 100,000 / 4 = 25,000 kg, all known
+    assert meta["inherited_kgco2e"] == 25_000.0 and "inherited_kgco2e_is_lower_bound" not in meta
+    # cumulative = unknown own + 25,000: at least 25,000
+    assert (meta["cumulative_kgco2e"], meta["cumulative_kgco2e_is_lower_bound"]) == (25_000.0,
+                                                                                     True)
+    # energy: t's 1,000 GPU-h x 0.4 kW = 400 kWh, a quarter = 100 kWh; s's own energy unknown
+    assert (meta["cumulative_kwh"], meta["cumulative_kwh_is_lower_bound"]) == (100.0, True)
+    assert meta["complete"] is False and meta["unknown"] == ["s"]
+    meta = yaml.safe_load(_card_cli("g", tmp_path / "f.yaml"))["lineage"]
+    # g: own 2 kg known; inherits half of s's cumulative (s has one child): ≥ 12,500 kg
+    assert (meta["own_kgco2e"], "own_kgco2e_is_lower_bound" in meta) == (2.0, False)
+    assert (meta["inherited_kgco2e"], meta["inherited_kgco2e_is_lower_bound"]) == (12_500.0, True)
+    assert meta["contributions"] == {"t": 12_500.0, "s": None}  # s's unknown cost: null, not 0
+    # a stub of unknown cost: every carbon figure is null
+    (tmp_path / "u.yaml").write_text("lineage: 1\nmodels:\n  u: {hf: org/u}\n"
+                                     "  v: {steps: [{kind: finetuning, from: u}]}\n")
+    meta = yaml.safe_load(_card_cli("v", tmp_path / "u.yaml"))["lineage"]
+    assert [meta[k] for k in ("own_kgco2e", "inherited_kgco2e", "cumulative_kgco2e",
+                              "cumulative_kwh")] == [None, None, None, None]
+    text = _card_cli("v", tmp_path / "u.yaml", "--markdown")
+    assert "0 kgCO2e" not in text and "so its cumulative cost is unknown" in text
+
+
+def test_card_names_base_models_and_their_relation(tmp_path: Path) -> None:
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    front = {mid: yaml.safe_load(_card_cli(mid, tmp_path / "f.yaml"))
+             for mid in ("t", "s", "q", "d", "m")}
+    assert "base_model" not in front["t"]  # a root
+    assert (front["s"]["base_model"], front["s"]["base_model_relation"]) == ("org/t", "finetune")
+    assert (front["q"]["base_model"], front["q"]["base_model_relation"]) == ("org/t", "quantized")
+    assert front["d"]["base_model"] == "org/t" and "base_model_relation" not in front["d"]
+    assert (front["m"]["base_model"], front["m"]["base_model_relation"]) == (
+        ["org/g", "org/t-q4"], "merge")
+    # a parent without a Hub id is named by its lineage id; pruning has no Hub relation
+    (tmp_path / "p.yaml").write_text("lineage: 1\nmodels:\n  a: {steps: [{kind: pretraining, "
+                                     "emissions: 1 t}]}\n  b: {steps: [{kind: pruning, from: a, "
+                                     "emissions: 1 kg}]}\n")
+    meta = yaml.safe_load(_card_cli("b", tmp_path / "p.yaml"))
+    assert meta["base_model"] == "a" and "base_model_relation" not in meta
+    assert meta["co2_eq_emissions"]["training_type"] == "pruning"
+
+
+def test_card_round_trip_keeps_own_figure_parents_and_kind(tmp_path: Path) -> None:
+    """card --markdown → import hf → the same own figure, parents and step kind."""
+    (tmp_path / "f.yaml").write_text(FAMILY)
+    before = lineage.compute(lineage.load([tmp_path / "f.yaml"], registry=False))
+    hub = {"t": "org/t", "s": "org/s", "g": "org/g", "q": "org/t-q4", "d": "org/d", "m": "org/m"}
+    for mid, hub_id in hub.items():
+        _card(tmp_path / "cards", hub_id, "")
+        (tmp_path / "cards" / hub_id / "README.md").write_text(
+            _card_cli(mid, tmp_path / "f.yaml", "--markdown"))
+    out, _ = _import(tmp_path, tmp_path / "cards", registry=False)
+    after = lineage.compute(lineage.load([out], registry=False))
+    back = {h.split("/")[1]: m for m, h in hub.items()}  # imported id → original id
+    assert sorted(back) == sorted(after.project.models)
+    kinds = {"t": "pretraining", "s": "finetuning", "g": "finetuning", "q": "quantization",
+             "d": "distillation", "m": "merging"}
+    for new, old in back.items():
+        d0, d1 = before.direct[old], after.direct[new]
+        assert d1.is_complete is d0.is_complete
+        assert d1.emissions_kgco2e.mid == pytest.approx(d0.emissions_kgco2e.mid)
+        assert sorted(back[p] for p in after.project.parents(new)) == \
+            before.project.parents(old), new
+        # instruction-tuning has no word of its own on the Hub: it comes back as finetuning
+        assert d1.steps[0].kind == kinds[old], new
+    # own figures by hand: t 100 t, q 3 kg, d 50 kg, g 2 kg, m 10 g; s unknown
+    assert after.direct["m"].emissions_kgco2e.mid == pytest.approx(0.01)
+    assert after.direct["t"].emissions_kgco2e.mid == pytest.approx(100_000.0)
