@@ -310,8 +310,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     if hub is not None:
         from lineage import hub_cli
 
-        hub_cli.family(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), root,
-                       fmt)
+        hub_cli.family(files, hub, no_registry, skip_bad, assume_grid, root, fmt)
         return
 
     results = compute(_project(files, no_registry, assume_grid), "cutoff")

@@ -96,12 +96,13 @@ def table(j: Joined, policy: str, fmt: str) -> None:
         _out(chunk)
 
 
-def family(j: Joined, root: str, fmt: str) -> None:
-    """The own cost of ROOT and every descendant in the joined graph, with coverage."""
-    from lineage.hubgraph import family_total
+def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+           assume: str | None, root: str, fmt: str) -> None:
+    """The own cost of ROOT and every descendant, project and dump, with coverage."""
+    from lineage.hubexplain import family as family_total
     from lineage.report import to_json
 
-    fam = family_total(j, root)
+    fam = family_total(*project_and_hub(files, hub_path, no_registry, skip_bad, assume), root)
     if fmt == "json":
         _out(to_json(fam.record()))
     elif fmt in ("csv", "md"):

@@ -361,3 +361,101 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
         parents[h] = list(dict.fromkeys(stop.get(u, hub.ids[u]) for u in above))
         stack.extend(u for u in above if u not in stop)
     return hub_file(hub, parents) if parents else None
+
+
+def family(project: Project, hub: Hub, root: str,
+           direct: dict[str, DirectCost] | None = None) -> Any:
+    """The root and every descendant across the project and the dump, each counted once
+    (:class:`~lineage.hubgraph.HubFamily`), found by walking down from the root alone.
+
+    Raises:
+        UsageError: an unknown root.
+        InputErrors: the dump's base models below the root form a cycle.
+    """
+    from lineage.hubgraph import HubFamily, cycle_error
+    from lineage.stepcost import direct_costs
+
+    d = direct if direct is not None else direct_costs(project)
+    walk = _Walk(project, hub, [root])
+    start = walk.key(root)
+    project_ids: dict[str, None] = {}
+    hub_seen = np.zeros(hub.n, dtype=bool)
+    hub_edges: list[tuple[np.ndarray, np.ndarray]] = []
+    todo: list[str] = [str(start[1])] if start[0] == "p" else []
+    frontier = np.array([int(start[1])] if start[0] == "h" else [], dtype=np.int64)
+    hub_seen[frontier] = True
+    while todo or frontier.size:
+        while todo:  # project models: declared children, and the hub's children of them
+            mid = todo.pop()
+            if mid in project_ids:
+                continue
+            project_ids[mid] = None
+            declared, hub_kids = walk.children(("p", mid))
+            todo.extend(str(k[1]) for k in declared)
+            fresh = hub_kids[~hub_seen[hub_kids]]
+            hub_seen[fresh] = True
+            frontier = np.concatenate([frontier, fresh])
+        if frontier.size:  # hub models: a whole level at once
+            parents, below = _hub_children(hub, frontier)
+            keep = ~np.isin(below, walk.matched)  # a project model keeps its declared parents
+            hub_edges.append((parents[keep], below[keep]))
+            below = np.unique(below[keep])
+            frontier = below[~hub_seen[below]]
+            hub_seen[frontier] = True
+    nodes = np.flatnonzero(hub_seen)
+    if hub_edges:
+        _check_no_cycle(hub, nodes, hub_edges, cycle_error)
+    in_project = sorted(project_ids)
+    ids = in_project + [hub.ids[int(h)] for h in nodes]
+    size, p = len(ids), len(in_project)
+    own_kg, own_kwh = np.zeros((size, 3)), np.zeros((size, 3))
+    complete, energy_complete = np.zeros(size, bool), np.zeros(size, bool)
+    basis: dict[str, float] = {}
+    for i, mid in enumerate(in_project):
+        c = d[mid]
+        own_kg[i], own_kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
+        complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
+        for b, kg in c.by_basis().items():
+            basis[b] = basis.get(b, 0.0) + kg
+    grams = hub.emissions_g[nodes]
+    own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
+    complete[p:] = ~np.isnan(grams)
+    if complete[p:].any():
+        basis["reported"] = basis.get("reported", 0.0) + float(own_kg[p:, 1][complete[p:]].sum())
+    total = sum(basis.values())
+    reported = []
+    for f in project.files:
+        for t in f.spec.totals:
+            named = [project.resolve(x) or x for x in t.models]
+            if t.emissions is not None and set(named) & set(project_ids):
+                reported.append({"models": named, "kgco2e": t.emissions.mid,
+                                 "note": (t.note or "").strip()})
+    return HubFamily(ids[0] if start[0] == "h" else str(start[1]), ids, own_kg, own_kwh,
+                     complete, energy_complete,
+                     {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
+                     reported)
+
+
+def _hub_children(hub: Hub, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(parent, child) of every dump edge out of ``nodes``, vectorised."""
+    lo = np.searchsorted(hub.parent, nodes, side="left", sorter=hub.by_parent)
+    hi = np.searchsorted(hub.parent, nodes, side="right", sorter=hub.by_parent)
+    counts = hi - lo
+    offsets = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+    return np.repeat(nodes, counts), hub.child[hub.by_parent[offsets]]
+
+
+def _check_no_cycle(hub: Hub, nodes: np.ndarray,
+                    edges: list[tuple[np.ndarray, np.ndarray]], cycle_error: Any) -> None:
+    from lineage.arrays import CycleError, _levels
+
+    parent = np.concatenate([e[0] for e in edges])
+    child = np.concatenate([e[1] for e in edges])
+    inside = np.isin(parent, nodes)
+    parent, child = np.searchsorted(nodes, parent[inside]), np.searchsorted(nodes, child[inside])
+    try:
+        _levels(nodes.size, parent, child)
+    except CycleError as exc:
+        ids = [hub.ids[int(h)] for h in nodes]
+        raise InputErrors([cycle_error(ids, parent, child, exc.members,
+                                       lambda k: hub.where(int(nodes[k])))]) from None

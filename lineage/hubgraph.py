@@ -246,68 +246,65 @@ def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
 
 @dataclass(frozen=True)
 class HubFamily:
-    """SPEC §8 over a joined graph: the root and every descendant, each counted once."""
+    """SPEC §8 over a project and a dump: the root and every descendant, each counted once."""
 
-    joined: Joined
     root: str
-    members: np.ndarray  # union nodes, sorted
-    own_kgco2e: tuple[float, float, float]
-    own_kwh: tuple[float, float, float]
+    ids: list[str]  # the members: project models first, then hub models
+    own_kg: np.ndarray  # (m, 3) the known part
+    own_kwh: np.ndarray  # (m, 3)
+    complete: np.ndarray  # bool (m,)
+    energy_complete: np.ndarray  # bool (m,)
     basis: dict[str, float]
     reported_totals: list[dict[str, Any]]
 
     @property
-    def known(self) -> np.ndarray:
-        out: np.ndarray = self.members[self.joined.graph.own_complete[self.members]]
-        return out
+    def known(self) -> list[str]:
+        return [m for m, c in zip(self.ids, self.complete.tolist(), strict=True) if c]
 
     @property
-    def unknown(self) -> np.ndarray:
-        out: np.ndarray = self.members[~self.joined.graph.own_complete[self.members]]
-        return out
+    def unknown(self) -> list[str]:
+        return [m for m, c in zip(self.ids, self.complete.tolist(), strict=True) if not c]
 
     @property
     def coverage(self) -> float:
-        return self.known.size / self.members.size
+        return float(self.complete.mean())
 
     @property
     def is_complete(self) -> bool:
-        return self.known.size == self.members.size
+        return bool(self.complete.all())
 
     def largest(self, k: int = 20) -> list[tuple[str, float]]:
         """The ``k`` biggest known own costs (kgCO2e)."""
-        g, known = self.joined.graph, self.known
-        top = known[np.argsort(-g.own_kg[known, 1], kind="stable")[:k]]
-        return [(g.ids[int(i)], float(g.own_kg[i, 1])) for i in top]
+        known = np.flatnonzero(self.complete)
+        top = known[np.argsort(-self.own_kg[known, 1], kind="stable")[:k]]
+        return [(self.ids[int(i)], float(self.own_kg[i, 1])) for i in top]
 
     def record(self) -> dict[str, Any]:
         """The keys of ``lineage family --format json`` (as without a dump) plus ``largest``."""
-        ids = self.joined.graph.ids
-        return {"root": self.root, "models": [ids[int(i)] for i in self.members],
-                "complete": self.is_complete, "own_kgco2e_total": self.own_kgco2e[1],
-                "own_kwh_total": self.own_kwh[1], "coverage": self.coverage,
-                "known": [ids[int(i)] for i in self.known],
-                "unknown": [ids[int(i)] for i in self.unknown], "basis": self.basis,
+        return {"root": self.root, "models": self.ids, "complete": self.is_complete,
+                "own_kgco2e_total": float(self.own_kg[:, 1].sum()),
+                "own_kwh_total": float(self.own_kwh[:, 1].sum()), "coverage": self.coverage,
+                "known": self.known, "unknown": self.unknown, "basis": self.basis,
                 "reported_totals": self.reported_totals,
                 "largest": [{"model": m, "kgco2e": v} for m, v in self.largest()]}
 
     def rows(self) -> Iterator[list[Any]]:
         """(model, own_kgco2e, own_kwh, complete) per member, for CSV and Markdown."""
-        g = self.joined.graph
-        for i in self.members.tolist():
-            yield [g.ids[i], float(g.own_kg[i, 1]), float(g.own_kwh[i, 1]),
-                   "true" if g.own_complete[i] else "false"]
+        for i, m in enumerate(self.ids):
+            yield [m, float(self.own_kg[i, 1]), float(self.own_kwh[i, 1]),
+                   "true" if self.complete[i] else "false"]
 
     def text(self) -> str:
         from lineage.interval import Interval
         from lineage.report import fmt
 
-        size, known = self.members.size, self.known.size
-        energy_known = int(self.joined.graph.energy_complete[self.members].sum())
+        size, known = len(self.ids), int(self.complete.sum())
+        total = Interval(*self.own_kg.sum(axis=0).tolist())
+        energy = Interval(*self.own_kwh.sum(axis=0).tolist())
         lines = [f"Family of {self.root}: {size:,} models (the root and all its "
                  "descendants, each counted once)",
-                 f"  own cost, summed   {fmt(Interval(*self.own_kgco2e), known == size)}   "
-                 f"{fmt(Interval(*self.own_kwh), energy_known == size, 'kwh')}",
+                 f"  own cost, summed   {fmt(total, self.is_complete)}   "
+                 f"{fmt(energy, bool(self.energy_complete.all()), 'kwh')}",
                  f"  coverage           {self.coverage:.1%} of models have a known own cost "
                  f"({known:,}/{size:,})",
                  "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
@@ -320,40 +317,3 @@ class HubFamily:
             lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
                          f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
         return "\n".join(lines) + "\n"
-
-
-def family_total(j: Joined, root: str) -> HubFamily:
-    """Sum the own cost of ``root`` and all its descendants in the joined graph.
-
-    Raises:
-        InputErrors: the base models form a cycle (a family is only defined on a DAG).
-    """
-    from lineage.arrays import descendants
-
-    try:
-        j.graph.levels()
-    except CycleError as exc:
-        raise InputErrors([_cycle(j, exc.members)]) from None
-    node = j.node(root)
-    members = descendants(j.graph, np.array([node]))
-    g = j.graph
-    basis: dict[str, float] = {}
-    for k in members[members < j.p].tolist():
-        for b, kg in j.direct[j.pids[k]].by_basis().items():
-            basis[b] = basis.get(b, 0.0) + kg
-    hub_known = members[(members >= j.p) & g.own_complete[members]]
-    if hub_known.size:
-        basis["reported"] = basis.get("reported", 0.0) + float(g.own_kg[hub_known, 1].sum())
-    total = sum(basis.values())
-    in_family = {j.pids[k] for k in members[members < j.p].tolist()}
-    reported = []
-    for f in j.project.files:
-        for t in f.spec.totals:
-            ids = [j.project.resolve(m) or m for m in t.models]
-            if t.emissions is not None and set(ids) & in_family:
-                reported.append({"models": ids, "kgco2e": t.emissions.mid,
-                                 "note": (t.note or "").strip()})
-    return HubFamily(j, g.ids[node], members, tuple(g.own_kg[members].sum(axis=0).tolist()),
-                     tuple(g.own_kwh[members].sum(axis=0).tolist()),
-                     {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-                     reported)

@@ -377,3 +377,19 @@ def test_a_family_file_can_name_a_dump_model_as_parent(tmp_path: Path, family: P
     # b/merge and mine split it with a/ft itself: 1/4 each → mine = 10 + 25,001.5 / 4
     assert cost == pytest.approx(10 + 25_001.5 / 4)
     assert table == pytest.approx(cost, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_family_walk_agrees_with_the_whole_graph(tmp_path: Path, family: Path,
+                                                 seed: int) -> None:
+    from lineage.arrays import descendants
+    from lineage.hubexplain import family as family_of
+
+    rng = random.Random(seed)
+    path = write(tmp_path, "r.jsonl", [{"id": "org/t"}, *random_dump(rng, 60)])
+    j = join(load([family], registry=False), read_jsonl(path))
+    for root in ["t", "org/t", *rng.sample([f"o/m{i}" for i in range(60)], 10)]:
+        fam = family_of(j.project, j.hub, root)
+        below = descendants(j.graph, np.array([j.node(root)]))
+        assert sorted(fam.ids) == sorted(j.graph.ids[int(i)] for i in below)
+        assert fam.own_kg.sum(axis=0) == pytest.approx(j.graph.own_kg[below].sum(axis=0))
