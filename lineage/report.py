@@ -24,8 +24,8 @@ def fmt_kg(kg: float) -> str:
     """Emissions in the unit that reads best.
 
     Example:
-        >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(11390000)
-        ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '11,390 tCO2e')
+        >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(0.0025), fmt_kg(11390000)
+        ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '2.5 gCO2e', '11,390 tCO2e')
     """
     t = kg / 1000
     if kg == 0:
@@ -36,7 +36,7 @@ def fmt_kg(kg: float) -> str:
         return f"{t:,.2f} tCO2e"
     if kg >= 1:
         return f"{kg:,.1f} kgCO2e"
-    return f"{kg * 1000:,.0f} gCO2e"
+    return f"{_small(kg * 1000)} gCO2e"
 
 
 def fmt_kwh(kwh: float) -> str:
@@ -54,7 +54,12 @@ def fmt_kwh(kwh: float) -> str:
         return f"{kwh / 1e3:,.2f} MWh"
     if kwh >= 1:
         return f"{kwh:,.1f} kWh"
-    return f"{kwh * 1000:,.0f} Wh"
+    return f"{_small(kwh * 1000)} Wh"
+
+
+def _small(x: float) -> str:
+    """Three significant digits below 100 (2.5, 0.0334), whole numbers above (504)."""
+    return f"{x:,.0f}" if x >= 99.95 else f"{x:.3g}"
 
 
 def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:

@@ -60,3 +60,12 @@ def test_errors_say_what_to_write(text: str, dim: Dim, message: str) -> None:
         parse(text, dim, "energy" if dim is Dim.ENERGY else
               "intensity" if dim is Dim.INTENSITY else "emissions")
     assert str(exc.value) == message
+
+
+def test_small_figures_keep_three_significant_digits() -> None:
+    from lineage.report import fmt_kg, fmt_kwh
+
+    # 2.5 g was printed "2 gCO2e" (rounded to whole grams): a reported 2.5 g must read 2.5 g
+    assert [fmt_kg(x) for x in (0.0025, 0.0000334, 0.504, 0.9996)] == [
+        "2.5 gCO2e", "0.0334 gCO2e", "504 gCO2e", "1,000 gCO2e"]
+    assert [fmt_kwh(x) for x in (0.0125, 0.5)] == ["12.5 Wh", "500 Wh"]
