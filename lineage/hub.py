@@ -454,7 +454,8 @@ def read_jsonl(path: Path, *, skip_bad: bool = False) -> Hub:
     was_enabled = gc.isenabled()
     gc.disable()  # millions of small containers: the cyclic collector would rescan them all
     try:
-        with path.open("rb") as f, _progress(size, f"reading {path.name}") as advance:
+        with path.open("rb") as f, progress(size, f"reading {path.name}",
+                                                      size > 20_000_000) as advance:
             lines.read(f, advance)
         return lines.hub(skip_bad, lambda wanted: _lines_at(path, wanted))
     finally:
@@ -476,14 +477,17 @@ def _lines_at(path: Path, wanted: list[int]) -> dict[int, bytes]:
     return out
 
 
-class _progress:
-    """A progress bar on stderr for reads over ~1 second, only when stderr is a terminal."""
+class progress:
+    """A progress bar on stderr for work over ~1 second (``slow``), only on a terminal.
 
-    def __init__(self, total: int, label: str) -> None:
+    ``with progress(total, label, slow) as advance: advance(done)``.
+    """
+
+    def __init__(self, total: int, label: str, slow: bool) -> None:
         import sys
 
         self.total, self.label, self.done, self.shown = total, label, 0, -1
-        self.on = total > 20_000_000 and sys.stderr.isatty()
+        self.on = slow and sys.stderr.isatty()
 
     def __enter__(self) -> Any:
         return self.advance if self.on else _nothing

@@ -32,14 +32,22 @@ COLUMNS = ("line", "parent", "child", "relation", "inferred", "emissions_g", "do
 
 def write_index(hub: Hub, path: Path) -> int:
     """Write ``hub`` to ``path`` atomically; returns the file size in bytes."""
+    from lineage.hub import progress
     from lineage.render import write_atomic
 
+    with progress(4, f"writing {path.name}", hub.n > 200_000) as advance:
+        return _write(hub, path, advance, write_atomic)
+
+
+def _write(hub: Hub, path: Path, advance: Any, write_atomic: Any) -> int:
     encoded = [m.encode("utf-8") for m in hub.ids]
     offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
               out=offsets[1:])
     folded = [m.lower().encode("utf-8") for m in hub.ids]  # Hub ids ignore case
+    advance(1)
     order = np.array(sorted(range(len(folded)), key=folded.__getitem__), dtype=np.int64)
+    advance(2)
     arrays: dict[str, np.ndarray] = {
         "id_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
         "id_offsets": offsets, "id_order": order, "by_parent": hub.by_parent,
@@ -65,7 +73,9 @@ def write_index(hub: Hub, path: Path) -> int:
     for name, a in arrays.items():
         at = start + header["arrays"][name]["offset"]
         body[at: at + a.nbytes] = a.tobytes()
+    advance(3)
     write_atomic(path, bytes(body))
+    advance(4)
     return len(body)
 
 
