@@ -60,12 +60,16 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
     from lineage.api import load_files
     from lineage.cli import _assumed
     from lineage.graph import build
-    from lineage.hubexplain import hub_parents_file
+    from lineage.hubexplain import hub_parents_file, shadowed
 
     hub = open_hub(hub_path, skip_bad)
     loaded = load_files(files, registry=not no_registry)
     extra = hub_parents_file([f for f in loaded if not f.is_registry], hub)
-    return _assumed(build(loaded if extra is None else [*loaded, extra]), assume), hub
+    project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+    warning = shadowed(project, hub)
+    if warning is not None:
+        click.echo(str(warning), err=True)
+    return project, hub
 
 
 def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,

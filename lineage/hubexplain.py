@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from lineage.arrays import ArrayGraph, CycleError, WeightError, compute_arrays
-from lineage.errors import InputError, InputErrors, Position, UsageError
+from lineage.errors import InputError, InputErrors, Position, UsageError, Warning_
 from lineage.graph import Project
 from lineage.hub import KIND_OF_RELATION, RELATIONS, Hub
 from lineage.stepcost import DirectCost
@@ -459,3 +459,22 @@ def _check_no_cycle(hub: Hub, nodes: np.ndarray,
         ids = [hub.ids[int(h)] for h in nodes]
         raise InputErrors([cycle_error(ids, parent, child, exc.members,
                                        lambda k: hub.where(int(nodes[k])))]) from None
+
+
+def shadowed(project: Project, hub: Hub) -> Warning_ | None:
+    """A warning when dump lines that ARE declared models also give parents or emissions:
+    the declaration wins (its sourced steps and parents), the dump's figures are not used."""
+    matched, _ = matches(project, hub)
+    nodes = np.array(sorted(h for h in matched if h < hub.n_models), dtype=np.int64)
+    if not nodes.size:
+        return None
+    lo = np.searchsorted(hub.child, nodes, side="left")
+    hi = np.searchsorted(hub.child, nodes, side="right")
+    used = nodes[(hi > lo) | ~np.isnan(hub.emissions_g[nodes])]
+    if not used.size:
+        return None
+    first = int(used[0])
+    return Warning_(hub.where(first), f"{used.size} line(s) of the dump are models the registry "
+                    f"or your files declare (first: {hub.ids[first]} = {matched[first]}): "
+                    "their declared steps and parents are used, not the dump's base_model "
+                    "and co2_eq_emissions")

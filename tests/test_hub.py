@@ -393,3 +393,15 @@ def test_family_walk_agrees_with_the_whole_graph(tmp_path: Path, family: Path,
         below = descendants(j.graph, np.array([j.node(root)]))
         assert sorted(fam.ids) == sorted(j.graph.ids[int(i)] for i in below)
         assert fam.own_kg.sum(axis=0) == pytest.approx(j.graph.own_kg[below].sum(axis=0))
+
+
+def test_a_dump_line_that_is_a_registry_model_is_said_to_be_unused(tmp_path: Path) -> None:
+    dump = write(tmp_path, "s.jsonl", [
+        {"id": "meta-llama/Llama-3.2-1B", "base_model": "x/y", "co2_eq_emissions": 5},
+        {"id": "a/b", "base_model": "meta-llama/Llama-3.2-1B"}])
+    result = CliRunner().invoke(cli, ["cost", "a/b", "-f", str(dump)])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[0] == (
+        f"{dump}:1:1: warning: 1 line(s) of the dump are models the registry or your files "
+        "declare (first: meta-llama/Llama-3.2-1B = llama-3.2-1b): their declared steps and "
+        "parents are used, not the dump's base_model and co2_eq_emissions")
