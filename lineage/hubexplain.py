@@ -465,7 +465,9 @@ def shadowed(project: Project, hub: Hub) -> Warning_ | None:
     """A warning when dump lines that ARE declared models also give parents or emissions:
     the declaration wins (its sourced steps and parents), the dump's figures are not used."""
     matched, _ = matches(project, hub)
-    nodes = np.array(sorted(h for h in matched if h < hub.n_models), dtype=np.int64)
+    nodes = np.array(sorted(h for h, m in matched.items() if h < hub.n_models  # not the
+                            and project.models[m].file.doc.path != hub.path), dtype=np.int64)
+    # (models a family file took from this dump as parents are the dump's own lines)
     if not nodes.size:
         return None
     lo = np.searchsorted(hub.child, nodes, side="left")
