@@ -62,7 +62,7 @@ def _project(files: tuple[str, ...], no_registry: bool, assume: str | None = Non
 
         command = click.get_current_context().info_name
         raise UsageError(f'{command} does not read hub dumps ("{hubs[0]}"); cost, table, '
-                         "family and index do")
+                         "family, validate and index do")
 
     return _assumed(load(files, registry=not no_registry), assume)
 
@@ -337,13 +337,20 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 def validate(paths: tuple[str, ...], no_registry: bool, strict: bool) -> None:
     """Check files; print every problem as path:line:col: message.
 
-    With no PATH, checks the bundled registry.
+    With no PATH, checks the bundled registry. A hub dump (.jsonl) is checked line by line,
+    for cycles, and joined to the registry and the files given with it.
 
     Example: lineage validate my-family.yaml
     """
     from lineage.api import warnings
     from lineage.errors import UsageError
 
+    paths, hub = _split(paths)
+    if hub is not None:  # a dump: every line, then the lineage it forms with the files
+        from lineage.hub_cli import check_dump
+
+        check_dump(paths, hub, no_registry, strict)
+        return
     project = _project(paths, no_registry)
     found = [w for w in warnings(project)
              if not paths or not w.where or not _is_registry_path(w.where.path)]

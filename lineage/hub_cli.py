@@ -118,6 +118,23 @@ def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
         _out(fam.text())
 
 
+def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
+               strict: bool) -> None:
+    """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
+    from lineage.errors import UsageError
+
+    project, hub = project_and_hub(files, hub_path, no_registry, False, None)
+    _check_acyclic(hub)
+    from lineage.hubexplain import shadowed
+
+    warned = shadowed(project, hub) is not None  # printed by project_and_hub
+    if strict and warned:
+        raise UsageError("1 warning(s) and --strict was given")
+    click.echo(f"ok: {hub_path}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
+               f"{hub.n - hub.n_models:,} parents not in the dump, "
+               f"{int(warned)} warning(s)")
+
+
 def _check_acyclic(hub: Hub) -> None:
     """An index is only written for a dump whose base models form no cycle."""
     from lineage.arrays import CycleError, _levels

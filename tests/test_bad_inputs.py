@@ -61,6 +61,7 @@ ARGS: dict[str, list[str]] = {
     "hub-cycle": ["cost", "x/b", "--no-registry", "-f", "hub-cycle.jsonl"],
     "hub-cycle-index": ["index", "hub-cycle.jsonl", "-o", "never-written.lineage"],
     "hub-cycle-table": ["table", "--no-registry", "-f", "hub-cycle.jsonl", "--format", "csv"],
+    "hub-cycle-validate": ["validate", "hub-cycle.jsonl"],
     "hub-not-an-index": ["cost", "x/a", "--no-registry", "-f", "hub-not-an-index.lineage"],
 }
 

@@ -405,3 +405,13 @@ def test_a_dump_line_that_is_a_registry_model_is_said_to_be_unused(tmp_path: Pat
         f"{dump}:1:1: warning: 1 line(s) of the dump are models the registry or your files "
         "declare (first: meta-llama/Llama-3.2-1B = llama-3.2-1b): their declared steps and "
         "parents are used, not the dump's base_model and co2_eq_emissions")
+
+
+def test_validate_reads_a_dump() -> None:
+    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    result = CliRunner().invoke(cli, ["validate", str(sample)])
+    assert result.exit_code == 0
+    # 4 lines; 6 edges (the merge has 3 bases); meta-llama/Llama-3.2-1B-Instruct (a registry
+    # model) and other/unlisted-1b are named as bases but are not lines of the dump
+    assert result.output == (f"ok: {sample}: 4 models, 6 edges, 2 parents not in the dump, "
+                             "0 warning(s)\n")
