@@ -205,7 +205,7 @@ class _Lines:
             if code <= 0 or not parents:
                 problems.append((node, "base_model_relation", _relation_problem(rel)))
                 continue
-            if ids[node] in parents:
+            if ids[node].lower() in {p.lower() for p in parents}:
                 problems.append((node, "base_model", f'"{ids[node]}" names itself as its base '
                                  "model"))
                 continue
@@ -222,19 +222,23 @@ class _Lines:
         return child_of, parent_names, relation, inferred
 
     def duplicates(self, problems: list[tuple[int, str, str]]) -> None:
-        """Ids written on two lines (found by sorting hashes, not with a dictionary of all)."""
-        hashes = np.fromiter(map(hash, self.ids), dtype=np.int64, count=len(self.ids))
+        """Ids written on two lines, in any case as the Hub compares them (found by sorting
+        hashes, not with a dictionary of all)."""
+        folded = [m.lower() for m in self.ids]
+        hashes = np.fromiter(map(hash, folded), dtype=np.int64, count=len(folded))
         order = np.argsort(hashes, kind="stable")  # equal hashes: ascending nodes
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
         first: dict[str, int] = {}
         reported: set[int] = set()
         for k in same.tolist():
             for node in (int(order[k]), int(order[k + 1])):
-                mid = self.ids[node]
-                if first.setdefault(mid, node) != node and node not in reported:
+                key = folded[node]
+                if first.setdefault(key, node) != node and node not in reported:
                     reported.add(node)
-                    problems.append((node, "id", f'duplicate id "{mid}" (first on line '
-                                     f"{self.lines[first[mid]]})"))
+                    earlier = self.ids[first[key]]
+                    spelled = "" if earlier == self.ids[node] else f' as "{earlier}"'
+                    problems.append((node, "id", f'duplicate id "{self.ids[node]}" (first on '
+                                     f"line {self.lines[first[key]]}{spelled})"))
 
     def hub(self, skip_bad: bool, read_line: Any) -> Hub:
         """The columns, with every bad value of every line reported (or its line skipped)."""

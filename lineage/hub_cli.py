@@ -64,7 +64,7 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
 
     hub = open_hub(hub_path, skip_bad)
     loaded = load_files(files, registry=not no_registry)
-    extra = hub_parents_file([f for f in loaded if not f.is_registry], hub)
+    extra = hub_parents_file(loaded, hub)
     project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
     warning = shadowed(project, hub)
     if warning is not None:

@@ -333,8 +333,8 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
     """The dump models that lineage files name as parents, with their hub ancestors, as a
     lineage file to load beside them (None when the files name none).
 
-    A parent that no file declares, but the dump holds (in any case), is taken from the dump;
-    its ancestors come along up to the models the files declare.
+    A parent that no file declares (the registry's included), but the dump holds (in any
+    case), is taken from the dump; its ancestors come along up to the declared models.
     """
     declared: dict[str, str] = {}
     for f in files:
@@ -342,7 +342,7 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
             declared[mid.lower()] = mid
             if spec.hf:
                 declared[spec.hf.lower()] = mid
-    wanted = {ref.model for f in files for spec in f.spec.models.values()
+    wanted = {ref.model for f in files if not f.is_registry for spec in f.spec.models.values()
               for step in spec.steps for ref in step.parents
               if ref.model.lower() not in declared}
     if not wanted:

@@ -211,7 +211,7 @@ def test_skip_bad_lines_loads_the_rest(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["cost", "ok/base", "--no-registry", "-f", str(bad),
                                       "--skip-bad-lines"])
     assert result.exit_code == 0, result.output
-    assert (f"{bad}: warning: skipped 14 bad line(s); the first: {bad}:2:1: not a valid JSON "
+    assert (f"{bad}: warning: skipped 16 bad line(s); the first: {bad}:2:1: not a valid JSON "
             "line") in result.output
 
 
@@ -415,3 +415,18 @@ def test_validate_reads_a_dump() -> None:
     # model) and other/unlisted-1b are named as bases but are not lines of the dump
     assert result.output == (f"ok: {sample}: 4 models, 6 edges, 2 parents not in the dump, "
                              "0 warning(s)\n")
+
+
+def test_a_family_file_can_name_a_dump_model_that_descends_from_the_registry(
+        tmp_path: Path) -> None:
+    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("lineage: 1\nsources: {log: https://example.org/log}\nmodels:\n  mine:\n"
+                    "    steps: [{kind: finetuning, from: acme/support-1b, emissions: 10 kg, "
+                    "source: log}]\n", encoding="utf-8")
+    cost, table = cost_and_table(["-f", str(mine), "-f", str(sample)], "mine")
+    assert table == pytest.approx(cost, rel=1e-12)
+    # acme/support-1b now has 4 children (GGUF, lora-fr, the merge, mine) and keeps 1/5;
+    # mine = 10 kg + its 1/5 of acme/support-1b's cumulative
+    base, _ = cost_and_table(["-f", str(mine), "-f", str(sample)], "acme/support-1b")
+    assert cost == pytest.approx(10 + base / 5)
