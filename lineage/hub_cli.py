@@ -13,6 +13,7 @@ from lineage.cli import _out, cli, skip_bad_option
 from lineage.errors import UsageError
 
 if TYPE_CHECKING:
+    from lineage.errors import Warning_
     from lineage.graph import Project
     from lineage.hub import Hub
     from lineage.hubgraph import Joined
@@ -55,28 +56,56 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
 
 
 def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
-                    skip_bad: bool, assume: str | None) -> tuple[Project, Hub]:
-    """The registry and the files, with the dump models they name as parents, and the dump."""
+                    skip_bad: bool, assume: str | None, *, acyclic: bool = False
+                    ) -> tuple[Project, Hub, Warning_ | None]:
+    """The registry and the files, with the dump models they name as parents; the dump; and
+    a warning if dump lines restate declared models.
+
+    Raises:
+        InputErrors: every problem of the dump (and, with ``acyclic``, its cycles) and of the
+            files at once, before any is built.
+    """
     from lineage.api import load_files
     from lineage.cli import _assumed
+    from lineage.errors import InputError, InputErrors
     from lineage.graph import build
     from lineage.hubexplain import hub_parents_file, shadowed
 
-    hub = open_hub(hub_path, skip_bad)
-    loaded = load_files(files, registry=not no_registry)
+    errors: list[InputError] = []
+    hub = loaded = None
+    try:
+        hub = open_hub(hub_path, skip_bad)
+    except InputErrors as exc:
+        errors += exc.errors
+    try:
+        loaded = load_files(files, registry=not no_registry)
+    except InputErrors as exc:
+        errors += exc.errors
+    InputErrors.raise_if_any(errors)
+    assert hub is not None and loaded is not None
+    if acyclic:
+        try:
+            _check_acyclic(hub)
+        except InputErrors as exc:
+            errors += exc.errors
     extra = hub_parents_file(loaded, hub)
-    project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+    try:
+        project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+    except InputErrors as exc:
+        errors += exc.errors
+    InputErrors.raise_if_any(errors)
     warning = shadowed(project, hub)
     if warning is not None:
         click.echo(str(warning), err=True)
-    return project, hub
+    return project, hub, warning
 
 
 def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
            assume: str | None) -> Joined:
     from lineage.hubgraph import join
 
-    return join(*project_and_hub(files, hub_path, no_registry, skip_bad, assume))
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
+    return join(project, hub)
 
 
 def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
@@ -85,8 +114,8 @@ def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: boo
     from lineage import costview
     from lineage.api import hub_results
 
-    results = hub_results(*project_and_hub(files, hub_path, no_registry, skip_bad, assume),
-                          model, policy)
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
+    results = hub_results(project, hub, model, policy)
     _out(costview.render(results, results.resolve(model), fmt, extras))
 
 
@@ -106,7 +135,8 @@ def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
     from lineage.hubexplain import family as family_total
     from lineage.report import to_json
 
-    fam = family_total(*project_and_hub(files, hub_path, no_registry, skip_bad, assume), root)
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
+    fam = family_total(project, hub, root)
     if fmt == "json":
         _out(to_json(fam.record()))
     elif fmt in ("csv", "md"):
@@ -123,11 +153,8 @@ def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
     """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
     from lineage.errors import UsageError
 
-    project, hub = project_and_hub(files, hub_path, no_registry, False, None)
-    _check_acyclic(hub)
-    from lineage.hubexplain import shadowed
-
-    warned = shadowed(project, hub) is not None  # printed by project_and_hub
+    _, hub, warning = project_and_hub(files, hub_path, no_registry, False, None, acyclic=True)
+    warned = warning is not None  # printed by project_and_hub
     if strict and warned:
         raise UsageError("1 warning(s) and --strict was given")
     click.echo(f"ok: {hub_path}: {hub.n_models:,} models, {hub.parent.size:,} edges, "

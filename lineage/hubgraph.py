@@ -228,6 +228,8 @@ def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    if j.graph.n == 0:
+        yield buf.getvalue()
     ids = j.graph.ids
     for lo in range(0, j.graph.n, batch):
         hi = min(lo + batch, j.graph.n)

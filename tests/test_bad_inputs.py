@@ -62,6 +62,8 @@ ARGS: dict[str, list[str]] = {
     "hub-cycle-index": ["index", "hub-cycle.jsonl", "-o", "never-written.lineage"],
     "hub-cycle-table": ["table", "--no-registry", "-f", "hub-cycle.jsonl", "--format", "csv"],
     "hub-cycle-validate": ["validate", "hub-cycle.jsonl"],
+    # a dump and a family file: the problems of both, listed together
+    "hub-cycle-and-file": ["validate", "--no-registry", "hub-companion.yaml", "hub-cycle.jsonl"],
     "hub-not-an-index": ["cost", "x/a", "--no-registry", "-f", "hub-not-an-index.lineage"],
 }
 
