@@ -200,8 +200,10 @@ class ArrayResults:
     cumulative_kg: FloatArray  # (n, 3)
     cumulative_kwh: FloatArray  # (n, 3)
     kept: FloatArray | None  # (n,) the share of its cumulative cost a model keeps; None: full
-    complete: np.ndarray  # bool (n,)
+    complete: np.ndarray  # bool (n,): every emissions figure it sums is known
     energy_complete: np.ndarray  # bool (n,)
+    inherited_complete: np.ndarray  # bool (n,): the ancestors' part alone
+    inherited_energy_complete: np.ndarray  # bool (n,)
 
     @property
     def attributed_kg(self) -> FloatArray | None:
@@ -231,15 +233,19 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
         s = shares(g, policy)
     x = propagate(g, s, np.hstack([g.own_kg, g.own_kwh]), inplace=True)
     reach = (s > 0).astype(np.float64)
-    unknown = np.stack([~g.own_complete, ~g.energy_complete], axis=1).astype(np.float64)
-    reached = propagate(g, reach, unknown, inplace=True) > 0
-    complete, energy_complete = ~reached[:, 0], ~reached[:, 1]
+    own_unknown = np.stack([~g.own_complete, ~g.energy_complete], axis=1).astype(np.float64)
+    paths = propagate(g, reach, own_unknown)  # unknown models reached, counted with repeats
+    complete, energy_complete = paths[:, 0] == 0, paths[:, 1] == 0
+    inherited = paths - own_unknown
+    inherited_complete, inherited_energy_complete = inherited[:, 0] == 0, inherited[:, 1] == 0
     if policy == "compute":
-        complete &= ~_blind(g)
+        blind = _blind(g)
+        complete &= ~blind
+        inherited_complete &= ~blind
     kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n) if policy in CONSERVING \
         else None
-    return ArrayResults(policy, s, x[:, :3], x[:, 3:], kept,
-                        complete, energy_complete)
+    return ArrayResults(policy, s, x[:, :3], x[:, 3:], kept, complete, energy_complete,
+                        inherited_complete, inherited_energy_complete)
 
 
 def _blind(g: ArrayGraph) -> np.ndarray:

@@ -321,8 +321,11 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     if fmt in ("csv", "md"):
         header = ("model", "own_kgco2e", "own_kwh", "complete")
         d = results.direct
+        figure = report.known
         rows: list[list[Any]] = [
-            [m, d[m].emissions_kgco2e.mid, d[m].energy_kwh.mid, str(d[m].is_complete).lower()]
+            [m, getattr(figure(d[m].emissions_kgco2e, d[m].is_complete), "mid", None),
+             getattr(figure(d[m].energy_kwh, d[m].is_energy_complete), "mid", None),
+             str(d[m].is_complete).lower()]
             for m in fam.models]
         render = report.render_csv if fmt == "csv" else report.render_markdown
         _out(render(header, rows))

@@ -121,12 +121,19 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
         def flag(ok: bool) -> str:
             return "true" if ok else "false"
 
-        rows: list[list[Any]] = [[c.model, "own", c.own_kgco2e.mid, c.own_kwh.mid,
+        def mid(value: Any, complete: bool) -> float | None:  # unknown: empty, never 0
+            figure = report.known(value, complete)
+            return None if figure is None else figure.mid
+
+        direct = results.direct
+        rows: list[list[Any]] = [[c.model, "own", mid(c.own_kgco2e, c.is_own_complete),
+                                  mid(c.own_kwh, c.is_own_energy_complete),
                                   flag(c.is_own_complete)]]
-        rows += [[x.model, "contribution", x.kgco2e.mid, x.kwh.mid, flag(x.is_complete)]
+        rows += [[x.model, "contribution", mid(x.kgco2e, x.is_complete),
+                  mid(x.kwh, direct[x.model].is_energy_complete), flag(x.is_complete)]
                  for x in c.contributions]
-        rows += [[c.model, "cumulative", c.cumulative_kgco2e.mid, c.cumulative_kwh.mid,
-                  flag(c.is_complete)]]
+        rows += [[c.model, "cumulative", mid(c.cumulative_kgco2e, c.is_complete),
+                  mid(c.cumulative_kwh, c.is_energy_complete), flag(c.is_complete)]]
         return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), rows)
     return report.cost_text(results, c) + "".join(sections)
 

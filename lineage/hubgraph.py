@@ -230,20 +230,36 @@ def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     if j.graph.n == 0:
         yield buf.getvalue()
-    ids = j.graph.ids
-    for lo in range(0, j.graph.n, batch):
-        hi = min(lo + batch, j.graph.n)
-        own, cum = j.graph.own_kg[lo:hi, 1], r.cumulative_kg[lo:hi, 1]
-        attributed = r.attributed_kg[lo:hi, 1].tolist() if r.attributed_kg is not None \
-            else [None] * (hi - lo)
-        complete = np.where(r.complete[lo:hi], "true", "false").tolist()
-        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), complete, own.tolist(),
-                             (cum - own).tolist(), cum.tolist(), attributed,
-                             j.graph.own_kwh[lo:hi, 1].tolist(),
-                             r.cumulative_kwh[lo:hi, 1].tolist(), strict=True))
+    ids, g = j.graph.ids, j.graph
+    for lo in range(0, g.n, batch):
+        hi = min(lo + batch, g.n)
+        sl = slice(lo, hi)
+        own, cum = g.own_kg[sl], r.cumulative_kg[sl]
+        inherited = cum - own
+        kept = r.kept[sl] if r.kept is not None else None
+        columns = [
+            _known(own[:, 1], own[:, 2], g.own_complete[sl]),
+            _known(inherited[:, 1], inherited[:, 2], r.inherited_complete[sl]),
+            _known(cum[:, 1], cum[:, 2], r.complete[sl]),
+            _known(cum[:, 1] * kept, cum[:, 2] * kept, r.complete[sl]) if kept is not None
+            else [None] * (hi - lo),
+            _known(g.own_kwh[sl, 1], g.own_kwh[sl, 2], g.energy_complete[sl]),
+            _known(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
+        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), _flags(r.complete[sl]),
+                             *columns, _flags(r.energy_complete[sl]), strict=True))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()
+
+
+def _known(mid: np.ndarray, high: np.ndarray, complete: np.ndarray) -> list[float | None]:
+    """Figures as :func:`lineage.report.known` writes them: None where nothing is known."""
+    unknown = ~complete & (high == 0)
+    return [None if u else v for v, u in zip(mid.tolist(), unknown.tolist(), strict=True)]
+
+
+def _flags(values: np.ndarray) -> list[str]:
+    return ["true" if v else "false" for v in values.tolist()]
 
 
 @dataclass(frozen=True)
@@ -292,9 +308,10 @@ class HubFamily:
 
     def rows(self) -> Iterator[list[Any]]:
         """(model, own_kgco2e, own_kwh, complete) per member, for CSV and Markdown."""
+        kg = _known(self.own_kg[:, 1], self.own_kg[:, 2], self.complete)
+        kwh = _known(self.own_kwh[:, 1], self.own_kwh[:, 2], self.energy_complete)
         for i, m in enumerate(self.ids):
-            yield [m, float(self.own_kg[i, 1]), float(self.own_kwh[i, 1]),
-                   "true" if self.complete[i] else "false"]
+            yield [m, kg[i], kwh[i], "true" if self.complete[i] else "false"]
 
     def text(self) -> str:
         from lineage.interval import Interval

@@ -99,6 +99,12 @@ def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, floa
 # ---------------------------------------------------------------- cost: JSON
 
 
+def known(value: Interval | None, complete: bool) -> Interval | None:
+    """``value``, or None when nothing of it is known (incomplete, and its known part is 0):
+    an unknown figure is written null (JSON) or left empty (CSV), never as a zero."""
+    return None if value is None or (not complete and value.high == 0) else value
+
+
 def _figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
     out[key] = None if value is None else value.mid
     if ranged:
@@ -117,14 +123,15 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
         "conserving": results.is_conserving, "unknown": list(c.unknown),
         "basis": {b: round(v, 6) for b, v in c.basis.items()},
     }
-    _figure(out, "own_kgco2e", c.own_kgco2e, ranged)
-    _figure(out, "inherited_kgco2e", c.inherited_kgco2e, ranged)
-    _figure(out, "cumulative_kgco2e", c.cumulative_kgco2e, ranged)
-    _figure(out, "attributed_kgco2e", c.attributed_kgco2e, ranged)
-    _figure(out, "own_kwh", c.own_kwh, ranged)
-    _figure(out, "inherited_kwh", c.inherited_kwh, ranged)
-    _figure(out, "cumulative_kwh", c.cumulative_kwh, ranged)
-    _figure(out, "attributed_kwh", c.attributed_kwh, ranged)
+    _figure(out, "own_kgco2e", known(c.own_kgco2e, c.is_own_complete), ranged)
+    _figure(out, "inherited_kgco2e", known(c.inherited_kgco2e, c.is_inherited_complete), ranged)
+    _figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e, c.is_complete), ranged)
+    _figure(out, "attributed_kgco2e", known(c.attributed_kgco2e, c.is_complete), ranged)
+    _figure(out, "own_kwh", known(c.own_kwh, c.is_own_energy_complete), ranged)
+    _figure(out, "inherited_kwh", known(c.inherited_kwh, c.is_inherited_energy_complete),
+            ranged)
+    _figure(out, "cumulative_kwh", known(c.cumulative_kwh, c.is_energy_complete), ranged)
+    _figure(out, "attributed_kwh", known(c.attributed_kwh, c.is_energy_complete), ranged)
     contributions = []
     for x in c.contributions:
         item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
@@ -387,7 +394,8 @@ def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 
 CSV_COLUMNS = ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
-               "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh")
+               "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh",
+               "energy_complete")
 
 
 def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:

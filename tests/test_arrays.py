@@ -105,6 +105,8 @@ def test_same_figures_as_the_reference_engine(models: dict[str, Any], policy: st
                                                        rel=1e-9, abs=1e-9)
         assert bool(r.complete[i]) == c.is_complete
         assert bool(r.energy_complete[i]) == c.is_energy_complete
+        assert bool(r.inherited_complete[i]) == c.is_inherited_complete
+        assert bool(r.inherited_energy_complete[i]) == c.is_inherited_energy_complete
 
 
 def test_equals_a_sparse_linear_solve() -> None:

@@ -134,3 +134,19 @@ def test_registry_show() -> None:
     data = json.loads(result.output)
     assert data["entry"] == "hardware" and data["power"] == pytest.approx(0.4)
     assert data["citations"]
+
+
+def test_unknown_figures_are_empty_or_null_never_zero() -> None:
+    # llama-3.2-1b-instruct: Meta publishes no figure for its own tuning steps, so its own
+    # cost is unknown; bert-base-uncased: energy known (430.08 kWh), emissions unknown.
+    runner = CliRunner()
+    csv_cost = runner.invoke(cli, ["cost", "llama-3.2-1b-instruct", "--format", "csv"])
+    assert csv_cost.output.splitlines()[1] == "llama-3.2-1b-instruct,own,,,false"
+    record = json.loads(runner.invoke(cli, ["cost", "llama-3.2-1b-instruct", "--format",
+                                            "json"]).output)
+    assert record["own_kgco2e"] is None and record["own_kwh"] is None
+    assert record["cumulative_kgco2e"] > 0 and record["complete"] is False  # a lower bound
+    table = runner.invoke(cli, ["table", "--format", "csv"]).output.splitlines()
+    bert = next(r for r in table if r.startswith("bert-base-uncased,"))
+    assert bert == ("bert-base-uncased,equal,false,,0.0,,,430.08000000000004,"
+                    "430.08000000000004,true")

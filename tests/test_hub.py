@@ -149,11 +149,13 @@ def test_the_registry_rows_are_the_same_with_and_without_a_dump(tmp_path: Path) 
     assert rows[0] == hub_rows[0]
     for a, b in zip(rows[1:], hub_rows[1:], strict=False):  # the same to a float's last bits
         fa, fb = a.split(","), b.split(",")
-        assert fa[:3] == fb[:3]
-        assert [float(x or "nan") for x in fa[3:]] == pytest.approx(
-            [float(x or "nan") for x in fb[3:]], rel=1e-12, abs=1e-9, nan_ok=True)
+        assert fa[:3] == fb[:3] and fa[9:] == fb[9:]  # model, policy, the two flags
+        assert [float(x or "nan") for x in fa[3:9]] == pytest.approx(
+            [float(x or "nan") for x in fb[3:9]], rel=1e-12, abs=1e-9, nan_ok=True)
+        assert [x == "" for x in fa] == [x == "" for x in fb]  # unknown: empty in both
     # the one hub row: 5 g = 0.005 kg, known, nothing inherited
-    assert hub_rows[len(rows):] == ["x/unrelated,equal,true,0.005,0.0,0.005,0.005,0.0,0.0"]
+    # (its energy is unknown: empty, and energy_complete false)
+    assert hub_rows[len(rows):] == ["x/unrelated,equal,true,0.005,0.0,0.005,0.005,,,false"]
 
 
 def test_csv_is_streamed_in_batches(family: Path, dump: Path) -> None:
@@ -337,9 +339,10 @@ def test_family_over_a_dump_as_csv_and_a_cycle_is_refused(tmp_path: Path, family
                                                          dump: Path) -> None:
     result = CliRunner().invoke(cli, ["family", "org/t", "--no-registry", "-f", str(family),
                                       "-f", str(dump), "--format", "csv"])
+    # no energy is known anywhere, and a/q and b/merge report no emissions: empty, not 0
     assert result.output.splitlines() == [
-        "model,own_kgco2e,own_kwh,complete", "s,2000.0,0.0,true", "t,100000.0,0.0,true",
-        "a/ft,1.5,0.0,true", "a/q,0.0,0.0,false", "b/merge,0.0,0.0,false"]
+        "model,own_kgco2e,own_kwh,complete", "s,2000.0,,true", "t,100000.0,,true",
+        "a/ft,1.5,,true", "a/q,,,false", "b/merge,,,false"]
     loop = write(tmp_path, "loop.jsonl", [{"id": "x/a", "base_model": "x/b"},
                                           {"id": "x/b", "base_model": "x/a"}])
     refused = CliRunner().invoke(cli, ["family", "x/a", "--no-registry", "-f", str(loop)])
@@ -359,7 +362,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
                             stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline() == b"model,policy,complete,own_kgco2e,inherited_kgco2e," \
-        b"cumulative_kgco2e,attributed_kgco2e,own_kwh,cumulative_kwh\n"
+        b"cumulative_kgco2e,attributed_kgco2e,own_kwh,cumulative_kwh,energy_complete\n"
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
