@@ -31,8 +31,11 @@ def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
     return files
 
 
-def load(paths: Iterable[str | Path] = (), *, registry: bool = True) -> Project:
+def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
+         hub: Hub | None = None) -> Project:
     """Load the bundled registry (unless ``registry=False``) and the files or folders ``paths``.
+
+    With ``hub`` (see :func:`load_hub`), the files may name the dump's models as parents.
 
     Raises:
         InputErrors: every problem of every file, each as ``path:line:col: message``.
@@ -43,7 +46,13 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True) -> Project:
         >>> "llama-3.2-1b" in project.models
         True
     """
-    return build(load_files(paths, registry=registry))
+    files = load_files(paths, registry=registry)
+    if hub is not None:
+        from lineage.hubexplain import hub_parents_file
+
+        extra = hub_parents_file(files, hub)
+        files = files if extra is None else [*files, extra]
+    return build(files)
 
 
 def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> list[LoadedFile]:

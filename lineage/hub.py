@@ -404,7 +404,7 @@ def _number(value: Any, key: str, what: str) -> float:
     else:
         raise _Bad(key, f'"{key}" must be {what}, not {_show(value)}')
     if not math.isfinite(x) or x < 0:
-        raise _Bad(key, f'"{key}" must be ≥ 0, not {_show(value)}')
+        raise _Bad(key, f'"{key}" must be a finite number ≥ 0, not {_show(value)}')
     return x
 
 

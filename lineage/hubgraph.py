@@ -194,8 +194,8 @@ def cycle_error(ids: Sequence[str], parent: np.ndarray, child: np.ndarray,
         path.append(node)
         node = parents[node]
     loop = path[path.index(node):]
-    names = " → ".join(ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
-    return InputError(where(loop[0]), f"the base models form a cycle: {names}")
+    names = " -> ".join(ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
+    return InputError(where(loop[0]), f"cycle in the lineage: {names}")  # as graph.build says
 
 
 def edge_shares(j: Joined, policy: str) -> np.ndarray:

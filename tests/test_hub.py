@@ -347,8 +347,7 @@ def test_family_over_a_dump_as_csv_and_a_cycle_is_refused(tmp_path: Path, family
                                           {"id": "x/b", "base_model": "x/a"}])
     refused = CliRunner().invoke(cli, ["family", "x/a", "--no-registry", "-f", str(loop)])
     assert refused.exit_code == 1 and isinstance(refused.exception, InputErrors)
-    assert str(refused.exception) == (f"{loop}:1:1: the base models form a cycle: "
-                                      "x/a → x/b → x/a")
+    assert str(refused.exception) == f"{loop}:1:1: cycle in the lineage: x/a -> x/b -> x/a"
 
 
 def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
@@ -433,3 +432,15 @@ def test_a_family_file_can_name_a_dump_model_that_descends_from_the_registry(
     # mine = 10 kg + its 1/5 of acme/support-1b's cumulative
     base, _ = cost_and_table(["-f", str(mine), "-f", str(sample)], "acme/support-1b")
     assert cost == pytest.approx(10 + base / 5)
+
+
+def test_the_api_loads_files_that_name_dump_models(tmp_path: Path, family: Path,
+                                                   dump: Path) -> None:
+    import lineage
+
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("lineage: 1\nmodels:\n  mine:\n    steps: [{kind: finetuning, "
+                    "from: a/ft}]\n", encoding="utf-8")
+    hub = lineage.load_hub(dump)
+    project = lineage.load([family, mine], registry=False, hub=hub)
+    assert project.parents("mine") == ["a/ft"] and project.parents("a/ft") == ["t"]
