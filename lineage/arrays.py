@@ -264,6 +264,11 @@ def descendants(g: ArrayGraph, roots: IntArray) -> IntArray:
     return _reach(g.n, g.parent, g.child, roots)
 
 
+def descendants_of(n: int, parent: IntArray, child: IntArray, roots: IntArray) -> IntArray:
+    """:func:`descendants` on bare edge columns (``n`` nodes)."""
+    return _reach(n, parent, child, roots)
+
+
 def ancestors(g: ArrayGraph, nodes: IntArray) -> IntArray:
     """``nodes`` and every node above them, sorted."""
     return _reach(g.n, g.child, g.parent, nodes)

@@ -117,19 +117,27 @@ def as_of_option(fn: F) -> F:
                         help="Count only models released by DATE (YYYY-MM-DD).")(fn)
 
 
+def check_date(as_of: str) -> None:
+    """Raises UsageError unless ``as_of`` is a full, valid YYYY-MM-DD date."""
+    import datetime as dt
+    import re
+
+    from lineage.errors import UsageError
+
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            raise ValueError(as_of)
+        dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f'--as-of "{as_of}" is not a full date: write YYYY-MM-DD') from None
+
+
 def _dated(project: Project, as_of: str | None) -> Project:
     if as_of is None:
         return project
-    from lineage.errors import UsageError
     from lineage.graph import as_of as restrict
-    from lineage.schema import ModelSpec
 
-    try:
-        if len(as_of) != 10:
-            raise ValueError(as_of)
-        ModelSpec(released=as_of)
-    except ValueError:
-        raise UsageError(f'--as-of "{as_of}" is not a full date: write YYYY-MM-DD') from None
+    check_date(as_of)
     dated, dropped = restrict(project, as_of)
     click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
                "later or undated left out", err=True)
@@ -180,12 +188,12 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     if hub is not None:
-        if policy == "all" or monte_carlo or as_of:
-            raise UsageError("with a hub dump, cost takes one --policy, without --monte-carlo "
-                             "or --as-of")
+        if policy == "all" or monte_carlo:
+            raise UsageError("with a hub dump, cost takes one --policy, without --monte-carlo")
         from lineage import hub_cli
 
-        hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras)
+        hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras,
+                     as_of)
         return
     full = _project(files, no_registry, assume_grid)
     mid = full.model_id(model)
@@ -272,10 +280,8 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     if hub is not None:
         from lineage import hub_cli
 
-        if as_of:
-            raise click.UsageError("--as-of does not apply to hub dumps yet")
-        hub_cli.table(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid), policy,
-                      fmt)
+        hub_cli.table(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid, as_of),
+                      policy, fmt)
         return
 
     results = compute(_dated(_project(files, no_registry, assume_grid), as_of), policy)

@@ -86,6 +86,32 @@ class Hub:
             return self.finder(names)
         return find_ids(self.ids, names)
 
+    def as_of(self, date: str, also: Iterable[int] = ()) -> tuple[Hub, int]:
+        """The dump as it stood on ``date`` (YYYY-MM-DD): models created by then, without the
+        descendants of those left out (a model cannot predate its base). Undated models are
+        left out, as in the registry; stubs (parents the dump does not hold) stay; the nodes
+        ``also`` leave too, with their descendants. Returns the new dump and how many models
+        were left out.
+        """
+        from lineage.arrays import descendants_of
+
+        day = np.datetime64(date, "D")
+        is_model = np.arange(self.n) < self.n_models
+        late = is_model & (np.isnat(self.created) | (self.created > day))
+        late[list(also)] = True
+        drop = np.zeros(self.n, dtype=bool)
+        drop[descendants_of(self.n, self.parent, self.child, np.flatnonzero(late))] = True
+        keep = ~drop
+        number = np.cumsum(keep) - 1
+        edges = keep[self.parent] & keep[self.child]
+        dated = Hub(path=self.path, ids=[self.ids[int(i)] for i in np.flatnonzero(keep)],
+                    n_models=int((keep & is_model).sum()), line=self.line[keep],
+                    parent=number[self.parent[edges]], child=number[self.child[edges]],
+                    relation=self.relation[keep], inferred=self.inferred[keep],
+                    emissions_g=self.emissions_g[keep], downloads=self.downloads[keep],
+                    params=self.params[keep], created=self.created[keep])
+        return dated, int(drop.sum())
+
     def where(self, node: int) -> Position:
         return Position(self.path, int(self.line[node]), 1) if node < self.n_models \
             else Position(self.path)

@@ -56,8 +56,8 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
 
 
 def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
-                    skip_bad: bool, assume: str | None, *, acyclic: bool = False
-                    ) -> tuple[Project, Hub, Warning_ | None]:
+                    skip_bad: bool, assume: str | None, *, acyclic: bool = False,
+                    as_of: str | None = None) -> tuple[Project, Hub, Warning_ | None]:
     """The registry and the files, with the dump models they name as parents; the dump; and
     a warning if dump lines restate declared models.
 
@@ -94,28 +94,57 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
     except InputErrors as exc:
         errors += exc.errors
     InputErrors.raise_if_any(errors)
+    if as_of is not None:
+        project, hub = _as_of(project, hub, as_of)
     warning = shadowed(project, hub)
     if warning is not None:
         click.echo(str(warning), err=True)
     return project, hub, warning
 
 
+def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
+    """Both as they stood on ``date``; a dump line that is a model left out of the project
+    (released later or undated) leaves with its derivatives."""
+    from lineage.cli import check_date
+    from lineage.graph import as_of as restrict
+    from lineage.hubexplain import matches
+
+    check_date(date)
+    dated, dropped = restrict(project, date)
+    gone = set(dropped)
+    matched, _ = matches(project, hub)
+    hub, left_out = hub.as_of(date, also=[h for h, m in matched.items() if m in gone])
+    click.echo(f"as of {date}: {len(dated.models)} models released by then and "
+               f"{hub.n_models:,} dump models created by then; {len(dropped)} and "
+               f"{left_out:,} later or undated left out (with their derivatives)", err=True)
+    return dated, hub
+
+
 def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
-           assume: str | None) -> Joined:
+           assume: str | None, as_of: str | None = None) -> Joined:
     from lineage.hubgraph import join
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      as_of=as_of)
     return join(project, hub)
 
 
 def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
-         assume: str | None, model: str, policy: str, fmt: str, extras: Any) -> None:
+         assume: str | None, model: str, policy: str, fmt: str, extras: Any,
+         as_of: str | None = None) -> None:
     """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
     from lineage import costview
     from lineage.api import hub_results
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
-    results = hub_results(project, hub, model, policy)
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      as_of=as_of)
+    try:
+        results = hub_results(project, hub, model, policy)
+    except UsageError as exc:
+        if as_of is None:
+            raise
+        raise UsageError(f"{exc} as of {as_of} (created later, undated, or below such a "
+                         "model)") from None
     _out(costview.render(results, results.resolve(model), fmt, extras))
 
 

@@ -444,3 +444,37 @@ def test_the_api_loads_files_that_name_dump_models(tmp_path: Path, family: Path,
     hub = lineage.load_hub(dump)
     project = lineage.load([family, mine], registry=False, hub=hub)
     assert project.parents("mine") == ["a/ft"] and project.parents("a/ft") == ["t"]
+
+
+def test_as_of_a_date(tmp_path: Path, family: Path) -> None:
+    dump = write(tmp_path, "d.jsonl", [
+        {"id": "org/t", "created_at": "2024-01-01"},
+        {"id": "a/early", "base_model": "org/t", "co2_eq_emissions": 1000,
+         "created_at": "2024-02-01"},
+        {"id": "a/late", "base_model": "org/t", "created_at": "2024-06-01"},
+        {"id": "a/late-child", "base_model": "a/late", "created_at": "2024-03-01"},
+        {"id": "a/undated", "base_model": "org/t"},
+    ])
+    hub, left_out = read_jsonl(dump).as_of("2024-04-01")
+    # a/late is later; a/late-child "predates" its base, so it goes too; a/undated is undated
+    assert list(hub.ids) == ["org/t", "a/early"] and left_out == 3
+    assert hub.parent.tolist() == [0] and hub.child.tolist() == [1]
+    dated = tmp_path / "dated.yaml"
+    dated.write_text(FAMILY.replace("    hf: org/t\n", "    hf: org/t\n    released: 2023-12-01\n"),
+                     encoding="utf-8")
+    args = ["--no-registry", "-f", str(dated), "-f", str(dump), "--format", "json"]
+    result = CliRunner().invoke(cli, ["cost", "a/early", "--as-of", "2024-04-01", *args])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output[result.output.index("{"):])
+    # as of the date t's only child is a/early (s is undated, the others later): t splits
+    # over itself and a/early, 1/2 each → a/early = 1 kg + 100 t / 2 = 50,001 kg
+    assert record["cumulative_kgco2e"] == pytest.approx(50_001.0)
+    now = CliRunner().invoke(cli, ["cost", "a/early", *args])  # today: t has 4 children
+    assert json.loads(now.output)["cumulative_kgco2e"] == pytest.approx(1 + 100_000 / 5)
+    later = CliRunner().invoke(cli, ["cost", "a/late", "--as-of", "2024-04-01", *args])
+    assert later.exit_code == 1 and "as of 2024-04-01 (created later" in str(later.exception)
+    # undated YAML models leave, and so does the dump's line for such a model, with its
+    # derivatives (the same rule as the registry's)
+    gone = CliRunner().invoke(cli, ["cost", "a/early", "--as-of", "2024-04-01",
+                                    "--no-registry", "-f", str(family), "-f", str(dump)])
+    assert gone.exit_code == 1
