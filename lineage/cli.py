@@ -188,8 +188,12 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     if hub is not None:
-        if policy == "all" or monte_carlo:
-            raise UsageError("with a hub dump, cost takes one --policy, without --monte-carlo")
+        if monte_carlo:
+            raise UsageError("--monte-carlo does not read hub dumps yet")
+        if policy == "all" and (deployment or embodied or
+                                any((task, queries_per_day, days, grid))):
+            raise UsageError("--policy all compares policies; use --deployment and --embodied "
+                             "with one policy")
         from lineage import hub_cli
 
         hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras,

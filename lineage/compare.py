@@ -6,6 +6,7 @@ distilling beats training from scratch (break-even under ``equal`` amortization)
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.engine import ModelCost, Results, compute
@@ -24,20 +25,26 @@ class PolicyOutcome:
     problem: str | None
 
 
-def all_policies(project: Project, model: str) -> list[PolicyOutcome]:
-    """``model``'s costs under every policy; a policy that lacks data says why instead."""
+def all_policies(project: Project, model: str,
+                 cost_of: Callable[[str], ModelCost] | None = None) -> list[PolicyOutcome]:
+    """``model``'s costs under every policy; a policy that lacks data says why instead.
+
+    ``cost_of(policy)`` replaces the computation on ``project`` (a hub dump's whole-graph
+    shares: :func:`lineage.api.hub_results`).
+    """
     from lineage.stepcost import direct_costs
 
-    direct = direct_costs(project)  # the same under every policy: cost the steps once
+    direct = direct_costs(project) if cost_of is None else {}  # the steps are costed once
     out = []
     for policy, assumption in POLICIES.items():
         try:
-            r = compute(project, policy, direct=direct)
+            cost = cost_of(policy) if cost_of is not None else \
+                compute(project, policy, direct=direct).cost(model)
         except InputErrors as exc:
             first = exc.errors[0].message if exc.errors else str(exc)
             out.append(PolicyOutcome(policy, assumption, None, first))
             continue
-        out.append(PolicyOutcome(policy, assumption, r.cost(model), None))
+        out.append(PolicyOutcome(policy, assumption, cost, None))
     return out
 
 

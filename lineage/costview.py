@@ -3,11 +3,12 @@ Monte Carlo sections, in every output format."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from lineage import report
-from lineage.engine import Results
+from lineage.engine import ModelCost, Results
 from lineage.errors import UsageError
 from lineage.graph import Project
 from lineage.schema import DeploymentSpec
@@ -159,13 +160,14 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
             f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
 
 
-def all_policies(project: Project, model: str, fmt: str) -> str:
-    """``cost --policy all``."""
+def all_policies(project: Project, model: str, fmt: str,
+                 cost_of: Callable[[str], ModelCost] | None = None) -> str:
+    """``cost --policy all`` (``cost_of``: see :func:`lineage.compare.all_policies`)."""
     from lineage import explain
     from lineage.compare import all_policies as outcomes_of
 
     mid = project.model_id(model)
-    outcomes = outcomes_of(project, mid)
+    outcomes = outcomes_of(project, mid, cost_of)
     if fmt == "json":
         return report.to_json(explain.policies_json(mid, outcomes))
     if fmt == "csv":

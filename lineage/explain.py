@@ -9,7 +9,7 @@ from lineage.compare import BreakEven, Comparison, PolicyOutcome
 from lineage.deployment import DeploymentCost
 from lineage.embodied import EmbodiedCost
 from lineage.interval import Interval
-from lineage.report import _basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, render_table
+from lineage.report import _basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
 
 
 def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
@@ -42,10 +42,16 @@ def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
         entry: dict[str, Any] = {"assumes": o.assumption, "problem": o.problem}
         if o.cost is not None:
             c = o.cost
-            entry |= {"complete": c.is_complete, "cumulative_kgco2e": c.cumulative_kgco2e.mid,
-                      "inherited_kgco2e": c.inherited_kgco2e.mid,
-                      "attributed_kgco2e": None if c.attributed_kgco2e is None
-                      else c.attributed_kgco2e.mid, "cumulative_kwh": c.cumulative_kwh.mid}
+
+            def mid(value: Any, complete: bool) -> float | None:  # unknown: null, never 0
+                figure = known(value, complete)
+                return None if figure is None else figure.mid
+
+            entry |= {"complete": c.is_complete,
+                      "cumulative_kgco2e": mid(c.cumulative_kgco2e, c.is_complete),
+                      "inherited_kgco2e": mid(c.inherited_kgco2e, c.is_inherited_complete),
+                      "attributed_kgco2e": mid(c.attributed_kgco2e, c.is_complete),
+                      "cumulative_kwh": mid(c.cumulative_kwh, c.is_energy_complete)}
         out["policies"][o.policy] = entry
     return out
 

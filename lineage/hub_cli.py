@@ -139,12 +139,17 @@ def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: boo
     project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
                                       as_of=as_of)
     try:
-        results = hub_results(project, hub, model, policy)
+        results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
     except UsageError as exc:
         if as_of is None:
             raise
         raise UsageError(f"{exc} as of {as_of} (created later, undated, or below such a "
                          "model)") from None
+    if policy == "all":  # the same ancestors, the whole hub's shares under each policy
+        mid = results.resolve(model)
+        _out(costview.all_policies(results.project, mid, fmt,
+                                   lambda p: hub_results(project, hub, mid, p).cost(mid)))
+        return
     _out(costview.render(results, results.resolve(model), fmt, extras))
 
 

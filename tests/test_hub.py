@@ -478,3 +478,20 @@ def test_as_of_a_date(tmp_path: Path, family: Path) -> None:
     gone = CliRunner().invoke(cli, ["cost", "a/early", "--as-of", "2024-04-01",
                                     "--no-registry", "-f", str(family), "-f", str(dump)])
     assert gone.exit_code == 1
+
+
+def test_every_policy_with_a_dump() -> None:
+    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    runner = CliRunner()
+    every = json.loads(runner.invoke(cli, ["cost", "acme/support-1b-lora-fr", "-f",
+                                           str(sample), "--policy", "all", "--format",
+                                           "json"]).output)["policies"]
+    for policy in ("equal", "cutoff", "full", "compute"):
+        one = json.loads(runner.invoke(cli, ["cost", "acme/support-1b-lora-fr", "-f",
+                                             str(sample), "--policy", policy, "--format",
+                                             "json"]).output)
+        assert every[policy]["cumulative_kgco2e"] == one["cumulative_kgco2e"]
+    # cutoff: its own 2,100 g only; the sample gives no params to acme/support-1b-GGUF
+    assert every["cutoff"]["cumulative_kgco2e"] == pytest.approx(2.1)
+    assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no params')
+    assert every["compute"]["inherited_kgco2e"] is None  # weighed with unknown energies
