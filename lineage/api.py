@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage.errors import InputError, InputErrors, Warning_
+from lineage.errors import InputError, InputErrors, Position, Warning_
 from lineage.graph import Project, build
 from lineage.registry import registry_files
 from lineage.validation import LoadedFile, validate_document
@@ -163,10 +163,13 @@ def load_hub(path: str | Path, *, skip_bad: bool = False) -> Hub:
     """Read a JSON Lines hub dump (``.jsonl``) or map a compiled index (``.lineage``).
 
     Raises:
-        InputErrors: bad lines (unless ``skip_bad``), or a damaged index.
+        InputErrors: no such file, bad lines (unless ``skip_bad``), or a damaged index.
     """
     p = Path(path)
-    if p.suffix == ".lineage":
+    if not p.is_file():
+        raise InputErrors([InputError(Position(str(path)), "not a file (a hub dump or index)"
+                                      if p.exists() else "no such file")])
+    if p.suffix.lower() == ".lineage":
         from lineage.hubindex import read_index
 
         return read_index(p)

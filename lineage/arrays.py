@@ -261,21 +261,12 @@ def _blind(g: ArrayGraph) -> np.ndarray:
 
 def descendants(g: ArrayGraph, roots: IntArray) -> IntArray:
     """``roots`` and every node below them, sorted (a vectorised breadth-first search)."""
-    return _reach(g.n, g.parent, g.child, roots)
+    return descendants_of(g.n, g.parent, g.child, roots)
 
 
 def descendants_of(n: int, parent: IntArray, child: IntArray, roots: IntArray) -> IntArray:
     """:func:`descendants` on bare edge columns (``n`` nodes)."""
-    return _reach(n, parent, child, roots)
-
-
-def ancestors(g: ArrayGraph, nodes: IntArray) -> IntArray:
-    """``nodes`` and every node above them, sorted."""
-    return _reach(g.n, g.child, g.parent, nodes)
-
-
-def _reach(n: int, src: IntArray, dst: IntArray, roots: IntArray) -> IntArray:
-    start, targets = _csr(n, src, dst)
+    start, targets = _csr(n, parent, child)
     seen = np.zeros(n, dtype=bool)
     frontier = np.unique(roots)
     while frontier.size:

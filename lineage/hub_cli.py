@@ -35,20 +35,10 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
 
 
 def open_hub(path: str, skip_bad: bool) -> Hub:
-    """Read a ``.jsonl`` dump or map a ``.lineage`` index; skipped lines are counted on stderr."""
-    from lineage.errors import InputError, InputErrors, Position
+    """:func:`lineage.api.load_hub`, with the skipped lines counted on stderr."""
+    from lineage.api import load_hub
 
-    p = Path(path)
-    if not p.is_file():
-        raise InputErrors([InputError(Position(path), "not a file (a hub dump or index)"
-                                      if p.exists() else "no such file")])
-    if p.suffix.lower() == ".lineage":
-        from lineage.hubindex import read_index
-
-        return read_index(p)
-    from lineage.hub import read_jsonl
-
-    hub = read_jsonl(p, skip_bad=skip_bad)
+    hub = load_hub(path, skip_bad=skip_bad)
     if hub.skipped:
         click.echo(f"{path}: warning: skipped {len(hub.skipped):,} bad line(s); the first: "
                    f"{hub.skipped[0]}", err=True)

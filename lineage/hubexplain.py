@@ -14,7 +14,7 @@ not the whole file.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +129,8 @@ def explain(project: Project, hub: Hub, names: list[str], policy: str,
     except CycleError:
         r = None  # the ancestors loop: build() below names the cycle at its lines
     except WeightError as exc:
-        raise InputErrors(_missing_weights(small, exc, policy)) from None
+        raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
+                                        small.where)) from None
     files = list(project.files)
     hub_keys = [k for k in closure if k[0] == "h"]
     if hub_keys:
@@ -254,18 +255,22 @@ def _closure_positions(kids: np.ndarray, index: dict[Key, int]) -> np.ndarray:
     return np.where(hit, where[order][pos], -1)
 
 
-def _missing_weights(small: _Small, exc: WeightError, policy: str) -> list[InputError]:
-    what = "downloads or usage" if policy == "usage" else "params"
-    out = []
-    for k in exc.missing[:20].tolist():
-        m = small.project_side[k] if k < len(small.project_side) else None
-        name = m or small.hub.ids[int(small.hub_side[k])]
-        out.append(InputError(small.where(k), f'model "{name}" has no {what}, which --policy '
-                              f"{policy} needs for every model with a parent or a child"))
+def weight_errors(exc: WeightError, name: Callable[[int], str],
+                  where: Callable[[int], Position]) -> list[InputError]:
+    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count)."""
+    what = "downloads or usage" if exc.policy == "usage" else "params"
+    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
+                      f"{exc.policy} needs for every model with a parent or a child")
+           for k in exc.missing[:20].tolist()]
     if exc.missing.size > 20:
-        out.append(InputError(small.where(int(exc.missing[20])),
+        out.append(InputError(where(int(exc.missing[20])),
                               f"… and {exc.missing.size - 20} more models without it"))
     return out
+
+
+def _small_name(small: _Small, k: int) -> str:
+    m = small.project_side[k] if k < len(small.project_side) else None
+    return m or small.hub.ids[int(small.hub_side[k])]
 
 
 def _hub_file(walk: _Walk, keys: list[Key]) -> Any:

@@ -31,7 +31,7 @@ from lineage.arrays import (
 from lineage.errors import InputError, InputErrors, Position, UsageError
 from lineage.graph import Project
 from lineage.hub import Hub
-from lineage.hubexplain import matches
+from lineage.hubexplain import matches, weight_errors
 from lineage.stepcost import DirectCost
 
 
@@ -207,14 +207,7 @@ def edge_shares(j: Joined, policy: str) -> np.ndarray:
     try:
         return shares(j.graph, policy)
     except WeightError as exc:
-        what = "downloads or usage" if policy == "usage" else "params"
-        errors = [InputError(j.where(int(k)), f'model "{j.graph.ids[int(k)]}" has no {what}, '
-                             f"which --policy {policy} needs for every model with a parent or "
-                             "a child") for k in exc.missing[:20]]
-        if exc.missing.size > 20:
-            errors.append(InputError(j.where(int(exc.missing[20])),
-                                     f"… and {exc.missing.size - 20} more models without it"))
-        raise InputErrors(errors) from None
+        raise InputErrors(weight_errors(exc, j.graph.ids.__getitem__, j.where)) from None
 
 
 def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:

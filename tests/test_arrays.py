@@ -14,7 +14,6 @@ from lineage.arrays import (
     ArrayGraph,
     CycleError,
     WeightError,
-    ancestors,
     compute_arrays,
     descendants,
     from_project,
@@ -58,7 +57,7 @@ def test_levels_ancestors_descendants_and_cycles() -> None:
     level, _ = g.levels()
     assert level.tolist() == [0, 1, 2, 1, 0]
     assert descendants(g, np.array([1])).tolist() == [1, 2]
-    assert ancestors(g, np.array([2])).tolist() == [0, 1, 2, 3]
+    assert descendants(g, np.array([0])).tolist() == [0, 1, 2, 3]
     with pytest.raises(CycleError) as err:
         graph(3, [(0, 1), (1, 2), (2, 1)], [1] * 3).levels()
     assert err.value.members.tolist() == [1, 2]
