@@ -64,6 +64,7 @@ class Hub:
     skipped: list[InputError] = field(default_factory=list)
     parent_order: np.ndarray | None = field(default=None, repr=False)
     finder: Callable[[Iterable[str]], dict[str, int]] | None = field(default=None, repr=False)
+    found: dict[str, int | None] = field(default_factory=dict, repr=False)  # find's answers
 
     @property
     def n(self) -> int:
@@ -80,11 +81,15 @@ class Hub:
         """The nodes of the Hub ids ``names``, compared without case as the Hub does (an exact
         spelling wins over another case).
 
-        One pass over the ids: no dictionary of millions of entries for a few look-ups.
+        One pass over the ids for the names not looked up before (no dictionary of millions
+        of entries for a few look-ups); answers are remembered.
         """
-        if self.finder is not None:
-            return self.finder(names)
-        return find_ids(self.ids, names)
+        wanted = set(names)
+        todo = [n for n in wanted if n not in self.found]
+        if todo:
+            got = self.finder(todo) if self.finder is not None else find_ids(self.ids, todo)
+            self.found.update((n, got.get(n)) for n in todo)
+        return {n: h for n in wanted if (h := self.found[n]) is not None}
 
     def as_of(self, date: str, also: Iterable[int] = ()) -> tuple[Hub, int]:
         """The dump as it stood on ``date`` (YYYY-MM-DD): models created by then, without the
@@ -138,6 +143,7 @@ class _Lines:
         self.created: list[Any] = []
         self.errors: list[InputError] = []
         self.dropped: set[int] = set()
+        self.lowered: list[str] = []  # the ids in lower case, once duplicates() ran
 
     def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
         at = raw.find(f'"{key}"'.encode()) if key else -1
@@ -250,7 +256,7 @@ class _Lines:
     def duplicates(self, problems: list[tuple[int, str, str]]) -> None:
         """Ids written on two lines, in any case as the Hub compares them (found by sorting
         hashes, not with a dictionary of all)."""
-        folded = [m.lower() for m in self.ids]
+        self.lowered = folded = [m.lower() for m in self.ids]  # kept for the parents' look-up
         hashes = np.fromiter(map(hash, folded), dtype=np.int64, count=len(folded))
         order = np.argsort(hashes, kind="stable")  # equal hashes: ascending nodes
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
@@ -289,15 +295,16 @@ class _Lines:
             raise InputErrors(_shown(sorted(self.errors, key=lambda e: e.sort_key())))
         keep = np.ones(len(self.ids), dtype=bool)
         keep[[node for node, _, _ in problems]] = False
-        ids = self.ids
+        ids, lowered = self.ids, self.lowered
         if not keep.all():
             ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
+            lowered = [m for m, k in zip(lowered, keep.tolist(), strict=True) if k]
             renumber = np.cumsum(keep) - 1
             pairs = [(int(renumber[c]), p) for c, p in zip(child_of, parent_names, strict=True)
                      if keep[c]]
             child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
         n_models = len(ids)
-        where = find_ids(ids, set(parent_names))  # Hub ids are case-insensitive
+        where = find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
         stubs_by_key: dict[str, int] = {}
         for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
             if name not in where:  # (one stub for all the spellings of one id)
@@ -374,13 +381,17 @@ def _dates(raw: list[Any], problems: list[tuple[int, str, str]]) -> np.ndarray:
         return out
 
 
-def find_ids(ids: Sequence[str], names: Iterable[str]) -> dict[str, int]:
-    """``{name: position in ids}`` for the ``names`` found, exact spelling first, then any case."""
+def find_ids(ids: Sequence[str], names: Iterable[str],
+             lowered: Sequence[str] | None = None) -> dict[str, int]:
+    """``{name: position in ids}`` for the ``names`` found, exact spelling first, then any case.
+
+    ``lowered`` may give ``ids`` already in lower case (lowering millions of ids costs).
+    """
     wanted = {n.lower(): n for n in names}
     exact: dict[str, int] = {}
     folded: dict[str, int] = {}
-    for i, m in enumerate(ids):
-        key = m.lower()
+    for i, (m, key) in enumerate(zip(ids, lowered if lowered is not None else
+                                     map(str.lower, ids), strict=True)):
         if key in wanted:
             if m == wanted[key]:
                 exact.setdefault(m, i)

@@ -4,6 +4,7 @@ and ``family`` (a ``-f`` that names a ``.jsonl`` dump or a ``.lineage`` index)."
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +48,8 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
 
 def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
                     skip_bad: bool, assume: str | None, *, acyclic: bool = False,
-                    as_of: str | None = None) -> tuple[Project, Hub, Warning_ | None]:
+                    as_of: str | None = None, query: Iterable[str] = ()
+                    ) -> tuple[Project, Hub, Warning_ | None]:
     """The registry and the files, with the dump models they name as parents; the dump; and
     a warning if dump lines restate declared models.
 
@@ -86,7 +88,7 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
     InputErrors.raise_if_any(errors)
     if as_of is not None:
         project, hub = _as_of(project, hub, as_of)
-    warning = shadowed(project, hub)
+    warning = shadowed(project, hub, query)  # one pass finds the queried names too
     if warning is not None:
         click.echo(str(warning), err=True)
     return project, hub, warning
@@ -127,7 +129,7 @@ def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: boo
     from lineage.api import hub_results
 
     project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
-                                      as_of=as_of)
+                                      as_of=as_of, query=[model])
     try:
         results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
     except UsageError as exc:
@@ -159,7 +161,8 @@ def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
     from lineage.hubexplain import family as family_total
     from lineage.report import to_json
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume)
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      query=[root])
     fam = family_total(project, hub, root)
     if fmt == "json":
         _out(to_json(fam.record()))

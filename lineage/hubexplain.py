@@ -341,20 +341,22 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
     A parent that no file declares (the registry's included), but the dump holds (in any
     case), is taken from the dump; its ancestors come along up to the declared models.
     """
-    declared: dict[str, str] = {}
+    names: dict[str, str] = {}  # spelled as matches() spells them: one look-up serves both
     for f in files:
         for mid, spec in f.spec.models.items():
-            declared[mid.lower()] = mid
+            names[mid] = mid
             if spec.hf:
-                declared[spec.hf.lower()] = mid
+                names[spec.hf] = mid
+    declared = {n.lower() for n in names}
     wanted = {ref.model for f in files if not f.is_registry for spec in f.spec.models.values()
               for step in spec.steps for ref in step.parents
               if ref.model.lower() not in declared}
     if not wanted:
         return None
-    found = hub.find(wanted)
-    known = hub.find(declared)  # hub lines that ARE declared models stop the walk
-    stop = {node: declared[name.lower()] for name, node in known.items()}
+    found = hub.find([*wanted, *names])
+    # hub lines that ARE declared models stop the walk
+    stop = {found[n]: m for n, m in names.items() if n in found}
+    found = {n: found[n] for n in wanted if n in found}
     parents: dict[int, list[str]] = {}
     stack = [h for h in found.values() if h not in stop]
     while stack:
@@ -466,10 +468,13 @@ def _check_no_cycle(hub: Hub, nodes: np.ndarray,
                                        lambda k: hub.where(int(nodes[k])))]) from None
 
 
-def shadowed(project: Project, hub: Hub) -> Warning_ | None:
+def shadowed(project: Project, hub: Hub, also: Iterable[str] = ()) -> Warning_ | None:
     """A warning when dump lines that ARE declared models also give parents or emissions:
-    the declaration wins (its sourced steps and parents), the dump's figures are not used."""
-    matched, _ = matches(project, hub)
+    the declaration wins (its sourced steps and parents), the dump's figures are not used.
+
+    ``also``: names looked up in the same pass, for the queries to come.
+    """
+    matched, _ = matches(project, hub, also)
     nodes = np.array(sorted(h for h, m in matched.items() if h < hub.n_models  # not the
                             and project.models[m].file.doc.path != hub.path), dtype=np.int64)
     # (models a family file took from this dump as parents are the dump's own lines)
