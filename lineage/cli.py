@@ -35,11 +35,17 @@ def skip_bad_option(fn: F) -> F:
 
 
 def _split(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
-    """(lineage files, the hub dump or index named by -f, if any)."""
-    from lineage.hub_cli import split_files
+    """(lineage files, the hub dump or index named by -f, if any).
 
-    return split_files(files) if any(f.lower().endswith(HUB_SUFFIXES) for f in files) \
-        else (files, None)
+    Raises:
+        UsageError: more than one dump.
+    """
+    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
+    if len(hubs) > 1:
+        from lineage.errors import UsageError
+
+        raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
+    return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
 
 
 def policy_option(fn: F) -> F:

@@ -21,19 +21,6 @@ if TYPE_CHECKING:
 
 
 
-def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
-    """(lineage files, the hub dump or index if one is named).
-
-    Raises:
-        UsageError: more than one dump.
-    """
-    from lineage.cli import HUB_SUFFIXES
-
-    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
-    if len(hubs) > 1:
-        raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
-    return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
-
 
 def open_hub(path: str, skip_bad: bool) -> Hub:
     """:func:`lineage.api.load_hub`, with the skipped lines counted on stderr."""

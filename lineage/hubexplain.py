@@ -193,8 +193,9 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
     hub_base = len(closure) + len(extra_project)
     fresh_nodes: list[np.ndarray] = []
     n_fresh = 0
+    in_closure = {int(k[1]): i for i, k in enumerate(closure) if k[0] == "h"}
     for i, kids in hub_edges:  # hub children: a closure node, or a new leaf
-        known = _closure_positions(kids, index)
+        known = _closure_positions(kids, in_closure)
         fresh = known < 0
         numbers = np.where(fresh, hub_base + n_fresh + np.cumsum(fresh) - 1, known)
         n_fresh += int(fresh.sum())
@@ -223,9 +224,8 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
             expected[i] = spec.expected_derivatives
         usage[i] = math.nan if spec.usage is None else spec.usage.mid
         params[i] = math.nan if spec.params is None else spec.params.mid
-    pure = np.flatnonzero(hub_side >= 0)
-    pure = pure[[i >= len(project_side) or project_side[i] is None for i in pure.tolist()]] \
-        if pure.size else pure
+    is_project = np.array([m is not None for m in project_side] + [False] * others.size)
+    pure = np.flatnonzero((hub_side >= 0) & ~is_project)  # hub models, not project ones
     grams = hub.emissions_g[hub_side[pure]]
     own_kg[pure] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
     own_complete[pure] = ~np.isnan(grams)
@@ -241,9 +241,8 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
     return small
 
 
-def _closure_positions(kids: np.ndarray, index: dict[Key, int]) -> np.ndarray:
+def _closure_positions(kids: np.ndarray, hub_in_closure: dict[int, int]) -> np.ndarray:
     """The closure position of each hub node of ``kids``, or -1."""
-    hub_in_closure = {int(k[1]): i for k, i in index.items() if k[0] == "h"}
     if not hub_in_closure:
         return np.full(kids.size, -1, dtype=np.int64)
     nodes = np.fromiter(hub_in_closure, dtype=np.int64)
