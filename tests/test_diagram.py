@@ -283,6 +283,7 @@ def test_hostile_names_cannot_leave_their_strings() -> None:
     assert len(re.findall(r"^  [nfj]\d+ ", text, re.M)) == len(view.edges) == 7
 
 
+@pytest.mark.needs("dot")
 def test_hostile_names_in_dot_are_drawn_literally() -> None:
     results = lineage.compute(lineage.load([DATA / "hostile"], registry=False))
     source = dot_graph(build_view(results)).source
