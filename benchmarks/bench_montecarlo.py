@@ -3,7 +3,7 @@
 Two registries are timed: the bundled one as it is (few of its figures are ranges), and a
 worst case where every exact quantity of every file is widened to ±10%, so that every
 input of every part is drawn and, under ``compute``, the shares vary per sample. Each
-figure is the best of R runs of :func:`lineage.montecarlo.simulate` (wall clock, loading
+figure is the best of R runs of :func:`lineage.core.montecarlo.simulate` (wall clock, loading
 excluded, the deterministic ``compute`` it starts with included).
 
     python benchmarks/bench_montecarlo.py [R]
@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from lineage.api import load_files
-from lineage.graph import Project, build
-from lineage.interval import Interval
-from lineage.montecarlo import simulate
+from lineage.core.montecarlo import simulate
+from lineage.model.graph import Project, build
+from lineage.model.interval import Interval
 
 POLICIES = ("equal", "compute")
 SIZES = (1_000, 10_000)
@@ -63,7 +63,7 @@ def main() -> None:
     repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 3
     projects = registries()
     models = len(next(iter(projects.values())).models)
-    print(f"lineage.montecarlo.simulate over {models} models; best of {repeats} runs")
+    print(f"lineage.core.montecarlo.simulate over {models} models; best of {repeats} runs")
     print(f"{'registry':<18} {'policy':<8} {'samples':>8} {'inputs':>7} {'seconds':>9} "
           f"{'samples/s':>11}")
     for name, project in projects.items():

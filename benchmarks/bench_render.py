@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import lineage
-from lineage.render import find_engines, render
+from lineage.report.render import find_engines, render
 
 T = TypeVar("T")
 HEADER = """lineage: 1

@@ -4,7 +4,7 @@ Generates (once) a synthetic dump with the Hub's shape (``hub_synth.py``: 1.86M 
 574k edges), then reports, each as the median of R runs:
 
 - in process: reading the dump, joining it to the bundled registry, propagation over every
-  model with :mod:`lineage.arrays` — beside two references in the same run, a plain networkx
+  model with :mod:`lineage.core.arrays` — beside two references in the same run, a plain networkx
   propagation (topological order, a loop over predecessors) and a sparse linear solve of
   (I − Sᵀ)c = d with scipy (the LCA way, as Brightway does it), whose results must agree
   with ours to 1e-9 relative — and explaining one model;
@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 from hub_synth import HUB_MODELS, generate
 
 from lineage.api import load
-from lineage.arrays import compute_arrays
-from lineage.engine import compute
-from lineage.hub import read_jsonl
-from lineage.hubexplain import explain
-from lineage.hubgraph import Joined, edge_shares, join
+from lineage.core.arrays import compute_arrays
+from lineage.core.engine import compute
+from lineage.core.hubexplain import explain
+from lineage.core.hubgraph import Joined, edge_shares, join
+from lineage.io.dump import read_jsonl
 
 
 def median_time(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
@@ -155,7 +155,7 @@ def main() -> None:
     print(f"\n{'in process':<52}{'seconds':>10}")
     for label, value in (("read the dump (JSON Lines → columns)", load_s),
                          ("join it to the bundled registry", join_s),
-                         ("propagate over every model (lineage.arrays)", prop_s),
+                         ("propagate over every model (lineage.core.arrays)", prop_s),
                          ("  networkx reference: build the DiGraph", nx_build),
                          ("  networkx reference: propagate", nx_s),
                          ("  scipy reference: sparse solve of (I − Sᵀ)c = d", sp_s),

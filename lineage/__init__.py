@@ -18,19 +18,20 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lineage.api import hub_arrays, hub_results, load, load_hub, warnings
-    from lineage.engine import Contribution, FamilyTotal, ModelCost, Results, compute, family
-    from lineage.errors import InputError, InputErrors, LineageError, UsageError
-    from lineage.interval import Interval
-    from lineage.policies import POLICIES
+    from lineage.core.engine import Contribution, FamilyTotal, ModelCost, Results, compute, family
+    from lineage.core.policies import POLICIES
+    from lineage.model.errors import InputError, InputErrors, LineageError, UsageError
+    from lineage.model.interval import Interval
 
 __version__ = "0.1.0"
 
 _WHERE = {
     "load": "api", "warnings": "api", "load_hub": "api", "hub_results": "api",
-    "hub_arrays": "api", "Contribution": "engine", "FamilyTotal": "engine",
-    "ModelCost": "engine", "Results": "engine", "compute": "engine", "family": "engine",
-    "InputError": "errors", "InputErrors": "errors", "LineageError": "errors",
-    "UsageError": "errors", "Interval": "interval", "POLICIES": "policies",
+    "hub_arrays": "api", "Contribution": "core.engine", "FamilyTotal": "core.engine",
+    "ModelCost": "core.engine", "Results": "core.engine", "compute": "core.engine",
+    "family": "core.engine", "InputError": "model.errors", "InputErrors": "model.errors",
+    "LineageError": "model.errors", "UsageError": "model.errors",
+    "Interval": "model.interval", "POLICIES": "core.policies",
 }
 
 __all__ = [
@@ -53,6 +54,10 @@ __all__ = [
     "load_hub",
     "warnings",
 ]
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
 def __getattr__(name: str) -> Any:

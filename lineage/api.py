@@ -6,17 +6,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage.errors import InputError, InputErrors, Position, Warning_
-from lineage.graph import Project, build
-from lineage.registry import registry_files
-from lineage.validation import LoadedFile, validate_document
-from lineage.yamlio import Document, expand_paths, read_file
+from lineage.io.registry import registry_files
+from lineage.io.validation import LoadedFile, validate_document
+from lineage.io.yamlio import Document, expand_paths, read_file
+from lineage.model.errors import InputError, InputErrors, Position, Warning_
+from lineage.model.graph import Project, build
 
 if TYPE_CHECKING:
-    from lineage.arrays import ArrayResults
-    from lineage.engine import Results
-    from lineage.hub import Hub
-    from lineage.hubgraph import Joined
+    from lineage.core.arrays import ArrayResults
+    from lineage.core.engine import Results
+    from lineage.core.hubgraph import Joined
+    from lineage.io.dump import Hub
 
 
 def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
@@ -48,7 +48,7 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
     """
     files = load_files(paths, registry=registry)
     if hub is not None:
-        from lineage.hubexplain import hub_parents_file
+        from lineage.core.hubexplain import hub_parents_file
 
         extra = hub_parents_file(files, hub)
         files = files if extra is None else [*files, extra]
@@ -154,7 +154,7 @@ def _store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
 
 def warnings(project: Project) -> list[Warning_]:
     """Problems worth a look that do not stop a computation (e.g. reported vs estimate gaps)."""
-    from lineage.stepcost import direct_costs, gap_warnings
+    from lineage.core.stepcost import direct_costs, gap_warnings
 
     return gap_warnings(project, direct_costs(project))
 
@@ -170,10 +170,10 @@ def load_hub(path: str | Path, *, skip_bad: bool = False) -> Hub:
         raise InputErrors([InputError(Position(str(path)), "not a file (a hub dump or index)"
                                       if p.exists() else "no such file")])
     if p.suffix.lower() == ".lineage":
-        from lineage.hubindex import read_index
+        from lineage.io.index import read_index
 
         return read_index(p)
-    from lineage.hub import read_jsonl
+    from lineage.io.dump import read_jsonl
 
     return read_jsonl(p, skip_bad=skip_bad)
 
@@ -190,8 +190,8 @@ def hub_results(project: Project, hub: Hub, model: str, policy: str = "equal") -
     """
     import dataclasses
 
-    from lineage.engine import compute
-    from lineage.hubexplain import explain
+    from lineage.core.engine import compute
+    from lineage.core.hubexplain import explain
 
     x = explain(project, hub, [model], policy)
     results = compute(x.project, policy, shares=x.shares, retained=x.retained)
@@ -205,7 +205,7 @@ def hub_results(project: Project, hub: Hub, model: str, policy: str = "equal") -
 
 def hub_arrays(project: Project, hub: Hub, policy: str = "equal") -> tuple[Joined, ArrayResults]:
     """Every model of the project and the hub at once, as columns (``joined.graph.ids[i]``)."""
-    from lineage.hubgraph import join, whole
+    from lineage.core.hubgraph import join, whole
 
     joined = join(project, hub)
     return joined, whole(joined, policy)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import lineage
-from lineage.graph import Project
+from lineage.model.graph import Project
 
 DATA = Path(__file__).parent / "data"
 

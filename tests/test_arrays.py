@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lineage
-from lineage.arrays import (
+from lineage.core.arrays import (
     ArrayGraph,
     CycleError,
     WeightError,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage.cli import main
+from lineage.cli.main import main
 
 BAD = Path(__file__).parent / "data" / "bad"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
@@ -68,7 +68,7 @@ ARGS: dict[str, list[str]] = {
 }
 
 # Cases run as `python -m lineage` in a real process (exit status, no traceback, peak memory);
-# the rest call lineage.cli.main in-process for speed.
+# the rest call lineage.cli.main.main in-process for speed.
 # Why: deep-nesting-lists-100k crashed the interpreter (libyaml recursion), which would take
 # pytest down with it if run in-process.
 IN_SUBPROCESS = frozenset(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import lineage
-from lineage.registry import registry_dir, registry_files
+from lineage.io.registry import registry_dir, registry_files
 
 
 @pytest.fixture

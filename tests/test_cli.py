@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lineage.cli import cli
+from lineage.cli.main import cli
 
 DATA = Path(__file__).parent / "data"
 FAMILY = str(DATA / "family.yaml")

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 import lineage
-from lineage.cli import cli, main
-from lineage.codecarbon import read_codecarbon
+from lineage.cli.main import cli, main
+from lineage.io.codecarbon import read_codecarbon
 
 DATA = Path(__file__).parent / "data" / "codecarbon"
 V3_HEADER = (DATA / "v3" / "emissions.csv").read_text().splitlines()[0]

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 import lineage
-from lineage.diagram import build_view, dot_graph, html_text, mermaid, mermaid_text
-from lineage.diagram_style import (
+from lineage.core.engine import Results
+from lineage.model.errors import UsageError
+from lineage.report.diagram import build_view, dot_graph, html_text, mermaid, mermaid_text
+from lineage.report.diagram_style import (
     EDGE_STYLES,
     KIND_ORDER,
     Scale,
@@ -23,9 +25,7 @@ from lineage.diagram_style import (
     text_colour,
     viridis,
 )
-from lineage.diagram_view import fold_groups
-from lineage.engine import Results
-from lineage.errors import UsageError
+from lineage.report.diagram_view import fold_groups
 
 DATA = Path(__file__).parent / "data" / "render"
 TINY = [DATA / "tiny.yaml", DATA / "community.yaml"]
@@ -224,7 +224,7 @@ def test_scale_spans_whole_decades_and_reads_in_tonnes() -> None:
 
 def test_text_colour_contrasts_with_every_fill() -> None:
     def contrast(a: str, b: str) -> float:
-        from lineage.diagram_style import _luminance
+        from lineage.report.diagram_style import _luminance
 
         hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
         return (hi + 0.05) / (lo + 0.05)

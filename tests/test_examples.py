@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import lineage
-from lineage.compare import break_even
+from lineage.core.compare import break_even
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 import lineage
-from lineage.cli import cli
-from lineage.compare import all_policies, break_even, compare
-from lineage.deployment import deployment_cost
-from lineage.embodied import embodied_costs
-from lineage.graph import as_of
+from lineage.cli.main import cli
+from lineage.core.compare import all_policies, break_even, compare
+from lineage.core.deployment import deployment_cost
+from lineage.core.embodied import embodied_costs
+from lineage.model.graph import as_of
 
 SCENARIO = """
 lineage: 1
@@ -173,7 +173,7 @@ def test_cli_monte_carlo_is_reproducible_and_within_bounds() -> None:
 
 
 def test_assumed_grid_is_labelled_and_only_fills_gaps(make_project) -> None:  # type: ignore[no-untyped-def]
-    from lineage.graph import assume_grid
+    from lineage.model.graph import assume_grid
 
     text = """
 lineage: 1

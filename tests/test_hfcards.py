@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 
 import lineage
-from lineage.cli import cli, main
-from lineage.engine import family
+from lineage.cli.main import cli, main
+from lineage.core.engine import family
 
 CARDS = Path(__file__).parent / "data" / "cards"
 DIA = Path(__file__).parent / "data" / "dia"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from lineage.render_cli import render
+from lineage.cli.render import render
 
 DATA = Path(__file__).parent / "data" / "render"
 TINY = ["--no-registry", "-f", str(DATA / "tiny.yaml"), "-f", str(DATA / "community.yaml")]

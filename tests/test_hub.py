@@ -12,14 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from lineage.api import load
-from lineage.arrays import compute_arrays
-from lineage.cli import cli, main
-from lineage.engine import compute
-from lineage.errors import InputErrors
-from lineage.hub import read_jsonl
-from lineage.hubexplain import explain
-from lineage.hubgraph import csv_stream, edge_shares, join
-from lineage.hubindex import read_index, write_index
+from lineage.cli.main import cli, main
+from lineage.core.arrays import compute_arrays
+from lineage.core.engine import compute
+from lineage.core.hubexplain import explain
+from lineage.core.hubgraph import csv_stream, edge_shares, join
+from lineage.io.dump import read_jsonl
+from lineage.io.index import read_index, write_index
+from lineage.model.errors import InputErrors
 
 FAMILY = """\
 lineage: 1
@@ -307,7 +307,7 @@ def test_index_columns_that_point_outside_are_refused(tmp_path: Path, dump: Path
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     import struct
 
-    from lineage.hubindex import ALIGN, MAGIC
+    from lineage.io.index import ALIGN, MAGIC
 
     out = tmp_path / "hub.lineage"
     write_index(read_jsonl(dump), out)
@@ -384,8 +384,8 @@ def test_a_family_file_can_name_a_dump_model_as_parent(tmp_path: Path, family: P
 @pytest.mark.parametrize("seed", range(3))
 def test_family_walk_agrees_with_the_whole_graph(tmp_path: Path, family: Path,
                                                  seed: int) -> None:
-    from lineage.arrays import descendants
-    from lineage.hubexplain import family as family_of
+    from lineage.core.arrays import descendants
+    from lineage.core.hubexplain import family as family_of
 
     rng = random.Random(seed)
     path = write(tmp_path, "r.jsonl", [{"id": "org/t"}, *random_dump(rng, 60)])

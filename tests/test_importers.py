@@ -9,9 +9,9 @@ import yaml
 from click.testing import CliRunner
 
 import lineage
-from lineage.card import card_metadata
-from lineage.cli import cli, main
-from lineage.importers import read_codecarbon
+from lineage.cli.main import cli, main
+from lineage.io.importers import read_codecarbon
+from lineage.report.card import card_metadata
 
 DATA = Path(__file__).parent / "data" / "import"
 

@@ -18,12 +18,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lineage
-from lineage.errors import InputErrors, UsageError
-from lineage.graph import Project, build
-from lineage.montecarlo import MonteCarlo, simulate, vector_shares
-from lineage.policies import compute_shares
-from lineage.validation import validate_document
-from lineage.yamlio import Document
+from lineage.core.montecarlo import MonteCarlo, simulate, vector_shares
+from lineage.core.policies import compute_shares
+from lineage.io.validation import validate_document
+from lineage.io.yamlio import Document
+from lineage.model.errors import InputErrors, UsageError
+from lineage.model.graph import Project, build
 
 ROOT = """
 lineage: 1
@@ -358,7 +358,7 @@ models:
     s = mc.summary("child")
     assert (s.median, s.p5, s.p95) == pytest.approx((20_000, 11_000, 29_000), abs=400)
     assert s.min >= 10_000 and s.max <= 30_000
-    # full and cutoff ignore explicit shares (as lineage.policies does): nothing varies
+    # full and cutoff ignore explicit shares (as lineage.core.policies does): nothing varies
     for policy, share in (("full", 1.0), ("cutoff", 0.0)):
         mc = simulate(project, policy, n=100, seed=12)
         assert not mc.shares_vary

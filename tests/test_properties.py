@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lineage
-from lineage.graph import Project, build
-from lineage.validation import validate_document
-from lineage.yamlio import Document
+from lineage.io.validation import validate_document
+from lineage.io.yamlio import Document
+from lineage.model.graph import Project, build
 
 CONSERVING = ("equal", "usage", "params", "compute", "cutoff")
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lineage.cli import cli
+from lineage.cli.main import cli
 
 ROOT = Path(__file__).parent.parent
 BLOCKS = re.findall(r"```text\n\$ (lineage [^\n]*)\n(.*?)```",

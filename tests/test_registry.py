@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 import lineage
-from lineage.registry import registry_files
-from lineage.stepcost import PartCost
-from lineage.yamlio import read_file
+from lineage.core.stepcost import PartCost
+from lineage.io.registry import registry_files
+from lineage.io.yamlio import read_file
 
 # Warnings the registry keeps on purpose, each explained in its file's note.
 EXPLAINED_WARNINGS = {

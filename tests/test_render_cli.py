@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 import lineage
-from lineage import render as render_mod
-from lineage.cli import main
-from lineage.render import Engine, find_engines
-from lineage.render_cli import render
-from lineage.report import fmt
+from lineage.cli.main import main
+from lineage.cli.render import render
+from lineage.report import render as render_mod
+from lineage.report.render import Engine, find_engines
+from lineage.report.tables import fmt
 
 DATA = Path(__file__).parent / "data" / "render"
 TINY = ["--no-registry", "-f", str(DATA / "tiny.yaml"), "-f", str(DATA / "community.yaml")]
@@ -136,7 +136,7 @@ def test_focus_with_a_hugging_face_id() -> None:
 
 def test_no_engine_says_what_to_install(capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr("lineage.render.shutil.which", lambda name: None)
+    monkeypatch.setattr("lineage.report.render.shutil.which", lambda name: None)
     monkeypatch.setattr(render_mod, "_pure_candidates", lambda: [])
     for fmt_ in ("svg", "png", "pdf", "html"):
         code, out, err = run_main(capsys, *TINY, "--format", fmt_, "-o", str(tmp_path / "x"))
@@ -163,12 +163,12 @@ def test_graphviz_pure_is_found_beside_the_interpreter(monkeypatch: pytest.Monke
     exe = tmp_path / "graphviz-pure"
     exe.write_text("#!/bin/sh\n", encoding="utf-8")
     exe.chmod(0o755)
-    monkeypatch.setattr("lineage.render.shutil.which", lambda name: None)
-    monkeypatch.setattr("lineage.render.sysconfig.get_path", lambda name: str(tmp_path / "no"))
-    monkeypatch.setattr("lineage.render.sys.executable", str(tmp_path / "python"))
+    monkeypatch.setattr("lineage.report.render.shutil.which", lambda name: None)
+    monkeypatch.setattr("lineage.report.render.sysconfig.get_path", lambda name: str(tmp_path / "no"))
+    monkeypatch.setattr("lineage.report.render.sys.executable", str(tmp_path / "python"))
     assert find_engines() == [Engine("graphviz-pure", str(exe))]
-    monkeypatch.setattr("lineage.render.sysconfig.get_path", lambda name: str(tmp_path))
-    monkeypatch.setattr("lineage.render.sys.executable", "/nowhere/python")
+    monkeypatch.setattr("lineage.report.render.sysconfig.get_path", lambda name: str(tmp_path))
+    monkeypatch.setattr("lineage.report.render.sys.executable", "/nowhere/python")
     assert find_engines() == [Engine("graphviz-pure", str(exe))]  # the scripts folder
 
 

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from lineage.schema import json_schema
+from lineage.model.schema import json_schema
 
 ROOT = Path(__file__).parent.parent
 FILES = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("registry/*.yaml"),

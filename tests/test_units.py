@@ -1,6 +1,6 @@
 import pytest
 
-from lineage.units import Dim, UnitError, parse
+from lineage.model.units import Dim, UnitError, parse
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,7 @@ def test_errors_say_what_to_write(text: str, dim: Dim, message: str) -> None:
 
 
 def test_small_figures_keep_three_significant_digits() -> None:
-    from lineage.report import fmt_kg, fmt_kwh
+    from lineage.report.tables import fmt_kg, fmt_kwh
 
     # 2.5 g was printed "2 gCO2e" (rounded to whole grams): a reported 2.5 g must read 2.5 g
     assert [fmt_kg(x) for x in (0.0025, 0.0000334, 0.504, 0.9996)] == [

@@ -1,0 +1,1 @@
+"""The command line (click). Nothing in the package imports it."""

@@ -1,0 +1,212 @@
+"""Hub dumps on the command line: ``lineage index`` and the hub paths of ``cost``, ``table``
+and ``family`` (a ``-f`` that names a ``.jsonl`` dump or a ``.lineage`` index)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from lineage.cli.main import _out, cli, skip_bad_option
+from lineage.model.errors import UsageError
+
+if TYPE_CHECKING:
+    from lineage.core.hubgraph import Joined
+    from lineage.io.dump import Hub
+    from lineage.model.errors import Warning_
+    from lineage.model.graph import Project
+
+
+
+
+def open_hub(path: str, skip_bad: bool) -> Hub:
+    """:func:`lineage.api.load_hub`, with the skipped lines counted on stderr."""
+    from lineage.api import load_hub
+
+    hub = load_hub(path, skip_bad=skip_bad)
+    if hub.skipped:
+        click.echo(f"{path}: warning: skipped {len(hub.skipped):,} bad line(s); the first: "
+                   f"{hub.skipped[0]}", err=True)
+    return hub
+
+
+def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
+                    skip_bad: bool, assume: str | None, *, acyclic: bool = False,
+                    as_of: str | None = None, query: Iterable[str] = ()
+                    ) -> tuple[Project, Hub, Warning_ | None]:
+    """The registry and the files, with the dump models they name as parents; the dump; and
+    a warning if dump lines restate declared models.
+
+    Raises:
+        InputErrors: every problem of the dump (and, with ``acyclic``, its cycles) and of the
+            files at once, before any is built.
+    """
+    from lineage.api import load_files
+    from lineage.cli.main import _assumed
+    from lineage.core.hubexplain import hub_parents_file, shadowed
+    from lineage.model.errors import InputError, InputErrors
+    from lineage.model.graph import build
+
+    errors: list[InputError] = []
+    hub = loaded = None
+    try:
+        hub = open_hub(hub_path, skip_bad)
+    except InputErrors as exc:
+        errors += exc.errors
+    try:
+        loaded = load_files(files, registry=not no_registry)
+    except InputErrors as exc:
+        errors += exc.errors
+    InputErrors.raise_if_any(errors)
+    assert hub is not None and loaded is not None
+    if acyclic:
+        try:
+            _check_acyclic(hub)
+        except InputErrors as exc:
+            errors += exc.errors
+    extra = hub_parents_file(loaded, hub)
+    try:
+        project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+    except InputErrors as exc:
+        errors += exc.errors
+    InputErrors.raise_if_any(errors)
+    if as_of is not None:
+        project, hub = _as_of(project, hub, as_of)
+    warning = shadowed(project, hub, query)  # one pass finds the queried names too
+    if warning is not None:
+        click.echo(str(warning), err=True)
+    return project, hub, warning
+
+
+def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
+    """Both as they stood on ``date``; a dump line that is a model left out of the project
+    (released later or undated) leaves with its derivatives."""
+    from lineage.cli.main import check_date
+    from lineage.core.hubexplain import matches
+    from lineage.model.graph import as_of as restrict
+
+    check_date(date)
+    dated, dropped = restrict(project, date)
+    gone = set(dropped)
+    matched, _ = matches(project, hub)
+    hub, left_out = hub.as_of(date, also=[h for h, m in matched.items() if m in gone])
+    click.echo(f"as of {date}: {len(dated.models)} models released by then and "
+               f"{hub.n_models:,} dump models created by then; {len(dropped)} and "
+               f"{left_out:,} later or undated left out (with their derivatives)", err=True)
+    return dated, hub
+
+
+def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+           assume: str | None, as_of: str | None = None) -> Joined:
+    from lineage.core.hubgraph import join
+
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      as_of=as_of)
+    return join(project, hub)
+
+
+def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+         assume: str | None, model: str, policy: str, fmt: str, extras: Any,
+         as_of: str | None = None) -> None:
+    """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
+    from lineage.api import hub_results
+    from lineage.report import costview
+
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      as_of=as_of, query=[model])
+    try:
+        results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
+    except UsageError as exc:
+        if as_of is None:
+            raise
+        raise UsageError(f"{exc} as of {as_of} (created later, undated, or below such a "
+                         "model)") from None
+    if policy == "all":  # the same ancestors, the whole hub's shares under each policy
+        mid = results.resolve(model)
+        _out(costview.all_policies(results.project, mid, fmt,
+                                   lambda p: hub_results(project, hub, mid, p).cost(mid)))
+        return
+    _out(costview.render(results, results.resolve(model), fmt, extras))
+
+
+def table(j: Joined, policy: str, fmt: str) -> None:
+    """Every model of the joined graph as CSV, streamed a batch at a time."""
+    from lineage.core.hubgraph import csv_stream
+
+    if fmt != "csv":
+        raise UsageError(f"with a hub dump, table writes --format csv (streamed), not {fmt}")
+    for chunk in csv_stream(j, policy):
+        _out(chunk)
+
+
+def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
+           assume: str | None, root: str, fmt: str) -> None:
+    """The own cost of ROOT and every descendant, project and dump, with coverage."""
+    from lineage.core.hubexplain import family as family_total
+    from lineage.report.tables import to_json
+
+    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
+                                      query=[root])
+    fam = family_total(project, hub, root)
+    if fmt == "json":
+        _out(to_json(fam.record()))
+    elif fmt in ("csv", "md"):
+        from lineage.report.tables import render_csv, render_markdown
+
+        render = render_csv if fmt == "csv" else render_markdown
+        _out(render(("model", "own_kgco2e", "own_kwh", "complete"), fam.rows()))
+    else:
+        _out(fam.text())
+
+
+def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
+               strict: bool) -> None:
+    """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
+    from lineage.model.errors import UsageError
+
+    _, hub, warning = project_and_hub(files, hub_path, no_registry, False, None, acyclic=True)
+    warned = warning is not None  # printed by project_and_hub
+    if strict and warned:
+        raise UsageError("1 warning(s) and --strict was given")
+    click.echo(f"ok: {hub_path}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
+               f"{hub.n - hub.n_models:,} parents not in the dump, "
+               f"{int(warned)} warning(s)")
+
+
+def _check_acyclic(hub: Hub) -> None:
+    """An index is only written for a dump whose base models form no cycle."""
+    from lineage.core.arrays import CycleError, _levels
+    from lineage.core.hubgraph import cycle_error
+    from lineage.model.errors import InputErrors
+
+    try:
+        _levels(hub.n, hub.parent, hub.child)
+    except CycleError as exc:
+        raise InputErrors([cycle_error(hub.ids, hub.parent, hub.child, exc.members,
+                                       hub.where)]) from None
+
+
+@cli.command()
+@click.argument("dump", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The index file to write (e.g. hub.lineage).")
+@skip_bad_option
+def index(dump: Path, output: Path, skip_bad: bool) -> None:
+    """Compile a JSON Lines hub dump into a binary index that later queries open instantly.
+
+    Example: lineage index hub.jsonl -o hub.lineage && lineage cost org/model -f hub.lineage
+    """
+    from lineage.io.index import write_index
+
+    if output.suffix != ".lineage":
+        raise UsageError(f'write the index to a ".lineage" file, not "{output}"')
+    start = time.perf_counter()
+    hub = open_hub(str(dump), skip_bad)
+    _check_acyclic(hub)
+    size = write_index(hub, output)
+    click.echo(f"indexed {hub.n_models:,} models, {hub.parent.size:,} edges, "
+               f"{hub.n - hub.n_models:,} parents not in the dump → {output} "
+               f"({size / 1e6:,.1f} MB) in {time.perf_counter() - start:.1f} s", err=True)

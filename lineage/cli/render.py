@@ -1,0 +1,67 @@
+"""``lineage render``: the lineage diagram as svg, png, pdf, dot, mermaid or html.
+
+:mod:`lineage.cli.main` imports this module at its end, after the shared option decorators this
+module uses; the command then adds itself to the ``cli`` group, so that importing either
+module first works (``lineage.cli.main`` ending with ``import lineage.cli.render`` is enough).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from lineage.cli.main import cli, files_option, policy_option
+
+FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
+
+
+@click.command()
+@files_option
+@policy_option
+@click.option("-o", "--output", metavar="FILE",
+              help='Write here ("-" or none: standard output). Its extension sets the format.')
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES),
+              help="Output format (default: from -o's extension, else svg).")
+@click.option("--focus", metavar="MODEL",
+              help="Draw MODEL (id or Hugging Face id), its ancestors and its descendants.")
+@click.option("--depth", type=click.IntRange(min=0), metavar="N",
+              help="With --focus: at most N steps up and down.")
+@click.option("--no-fold", is_flag=True,
+              help="Draw every leaf quantization and fine-tune, even in very large graphs.")
+@click.option("--dpi", type=click.IntRange(min=30, max=600), default=None, metavar="N",
+              help="PNG resolution (default 96).")
+def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str | None,
+           fmt: str | None, focus: str | None, depth: int | None, no_fold: bool,
+           dpi: int | None) -> None:
+    """Draw the lineage diagram: models filled by cumulative emissions, steps as arrows.
+
+    svg, png and html (one self-contained page with the svg and hover tooltips) need
+    Graphviz's dot or the graphviz-pure package (pip install graphviz-pure); pdf needs dot;
+    dot and mermaid need nothing. Without -o the diagram goes to standard output.
+
+    Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
+    """
+    from lineage.cli.main import _project
+    from lineage.core.engine import compute
+    from lineage.report.render import BINARY_FORMATS, format_for, write_atomic
+    from lineage.report.render import render as draw
+
+    chosen = format_for(output, fmt)
+    to_stdout = output is None or output == "-"
+    if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
+        from lineage.model.errors import UsageError
+
+        raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
+    results = compute(_project(files, no_registry), policy)
+    data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
+    if to_stdout:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        assert output is not None
+        write_atomic(Path(output), data)
+
+
+cli.add_command(render)  # idempotent; lets either module be imported first

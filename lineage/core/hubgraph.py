@@ -1,0 +1,331 @@
+"""A hub dump joined to the loaded project (registry and YAML files), at hub scale (issue 7).
+
+The join is one graph: the project's models, then every hub model that is not already one of
+them (a hub line whose id is a project model's Hugging Face id or id IS that model: the
+project's declaration keeps its steps and parents, the hub adds its downloads and its
+derivatives). Hub derivatives of a registry model therefore take their share of its cost, and
+leave less of it to the registry's own children — shares are computed on the whole graph, so
+nothing is counted twice.
+
+Every model at once (``table``, ``family``) is computed here with :mod:`lineage.core.arrays`;
+one model explained (``cost``) is :mod:`lineage.core.hubexplain`'s job, on its ancestors alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from lineage.core.arrays import (
+    ArrayGraph,
+    ArrayResults,
+    CycleError,
+    WeightError,
+    compute_arrays,
+    shares,
+)
+from lineage.core.hubexplain import matches, weight_errors
+from lineage.core.stepcost import DirectCost
+from lineage.io.dump import Hub
+from lineage.model.errors import InputError, InputErrors, Position, UsageError
+from lineage.model.graph import Project
+
+
+class _UnionIds(Sequence[str]):
+    """Ids of the joined graph without copying the hub's millions of strings."""
+
+    def __init__(self, project_ids: list[str], hub: Hub, unmatched: np.ndarray) -> None:
+        self.project_ids, self.hub, self.unmatched = project_ids, hub, unmatched
+        self.p = len(project_ids)
+
+    def __len__(self) -> int:
+        return self.p + len(self.unmatched)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.project_ids[i] if i < self.p else self.hub.ids[int(self.unmatched[i - self.p])]
+
+
+@dataclass
+class Joined:
+    """The project and a hub dump as one :class:`~lineage.core.arrays.ArrayGraph`."""
+
+    project: Project
+    hub: Hub
+    direct: dict[str, DirectCost]
+    graph: ArrayGraph
+    pids: list[str]  # union nodes 0 … P-1
+    hmap: np.ndarray  # hub node → union node
+    unmatched: np.ndarray  # union node P + k is hub node unmatched[k]
+    matched: dict[int, str]  # hub node → the project model it is
+
+    @property
+    def p(self) -> int:
+        return len(self.pids)
+
+    def node(self, name: str) -> int:
+        """The union node ``name`` names: a project id, alias or HF id, or a hub id.
+
+        Raises:
+            UsageError: neither the project nor the dump has it.
+        """
+        mid = self.project.resolve(name)
+        if mid is not None:
+            return self.pids.index(mid)
+        found = self.hub.find([name])
+        if name in found:
+            return int(self.hmap[found[name]])
+        raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
+                         f"{self.hub.path}")
+
+    def where(self, node: int) -> Position:
+        if node < self.p:
+            return self.project.models[self.pids[node]].where
+        return self.hub.where(int(self.unmatched[node - self.p]))
+
+
+def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None) -> Joined:
+    """Join ``hub`` to ``project`` (see the module docstring); cycles are found when the
+    graph is sorted (:func:`whole`) or a model's ancestors are built (:func:`explain_project`).
+    """
+    from lineage.core.stepcost import direct_costs
+
+    d = direct if direct is not None else direct_costs(project)
+    pids = sorted(project.models)
+    pindex = {m: i for i, m in enumerate(pids)}
+    matched, _ = matches(project, hub)
+    is_matched = np.zeros(hub.n, dtype=bool)
+    is_matched[list(matched)] = True
+    unmatched = np.flatnonzero(~is_matched)
+    p = len(pids)
+    hmap = np.empty(hub.n, dtype=np.int64)
+    hmap[unmatched] = p + np.arange(unmatched.size)
+    for node, mid in matched.items():
+        hmap[node] = pindex[mid]
+    edges = sorted(project.edges.items())
+    keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
+    n = p + unmatched.size
+    pairs = np.unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
+    hub_child, hub_parent = pairs // n, pairs % n                          # a parent: one edge
+    parent = np.concatenate([np.array([pindex[u] for (u, _), _ in edges], dtype=np.int64),
+                             hub_parent])
+    child = np.concatenate([np.array([pindex[v] for (_, v), _ in edges], dtype=np.int64),
+                            hub_child])
+    explicit = np.concatenate([np.array([math.nan if e.share is None else e.share.mid
+                                         for _, e in edges]),
+                               np.full(hub_child.size, math.nan)])
+    grams = hub.emissions_g[unmatched]
+    own_kg = np.zeros((n, 3))
+    own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
+    own_kwh = np.zeros((n, 3))
+    own_complete = np.concatenate([np.zeros(p, bool), ~np.isnan(grams)])
+    energy_complete = np.zeros(n, dtype=bool)
+    for i, m in enumerate(pids):
+        own_kg[i] = d[m].emissions_kgco2e.as_tuple()
+        own_kwh[i] = d[m].energy_kwh.as_tuple()
+        own_complete[i] = d[m].is_complete
+        energy_complete[i] = d[m].is_energy_complete
+    graph = ArrayGraph(
+        _UnionIds(pids, hub, unmatched), parent, child, own_kg, own_kwh, own_complete,
+        energy_complete, explicit=explicit,
+        expected=np.concatenate([_spec_column(project, pids, "expected_derivatives"),
+                                 np.full(unmatched.size, math.nan)]),
+        usage=_weights(project, pids, "usage", hub.downloads, matched, unmatched),
+        params=_weights(project, pids, "params", hub.params, matched, unmatched))
+    return Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
+
+
+def whole(j: Joined, policy: str) -> ArrayResults:
+    """Every model's figures over the joined graph (:func:`lineage.core.arrays.compute_arrays`).
+
+    Raises:
+        InputErrors: the base models form a cycle (at a line of it), or a policy lacks data.
+    """
+    s = edge_shares(j, policy)
+    try:
+        return compute_arrays(j.graph, policy, s=s)
+    except CycleError as exc:
+        raise InputErrors([_cycle(j, exc.members)]) from None
+
+
+def _spec_column(project: Project, pids: list[str], attr: str) -> np.ndarray:
+    out = np.full(len(pids), math.nan)
+    for i, m in enumerate(pids):
+        value = getattr(project.models[m].spec, attr)
+        if value is not None:
+            out[i] = float(value.mid) if hasattr(value, "mid") else float(value)
+    return out
+
+
+def _weights(project: Project, pids: list[str], attr: str, hub_values: np.ndarray,
+             matched: dict[int, str], unmatched: np.ndarray) -> np.ndarray:
+    """A project model's own figure, else the hub's (downloads as usage), else unknown."""
+    own = _spec_column(project, pids, attr)
+    index = {m: i for i, m in enumerate(pids)}
+    for node, mid in sorted(matched.items()):  # several spellings: the first line's
+        if math.isnan(own[index[mid]]):
+            own[index[mid]] = hub_values[node]
+    return np.concatenate([own, hub_values[unmatched]])
+
+
+def _cycle(j: Joined, members: np.ndarray) -> InputError:
+    return cycle_error(j.graph.ids, j.graph.parent, j.graph.child, members, j.where)
+
+
+def cycle_error(ids: Sequence[str], parent: np.ndarray, child: np.ndarray,
+                members: np.ndarray, where: Callable[[int], Position]) -> InputError:
+    """A cycle among ``members`` (the nodes a topological sort left), walked up from the
+    first: each of them has a parent among them, so the walk must come back on itself."""
+    inside = np.zeros(len(ids), dtype=bool)
+    inside[members] = True
+    keep = inside[parent] & inside[child]
+    parents: dict[int, int] = {}
+    for u, v in zip(parent[keep].tolist(), child[keep].tolist(), strict=True):
+        parents.setdefault(v, u)
+    path, node = [], int(members[0])
+    while node not in path:
+        path.append(node)
+        node = parents[node]
+    loop = path[path.index(node):]
+    names = " -> ".join(ids[k] for k in [loop[0], *reversed(loop[1:]), loop[0]])
+    return InputError(where(loop[0]), f"cycle in the lineage: {names}")  # as graph.build says
+
+
+def edge_shares(j: Joined, policy: str) -> np.ndarray:
+    """s(u→v) on every edge of the joined graph.
+
+    Raises:
+        InputErrors: ``--policy usage/params`` and models without the figure (first ones named).
+    """
+    try:
+        return shares(j.graph, policy)
+    except WeightError as exc:
+        raise InputErrors(weight_errors(exc, j.graph.ids.__getitem__, j.where)) from None
+
+
+def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
+    """``table --format csv`` for every model of the joined graph, a batch of rows at a time."""
+    import csv
+    import io
+
+    from lineage.report.tables import CSV_COLUMNS
+
+    r = whole(j, policy)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    if j.graph.n == 0:
+        yield buf.getvalue()
+    ids, g = j.graph.ids, j.graph
+    for lo in range(0, g.n, batch):
+        hi = min(lo + batch, g.n)
+        sl = slice(lo, hi)
+        own, cum = g.own_kg[sl], r.cumulative_kg[sl]
+        inherited = cum - own
+        kept = r.kept[sl] if r.kept is not None else None
+        columns = [
+            _known(own[:, 1], own[:, 2], g.own_complete[sl]),
+            _known(inherited[:, 1], inherited[:, 2], r.inherited_complete[sl]),
+            _known(cum[:, 1], cum[:, 2], r.complete[sl]),
+            _known(cum[:, 1] * kept, cum[:, 2] * kept, r.complete[sl]) if kept is not None
+            else [None] * (hi - lo),
+            _known(g.own_kwh[sl, 1], g.own_kwh[sl, 2], g.energy_complete[sl]),
+            _known(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
+        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), _flags(r.complete[sl]),
+                             *columns, _flags(r.energy_complete[sl]), strict=True))
+        yield buf.getvalue()
+        buf.seek(0)
+        buf.truncate()
+
+
+def _known(mid: np.ndarray, high: np.ndarray, complete: np.ndarray) -> list[float | None]:
+    """Figures as :func:`lineage.report.tables.known` writes them: None where nothing is known."""
+    unknown = ~complete & (high == 0)
+    return [None if u else v for v, u in zip(mid.tolist(), unknown.tolist(), strict=True)]
+
+
+def _flags(values: np.ndarray) -> list[str]:
+    return ["true" if v else "false" for v in values.tolist()]
+
+
+@dataclass(frozen=True)
+class HubFamily:
+    """SPEC §8 over a project and a dump: the root and every descendant, each counted once."""
+
+    root: str
+    ids: list[str]  # the members: project models first, then hub models
+    own_kg: np.ndarray  # (m, 3) the known part
+    own_kwh: np.ndarray  # (m, 3)
+    complete: np.ndarray  # bool (m,)
+    energy_complete: np.ndarray  # bool (m,)
+    basis: dict[str, float]
+    reported_totals: list[dict[str, Any]]
+
+    @property
+    def known(self) -> list[str]:
+        return [m for m, c in zip(self.ids, self.complete.tolist(), strict=True) if c]
+
+    @property
+    def unknown(self) -> list[str]:
+        return [m for m, c in zip(self.ids, self.complete.tolist(), strict=True) if not c]
+
+    @property
+    def coverage(self) -> float:
+        return float(self.complete.mean())
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.complete.all())
+
+    def largest(self, k: int = 20) -> list[tuple[str, float]]:
+        """The ``k`` biggest known own costs (kgCO2e)."""
+        known = np.flatnonzero(self.complete)
+        top = known[np.argsort(-self.own_kg[known, 1], kind="stable")[:k]]
+        return [(self.ids[int(i)], float(self.own_kg[i, 1])) for i in top]
+
+    def record(self) -> dict[str, Any]:
+        """The keys of ``lineage family --format json`` (as without a dump) plus ``largest``."""
+        return {"root": self.root, "models": self.ids, "complete": self.is_complete,
+                "own_kgco2e_total": float(self.own_kg[:, 1].sum()),
+                "own_kwh_total": float(self.own_kwh[:, 1].sum()), "coverage": self.coverage,
+                "known": self.known, "unknown": self.unknown, "basis": self.basis,
+                "reported_totals": self.reported_totals,
+                "largest": [{"model": m, "kgco2e": v} for m, v in self.largest()]}
+
+    def rows(self) -> Iterator[list[Any]]:
+        """(model, own_kgco2e, own_kwh, complete) per member, for CSV and Markdown."""
+        kg = _known(self.own_kg[:, 1], self.own_kg[:, 2], self.complete)
+        kwh = _known(self.own_kwh[:, 1], self.own_kwh[:, 2], self.energy_complete)
+        for i, m in enumerate(self.ids):
+            yield [m, kg[i], kwh[i], "true" if self.complete[i] else "false"]
+
+    def text(self) -> str:
+        from lineage.model.interval import Interval
+        from lineage.report.tables import fmt
+
+        size, known = len(self.ids), int(self.complete.sum())
+        total = Interval(*self.own_kg.sum(axis=0).tolist())
+        energy = Interval(*self.own_kwh.sum(axis=0).tolist())
+        lines = [f"Family of {self.root}: {size:,} models (the root and all its "
+                 "descendants, each counted once)",
+                 f"  own cost, summed   {fmt(total, self.is_complete)}   "
+                 f"{fmt(energy, bool(self.energy_complete.all()), 'kwh')}",
+                 f"  coverage           {self.coverage:.1%} of models have a known own cost "
+                 f"({known:,}/{size:,})",
+                 "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
+                                                      self.basis.items()) or "none known")]
+        largest = self.largest()
+        if largest:
+            lines.append("  largest known own costs:")
+            lines += [f"    {m:<48} {fmt(Interval.exact(v), True):>14}" for m, v in largest]
+        for t in self.reported_totals:
+            lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
+                         f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
+        return "\n".join(lines) + "\n"

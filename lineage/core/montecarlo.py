@@ -1,0 +1,345 @@
+"""Monte Carlo uncertainty (issue 5): sample every ranged input, propagate, summarise.
+
+Interval bounds (SPEC §4) answer "how low or high could it be?"; sampling answers "how
+likely?". Each ranged input a figure depends on (GPU-hours, GPU count, hours, days, power,
+utilization, PUE, intensity, a given energy or emissions, ``usage``/``params`` weights, an
+explicit ``share:``) is drawn ``n`` times, uniformly within its range or from a triangular
+law whose mode is its central value. Each part's energy and emissions are then rebuilt
+exactly as :func:`lineage.core.stepcost.part_cost` resolved them, the shares are recomputed
+when they depend on sampled values, and c(v) = d(v) + Σ s(u→v)·c(u) is propagated with
+numpy arrays over samples.
+
+Why: a figure that several parts share (a registry grid's intensity, a hardware's rated
+power, a file's ``defaults``) is one uncertain quantity, not one per part: it is drawn
+once per sample for every part that uses it, keyed by the object it was read from.
+
+Unknown parts count 0, as in the deterministic results: the sampled figures stay lower
+bounds where :meth:`MonteCarlo.is_complete` is False.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from lineage.core.engine import Results, compute
+from lineage.core.stepcost import DirectCost, PartCost
+from lineage.model.errors import UsageError
+from lineage.model.graph import Project
+from lineage.model.interval import Interval
+from lineage.model.schema import ComputeSpec
+
+Array = NDArray[np.float64]
+Value = float | Array  # a constant, or one value per sample
+Edge = tuple[str, str]
+
+DISTRIBUTIONS: dict[str, str] = {
+    "uniform": "every value within a range is equally likely",
+    "triangular": "values near a range's central value are likelier (the mode is the central "
+                  "value, the low and high bounds are the ends)",
+}
+QUANTITIES = ("kgco2e", "kwh")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Percentiles of one model's sampled cumulative figure (kgCO2e or kWh).
+
+    Example:
+        >>> Summary.of(np.array([1.0, 2.0, 3.0])).median
+        2.0
+    """
+
+    median: float
+    p5: float
+    p95: float
+    min: float
+    max: float
+    n: int
+
+    @classmethod
+    def of(cls, samples: Array) -> Summary:
+        """Summarise ``samples`` (linear interpolation between order statistics)."""
+        p5, median, p95 = (float(x) for x in np.percentile(samples, [5.0, 50.0, 95.0]))
+        return cls(median, p5, p95, float(samples.min()), float(samples.max()), samples.size)
+
+    def as_interval(self) -> Interval:
+        """The 5–95% interval with the median as its central value."""
+        return Interval(self.p5, self.median, self.p95)
+
+    def as_dict(self) -> dict[str, float | int]:
+        """The fields as a JSON-ready mapping."""
+        return {"median": self.median, "p5": self.p5, "p95": self.p95, "min": self.min,
+                "max": self.max, "n": self.n}
+
+
+@dataclass(frozen=True, eq=False)
+class MonteCarlo:
+    """Sampled cumulative costs of every model under one policy.
+
+    Attributes:
+        results: the deterministic results at central values (shares, completeness).
+        n: the number of samples.
+        seed: the seed given, or None for a fresh one.
+        distribution: ``uniform`` or ``triangular``.
+        inputs_sampled: how many distinct ranged inputs were drawn.
+        shares_vary: True when the shares were recomputed for every sample.
+        kgco2e: cumulative emissions samples by model id (kgCO2e, ``n`` values each;
+            treat them as read-only: a figure that does not vary is a broadcast view).
+        kwh: cumulative energy samples by model id (kWh, ``n`` values each).
+    """
+
+    results: Results
+    n: int
+    seed: int | None
+    distribution: str
+    inputs_sampled: int
+    shares_vary: bool
+    kgco2e: Mapping[str, Array]
+    kwh: Mapping[str, Array]
+
+    @property
+    def policy(self) -> str:
+        return self.results.policy
+
+    def samples(self, name: str, quantity: str = "kgco2e") -> Array:
+        """The ``n`` sampled cumulative values of the model ``name`` (kgCO2e or kWh).
+
+        Raises:
+            UsageError: no model has that name, or ``quantity`` is not kgco2e or kwh.
+        """
+        if quantity not in QUANTITIES:
+            raise UsageError(f'unknown quantity "{quantity}"; choose one of: '
+                             f"{', '.join(QUANTITIES)}")
+        table = self.kgco2e if quantity == "kgco2e" else self.kwh
+        return table[self.results.resolve(name)]
+
+    def summary(self, name: str, quantity: str = "kgco2e") -> Summary:
+        """Median, 5th/95th percentiles, min and max of a model's cumulative figure."""
+        return Summary.of(self.samples(name, quantity))
+
+    def is_complete(self, name: str, quantity: str = "kgco2e") -> bool:
+        """False when an unknown cost reaches the model: its figures are lower bounds."""
+        cost = self.results.cost(name)
+        return cost.is_complete if quantity == "kgco2e" else cost.is_energy_complete
+
+
+class _Sampler:
+    """Draws each distinct ranged input once, keyed by the object it was read from."""
+
+    def __init__(self, n: int, seed: int | None, distribution: str) -> None:
+        self.n = n
+        self.distribution = distribution
+        self._rng = np.random.default_rng(seed)
+        # The interval is kept beside its draw so that its id() cannot be reused.
+        self._drawn: dict[int, tuple[Interval, Array]] = {}
+
+    @property
+    def count(self) -> int:
+        return len(self._drawn)
+
+    def value(self, interval: Interval) -> Value:
+        """A constant for an exact interval, else its ``n`` samples."""
+        if not interval.low < interval.high:
+            return float(interval.mid)
+        got = self._drawn.get(id(interval))
+        if got is None:
+            got = (interval, self._draw(interval))
+            self._drawn[id(interval)] = got
+        return got[1]
+
+    def _draw(self, iv: Interval) -> Array:
+        if self.distribution == "triangular":
+            mode = min(max(iv.mid, iv.low), iv.high)
+            return self._rng.triangular(iv.low, mode, iv.high, self.n)
+        return self._rng.uniform(iv.low, iv.high, self.n)
+
+
+def _gpu_hours(block: ComputeSpec, s: _Sampler) -> Value:
+    """GPU-hours sampled from the fields they were written with (see ``gpu_hours_total``)."""
+    if block.gpu_hours is not None:
+        return s.value(block.gpu_hours)
+    assert block.gpus is not None
+    if block.hours is not None:
+        return s.value(block.gpus) * s.value(block.hours)
+    assert block.days is not None
+    return s.value(block.gpus) * s.value(block.days) * 24.0
+
+
+def _part_energy(part: PartCost, block: ComputeSpec, s: _Sampler) -> Value:
+    """kWh of one part, following the basis :func:`~lineage.core.stepcost.part_cost` chose."""
+    if part.energy_basis == "unknown":
+        return 0.0
+    if part.energy_basis != "estimated":
+        assert block.energy is not None
+        return s.value(block.energy)
+    i = part.inputs
+    assert i.power_kw is not None
+    return _gpu_hours(block, s) * s.value(i.power_kw) * s.value(i.utilization) * s.value(i.pue)
+
+
+def _part_emissions(part: PartCost, block: ComputeSpec, energy: Value, s: _Sampler) -> Value:
+    """kgCO2e of one part: the given figure, or its sampled energy × intensity."""
+    if part.emissions_basis == "unknown":
+        return 0.0
+    if part.emissions_basis not in ("estimated", "assumed"):
+        assert block.emissions is not None
+        return s.value(block.emissions)
+    assert part.inputs.intensity_kgco2e_per_kwh is not None
+    return energy * s.value(part.inputs.intensity_kgco2e_per_kwh)
+
+
+def _direct(project: Project, direct: Mapping[str, DirectCost], s: _Sampler
+            ) -> tuple[dict[str, Value], dict[str, Value]]:
+    """d(v) per model as (kgCO2e, kWh), each a constant or ``n`` samples."""
+    kg: dict[str, Value] = {}
+    kwh: dict[str, Value] = {}
+    for mid, d in direct.items():
+        specs = project.models[mid].spec.steps
+        kg_total: Value = 0.0
+        kwh_total: Value = 0.0
+        for step in d.steps:
+            spec = specs[step.index]
+            ti = spec.teacher_inference
+            blocks: tuple[ComputeSpec, ...] = (spec,) if ti is None else (spec, ti)
+            for part, block in zip(step.parts, blocks, strict=True):
+                energy = _part_energy(part, block, s)
+                kwh_total = kwh_total + energy
+                kg_total = kg_total + _part_emissions(part, block, energy, s)
+        kg[mid], kwh[mid] = kg_total, kwh_total
+    return kg, kwh
+
+
+def _weights(project: Project, policy: str, direct_kwh: Mapping[str, Value], s: _Sampler
+             ) -> dict[str, Value]:
+    """Each linked model's policy weight (see :mod:`lineage.core.policies`), sampled if ranged."""
+    involved = sorted({m for edge in project.edges for m in edge})
+    if policy == "compute":
+        return {m: direct_kwh[m] for m in involved}
+    if policy in ("usage", "params"):
+        # compute() has already rejected a linked model without the attribute.
+        return {m: s.value(getattr(project.models[m].spec, policy)) for m in involved}
+    return {m: 1.0 for m in involved}
+
+
+def _ratio(num: Value, den: Value) -> Value:
+    """num / den where den > 0, else 0 (as :func:`~lineage.core.policies.compute_shares` does)."""
+    n, d = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
+    out = np.zeros(np.broadcast(n, d).shape)
+    np.divide(n, d, out=out, where=d > 0)
+    return out if out.ndim else float(out)
+
+
+def vector_shares(project: Project, policy: str, weights: Mapping[str, Value],
+                  explicit: Mapping[Edge, Value]) -> dict[Edge, Value]:
+    """s(u→w) for every edge, each a constant or one share per sample.
+
+    The arithmetic of :func:`lineage.core.policies.compute_shares` (same order of operations)
+    over numpy arrays, for the ``equal``, ``usage``, ``params`` and ``compute`` policies.
+
+    Args:
+        policy: a weighted policy.
+        weights: the weight of every model with a parent or a child.
+        explicit: the explicit share of every edge that sets ``share:``.
+    """
+    shares: dict[Edge, Value] = {}
+    for parent in project.G.nodes:
+        children = list(project.G.successors(parent))
+        if not children:
+            continue
+        fixed = {w: explicit.get((parent, w)) for w in children}
+        free = [w for w in children if fixed[w] is None]
+        rest = np.maximum(0.0, 1.0 - sum(v for v in fixed.values() if v is not None))
+        phantom = 0.0
+        n = project.models[parent].spec.expected_derivatives
+        if policy == "equal" and n is not None:
+            phantom = float(max(0, n - len(children)))
+        denominator = weights[parent] + sum(weights[w] for w in free) + phantom
+        for w in children:
+            f = fixed[w]
+            shares[(parent, w)] = f if f is not None else _ratio(rest * weights[w], denominator)
+    return shares
+
+
+def _shares(project: Project, results: Results, direct_kwh: Mapping[str, Value],
+            s: _Sampler) -> tuple[Mapping[Edge, Value], bool]:
+    """The shares and whether they vary; fixed shares are the deterministic ones."""
+    if results.policy in ("cutoff", "full"):  # compute_shares ignores explicit shares here
+        return results.shares, False
+    weights = _weights(project, results.policy, direct_kwh, s)
+    explicit = {e: s.value(edge.share) for e, edge in project.edges.items()
+                if edge.share is not None}
+    if not any(isinstance(v, np.ndarray) for v in [*weights.values(), *explicit.values()]):
+        return results.shares, False
+    return vector_shares(project, results.policy, weights, explicit), True
+
+
+def _propagate(project: Project, direct: Mapping[str, Value],
+               shares: Mapping[Edge, Value]) -> dict[str, Value]:
+    """c(v) = d(v) + Σ s(u→v)·c(u) in topological order."""
+    out: dict[str, Value] = {}
+    for v in project.G.topological_order():
+        total = direct[v]
+        for u in project.G.predecessors(v):
+            share = shares[(u, v)]
+            if isinstance(share, np.ndarray) or share != 0.0:
+                total = total + share * out[u]
+        out[v] = total
+    return out
+
+
+def _as_samples(values: Mapping[str, Value], n: int) -> dict[str, Array]:
+    return {m: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for m, v in values.items()}
+
+
+def _check(n: int, distribution: str) -> None:
+    if n < 1:
+        raise UsageError(f"--monte-carlo needs at least 1 sample, not {n}")
+    if distribution not in DISTRIBUTIONS:
+        raise UsageError(f'unknown distribution "{distribution}"; choose one of: '
+                         f"{', '.join(DISTRIBUTIONS)}")
+
+
+def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int | None = None,
+             distribution: str = "uniform") -> MonteCarlo:
+    """Sample every ranged input ``n`` times and propagate each sample through the lineage.
+
+    Args:
+        project: the loaded project (:func:`lineage.load`).
+        policy: an allocation policy of :data:`lineage.core.policies.POLICIES`.
+        n: the number of samples.
+        seed: makes the draws reproducible; None draws fresh ones.
+        distribution: ``uniform`` within each range, or ``triangular`` with the central
+            value as the mode.
+
+    Returns:
+        A :class:`MonteCarlo` with every model's cumulative kgCO2e and kWh samples.
+
+    Raises:
+        UsageError: an unknown policy or distribution, or ``n`` < 1.
+        InputErrors: a policy that needs data a model lacks (``usage``, ``params``).
+
+    Example:
+        >>> from lineage.model.graph import build
+        >>> from lineage.io.validation import validate_document
+        >>> from lineage.io.yamlio import parse_text
+        >>> f = validate_document(parse_text("x.yaml", "lineage: 1\\nmodels:\\n  a: "
+        ...     "{steps: [{kind: pretraining, emissions: 90..110 t}]}\\n"))
+        >>> s = simulate(build([f]), n=1000, seed=1).summary("a")
+        >>> 90_000 <= s.min < s.p5 < s.median < s.p95 < s.max <= 110_000
+        True
+    """
+    _check(n, distribution)
+    results = compute(project, policy)
+    sampler = _Sampler(n, seed, distribution)
+    kg, kwh = _direct(project, results.direct, sampler)
+    shares, vary = _shares(project, results, kwh, sampler)
+    return MonteCarlo(
+        results=results, n=n, seed=seed, distribution=distribution,
+        inputs_sampled=sampler.count, shares_vary=vary,
+        kgco2e=_as_samples(_propagate(project, kg, shares), n),
+        kwh=_as_samples(_propagate(project, kwh, shares), n))
+

@@ -1,0 +1,232 @@
+"""Read CodeCarbon's ``emissions.csv``: the runs a step measured, summed.
+
+CodeCarbon writes one row per run (or per ``flush()``, each with the run's totals so far) with
+``duration`` (s), ``emissions`` (kg CO2eq) and ``energy_consumed`` (kWh, PUE already applied),
+plus ``gpu_count``/``gpu_model`` and the location. The columns changed across versions (31 in
+2.3.3, 38 in 3.3.0: ``experiment_id``, ``water_consumed``, ``wue`` and the utilization columns
+were added), so they are read by header name and a missing optional column is tolerated.
+
+A family file's step may name such a file (``codecarbon: runs/emissions.csv``, relative to the
+YAML file), optionally with a ``project_name`` or ``run_id`` filter; :func:`resolve_steps`
+replaces the key by the summed energy and emissions with the basis ``measured``.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lineage.model.errors import InputError, InputErrors, Position
+
+if TYPE_CHECKING:
+    from lineage.io.yamlio import Document, PathKey
+    from lineage.model.schema import FileSpec, StepSpec
+
+REQUIRED = ("duration", "emissions", "energy_consumed")
+FILTERS = ("project_name", "run_id")
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The matching runs of one CodeCarbon file, summed."""
+
+    path: str
+    runs: int
+    energy_kwh: float
+    emissions_kgco2e: float
+    gpu_hours: float | None
+    gpu_model: str | None
+    location: str | None
+    codecarbon_version: str | None
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    raw: str
+    cells: dict[str, str]
+
+
+def _fail(where: Position, message: str) -> InputErrors:
+    return InputErrors([InputError(where, message)])
+
+
+def _cell_column(raw: str, index: int) -> int:
+    """The 1-based character column where field ``index`` of a CSV line starts."""
+    field, quoted = 0, False
+    for pos, ch in enumerate(raw):
+        if field == index:
+            return pos + 1
+        if ch == '"':
+            quoted = not quoted
+        elif ch == "," and not quoted:
+            field += 1
+    return len(raw) + 1 if field == index else 1
+
+
+def _number(row: _Row, header: list[str], key: str, name: str) -> float:
+    text = (row.cells.get(key) or "").strip()
+    where = Position(name, row.line, _cell_column(row.raw, header.index(key)))
+    try:
+        value = float(text)
+    except ValueError:
+        raise _fail(where, f'column "{key}" holds "{text}", not a number') from None
+    if not math.isfinite(value) or value < 0:
+        raise _fail(where, f'column "{key}" holds {text}: expected a finite number ≥ 0')
+    return value
+
+
+def _rows(name: str, text: str) -> tuple[list[str], list[_Row]]:
+    lines = text.splitlines(keepends=True)
+    reader = csv.reader(lines)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        rows: list[_Row] = []
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:
+                row = dict(zip(header, cells, strict=False))
+                rows.append(_Row(start, lines[start - 1].rstrip("\r\n"), row))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _fail(Position(name, reader.line_num, 1), f"not a CSV file: {exc}") from None
+    return header, rows
+
+
+def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str | None = None,
+                    where: Position | None = None, filter_where: Position | None = None
+                    ) -> Measured:
+    """Sum the runs of a CodeCarbon ``emissions.csv`` (those matching the filters, if given).
+
+    Args:
+        path: the CSV file.
+        project_name: keep only the rows whose ``project_name`` is this.
+        run_id: keep only the rows whose ``run_id`` is this.
+        where: where a missing or unreadable file is reported (default: the file itself).
+        filter_where: where a filter that matches no row is reported.
+
+    Raises:
+        InputErrors: a missing or unreadable file, a missing column, a cell that is not a
+            number (at its line and column), or filters that match no row.
+
+    Example:
+        >>> from pathlib import Path
+        >>> m = read_codecarbon(Path("tests/data/import/emissions.csv"), run_id="run-2")
+        >>> m.runs, m.emissions_kgco2e
+        (1, 0.75)
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise _fail(where or Position(name, 1, 1), f"cannot read CodeCarbon log {name}: "
+                    f"{reason}") from None
+    header, rows = _rows(name, text)
+    filters = {k: v for k, v in (("project_name", project_name), ("run_id", run_id)) if v}
+    missing = [c for c in (*REQUIRED, *filters) if c not in header]
+    if missing or not rows:
+        what = f"missing column(s) {', '.join(missing)}" if missing else "no run in the file"
+        raise _fail(Position(name, 1, 1), f"not a CodeCarbon emissions.csv: {what}")
+    kept = [r for r in rows if all(r.cells.get(k, "").strip() == v for k, v in filters.items())]
+    if not kept:
+        shown = "; ".join(f'{k} "{v}"' for k, v in filters.items())
+        have = sorted({r.cells.get(k, "").strip() for r in rows for k in filters})
+        raise _fail(filter_where or Position(name, 1, 1),
+                    f"no run in {name} has {shown}; the file has: {', '.join(have)}")
+    return _sum(name, header, _last_of_each_run(name, header, kept))
+
+
+def _last_of_each_run(name: str, header: list[str], rows: list[_Row]) -> list[_Row]:
+    """One row per ``run_id``: the one with the longest ``duration``.
+
+    Why: ``tracker.flush()`` appends a row with the run's totals so far, so several rows of one
+    run are cumulative snapshots; adding them would count the start of the run again and again.
+    """
+    last: dict[str, _Row] = {}
+    for i, row in enumerate(rows):
+        key = row.cells.get("run_id", "").strip() or f"row {i}"
+        old = last.get(key)
+        if old is None or _number(row, header, "duration", name) >= \
+                _number(old, header, "duration", name):
+            last[key] = row
+    return sorted(last.values(), key=lambda r: r.line)
+
+
+def _sum(name: str, header: list[str], rows: list[_Row]) -> Measured:
+    energy = emissions = 0.0
+    gpu_hours: float | None = 0.0
+    for row in rows:
+        energy += _number(row, header, "energy_consumed", name)
+        emissions += _number(row, header, "emissions", name)
+        count = _gpu_count(row.cells.get("gpu_count"))
+        if gpu_hours is not None and count is not None:
+            gpu_hours += count * _number(row, header, "duration", name) / 3600
+        else:
+            gpu_hours = None
+    last = rows[-1].cells
+    place = ", ".join(v for v in (last.get("region"), last.get("country_name")) if v)
+    cloud = " ".join(v for v in (last.get("cloud_provider"), last.get("cloud_region")) if v)
+    return Measured(name, len(rows), energy, emissions, gpu_hours or None,
+                    _gpu_model(last.get("gpu_model")), (cloud or place) or None,
+                    last.get("codecarbon_version") or None)
+
+
+def _gpu_count(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _gpu_model(text: str | None) -> str | None:
+    """``"8 x NVIDIA A100-SXM4-80GB"`` → ``"NVIDIA A100-SXM4-80GB"``."""
+    if not text:
+        return None
+    return re.sub(r"^\s*\d+\s*x\s*", "", text).strip() or None
+
+
+def _measured_step(doc: Document, loc: PathKey, step: StepSpec) -> StepSpec:
+    from lineage.model.interval import Interval
+
+    assert step.codecarbon is not None
+    path = Path(doc.path).parent / step.codecarbon
+    key = "run_id" if step.run_id else "project_name"
+    m = read_codecarbon(path, project_name=step.project_name, run_id=step.run_id,
+                        where=doc.at((*loc, "codecarbon"), key=True),
+                        filter_where=doc.at((*loc, key), key=True))
+    shown = ", ".join(f"{k} {v}" for k, v in (("project_name", step.project_name),
+                                               ("run_id", step.run_id)) if v)
+    note = (f"{m.runs} CodeCarbon run(s) in {step.codecarbon}" + (f" ({shown})" if shown else "")
+            + " summed; energy includes CodeCarbon's PUE")
+    return step.model_copy(update={
+        "energy": Interval.exact(m.energy_kwh), "emissions": Interval.exact(m.emissions_kgco2e),
+        "basis": "measured", "note": step.note or note})
+
+
+def resolve_steps(doc: Document, spec: FileSpec) -> FileSpec:
+    """``spec`` with every ``codecarbon:`` step's energy and emissions read from its log.
+
+    Raises:
+        InputErrors: every unreadable log, bad cell or empty filter, each at its place.
+    """
+    if not any(s.codecarbon for m in spec.models.values() for s in m.steps):
+        return spec
+    errors: list[InputError] = []
+    models = {}
+    for mid, model in spec.models.items():
+        steps = []
+        for i, step in enumerate(model.steps):
+            if step.codecarbon is not None:
+                try:
+                    step = _measured_step(doc, ("models", mid, "steps", i), step)
+                except InputErrors as exc:
+                    errors.extend(exc.errors)
+            steps.append(step)
+        models[mid] = model.model_copy(update={"steps": steps})
+    InputErrors.raise_if_any(errors)
+    return spec.model_copy(update={"models": models})

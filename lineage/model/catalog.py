@@ -1,0 +1,113 @@
+"""Look-up tables for hardware, grids, tasks and equivalents, gathered from every loaded
+file (the registry first, then the user's files, which may add their own entries).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from lineage.io.validation import LoadedFile
+from lineage.model.errors import InputError, Position, did_you_mean
+from lineage.model.schema import EquivalentSpec, GridSpec, HardwareSpec, TaskSpec
+
+_VENDOR_WORDS = frozenset({"nvidia", "amd", "google", "intel", "habana", "instinct", "cloud"})
+T = TypeVar("T")
+
+
+def hardware_key(name: str) -> frozenset[str]:
+    """The order-free token set a hardware name is matched by.
+
+    Example:
+        >>> hardware_key("NVIDIA A100-SXM4-80GB") == hardware_key("a100 80gb sxm4")
+        True
+    """
+    return frozenset(re.findall(r"[a-z0-9]+", name.lower())) - _VENDOR_WORDS
+
+
+def grid_key(name: str) -> str:
+    """Grids match case-insensitively, ignoring spaces, underscores and hyphens."""
+    return re.sub(r"[\s_\-]+", "", name.lower())
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """One catalog entry with the file and place it was declared at."""
+
+    id: str
+    spec: T
+    file: LoadedFile
+    where: Position
+
+
+@dataclass
+class Table(Generic[T]):
+    """Entries by id, with an alias index; ``what`` names the table in messages."""
+
+    what: str
+    normalize: object = grid_key
+    entries: dict[str, Entry[T]] = field(default_factory=dict)
+    index: dict[object, str] = field(default_factory=dict)
+
+    def _key(self, name: str) -> object:
+        fn = self.normalize
+        assert callable(fn)
+        return fn(name)
+
+    def add(self, entry: Entry[T], aliases: list[str], errors: list[InputError]) -> None:
+        if entry.id in self.entries:
+            first = self.entries[entry.id].where
+            errors.append(InputError(entry.where, f'duplicate {self.what} id "{entry.id}" '
+                                     f"(also defined at {first})"))
+            return
+        self.entries[entry.id] = entry
+        for name in [entry.id, *aliases]:
+            key = self._key(name)
+            owner = self.index.get(key)
+            if owner is not None and owner != entry.id:
+                errors.append(InputError(entry.where, f'{self.what} alias "{name}" of '
+                                         f'"{entry.id}" already names "{owner}"'))
+                continue
+            self.index[key] = entry.id
+
+    def find(self, name: str) -> Entry[T] | None:
+        """The entry that ``name`` (an id or alias) names, or None."""
+        got = self.index.get(self._key(name))
+        return self.entries[got] if got is not None else None
+
+    def unknown(self, name: str, where: Position) -> InputError:
+        """The error for a name that matches nothing, with a suggestion."""
+        return InputError(where, f'unknown {self.what} "{name}"'
+                          + did_you_mean(name, list(self.entries)))
+
+
+@dataclass
+class Catalog:
+    """Hardware, grids, tasks and equivalents from all loaded files."""
+
+    hardware: Table[HardwareSpec] = field(
+        default_factory=lambda: Table("hardware", hardware_key))
+    grids: Table[GridSpec] = field(default_factory=lambda: Table("grid"))
+    tasks: Table[TaskSpec] = field(default_factory=lambda: Table("task"))
+    equivalents: Table[EquivalentSpec] = field(default_factory=lambda: Table("equivalent"))
+
+    @classmethod
+    def build(cls, files: list[LoadedFile], errors: list[InputError]) -> Catalog:
+        """Gather every table entry of ``files``, appending duplicate ids to ``errors``."""
+        cat = cls()
+        for f in files:
+            s = f.spec
+            for hid, hw in s.hardware.items():
+                cat.hardware.add(Entry(hid, hw, f, f.doc.at(("hardware", hid), key=True)),
+                                 hw.aliases, errors)
+            for gid, grid in s.grids.items():
+                cat.grids.add(Entry(gid, grid, f, f.doc.at(("grids", gid), key=True)),
+                              grid.aliases, errors)
+            for tid, task in s.tasks.items():
+                cat.tasks.add(Entry(tid, task, f, f.doc.at(("tasks", tid), key=True)), [],
+                              errors)
+            for eid, eq in s.equivalents.items():
+                cat.equivalents.add(Entry(eid, eq, f, f.doc.at(("equivalents", eid), key=True)),
+                                    [], errors)
+        return cat

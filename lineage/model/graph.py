@@ -1,0 +1,343 @@
+"""Models and their parents as a directed acyclic graph, with every cross-file
+check: unknown or duplicate models, self-loops, cycles, unknown hardware, grids, tasks and
+sources, explicit shares over 1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.io.validation import LoadedFile
+from lineage.model.catalog import Catalog
+from lineage.model.digraph import Digraph
+from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
+from lineage.model.interval import Interval
+from lineage.model.schema import ComputeSpec, ModelSpec, SourceSpec
+
+_BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One model with the file it was declared in."""
+
+    id: str
+    spec: ModelSpec
+    file: LoadedFile
+
+    @property
+    def where(self) -> Position:
+        return self.file.doc.at(("models", self.id), key=True)
+
+    @property
+    def label(self) -> str:
+        return self.spec.name or self.id
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Parent → child: the explicit share if one was written, and the roles given."""
+
+    parent: str
+    child: str
+    share: Interval | None
+    roles: frozenset[str]
+    kinds: frozenset[str]
+    where: Position
+
+
+@dataclass
+class Project:
+    """Everything loaded: the catalog, the models, the edges and the graph ``G``."""
+
+    files: list[LoadedFile]
+    catalog: Catalog
+    models: dict[str, ModelEntry]
+    edges: dict[tuple[str, str], Edge]
+    G: Digraph
+    aliases: dict[str, str] = field(default_factory=dict)
+    assumed_grid: str | None = None  # a grid the user assumes where a step names none
+
+    def resolve(self, name: str) -> str | None:
+        """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
+        if name in self.models:
+            return name
+        return self.aliases.get(name.lower())
+
+    def model_id(self, name: str) -> str:
+        """Like :meth:`resolve`, but an unknown name is an error.
+
+        Raises:
+            UsageError: no model has that name; the message suggests the closest.
+        """
+        from lineage.model.errors import UsageError
+
+        mid = self.resolve(name)
+        if mid is None:
+            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
+        return mid
+
+    def parents(self, model: str) -> list[str]:
+        return sorted(self.G.predecessors(model))
+
+    def children(self, model: str) -> list[str]:
+        return sorted(self.G.successors(model))
+
+
+def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[InputError]) -> None:
+    refs = [ref] if isinstance(ref, str) else list(ref or [])
+    for i, r in enumerate(refs):
+        if r in f.spec.sources or re.match(r"^(https?://|doi:|arxiv:)", r):
+            continue
+        at = f.doc.at((*loc, i) if not isinstance(ref, str) else loc)
+        errors.append(InputError(at, f'unknown source "{r}": name one of the file\'s "sources" '
+                                 "or write a URL" + did_you_mean(r, list(f.spec.sources))))
+
+
+def _compute_refs(c: ComputeSpec, cat: Catalog, f: LoadedFile, loc: tuple[Any, ...],
+                  errors: list[InputError]) -> None:
+    if c.hardware is not None and cat.hardware.find(c.hardware) is None:
+        errors.append(cat.hardware.unknown(c.hardware, f.doc.at((*loc, "hardware"))))
+    if c.grid is not None and cat.grids.find(c.grid) is None:
+        errors.append(cat.grids.unknown(c.grid, f.doc.at((*loc, "grid"))))
+    _sources_ok(c.source, f, (*loc, "source"), errors)
+
+
+def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> None:
+    f, spec = entry.file, entry.spec
+    base = ("models", entry.id)
+    _sources_ok(spec.source, f, (*base, "source"), errors)
+    for i, step in enumerate(spec.steps):
+        _compute_refs(step, cat, f, (*base, "steps", i), errors)
+        if step.teacher_inference is not None:
+            _compute_refs(step.teacher_inference, cat, f,
+                          (*base, "steps", i, "teacher_inference"), errors)
+    dep = spec.deployment
+    if dep is not None:
+        loc = (*base, "deployment")
+        if dep.task is not None and cat.tasks.find(dep.task) is None:
+            errors.append(cat.tasks.unknown(dep.task, f.doc.at((*loc, "task"))))
+        if dep.hardware is not None and cat.hardware.find(dep.hardware) is None:
+            errors.append(cat.hardware.unknown(dep.hardware, f.doc.at((*loc, "hardware"))))
+        if dep.grid is not None and cat.grids.find(dep.grid) is None:
+            errors.append(cat.grids.unknown(dep.grid, f.doc.at((*loc, "grid"))))
+
+
+def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
+    d = f.spec.defaults
+    if d.hardware is not None and cat.hardware.find(d.hardware) is None:
+        errors.append(cat.hardware.unknown(d.hardware, f.doc.at(("defaults", "hardware"))))
+    if d.grid is not None and cat.grids.find(d.grid) is None:
+        errors.append(cat.grids.unknown(d.grid, f.doc.at(("defaults", "grid"))))
+    tables: list[tuple[str, dict[str, Any]]] = [
+        ("hardware", f.spec.hardware), ("grids", f.spec.grids), ("tasks", f.spec.tasks),
+        ("equivalents", f.spec.equivalents)]
+    for section, table in tables:
+        for key, item in table.items():
+            _sources_ok(item.source, f, (section, key, "source"), errors)
+            embodied = getattr(item, "embodied", None)
+            if embodied is not None:
+                _sources_ok(embodied.source, f, (section, key, "embodied", "source"), errors)
+    for i, t in enumerate(f.spec.totals):
+        _sources_ok(t.source, f, ("totals", i, "source"), errors)
+
+
+def _collect_models(files: list[LoadedFile], errors: list[InputError]
+                    ) -> tuple[dict[str, ModelEntry], dict[str, str]]:
+    models: dict[str, ModelEntry] = {}
+    aliases: dict[str, str] = {}
+    for f in files:
+        for mid, spec in f.spec.models.items():
+            entry = ModelEntry(mid, spec, f)
+            if _BAD_ID.search(mid):
+                shown = mid.encode("unicode_escape").decode("ascii")
+                errors.append(InputError(entry.where, f'model id "{shown}" must not be empty, '
+                                         "start or end with a space, or hold control "
+                                         "characters such as newlines"))
+                continue
+            if mid in models:
+                errors.append(InputError(entry.where, f'duplicate model id "{mid}" (also '
+                                         f"defined at {models[mid].where})"))
+                continue
+            models[mid] = entry
+    for mid, entry in models.items():
+        for alias in (mid.lower(), (entry.spec.hf or "").lower()):
+            if not alias:
+                continue
+            owner = aliases.setdefault(alias, mid)
+            if owner != mid:
+                what = "model ids differ only by case" if alias == mid.lower() == \
+                    owner.lower() else f'"{alias}" names both "{owner}" and "{mid}"'
+                errors.append(InputError(entry.where, f"{what} (also defined at "
+                                         f"{models[owner].where})"))
+    return models, aliases
+
+
+def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
+                   errors: list[InputError]) -> dict[tuple[str, str], Edge]:
+    edges: dict[tuple[str, str], Edge] = {}
+    for mid, entry in models.items():
+        for i, step in enumerate(entry.spec.steps):
+            for j, ref in enumerate(step.parents):
+                loc = ("models", mid, "steps", i, "from", j)
+                where = entry.file.doc.at(loc)
+                parent = ref.model if ref.model in models else aliases.get(ref.model.lower())
+                if parent is None:
+                    errors.append(InputError(where, f'unknown model "{ref.model}"'
+                                             + did_you_mean(ref.model, list(models))))
+                    continue
+                if parent == mid:
+                    errors.append(InputError(where, f'model "{mid}" lists itself as a parent'))
+                    continue
+                old = edges.get((parent, mid))
+                if old is not None and old.share is not None and ref.share is not None:
+                    errors.append(InputError(where, f'"{parent}" is given a share twice for '
+                                             f'"{mid}"'))
+                    continue
+                roles = {ref.role} if ref.role else set()
+                edges[(parent, mid)] = Edge(
+                    parent, mid, ref.share if ref.share is not None else
+                    (old.share if old else None),
+                    frozenset(roles | (set(old.roles) if old else set())),
+                    frozenset({step.kind} | (set(old.kinds) if old else set())),
+                    old.where if old else where)
+    return edges
+
+
+def _check_shares(edges: dict[tuple[str, str], Edge], errors: list[InputError]) -> None:
+    out: dict[str, list[Edge]] = {}
+    for e in edges.values():
+        if e.share is not None:
+            out.setdefault(e.parent, []).append(e)
+    for parent, es in out.items():
+        for bound in ("low", "mid", "high"):
+            s = sum(getattr(e.share, bound) for e in es if e.share is not None)
+            if s > 1 + 1e-9:
+                listed = ", ".join(f'"{e.child}"' for e in es)
+                errors.append(InputError(es[-1].where, f'explicit shares of "{parent}" add up '
+                                         f"to {s:g} (> 1) across {listed}"))
+                break
+
+
+def _check_cycles(G: Digraph, edges: dict[tuple[str, str], Edge],
+                  errors: list[InputError]) -> None:
+    from graphlib import CycleError
+
+    try:
+        G.topological_order()
+        return
+    except CycleError:
+        pass
+    import networkx as nx  # only on this error path: every cycle, each named once
+
+    nxG = G.to_networkx()
+    seen: set[frozenset[str]] = set()
+    for comp in nx.strongly_connected_components(nxG):
+        if len(comp) < 2 or frozenset(comp) in seen:
+            continue
+        seen.add(frozenset(comp))
+        cycle = nx.find_cycle(nxG.subgraph(comp))
+        path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
+        first = edges[(cycle[0][0], cycle[0][1])]
+        errors.append(InputError(first.where, f"cycle in the lineage: {path}"))
+
+
+def build(files: list[LoadedFile]) -> Project:
+    """Build the project from validated files (registry files first).
+
+    Raises:
+        InputErrors: every cross-file problem, each at its line and column.
+
+    Example:
+        >>> from lineage.io.yamlio import parse_text
+        >>> from lineage.io.validation import validate_document
+        >>> f = validate_document(parse_text("x.yaml", "lineage: 1\\nmodels:\\n  a: {}\\n"
+        ...     "  b:\\n    steps: [{kind: finetuning, from: a}]\\n"))
+        >>> build([f]).parents("b")
+        ['a']
+    """
+    errors: list[InputError] = []
+    catalog = Catalog.build(files, errors)
+    models, aliases = _collect_models(files, errors)
+    for f in files:
+        _file_refs(f, catalog, errors)
+    for entry in models.values():
+        _check_refs(entry, catalog, errors)
+    edges = _collect_edges(models, aliases, errors)
+    _check_shares(edges, errors)
+    G = Digraph(models, edges)
+    _check_cycles(G, edges, errors)
+    for f in files:
+        for j, t in enumerate(f.spec.totals):
+            for k, m in enumerate(t.models):
+                if m not in models and m.lower() not in aliases:
+                    errors.append(InputError(f.doc.at(("totals", j, "models", k)),
+                                             f'unknown model "{m}"'
+                                             + did_you_mean(m, list(models))))
+    InputErrors.raise_if_any(errors)
+    return Project(files, catalog, models, edges, G, aliases)
+
+
+def subproject(project: Project, keep: set[str]) -> Project:
+    """The project restricted to the models ``keep`` (and the edges between them)."""
+    G = project.G.subgraph(keep)
+    edges = {k: e for k, e in project.edges.items() if k[0] in keep and k[1] in keep}
+    models = {m: e for m, e in project.models.items() if m in keep}
+    aliases = {a: m for a, m in project.aliases.items() if m in keep}
+    return Project(project.files, project.catalog, models, edges, G, aliases,
+                   project.assumed_grid)
+
+
+def assume_grid(project: Project, grid: str) -> Project:
+    """The project with ``grid`` assumed for every step that names no grid or intensity.
+
+    Raises:
+        UsageError: an unknown grid (with a suggestion).
+    """
+    import dataclasses
+
+    from lineage.model.errors import UsageError
+
+    entry = project.catalog.grids.find(grid)
+    if entry is None:
+        raise UsageError(str(project.catalog.grids.unknown(grid, None)))  # type: ignore[arg-type]
+    return dataclasses.replace(project, assumed_grid=entry.id)
+
+
+def component(project: Project, models: list[str]) -> Project:
+    """The connected part of the lineage around ``models``.
+
+    Why: a model's shares depend only on its connected component, so computing there gives
+    the same figures, and a policy's data (``usage``, ``params``) is needed only there.
+    """
+    keep: set[str] = set()
+    for m in models:
+        keep |= project.G.component(m)
+    return subproject(project, keep)
+
+
+def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
+    """The project as it stood on ``date`` (YYYY-MM-DD): only models released by then.
+
+    Models without a ``released`` date are left out (nobody can say they existed), and so is
+    every descendant of a model left out. Returns the project and the ids left out.
+    """
+    keep = {m for m, e in project.models.items()
+            if e.spec.released is not None and _date_key(e.spec.released) <= _date_key(date)}
+    dropped = set(project.models) - keep
+    for m in list(dropped):
+        dropped |= project.G.descendants(m)
+    keep -= dropped
+    return subproject(project, keep), sorted(dropped)
+
+
+def _date_key(text: str) -> tuple[int, int, int]:
+    parts = [int(p) for p in text.split("-")] + [1, 1]
+    return parts[0], parts[1], parts[2]
+
+
+def source_spec(f: LoadedFile, ref: str) -> SourceSpec:
+    """The citation a ``source:`` reference names (a URL is its own citation)."""
+    return f.spec.sources.get(ref) or SourceSpec(url=ref)

@@ -1,0 +1,425 @@
+"""The file format of SPEC §5 as pydantic models (``…Spec``), and its JSON Schema.
+
+Every quantity is written as text with its unit and parsed by :mod:`lineage.model.units` into an
+:class:`~lineage.model.interval.Interval` in internal units (kWh, kgCO2e, kW, kgCO2e/kWh, h).
+Unknown keys are errors. Positions are not stored here: :mod:`lineage.io.validation` maps each
+validation error back to the line and column of the YAML it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from lineage.model.interval import Interval
+from lineage.model.units import Dim, parse
+
+FORMAT_VERSION = 1
+
+StepKind = Literal[
+    "pretraining", "continued-pretraining", "distillation", "finetuning", "instruction-tuning",
+    "preference-tuning", "pruning", "merging", "quantization", "other",
+]
+STEP_KINDS: tuple[str, ...] = StepKind.__args__  # type: ignore[attr-defined]
+
+_UNIT_HINTS = {
+    Dim.COUNT: ("a count; thousands separators and k/M/B/T suffixes allowed", "370k"),
+    Dim.HOURS: ("hours (a plain number or with h/days)", "3"),
+    Dim.DAYS: ("days (a plain number or with days/h)", "14"),
+    Dim.LIFETIME: ("a duration with a unit", "4 years"),
+    Dim.POWER: ("a power with its unit (W, kW)", "700 W"),
+    Dim.ENERGY: ("an energy with its unit (Wh, kWh, MWh, GWh, J, MJ, GJ)", "36 MWh"),
+    Dim.EMISSIONS: ("a mass of CO2e with its unit (g, kg, t; CO2e optional)", "107 tCO2e"),
+    Dim.INTENSITY: ("a carbon intensity (gCO2e/kWh or kgCO2e/kWh)", "0.385 kgCO2e/kWh"),
+    Dim.MEMORY: ("a memory size (GB)", "80 GB"),
+    Dim.FRACTION: ("a fraction between 0 and 1, or a percentage", "0.8"),
+    Dim.PUE: ("a power usage effectiveness, at least 1", "1.1"),
+}
+
+
+def _quantity(dim: Dim) -> Any:
+    """An annotated type: text with a unit → :class:`Interval` in internal units."""
+
+    def check(value: Any, info: ValidationInfo) -> Interval:
+        if isinstance(value, Interval):
+            return value
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValueError(f"{info.field_name} must be written as text such as "
+                             f'"{_UNIT_HINTS[dim][1]}"')
+        return parse(value if isinstance(value, str) else repr(value), dim,
+                     str(info.field_name))
+
+    description, example = _UNIT_HINTS[dim]
+    accepts_number = not dim.value.needs_unit
+    json: dict[str, Any] = (
+        {"type": ["string", "number"], "minimum": 0} if accepts_number else {"type": "string"}
+    )
+    json |= {"description": f"{description}; a range a..b or x ± p% is allowed",
+             "examples": [example]}
+    return Annotated[Interval, PlainValidator(check), PlainSerializer(_dump),
+                     WithJsonSchema(json)]
+
+
+def _dump(value: Interval) -> float | list[float]:
+    """A quantity in internal units: one number, or [low, mid, high] for a range."""
+    return value.mid if value.is_exact else [value.low, value.mid, value.high]
+
+
+if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annotated type
+    Count = Interval
+    Hours = Interval
+    Days = Interval
+    Lifetime = Interval
+    Power = Interval
+    Energy = Interval
+    Emissions = Interval
+    Intensity = Interval
+    Memory = Interval
+    Fraction = Interval
+    Pue = Interval
+else:
+    Count = _quantity(Dim.COUNT)
+    Hours = _quantity(Dim.HOURS)
+    Days = _quantity(Dim.DAYS)
+    Lifetime = _quantity(Dim.LIFETIME)
+    Power = _quantity(Dim.POWER)
+    Energy = _quantity(Dim.ENERGY)
+    Emissions = _quantity(Dim.EMISSIONS)
+    Intensity = _quantity(Dim.INTENSITY)
+    Memory = _quantity(Dim.MEMORY)
+    Fraction = _quantity(Dim.FRACTION)
+    Pue = _quantity(Dim.PUE)
+
+SourceRef = str | list[str]
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def conflict(key: str, message: str) -> PydanticCustomError:
+    """An error between fields of one mapping, reported at ``key``'s line."""
+    return PydanticCustomError("field_conflict", message, {"key": key})
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
+                              arbitrary_types_allowed=True, defer_build=True)
+
+
+class SourceSpec(_Spec):
+    """A named citation: where a figure was read, ideally with a short verbatim quote."""
+
+    url: str | None = None
+    title: str | None = None
+    quote: str | None = None
+    note: str | None = None
+    accessed: str | None = None
+
+
+class SiteSpec(_Spec):
+    """Where and on what compute ran: the fields a file's ``defaults`` may set."""
+
+    hardware: str | None = None
+    power: Power | None = None
+    utilization: Fraction | None = None
+    pue: Pue | None = None
+    grid: str | None = None
+    intensity: Intensity | None = None
+
+    @model_validator(mode="after")
+    def _grid_or_intensity(self) -> SiteSpec:
+        if self.grid is not None and self.intensity is not None:
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
+        return self
+
+
+class DefaultsSpec(SiteSpec):
+    """Values every step of the file inherits unless it sets its own."""
+
+
+class ComputeSpec(SiteSpec):
+    """The compute fields shared by steps and teacher inference (SPEC §4)."""
+
+    gpu_hours: Count | None = None
+    gpus: Count | None = None
+    hours: Hours | None = None
+    days: Days | None = None
+    energy: Energy | None = None
+    emissions: Emissions | None = None
+    basis: Literal["reported", "measured"] | None = Field(
+        None, description="what the given energy/emissions are: reported (default) or measured")
+    source: SourceRef | None = None
+    estimate: bool = Field(False, description="the compute inputs are an estimate, not reported")
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_count(self) -> ComputeSpec:
+        if self.gpu_hours is not None and self.gpus is not None:
+            raise conflict("gpus", 'write either "gpu_hours" or "gpus" with "hours"/"days", '
+                           "not both")
+        if self.gpus is not None and (self.hours is None) == (self.days is None):
+            raise conflict("hours" if self.hours is not None else "gpus",
+                           '"gpus" needs exactly one of "hours" or "days"')
+        if self.gpus is None and (self.hours is not None or self.days is not None):
+            raise conflict("hours" if self.hours is not None else "days",
+                           '"hours"/"days" need "gpus" (or write "gpu_hours")')
+        return self
+
+    @property
+    def gpu_hours_total(self) -> Interval | None:
+        """GPU-hours from ``gpu_hours``, ``gpus × hours`` or ``gpus × days × 24``."""
+        if self.gpu_hours is not None:
+            return self.gpu_hours
+        if self.gpus is None:
+            return None
+        if self.hours is not None:
+            return self.gpus * self.hours
+        assert self.days is not None
+        return self.gpus * self.days * 24.0
+
+
+class TeacherInferenceSpec(ComputeSpec):
+    """Compute spent by teachers producing labels, logits or synthetic data for a step."""
+
+
+class ParentSpec(_Spec):
+    """A parent written as a mapping: ``{model: ID, share: 0.2, role: teacher}``."""
+
+    model: str
+    share: Fraction | None = None
+    role: Literal["base", "teacher"] | None = None
+
+
+class StepSpec(ComputeSpec):
+    """One step that produced a model: its kind, its parents and its compute."""
+
+    kind: StepKind
+    parents: list[ParentSpec] = Field(default_factory=list, alias="from")
+    tokens: Count | None = None
+    teacher_inference: TeacherInferenceSpec | None = None
+    codecarbon: str | None = Field(
+        None, description="a CodeCarbon emissions.csv, relative to this file: the energy and "
+        "emissions of its runs, summed, with the basis measured")
+    project_name: str | None = Field(None, description='keep the "codecarbon" runs of this project')
+    run_id: str | None = Field(None, description='keep the "codecarbon" runs with this run_id')
+
+    @field_validator("parents", mode="before")
+    @classmethod
+    def _parents_as_mappings(cls, value: Any) -> Any:
+        items = [value] if isinstance(value, str | dict) else value
+        if not isinstance(items, list):
+            return items
+        return [{"model": v} if isinstance(v, str) else v for v in items]
+
+    @model_validator(mode="after")
+    def _codecarbon_alone(self) -> StepSpec:
+        if self.codecarbon is not None:
+            for key in ("energy", "emissions", "basis"):
+                if getattr(self, key) is not None:
+                    raise conflict(key, f'"codecarbon" gives the measured energy and emissions; '
+                                   f'remove "{key}"')
+        for key in ("project_name", "run_id"):
+            if self.codecarbon is None and getattr(self, key) is not None:
+                raise conflict(key, f'"{key}" filters the runs of a CodeCarbon log: add '
+                               '"codecarbon: PATH/emissions.csv"')
+        return self
+
+
+class DeploymentSpec(_Spec):
+    """The inference footprint of a model in use (SPEC §5 ``deployment:``)."""
+
+    task: str | None = None
+    energy_per_1k_queries: Energy | None = None
+    gpu_hours_per_query: Count | None = None
+    hardware: str | None = None
+    power: Power | None = None
+    utilization: Fraction | None = None
+    pue: Pue | None = None
+    queries_per_day: Count
+    days: Days
+    grid: str | None = None
+    intensity: Intensity | None = None
+    source: SourceRef | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_energy_basis(self) -> DeploymentSpec:
+        ways = [self.task is not None, self.energy_per_1k_queries is not None,
+                self.gpu_hours_per_query is not None]
+        if sum(ways) != 1:
+            raise conflict("queries_per_day", 'write exactly one of "task", '
+                           '"energy_per_1k_queries" or "gpu_hours_per_query"')
+        if self.grid is not None and self.intensity is not None:
+            raise conflict("intensity", 'write either "grid" or "intensity", not both')
+        return self
+
+
+class ModelSpec(_Spec):
+    """One model: a node of the lineage graph."""
+
+    name: str | None = None
+    params: Count | None = None
+    hf: str | None = Field(None, description="Hugging Face repo id, accepted wherever an id is")
+    released: str | None = Field(None, description="YYYY-MM-DD (or YYYY-MM, YYYY)")
+    usage: Count | None = None
+    expected_derivatives: int | None = Field(None, ge=0)
+    source: SourceRef | None = None
+    note: str | None = None
+    steps: list[StepSpec] = Field(default_factory=list)
+    deployment: DeploymentSpec | None = None
+
+    @field_validator("released")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not _DATE.match(value):
+            raise ValueError(f'released "{value}" is not a date: write YYYY-MM-DD')
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        try:
+            dt.date(parts[0], parts[1], parts[2])
+        except ValueError:
+            raise ValueError(f'released "{value}" is not a valid date') from None
+        return value
+
+
+class EmbodiedSpec(_Spec):
+    """Manufacturing emissions of one device, spread over its lifetime."""
+
+    emissions: Emissions
+    lifetime: Lifetime
+    estimate: bool = False
+    source: SourceRef | None = None
+    note: str | None = None
+
+
+class HardwareSpec(_Spec):
+    """An accelerator of the registry."""
+
+    name: str
+    vendor: str | None = None
+    kind: Literal["gpu", "tpu", "accelerator", "cpu"] = "gpu"
+    form_factor: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    power: Power | None = Field(None, description="rated power; leave out when unpublished")
+    memory: Memory | None = None
+    released: str | None = None
+    source: SourceRef | None = None
+    note: str | None = None
+    embodied: EmbodiedSpec | None = None
+
+
+class GridSpec(_Spec):
+    """The carbon intensity of a place's electricity, or of a publisher's method."""
+
+    name: str
+    kind: Literal["country", "region", "cloud", "world", "method"] = "region"
+    intensity: Intensity
+    year: str | None = None
+    pue: Pue | None = None
+    aliases: list[str] = Field(default_factory=list)
+    source: SourceRef | None = None
+    note: str | None = None
+
+
+class TaskSpec(_Spec):
+    """Inference energy of a task, per 1,000 queries."""
+
+    name: str
+    energy_per_1k_queries: Energy
+    std_per_1k_queries: Energy | None = None
+    median_per_1k_queries: Energy | None = None
+    source: SourceRef | None = None
+    note: str | None = None
+
+
+class EquivalentSpec(_Spec):
+    """A familiar unit: one of it equals ``per`` (an emission or an energy)."""
+
+    name: str
+    per: str = Field(description="emissions (e.g. 290 tCO2e) or energy (e.g. 0.022 kWh)")
+    source: SourceRef | None = None
+    note: str | None = None
+
+
+class TotalSpec(_Spec):
+    """A figure published only for a group of models (e.g. Gemma 2's one total)."""
+
+    models: list[str]
+    emissions: Emissions | None = None
+    energy: Energy | None = None
+    gpu_hours: Count | None = None
+    source: SourceRef | None = None
+    note: str | None = None
+
+
+class FileSpec(_Spec):
+    """One lineage file: models and, for registry or user data, hardware, grids, tasks."""
+
+    lineage: int = Field(description="format version; write 1")
+    family: str | None = None
+    organization: str | None = None
+    checked: str | None = None
+    description: str | None = None
+    defaults: DefaultsSpec = Field(default_factory=DefaultsSpec)
+    sources: dict[str, SourceSpec] = Field(default_factory=dict)
+    models: dict[str, ModelSpec] = Field(default_factory=dict)
+    totals: list[TotalSpec] = Field(default_factory=list)
+    hardware: dict[str, HardwareSpec] = Field(default_factory=dict)
+    grids: dict[str, GridSpec] = Field(default_factory=dict)
+    tasks: dict[str, TaskSpec] = Field(default_factory=dict)
+    equivalents: dict[str, EquivalentSpec] = Field(default_factory=dict)
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _url_shorthand(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {k: {"url": v} if isinstance(v, str) else v for k, v in value.items()}
+
+    @field_validator("lineage", mode="before")
+    @classmethod
+    def _version(cls, value: Any) -> Any:
+        if str(value).strip() != str(FORMAT_VERSION):
+            raise ValueError(f'unsupported format version "{value}"; this lineage reads '
+                             f'"lineage: {FORMAT_VERSION}"')
+        return FORMAT_VERSION
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a lineage file, for editors' YAML language servers."""
+    schema = FileSpec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "lineage file"
+    defs = schema["$defs"]
+    # The shorthands the reader accepts, which pydantic's "before" validators do not show:
+    # `from: id`, `from: [id, {model: id, share: 0.2}]`, and `sources: {key: URL}`.
+    parent = {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/ParentSpec"}]}
+    step_from = defs["StepSpec"]["properties"]["from"]
+    step_from.pop("items", None)
+    step_from.pop("type", None)
+    step_from["anyOf"] = [{"type": "string"}, {"type": "array", "items": parent}]
+    schema["properties"]["sources"]["additionalProperties"] = {
+        "anyOf": [{"type": "string"}, {"$ref": "#/$defs/SourceSpec"}]}
+    # YAML editors read `released: 2024` and `year: 2023` as integers.
+    for spec in defs.values():
+        for key in ("released", "year", "checked"):
+            if key in spec.get("properties", {}):
+                spec["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "integer"},
+                                                     {"type": "null"}], "default": None}
+    for key in ("checked",):
+        schema["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                     "default": None}
+    return schema

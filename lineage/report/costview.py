@@ -1,0 +1,183 @@
+"""``lineage cost``: one model's explanation, with the optional deployment, embodied and
+Monte Carlo sections, in every output format."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lineage.core.engine import ModelCost, Results
+from lineage.model.errors import UsageError
+from lineage.model.graph import Project
+from lineage.model.schema import DeploymentSpec
+from lineage.report import tables as report
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What the user asked for beyond the plain explanation."""
+
+    deployment: bool = False
+    task: str | None = None
+    queries_per_day: str | None = None
+    days: str | None = None
+    grid: str | None = None
+    embodied: bool = False
+    monte_carlo: int | None = None
+    seed: int | None = None
+    distribution: str = "uniform"
+    as_of: str | None = None
+
+
+def deployment_spec(results: Results, model: str, extras: Extras) -> DeploymentSpec:
+    """The model's ``deployment:`` block, with the command line's values on top.
+
+    Raises:
+        UsageError: no block and not enough on the command line to make one.
+    """
+    from pydantic import ValidationError
+
+    block = results.project.models[model].spec.deployment
+    data: dict[str, Any] = {}
+    if block is not None:
+        data = {k: v for k, v in block.model_dump(by_alias=True).items() if v is not None}
+        data = {k: _as_text(v, k) for k, v in data.items()}
+    overrides = {"task": extras.task, "queries_per_day": extras.queries_per_day,
+                 "days": extras.days, "grid": extras.grid}
+    if extras.task is not None:
+        data.pop("energy_per_1k_queries", None)
+        data.pop("gpu_hours_per_query", None)
+    if extras.grid is not None:
+        data.pop("intensity", None)
+    data |= {k: v for k, v in overrides.items() if v is not None}
+    try:
+        spec = DeploymentSpec.model_validate(data)
+    except ValidationError as exc:
+        missing = [f"--{str(e['loc'][0]).replace('_', '-')}" for e in exc.errors()
+                   if e["type"] == "missing"]
+        if block is None and extras.task is None:
+            missing.insert(0, "--task")
+        if missing:
+            whose = f'"{model}" has no deployment: block' if block is None else \
+                f'the deployment: block of "{model}" lacks them'
+            raise UsageError(f"deployment needs {', '.join(missing)} ({whose})") from None
+        first = exc.errors()[0]
+        message = str(first.get("ctx", {}).get("error", first["msg"]))
+        raise UsageError(f"deployment: {message}") from None
+    if spec.grid is not None and results.project.catalog.grids.find(spec.grid) is None:
+        raise results.project.catalog.grids.unknown(spec.grid, None)  # type: ignore[arg-type]
+    if spec.task is not None and results.project.catalog.tasks.find(spec.task) is None:
+        raise UsageError(str(results.project.catalog.tasks.unknown(spec.task, None)))  # type: ignore[arg-type]
+    return spec
+
+
+def _as_text(value: Any, key: str) -> Any:
+    """Dumped internal values back into text the schema reads (kWh, h, days, kg/kWh)."""
+    units = {"energy_per_1k_queries": "kWh", "power": "kW", "intensity": "kgCO2e/kWh"}
+    if isinstance(value, float | int) and not isinstance(value, bool):
+        return f"{value!r} {units[key]}" if key in units else repr(value)
+    if isinstance(value, list) and len(value) == 3:
+        unit = f" {units[key]}" if key in units else ""
+        return f"{value[1]!r} ({value[0]!r}..{value[2]!r}){unit}"
+    return value
+
+
+def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
+    """The whole ``cost`` output for ``model``."""
+    from lineage.report import views as explain
+    c = results.costs[model]
+    record: dict[str, Any] | None = report.cost_record(results, c) if fmt == "json" else None
+    sections: list[str] = []
+    if extras.deployment:
+        from lineage.core.deployment import deployment_cost
+
+        entry = results.project.models[model]
+        d = deployment_cost(entry, deployment_spec(results, model, extras),
+                            results.project.catalog, c)
+        sections.append(explain.deployment_text(d))
+        if record is not None:
+            record["deployment"] = explain.deployment_json(d)
+    if extras.embodied:
+        from lineage.core.embodied import embodied_costs
+
+        own = embodied_costs(results.direct, results.project.catalog)
+        cumulative = results.propagate({m: e.kgco2e for m, e in own.items()})
+        sections.append(explain.embodied_text(own[model], cumulative[model]))
+        if record is not None:
+            record["embodied_kgco2e"] = own[model].kgco2e.mid
+            record["embodied_cumulative_kgco2e"] = cumulative[model].mid
+            record["embodied_complete"] = own[model].is_complete
+    if extras.monte_carlo is not None:
+        sections.append(_monte_carlo(results, model, extras, record))
+    if record is not None:
+        if extras.as_of:
+            record["as_of"] = extras.as_of
+        return report.to_json(record)
+    if fmt == "md":
+        return report.cost_markdown(results, c) + "".join(
+            f"\n```text\n{s}```\n" for s in sections)
+    if fmt == "csv":
+        def flag(ok: bool) -> str:
+            return "true" if ok else "false"
+
+        def mid(value: Any, complete: bool) -> float | None:  # unknown: empty, never 0
+            figure = report.known(value, complete)
+            return None if figure is None else figure.mid
+
+        direct = results.direct
+        rows: list[list[Any]] = [[c.model, "own", mid(c.own_kgco2e, c.is_own_complete),
+                                  mid(c.own_kwh, c.is_own_energy_complete),
+                                  flag(c.is_own_complete)]]
+        rows += [[x.model, "contribution", mid(x.kgco2e, x.is_complete),
+                  mid(x.kwh, direct[x.model].is_energy_complete), flag(x.is_complete)]
+                 for x in c.contributions]
+        rows += [[c.model, "cumulative", mid(c.cumulative_kgco2e, c.is_complete),
+                  mid(c.cumulative_kwh, c.is_energy_complete), flag(c.is_complete)]]
+        return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), rows)
+    return report.cost_text(results, c) + "".join(sections)
+
+
+def _monte_carlo(results: Results, model: str, extras: Extras,
+                 record: dict[str, Any] | None) -> str:
+    from lineage.core.montecarlo import simulate
+
+    assert extras.monte_carlo is not None
+    mc = simulate(results.project, results.policy, n=extras.monte_carlo, seed=extras.seed,
+                  distribution=extras.distribution)
+    s = mc.summary(model)
+    if record is not None:
+        record["monte_carlo"] = {"n": extras.monte_carlo, "seed": extras.seed,
+                                 "distribution": mc.distribution,
+                                 "kgco2e": s.as_dict(), "kwh": mc.summary(model, "kwh").as_dict()}
+    e = mc.summary(model, "kwh")
+    complete = results.costs[model]
+    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
+    return (f"  monte carlo  {extras.monte_carlo:,} samples ({mc.distribution}{seeded}): median "
+            "and 5–95% interval\n"
+            f"               {report.fmt(s.as_interval(), complete.is_complete)}   "
+            f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
+
+
+def all_policies(project: Project, model: str, fmt: str,
+                 cost_of: Callable[[str], ModelCost] | None = None) -> str:
+    """``cost --policy all`` (``cost_of``: see :func:`lineage.core.compare.all_policies`)."""
+    from lineage.core.compare import all_policies as outcomes_of
+    from lineage.report import views as explain
+
+    mid = project.model_id(model)
+    outcomes = outcomes_of(project, mid, cost_of)
+    if fmt == "json":
+        return report.to_json(explain.policies_json(mid, outcomes))
+    if fmt == "csv":
+        rows: list[list[Any]] = [
+            [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e.mid,
+             "" if o.cost is None else str(o.cost.is_complete).lower(),
+             o.problem or o.assumption] for o in outcomes]
+        return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), rows)
+    if fmt == "md":
+        rows = [[o.policy, "n/a" if o.cost is None else
+                 report.fmt(o.cost.cumulative_kgco2e, o.cost.is_complete),
+                 o.problem or o.assumption] for o in outcomes]
+        return report.render_markdown(("policy", "cumulative", "assumes"), rows)
+    return explain.policies_text(mid, outcomes)

@@ -1,0 +1,439 @@
+"""Results → text for people (table, Markdown) and for programs (JSON, CSV); equivalents.
+
+Every figure that misses an unknown part is printed with "≥" in human formats and carries
+``"complete": false`` in JSON.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from lineage.core.engine import FamilyTotal, ModelCost, Results
+from lineage.model.catalog import Catalog
+from lineage.model.interval import Interval
+from lineage.model.units import Dim, UnitError, classify_unit, parse
+
+FIGURES = ("own", "inherited", "cumulative", "attributed")
+
+
+def fmt_kg(kg: float) -> str:
+    """Emissions in the unit that reads best.
+
+    Example:
+        >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(0.0025), fmt_kg(11390000)
+        ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '2.5 gCO2e', '11,390 tCO2e')
+    """
+    t = kg / 1000
+    if kg == 0:
+        return "0 tCO2e"
+    if t >= 10_000:
+        return f"{t:,.0f} tCO2e"
+    if t >= 1:
+        return f"{t:,.2f} tCO2e"
+    if kg >= 1:
+        return f"{kg:,.1f} kgCO2e"
+    return f"{_small(kg * 1000)} gCO2e"
+
+
+def fmt_kwh(kwh: float) -> str:
+    """Energy in the unit that reads best.
+
+    Example:
+        >>> fmt_kwh(756940.8), fmt_kwh(12.5), fmt_kwh(4.9e6)
+        ('756.94 MWh', '12.5 kWh', '4.90 GWh')
+    """
+    if kwh == 0:
+        return "0 kWh"
+    if kwh >= 1e6:
+        return f"{kwh / 1e6:,.2f} GWh"
+    if kwh >= 1e3:
+        return f"{kwh / 1e3:,.2f} MWh"
+    if kwh >= 1:
+        return f"{kwh:,.1f} kWh"
+    return f"{_small(kwh * 1000)} Wh"
+
+
+def _small(x: float) -> str:
+    """Three significant digits below 100 (2.5, 0.0334), whole numbers above (504)."""
+    return f"{x:,.0f}" if x >= 99.95 else f"{x:.3g}"
+
+
+def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
+    """A figure with "≥" when incomplete and its bounds when it is a range."""
+    f = fmt_kg if unit == "kg" else fmt_kwh
+    if not complete and value.high == 0:
+        return "unknown"
+    text = f(value.mid)
+    if not value.is_exact:
+        lo, hi = f(value.low).split(" ")[0], f(value.high).split(" ")
+        text += f" ({lo}–{hi[0]} {hi[1]})" if f(value.low).split(" ")[1] == hi[1] else \
+            f" ({f(value.low)} – {f(value.high)})"
+    return text if complete else f"≥ {text}"
+
+
+# ---------------------------------------------------------------- equivalents
+
+
+def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, float, str]]:
+    """(name, how many, source) for each registry equivalent of ``kg`` and ``kwh``."""
+    out = []
+    for e in catalog.equivalents.entries.values():
+        try:
+            found = classify_unit(e.spec.per.split(" ", 1)[-1].strip() or "?")
+            dim = found[0] if found else None
+            per = parse(e.spec.per, Dim.ENERGY if dim is Dim.ENERGY else Dim.EMISSIONS)
+        except UnitError:
+            continue
+        amount = kwh if dim is Dim.ENERGY else kg
+        if per.mid > 0 and amount > 0:
+            ref = e.spec.source
+            src = ref if isinstance(ref, str) else ", ".join(ref or [])
+            out.append((e.spec.name, amount / per.mid, src))
+    return out
+
+
+# ---------------------------------------------------------------- cost: JSON
+
+
+def known(value: Interval | None, complete: bool) -> Interval | None:
+    """``value``, or None when nothing of it is known (incomplete, and its known part is 0):
+    an unknown figure is written null (JSON) or left empty (CSV), never as a zero."""
+    return None if value is None or (not complete and value.high == 0) else value
+
+
+def _figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
+    out[key] = None if value is None else value.mid
+    if ranged:
+        out[f"{key}_low"] = None if value is None else value.low
+        out[f"{key}_high"] = None if value is None else value.high
+
+
+def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
+    """The JSON object of SPEC §6 for one model (kgCO2e and kWh)."""
+    entry = results.project.models[c.model]
+    figures = [c.own_kgco2e, c.cumulative_kgco2e, c.own_kwh, c.cumulative_kwh]
+    ranged = not all(v.is_exact for v in figures)
+    out: dict[str, Any] = {
+        "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
+        "complete": c.is_complete, "energy_complete": c.is_energy_complete,
+        "conserving": results.is_conserving, "unknown": list(c.unknown),
+        "basis": {b: round(v, 6) for b, v in c.basis.items()},
+    }
+    _figure(out, "own_kgco2e", known(c.own_kgco2e, c.is_own_complete), ranged)
+    _figure(out, "inherited_kgco2e", known(c.inherited_kgco2e, c.is_inherited_complete), ranged)
+    _figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e, c.is_complete), ranged)
+    _figure(out, "attributed_kgco2e", known(c.attributed_kgco2e, c.is_complete), ranged)
+    _figure(out, "own_kwh", known(c.own_kwh, c.is_own_energy_complete), ranged)
+    _figure(out, "inherited_kwh", known(c.inherited_kwh, c.is_inherited_energy_complete),
+            ranged)
+    _figure(out, "cumulative_kwh", known(c.cumulative_kwh, c.is_energy_complete), ranged)
+    _figure(out, "attributed_kwh", known(c.attributed_kwh, c.is_energy_complete), ranged)
+    contributions = []
+    for x in c.contributions:
+        item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
+                                "complete": x.is_complete}
+        unknown = not x.is_complete and x.kgco2e.high == 0
+        _figure(item, "kgco2e", None if unknown else x.kgco2e, ranged)
+        unknown_kwh = not results.direct[x.model].is_energy_complete and x.kwh.high == 0
+        _figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
+        contributions.append(item)
+    out["contributions"] = contributions
+    out["steps"] = step_records(results, c.model)
+    return out
+
+
+def step_records(results: Results, model: str) -> list[dict[str, Any]]:
+    """Own steps with their parts, bases, estimates and sources."""
+    steps = []
+    for s in results.direct[model].steps:
+        parts = []
+        for p in s.parts:
+            parts.append({
+                "part": p.label, "kgco2e": p.emissions_kgco2e.mid if p.is_complete else None,
+                "kwh": p.energy_kwh.mid if p.is_energy_complete else None,
+                "emissions_basis": p.emissions_basis, "energy_basis": p.energy_basis,
+                "estimate_kgco2e": None if p.estimate_kgco2e is None else p.estimate_kgco2e.mid,
+                "gpu_hours": None if p.inputs.gpu_hours is None else p.inputs.gpu_hours.mid,
+                "inputs_are_estimates": p.is_estimate_input,
+                "sources": list(p.sources), "note": p.note,
+            })
+        steps.append({"kind": s.kind, "from": list(s.parents), "parts": parts})
+    return steps
+
+
+def to_json(data: Any) -> str:
+    """Stable, sorted JSON."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------- cost: text
+
+
+def _basis_line(basis: dict[str, float]) -> str:
+    if not basis:
+        return "no known figure"
+    ordered = sorted(basis.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{v:.0%} {b}" if v >= 0.005 else f"<1% {b}" for b, v in ordered if v > 0)
+
+
+def _formula(i: Any) -> str:
+    """GPU-h × W × utilization × PUE × intensity, as the estimate was computed."""
+    text = f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W"
+    if i.utilization.mid != 1:
+        text += f" × utilization {i.utilization.mid:g}"
+    text += f" × PUE {i.pue.mid:g}"
+    if i.intensity_kgco2e_per_kwh is not None:
+        text += f" × {i.intensity_kgco2e_per_kwh.mid:g} kgCO2e/kWh ({i.intensity_from})"
+    return text
+
+
+def _missing(p: Any) -> str:
+    """Say which input an unknown figure lacks."""
+    i = p.inputs
+    if p.energy_basis == "unknown":
+        if i.gpu_hours is None:
+            return "no compute published"
+        if i.power_kw is None:
+            return (f"no rated power for {i.hardware}" if i.hardware else
+                    "no hardware or power given")
+    energy = fmt_kwh(p.energy_kwh.mid) if p.energy_basis != "unknown" else "energy unknown"
+    return f"{energy}, but no grid or intensity given"
+
+
+def _part_line(p: Any) -> str:
+    i = p.inputs
+    if p.emissions_basis == "unknown":
+        head = f"unknown ({_missing(p)})"
+    else:
+        head = f"{fmt(p.emissions_kgco2e, True)} {p.emissions_basis}"
+    bits = []
+    if p.emissions_basis in ("estimated", "assumed"):
+        if p.energy_basis == "estimated":
+            bits.append(_formula(i))
+        elif i.intensity_kgco2e_per_kwh is not None:
+            bits.append(f"{fmt_kwh(p.energy_kwh.mid)} {p.energy_basis} × "
+                        f"{i.intensity_kgco2e_per_kwh.mid:g} kgCO2e/kWh ({i.intensity_from})")
+    if p.emissions_basis == "assumed":
+        bits.append(f"grid {i.intensity_from} ASSUMED (--assume-grid): no location published")
+    if p.estimate_kgco2e is not None:
+        source = (f"{i.gpu_hours.mid:,.0f} GPU-h" if p.energy_basis == "estimated" and
+                  i.gpu_hours is not None else fmt_kwh(p.energy_kwh.mid))
+        intensity = i.intensity_kgco2e_per_kwh.mid if i.intensity_kgco2e_per_kwh else 0.0
+        bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from {source} at "
+                    f"{intensity:g} kgCO2e/kWh ({i.intensity_from})")
+    if p.is_estimate_input:
+        bits.append("inputs are an estimate")
+    return head + (f"  [{'; '.join(bits)}]" if bits else "")
+
+
+def cost_text(results: Results, c: ModelCost) -> str:
+    """The terminal explanation of one model's cumulative cost."""
+    project = results.project
+    entry = project.models[c.model]
+    title = entry.label if entry.label == c.model else f"{entry.label} ({c.model})"
+    lines = [f"{title} · policy {c.policy}"]
+    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e, c.is_complete):>24}   "
+                 f"{fmt(c.cumulative_kwh, c.is_energy_complete, 'kwh')}")
+    lines.append(f"  own          {fmt(c.own_kgco2e, c.is_own_complete):>24}   "
+                 f"{fmt(c.own_kwh, c.is_own_energy_complete, 'kwh')}")
+    if not entry.spec.steps:
+        lines.append("      no step declared: its own cost is unknown")
+    for s in results.direct[c.model].steps:
+        origin = f" from {', '.join(s.parents)}" if s.parents else ""
+        lines.append(f"      {s.kind}{origin}")
+        for p in s.parts:
+            lines.append(f"        {p.label}: {_part_line(p)}")
+            for src in p.sources:
+                lines.append(f"          source: {src}")
+    lines.append(f"  inherited    {fmt(c.inherited_kgco2e, c.is_inherited_complete):>24}   "
+                 f"{fmt(c.inherited_kwh, c.is_inherited_energy_complete, 'kwh')}")
+    for x in c.contributions:
+        share = f"× {x.coefficient:.4g}"
+        lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
+    if c.attributed_kgco2e is not None:
+        lines.append(f"  attributed   {fmt(c.attributed_kgco2e, c.is_complete):>24}   "
+                     "(what it bears after passing shares to its children)")
+    else:
+        lines.append("  attributed   n/a (policy full does not conserve: teachers are counted "
+                     "in every child)")
+    lines.append(f"  basis        {_basis_line(c.basis)}")
+    eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
+    if eq and c.cumulative_kgco2e.mid > 0:
+        mark = "" if c.is_complete else "≥ "
+        lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}"
+                                                    for name, n, _ in eq))
+    for models, value, note in joint_totals(results, c.model):
+        lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
+                     " (no per-model split published)" + (f": {note}" if note else ""))
+    if c.unknown:
+        lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
+                     "figures that include them are lower bounds (≥)")
+    return "\n".join(lines) + "\n"
+
+
+def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], Interval, str]]:
+    """Figures published only for a group of models that includes ``model``."""
+    out: list[tuple[tuple[str, ...], Interval, str]] = []
+    for f in results.project.files:
+        for t in f.spec.totals:
+            ids = tuple(results.project.resolve(m) or m for m in t.models)
+            if model in ids and t.emissions is not None:
+                out.append((ids, t.emissions, " ".join((t.note or "").split())))
+    return out
+
+
+def _contribution(x: Any) -> str:
+    if not x.is_complete and x.kgco2e.high == 0:
+        return "unknown"
+    return fmt(x.kgco2e, x.is_complete)
+
+
+def fmt_count(n: float) -> str:
+    """A count with three significant digits and thousands separators.
+
+    Example:
+        >>> fmt_count(85_762_345.0), fmt_count(2.456), fmt_count(0.0307)
+        ('85,800,000', '2.46', '0.0307')
+    """
+    if n >= 100:
+        return f"{float(f'{n:.3g}'):,.0f}"
+    if 0 < n < 0.001:
+        return "< 0.001"
+    return f"{n:.3g}"
+
+
+def cost_markdown(results: Results, c: ModelCost) -> str:
+    """The explanation of one model as a Markdown section (for model cards)."""
+    entry = results.project.models[c.model]
+    rows = [("own", c.own_kgco2e, c.is_own_complete, c.own_kwh, c.is_own_energy_complete),
+            ("inherited", c.inherited_kgco2e, c.is_inherited_complete, c.inherited_kwh,
+             c.is_inherited_energy_complete),
+            ("cumulative", c.cumulative_kgco2e, c.is_complete, c.cumulative_kwh,
+             c.is_energy_complete)]
+    out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
+           "| | emissions | energy |", "|---|---:|---:|"]
+    for name, kg, complete, kwh, energy_complete in rows:
+        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, energy_complete, 'kwh')} |")
+    if c.contributions:
+        out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
+        for x in c.contributions:
+            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | {_contribution(x)} |")
+    out += ["", f"Basis: {_basis_line(c.basis)}."]
+    if c.unknown:
+        out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
+                   "bounds).")
+    return "\n".join(out) + "\n"
+
+
+def md_escape(text: str) -> str:
+    """Escape text for a Markdown table cell."""
+    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    for ch in "<>*_`[]":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+# ---------------------------------------------------------------- table
+
+
+TABLE_COLUMNS = ("model", "own", "inherited", "cumulative", "attributed", "cumulative energy",
+                 "basis", "complete")
+
+
+def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
+    """One row of human-readable figures per model."""
+    rows = []
+    for mid in models:
+        c = results.costs[mid]
+        rows.append([
+            mid, fmt(c.own_kgco2e, c.is_own_complete),
+            fmt(c.inherited_kgco2e, c.is_inherited_complete),
+            fmt(c.cumulative_kgco2e, c.is_complete),
+            "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e, c.is_complete),
+            fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),
+            "yes" if c.is_complete else "no",
+        ])
+    return rows
+
+
+def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
+    """Columns padded to width, numbers right-aligned."""
+    head = list(header)
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=False)]
+    out = []
+    for i, row in enumerate([head, *rows]):
+        cells = []
+        for j, (cell, w) in enumerate(zip(row, widths, strict=False)):
+            right = (i > 0 and j > 0 and cell[:1].isdigit()) or cell.startswith("≥")
+            cells.append(str(cell).rjust(w) if right else str(cell).ljust(w))
+        out.append("  ".join(cells).rstrip())
+        if i == 0:
+            out.append("  ".join("-" * w for w in widths))
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    head = list(header)
+    out = ["| " + " | ".join(md_escape(h) for h in head) + " |",
+           "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(md_escape(str(c)) for c in row) + " |" for row in rows]
+    return "\n".join(out) + "\n"
+
+
+def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(header))
+    for row in rows:
+        w.writerow(list(row))
+    return buf.getvalue()
+
+
+CSV_COLUMNS = ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
+               "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh",
+               "energy_complete")
+
+
+def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:
+    """Machine-readable rows (kgCO2e, kWh) for ``table --format csv``."""
+    rows = []
+    for mid in models:
+        r = cost_record(results, results.costs[mid])
+        rows.append([r[k] if not isinstance(r[k], bool) else str(r[k]).lower()
+                     for k in CSV_COLUMNS])
+    return rows
+
+
+# ---------------------------------------------------------------- family
+
+
+def family_record(results: Results, fam: FamilyTotal) -> dict[str, Any]:
+    return {
+        "root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
+        "own_kgco2e_total": fam.own_kgco2e.mid, "own_kwh_total": fam.own_kwh.mid,
+        "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
+        "basis": fam.basis,
+        "reported_totals": [{"models": list(m), "kgco2e": v.mid, "note": n}
+                            for m, v, n in fam.reported_totals],
+    }
+
+
+def family_text(results: Results, fam: FamilyTotal) -> str:
+    lines = [f"Family of {fam.root}: {len(fam.models)} models (the root and all its "
+             "descendants, each counted once)",
+             f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
+             f"{fmt(fam.own_kwh, fam.is_complete, 'kwh')}",
+             f"  coverage           {fam.coverage:.0%} of models have a known own cost "
+             f"({len(fam.known)}/{len(fam.models)})",
+             f"  basis              {_basis_line(fam.basis)}"]
+    for mid in fam.models:
+        d = results.direct[mid]
+        lines.append(f"    {mid:<36} {fmt(d.emissions_kgco2e, d.is_complete):>20}")
+    for models, value, note in fam.reported_totals:
+        lines.append(f"  reported jointly   {fmt(value, True)} for {', '.join(models)}"
+                     + (f" — {note.strip()}" if note else ""))
+    return "\n".join(lines) + "\n"

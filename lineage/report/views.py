@@ -1,0 +1,157 @@
+"""Text and JSON for the views that answer the seed question: every policy side by side,
+models compared (with break-even), deployment, embodied emissions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
+from lineage.core.deployment import DeploymentCost
+from lineage.core.embodied import EmbodiedCost
+from lineage.model.interval import Interval
+from lineage.report.tables import _basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
+
+
+def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
+    """``cost --policy all``: one row per policy, with what the policy assumes."""
+    rows = []
+    for o in outcomes:
+        if o.cost is None:
+            rows.append([o.policy, "n/a", "n/a", "n/a", o.problem or ""])
+            continue
+        c = o.cost
+        attributed = "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e,
+                                                                     c.is_complete)
+        rows.append([o.policy, fmt(c.cumulative_kgco2e, c.is_complete),
+                     fmt(c.inherited_kgco2e, c.is_complete), attributed, o.assumption])
+    known = [o.cost.cumulative_kgco2e.mid for o in outcomes
+             if o.cost is not None and o.policy != "full"]
+    head = f"{model}: cumulative cost under every allocation policy\n"
+    table = render_table(("policy", "cumulative", "inherited", "attributed", "assumes"), rows)
+    foot = ""
+    if known and min(known) > 0:
+        foot = (f"Among conserving policies the cumulative cost ranges from {fmt_kg(min(known))} "
+                f"to {fmt_kg(max(known))} ({max(known) / min(known):.1f}×): the allocation "
+                "choice matters; say which one you used.\n")
+    return head + table + foot
+
+
+def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": model, "policies": {}}
+    for o in outcomes:
+        entry: dict[str, Any] = {"assumes": o.assumption, "problem": o.problem}
+        if o.cost is not None:
+            c = o.cost
+
+            def mid(value: Any, complete: bool) -> float | None:  # unknown: null, never 0
+                figure = known(value, complete)
+                return None if figure is None else figure.mid
+
+            entry |= {"complete": c.is_complete,
+                      "cumulative_kgco2e": mid(c.cumulative_kgco2e, c.is_complete),
+                      "inherited_kgco2e": mid(c.inherited_kgco2e, c.is_inherited_complete),
+                      "attributed_kgco2e": mid(c.attributed_kgco2e, c.is_complete),
+                      "cumulative_kwh": mid(c.cumulative_kwh, c.is_energy_complete)}
+        out["policies"][o.policy] = entry
+    return out
+
+
+COMPARE_COLUMNS = ("model", "own", "inherited", "cumulative", "cumulative energy", "basis",
+                   "complete")
+
+
+def compare_rows(cmp: Comparison) -> list[list[str]]:
+    r = cmp.results
+    rows = []
+    for m in cmp.models:
+        c = r.costs[m]
+        rows.append([m, fmt(c.own_kgco2e, r.direct[m].is_complete),
+                     fmt(c.inherited_kgco2e, c.is_complete), fmt(c.cumulative_kgco2e,
+                                                                  c.is_complete),
+                     fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),
+                     "yes" if c.is_complete else "no (≥)"])
+    return rows
+
+
+def break_even_text(be: BreakEven) -> str:
+    head = (f"{be.student} vs {be.scratch} (equal amortization): the student costs "
+            f"{fmt_kg(be.student_own_kgco2e)} of its own and shares "
+            f"{fmt_kg(be.teachers_kgco2e)} of teacher cost ({', '.join(be.teachers)}); "
+            f"{be.scratch} costs {_scratch(be)}.")
+    if not be.is_known:
+        return head + (" Break-even unknown: a cost it depends on is not published "
+                       "(figures are lower bounds).\n")
+    if be.students is None:
+        return head + " Distilling never wins: the student's own cost alone is not lower.\n"
+    n = be.students
+    at_n = be.student_own_kgco2e + be.teachers_kgco2e / (n + 1)
+    return (head + f" Distilling wins from {n} student{'s' if n > 1 else ''} sharing the "
+            f"teacher: {fmt_kg(be.student_own_kgco2e)} + {fmt_kg(be.teachers_kgco2e)} / {n + 1}"
+            f" = {fmt_kg(at_n)} ≤ {fmt_kg(be.scratch_own_kgco2e)}.\n")
+
+
+def _scratch(be: BreakEven) -> str:
+    if be.scratch_own_kgco2e == 0 and not be.is_known:
+        return "an unknown amount"
+    return fmt_kg(be.scratch_own_kgco2e)
+
+
+def compare_text(cmp: Comparison) -> str:
+    out = f"policy {cmp.results.policy}\n" + render_table(COMPARE_COLUMNS, compare_rows(cmp))
+    for be in cmp.break_evens:
+        out += "\n" + break_even_text(be)
+    return out
+
+
+def break_even_json(be: BreakEven) -> dict[str, Any]:
+    return {"student": be.student, "scratch": be.scratch, "teachers": list(be.teachers),
+            "teachers_kgco2e": be.teachers_kgco2e, "student_own_kgco2e": be.student_own_kgco2e,
+            "scratch_kgco2e": be.scratch_own_kgco2e if be.is_known else None,
+            "complete": be.is_known,
+            "break_even_students": be.students if be.is_known else None}
+
+
+def deployment_text(d: DeploymentCost) -> str:
+    lines = [f"  deployment   {fmt_count(d.queries_per_day)} queries/day × {fmt_count(d.days)} "
+             f"days = {fmt_count(d.queries)} queries at {d.kwh_per_1k_queries.mid:g} kWh per "
+             f"1,000 ({d.basis})",
+             f"    inference  {fmt_kwh(d.energy_kwh.mid)} · "
+             + ("emissions unknown (no grid or intensity)" if d.emissions_kgco2e is None
+                else fmt_kg(d.emissions_kgco2e.mid))]
+    mark = "" if d.training_complete else "≥ "
+    if d.break_even_queries is not None and d.break_even_days is not None:
+        lines.append(f"    overtakes  the cumulative training cost after {mark}"
+                     f"{fmt_count(d.break_even_queries)} queries ({mark}"
+                     f"{fmt_count(d.break_even_days)} days at this rate)")
+    if d.training_kgco2e_per_1k_queries is not None:
+        lines.append(f"    amortized  training cost per 1,000 queries over this deployment: "
+                     f"{mark}{fmt_kg(d.training_kgco2e_per_1k_queries)}")
+    return "\n".join(lines) + "\n"
+
+
+def deployment_json(d: DeploymentCost) -> dict[str, Any]:
+    return {"kwh_per_1k_queries": d.kwh_per_1k_queries.mid,
+            "kgco2e_per_1k_queries": None if d.kgco2e_per_1k_queries is None
+            else d.kgco2e_per_1k_queries.mid, "basis": d.basis, "queries": d.queries,
+            "inference_kwh": d.energy_kwh.mid,
+            "inference_kgco2e": None if d.emissions_kgco2e is None else d.emissions_kgco2e.mid,
+            "break_even_queries": d.break_even_queries, "break_even_days": d.break_even_days,
+            "training_kgco2e_per_1k_queries": d.training_kgco2e_per_1k_queries}
+
+
+def embodied_text(own: EmbodiedCost, cumulative: Interval) -> str:
+    lines = [f"  embodied     own {fmt(own.kgco2e, own.is_complete)} · cumulative "
+             f"{fmt(cumulative, own.is_complete)} (hardware manufacturing, by time share; "
+             "not included in the figures above)"]
+    for p in own.parts:
+        if p.kgco2e is None:
+            why = "no hardware named" if p.hardware is None else (
+                "no GPU-hours" if p.gpu_hours is None else f"no embodied figure for {p.hardware}")
+            lines.append(f"      {p.step_kind} {p.part}: unknown ({why})")
+            continue
+        assert p.gpu_hours and p.lifetime_hours and p.device_kgco2e
+        lines.append(f"      {p.step_kind} {p.part}: {p.gpu_hours.mid:,.0f} GPU-h / "
+                     f"{p.lifetime_hours.mid:,.0f} h × {fmt_kg(p.device_kgco2e.mid)} "
+                     f"({p.hardware}{', estimate' if p.is_estimate else ''}) = "
+                     f"{fmt_kg(p.kgco2e.mid)}")
+    return "\n".join(lines) + "\n"
