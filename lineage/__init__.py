@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from lineage.model.errors import InputError, InputErrors, LineageError, UsageError
     from lineage.model.interval import Interval
 
-__version__ = "0.1.0"
+from lineage.model.version import __version__
 
 _WHERE = {
     "load": "api", "warnings": "api", "load_hub": "api", "hub_results": "api",

@@ -6,9 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lineage.io.registry import registry_files
-from lineage.io.validation import LoadedFile, validate_document
-from lineage.io.yamlio import Document, expand_paths, read_file
+from lineage.io.loader import load_files as load_files
 from lineage.model.errors import InputError, InputErrors, Position, Warning_
 from lineage.model.graph import Project, build
 
@@ -16,19 +14,7 @@ if TYPE_CHECKING:
     from lineage.core.arrays import ArrayResults
     from lineage.core.engine import Results
     from lineage.core.hubgraph import Joined
-    from lineage.io.dump import Hub
-
-
-def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
-    files: list[LoadedFile] = []
-    errors: list[InputError] = []
-    for doc, is_registry in docs:
-        try:
-            files.append(validate_document(doc, is_registry=is_registry))
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-    InputErrors.raise_if_any(errors)
-    return files
+    from lineage.model.hub import Hub
 
 
 def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
@@ -53,103 +39,6 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
         extra = hub_parents_file(files, hub)
         files = files if extra is None else [*files, extra]
     return build(files)
-
-
-def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> list[LoadedFile]:
-    """Read and validate files without building the graph (no networkx import)."""
-    sources: list[tuple[Path, bool]] = []
-    bundled = registry_files() if registry else []
-    seen = {p.resolve() for p in bundled}
-    cached = _cached_registry(bundled) if bundled else None
-    if cached is None:
-        sources += [(p, True) for p in bundled]
-    for p in expand_paths(paths):
-        if p.resolve() not in seen:  # the same file named twice is read once
-            seen.add(p.resolve())
-            sources.append((p, False))
-    docs: list[tuple[Document, bool]] = []
-    errors: list[InputError] = []
-    for path, is_registry in sources:
-        try:
-            docs.append((read_file(path), is_registry))
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-    InputErrors.raise_if_any(errors)
-    if cached is not None:
-        return cached + _validate_all(docs)
-    files = _validate_all(docs)
-    if bundled:
-        _store_registry(bundled, files[: len(bundled)])
-    return files
-
-
-def _cache_path(bundled: list[Path]) -> Path | None:
-    """Where the validated registry is cached, named by everything that could change it."""
-    import hashlib
-    import os
-    import sys
-
-    import pydantic
-
-    from lineage import __version__
-
-    if os.environ.get("LINEAGE_NO_CACHE"):
-        return None
-    base = os.environ.get("LINEAGE_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "lineage")
-    key = hashlib.sha256(repr((__version__, sys.version, pydantic.VERSION,
-                               [str(p) for p in bundled])).encode())
-    for p in bundled:  # the contents, not dates: reading 24 small files costs ~1 ms
-        key.update(p.read_bytes())
-    return Path(base) / f"registry-{key.hexdigest()[:24]}.pickle"
-
-
-def _cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
-    """The validated registry from the cache, or None (no cache, or an unreadable one).
-
-    Why: validating the 24 registry files costs more than all the rest of a ``cost`` query;
-    a pickle written by this same version, from these same files, skips it. Any problem
-    with the file means a fresh read, never an error.
-    """
-    import os
-    import pickle
-
-    try:
-        path = _cache_path(bundled)
-        if path is None or not path.is_file():
-            return None
-        st = path.stat()
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:  # only a file no one else could
-            return None                                     # have written is unpickled
-        files = pickle.loads(path.read_bytes())
-        if isinstance(files, list) and len(files) == len(bundled) and all(
-                isinstance(f, LoadedFile) and f.doc.path == str(p)
-                for f, p in zip(files, bundled, strict=True)):
-            return files
-    except Exception:  # a damaged cache is a cache miss, never an error
-        return None
-    return None
-
-
-def _store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
-    import os
-    import pickle
-    import tempfile
-
-    try:
-        path = _cache_path(bundled)
-        if path is None:
-            return
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as tmp:
-            tmp.write(pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp.name, path)
-        for old in path.parent.glob("registry-*.pickle"):  # earlier registries' caches
-            if old != path:
-                old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
-        return  # a read-only home: no cache, same results
 
 
 def warnings(project: Project) -> list[Warning_]:

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 import lineage
 from lineage.core.arrays import (
     ArrayGraph,
-    CycleError,
     WeightError,
     compute_arrays,
     descendants,
     from_project,
 )
+from lineage.model.columns import CycleError
 from tests.test_properties import dags, project_of
 
 POLICIES = ("equal", "usage", "params", "compute", "cutoff", "full")

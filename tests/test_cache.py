@@ -19,7 +19,7 @@ def registry_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "registry"
     shutil.copytree(registry_dir(), root)
     files = [root / p.relative_to(registry_dir()) for p in registry_files()]
-    monkeypatch.setattr("lineage.api.registry_files", lambda: files)
+    monkeypatch.setattr("lineage.io.loader.registry_files", lambda: files)
     monkeypatch.setenv("LINEAGE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.delenv("LINEAGE_NO_CACHE", raising=False)
     return root

@@ -16,10 +16,11 @@ from lineage.cli.main import cli, main
 from lineage.core.arrays import compute_arrays
 from lineage.core.engine import compute
 from lineage.core.hubexplain import explain
-from lineage.core.hubgraph import csv_stream, edge_shares, join
+from lineage.core.hubgraph import edge_shares, join, whole
 from lineage.io.dump import read_jsonl
 from lineage.io.index import read_index, write_index
 from lineage.model.errors import InputErrors
+from lineage.report.hubtable import csv_stream
 
 FAMILY = """\
 lineage: 1
@@ -160,7 +161,7 @@ def test_the_registry_rows_are_the_same_with_and_without_a_dump(tmp_path: Path) 
 
 def test_csv_is_streamed_in_batches(family: Path, dump: Path) -> None:
     j = join(load([family], registry=False), read_jsonl(dump))
-    chunks = list(csv_stream(j, "equal", batch=2))
+    chunks = list(csv_stream(j, whole(j, "equal"), batch=2))
     assert len(chunks) == 4  # 7 models in batches of 2
     assert "".join(chunks).splitlines()[0].startswith("model,policy,complete")
 

@@ -21,8 +21,8 @@ import lineage
 from lineage.core.montecarlo import MonteCarlo, simulate, vector_shares
 from lineage.core.policies import compute_shares
 from lineage.io.validation import validate_document
-from lineage.io.yamlio import Document
 from lineage.model.errors import InputErrors, UsageError
+from lineage.model.files import Document
 from lineage.model.graph import Project, build
 
 ROOT = """

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import lineage
 from lineage.io.validation import validate_document
-from lineage.io.yamlio import Document
+from lineage.model.files import Document
 from lineage.model.graph import Project, build
 
 CONSERVING = ("equal", "usage", "params", "compute", "cutoff")

@@ -164,7 +164,8 @@ def test_graphviz_pure_is_found_beside_the_interpreter(monkeypatch: pytest.Monke
     exe.write_text("#!/bin/sh\n", encoding="utf-8")
     exe.chmod(0o755)
     monkeypatch.setattr("lineage.report.render.shutil.which", lambda name: None)
-    monkeypatch.setattr("lineage.report.render.sysconfig.get_path", lambda name: str(tmp_path / "no"))
+    monkeypatch.setattr("lineage.report.render.sysconfig.get_path",
+                        lambda name: str(tmp_path / "no"))
     monkeypatch.setattr("lineage.report.render.sys.executable", str(tmp_path / "python"))
     assert find_engines() == [Engine("graphviz-pure", str(exe))]
     monkeypatch.setattr("lineage.report.render.sysconfig.get_path", lambda name: str(tmp_path))

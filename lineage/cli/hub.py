@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lineage.cli.main import _out, cli, skip_bad_option
+from lineage.cli.common import cli, out, skip_bad_option
 from lineage.model.errors import UsageError
 
 if TYPE_CHECKING:
     from lineage.core.hubgraph import Joined
-    from lineage.io.dump import Hub
     from lineage.model.errors import Warning_
     from lineage.model.graph import Project
+    from lineage.model.hub import Hub
 
 
 
@@ -45,7 +45,7 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
             files at once, before any is built.
     """
     from lineage.api import load_files
-    from lineage.cli.main import _assumed
+    from lineage.cli.common import assumed
     from lineage.core.hubexplain import hub_parents_file, shadowed
     from lineage.model.errors import InputError, InputErrors
     from lineage.model.graph import build
@@ -69,7 +69,7 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
             errors += exc.errors
     extra = hub_parents_file(loaded, hub)
     try:
-        project = _assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+        project = assumed(build(loaded if extra is None else [*loaded, extra]), assume)
     except InputErrors as exc:
         errors += exc.errors
     InputErrors.raise_if_any(errors)
@@ -84,7 +84,7 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
 def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     """Both as they stood on ``date``; a dump line that is a model left out of the project
     (released later or undated) leaves with its derivatives."""
-    from lineage.cli.main import check_date
+    from lineage.cli.common import check_date
     from lineage.core.hubexplain import matches
     from lineage.model.graph import as_of as restrict
 
@@ -126,40 +126,42 @@ def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: boo
                          "model)") from None
     if policy == "all":  # the same ancestors, the whole hub's shares under each policy
         mid = results.resolve(model)
-        _out(costview.all_policies(results.project, mid, fmt,
+        out(costview.all_policies(results.project, mid, fmt,
                                    lambda p: hub_results(project, hub, mid, p).cost(mid)))
         return
-    _out(costview.render(results, results.resolve(model), fmt, extras))
+    out(costview.render(results, results.resolve(model), fmt, extras))
 
 
 def table(j: Joined, policy: str, fmt: str) -> None:
     """Every model of the joined graph as CSV, streamed a batch at a time."""
-    from lineage.core.hubgraph import csv_stream
+    from lineage.core.hubgraph import whole
+    from lineage.report.hubtable import csv_stream
 
     if fmt != "csv":
         raise UsageError(f"with a hub dump, table writes --format csv (streamed), not {fmt}")
-    for chunk in csv_stream(j, policy):
-        _out(chunk)
+    for chunk in csv_stream(j, whole(j, policy)):
+        out(chunk)
 
 
 def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
            assume: str | None, root: str, fmt: str) -> None:
     """The own cost of ROOT and every descendant, project and dump, with coverage."""
     from lineage.core.hubexplain import family as family_total
+    from lineage.report.hubtable import family_record, family_rows, family_text
     from lineage.report.tables import to_json
 
     project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
                                       query=[root])
     fam = family_total(project, hub, root)
     if fmt == "json":
-        _out(to_json(fam.record()))
+        out(to_json(family_record(fam)))
     elif fmt in ("csv", "md"):
         from lineage.report.tables import render_csv, render_markdown
 
         render = render_csv if fmt == "csv" else render_markdown
-        _out(render(("model", "own_kgco2e", "own_kwh", "complete"), fam.rows()))
+        out(render(("model", "own_kgco2e", "own_kwh", "complete"), family_rows(fam)))
     else:
-        _out(fam.text())
+        out(family_text(fam))
 
 
 def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
@@ -178,12 +180,12 @@ def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
 
 def _check_acyclic(hub: Hub) -> None:
     """An index is only written for a dump whose base models form no cycle."""
-    from lineage.core.arrays import CycleError, _levels
     from lineage.core.hubgraph import cycle_error
+    from lineage.model.columns import CycleError, levels
     from lineage.model.errors import InputErrors
 
     try:
-        _levels(hub.n, hub.parent, hub.child)
+        levels(hub.n, hub.parent, hub.child)
     except CycleError as exc:
         raise InputErrors([cycle_error(hub.ids, hub.parent, hub.child, exc.members,
                                        hub.where)]) from None

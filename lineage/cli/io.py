@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.main import _out, _project, cli, files_option, policy_option
+from lineage.cli.common import cli, files_option, out, policy_option, project_of
 
 
 @cli.command()
@@ -30,10 +30,10 @@ def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.model.graph import component
     from lineage.report.card import card_readme, card_yaml
 
-    full = _project(files, no_registry)
+    full = project_of(files, no_registry)
     mid = full.model_id(model)
     results = compute(component(full, [mid]), policy)
-    _out((card_readme if markdown else card_yaml)(results, mid))
+    out((card_readme if markdown else card_yaml)(results, mid))
 
 
 @cli.group(name="import")
@@ -76,9 +76,9 @@ def codecarbon(csv_path: Path, model: str, parents: tuple[str, ...], kind: str,
         hardware = found.id if found is not None else None
     text = step_yaml(measured, model, list(parents), kind, hardware)
     if output is None:
-        _out(text)
+        out(text)
     else:
-        from lineage.report.render import write_atomic
+        from lineage.io.atomic import write_atomic
 
         write_atomic(output, text.encode("utf-8"))
         click.echo(f"wrote {output}: {measured.runs} run(s), {measured.energy_kwh:,.4g} kWh, "
@@ -112,9 +112,9 @@ def hf(paths: tuple[Path, ...], output: Path | None, hub_id: str | None,
     for w in imported.warnings:
         click.echo(str(w), err=True)
     if output is None:
-        _out(imported.text)
+        out(imported.text)
     else:
-        from lineage.report.render import write_atomic
+        from lineage.io.atomic import write_atomic
 
         write_atomic(output, imported.text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.main import cli, files_option, policy_option
+from lineage.cli.common import cli, files_option, policy_option
 
 FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
 
@@ -43,9 +43,10 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
-    from lineage.cli.main import _project
+    from lineage.cli.common import project_of
     from lineage.core.engine import compute
-    from lineage.report.render import BINARY_FORMATS, format_for, write_atomic
+    from lineage.io.atomic import write_atomic
+    from lineage.report.render import BINARY_FORMATS, format_for
     from lineage.report.render import render as draw
 
     chosen = format_for(output, fmt)
@@ -54,7 +55,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         from lineage.model.errors import UsageError
 
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
-    results = compute(_project(files, no_registry), policy)
+    results = compute(project_of(files, no_registry), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
         sys.stdout.buffer.write(data)

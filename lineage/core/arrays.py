@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lineage.core.policies import CONSERVING, POLICIES
+from lineage.model.columns import descendants_of, levels
 
 if TYPE_CHECKING:
     from lineage.core.stepcost import DirectCost
@@ -25,14 +26,6 @@ if TYPE_CHECKING:
 
 FloatArray = np.ndarray
 IntArray = np.ndarray
-
-
-class CycleError(ValueError):
-    """The parent links loop; ``members`` are the models left unsorted (a cycle among them)."""
-
-    def __init__(self, members: IntArray) -> None:
-        super().__init__(f"{members.size} models are in or below a cycle")
-        self.members = members
 
 
 class WeightError(ValueError):
@@ -80,49 +73,8 @@ class ArrayGraph:
             CycleError: some parent links form a cycle.
         """
         if self._order is None:
-            self._order = _levels(self.n, self.parent, self.child)
+            self._order = levels(self.n, self.parent, self.child)
         return self._order
-
-
-def _csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, IntArray]:
-    """(start, targets): the targets of node i are ``targets[start[i]:start[i + 1]]``."""
-    targets = dst[np.argsort(src, kind="stable")]
-    start = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(src, minlength=n), out=start[1:])
-    return start, targets
-
-
-def _step(start: IntArray, targets: IntArray, frontier: IntArray) -> IntArray:
-    """The targets of every node of ``frontier``, with repeats (one gather, no Python loop)."""
-    lo = start[frontier]
-    counts = start[frontier + 1] - lo
-    total = int(counts.sum())
-    offsets = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(total)
-    return targets[offsets]
-
-
-def _levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArray]:
-    start, kids = _csr(n, parent, child)
-    indegree = np.bincount(child, minlength=n).astype(np.int64)
-    level = np.full(n, -1, dtype=np.int64)
-    frontier = np.flatnonzero(indegree == 0)
-    depth = 0
-    while frontier.size:
-        level[frontier] = depth
-        reached = _step(start, kids, frontier)
-        if reached.size > n >> 6:  # a wide level: one pass over the nodes beats a sort
-            times = np.bincount(reached, minlength=n)
-            indegree -= times
-            frontier = np.flatnonzero((times > 0) & (indegree == 0))
-        else:
-            uniq, counts = np.unique(reached, return_counts=True)
-            indegree[uniq] -= counts
-            frontier = uniq[indegree[uniq] == 0]
-        depth += 1
-    if (level < 0).any():
-        raise CycleError(np.flatnonzero(level < 0))
-    order = np.argsort(level[child] * n + child, kind="stable")
-    return level, order
 
 
 def shares(g: ArrayGraph, policy: str) -> FloatArray:
@@ -262,18 +214,6 @@ def _blind(g: ArrayGraph) -> np.ndarray:
 def descendants(g: ArrayGraph, roots: IntArray) -> IntArray:
     """``roots`` and every node below them, sorted (a vectorised breadth-first search)."""
     return descendants_of(g.n, g.parent, g.child, roots)
-
-
-def descendants_of(n: int, parent: IntArray, child: IntArray, roots: IntArray) -> IntArray:
-    """:func:`descendants` on bare edge columns (``n`` nodes)."""
-    start, targets = _csr(n, parent, child)
-    seen = np.zeros(n, dtype=bool)
-    frontier = np.unique(roots)
-    while frontier.size:
-        seen[frontier] = True
-        nxt = np.unique(_step(start, targets, frontier))
-        frontier = nxt[~seen[nxt]]
-    return np.flatnonzero(seen)
 
 
 def from_project(project: Project, direct: Mapping[str, DirectCost] | None = None

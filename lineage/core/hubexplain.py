@@ -20,11 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from lineage.core.arrays import ArrayGraph, CycleError, WeightError, compute_arrays
+from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays
 from lineage.core.stepcost import DirectCost
-from lineage.io.dump import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.model.columns import CycleError
 from lineage.model.errors import InputError, InputErrors, Position, UsageError, Warning_
 from lineage.model.graph import Project
+from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 
@@ -285,8 +286,7 @@ def hub_file(hub: Hub, parents: dict[int, list[str]]) -> Any:
     Built with ``model_construct``: the values come from the checked columns, and validating
     them again would build pydantic's validators, the slowest part of a cold start.
     """
-    from lineage.io.validation import LoadedFile
-    from lineage.io.yamlio import Document
+    from lineage.model.files import Document, LoadedFile
     from lineage.model.schema import DefaultsSpec, FileSpec, SourceSpec
 
     models: dict[str, Any] = {}
@@ -453,14 +453,14 @@ def _hub_children(hub: Hub, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _check_no_cycle(hub: Hub, nodes: np.ndarray,
                     edges: list[tuple[np.ndarray, np.ndarray]], cycle_error: Any) -> None:
-    from lineage.core.arrays import CycleError, _levels
+    from lineage.model.columns import CycleError, levels
 
     parent = np.concatenate([e[0] for e in edges])
     child = np.concatenate([e[1] for e in edges])
     inside = np.isin(parent, nodes)
     parent, child = np.searchsorted(nodes, parent[inside]), np.searchsorted(nodes, child[inside])
     try:
-        _levels(nodes.size, parent, child)
+        levels(nodes.size, parent, child)
     except CycleError as exc:
         ids = [hub.ids[int(h)] for h in nodes]
         raise InputErrors([cycle_error(ids, parent, child, exc.members,

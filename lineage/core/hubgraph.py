@@ -14,7 +14,7 @@ one model explained (``cost``) is :mod:`lineage.core.hubexplain`'s job, on its a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,16 +23,16 @@ import numpy as np
 from lineage.core.arrays import (
     ArrayGraph,
     ArrayResults,
-    CycleError,
     WeightError,
     compute_arrays,
     shares,
 )
 from lineage.core.hubexplain import matches, weight_errors
 from lineage.core.stepcost import DirectCost
-from lineage.io.dump import Hub
+from lineage.model.columns import CycleError
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
 from lineage.model.graph import Project
+from lineage.model.hub import Hub
 
 
 class _UnionIds(Sequence[str]):
@@ -210,51 +210,6 @@ def edge_shares(j: Joined, policy: str) -> np.ndarray:
         raise InputErrors(weight_errors(exc, j.graph.ids.__getitem__, j.where)) from None
 
 
-def csv_stream(j: Joined, policy: str, batch: int = 20_000) -> Iterator[str]:
-    """``table --format csv`` for every model of the joined graph, a batch of rows at a time."""
-    import csv
-    import io
-
-    from lineage.report.tables import CSV_COLUMNS
-
-    r = whole(j, policy)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    if j.graph.n == 0:
-        yield buf.getvalue()
-    ids, g = j.graph.ids, j.graph
-    for lo in range(0, g.n, batch):
-        hi = min(lo + batch, g.n)
-        sl = slice(lo, hi)
-        own, cum = g.own_kg[sl], r.cumulative_kg[sl]
-        inherited = cum - own
-        kept = r.kept[sl] if r.kept is not None else None
-        columns = [
-            _known(own[:, 1], own[:, 2], g.own_complete[sl]),
-            _known(inherited[:, 1], inherited[:, 2], r.inherited_complete[sl]),
-            _known(cum[:, 1], cum[:, 2], r.complete[sl]),
-            _known(cum[:, 1] * kept, cum[:, 2] * kept, r.complete[sl]) if kept is not None
-            else [None] * (hi - lo),
-            _known(g.own_kwh[sl, 1], g.own_kwh[sl, 2], g.energy_complete[sl]),
-            _known(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
-        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), _flags(r.complete[sl]),
-                             *columns, _flags(r.energy_complete[sl]), strict=True))
-        yield buf.getvalue()
-        buf.seek(0)
-        buf.truncate()
-
-
-def _known(mid: np.ndarray, high: np.ndarray, complete: np.ndarray) -> list[float | None]:
-    """Figures as :func:`lineage.report.tables.known` writes them: None where nothing is known."""
-    unknown = ~complete & (high == 0)
-    return [None if u else v for v, u in zip(mid.tolist(), unknown.tolist(), strict=True)]
-
-
-def _flags(values: np.ndarray) -> list[str]:
-    return ["true" if v else "false" for v in values.tolist()]
-
-
 @dataclass(frozen=True)
 class HubFamily:
     """SPEC §8 over a project and a dump: the root and every descendant, each counted once."""
@@ -289,43 +244,3 @@ class HubFamily:
         known = np.flatnonzero(self.complete)
         top = known[np.argsort(-self.own_kg[known, 1], kind="stable")[:k]]
         return [(self.ids[int(i)], float(self.own_kg[i, 1])) for i in top]
-
-    def record(self) -> dict[str, Any]:
-        """The keys of ``lineage family --format json`` (as without a dump) plus ``largest``."""
-        return {"root": self.root, "models": self.ids, "complete": self.is_complete,
-                "own_kgco2e_total": float(self.own_kg[:, 1].sum()),
-                "own_kwh_total": float(self.own_kwh[:, 1].sum()), "coverage": self.coverage,
-                "known": self.known, "unknown": self.unknown, "basis": self.basis,
-                "reported_totals": self.reported_totals,
-                "largest": [{"model": m, "kgco2e": v} for m, v in self.largest()]}
-
-    def rows(self) -> Iterator[list[Any]]:
-        """(model, own_kgco2e, own_kwh, complete) per member, for CSV and Markdown."""
-        kg = _known(self.own_kg[:, 1], self.own_kg[:, 2], self.complete)
-        kwh = _known(self.own_kwh[:, 1], self.own_kwh[:, 2], self.energy_complete)
-        for i, m in enumerate(self.ids):
-            yield [m, kg[i], kwh[i], "true" if self.complete[i] else "false"]
-
-    def text(self) -> str:
-        from lineage.model.interval import Interval
-        from lineage.report.tables import fmt
-
-        size, known = len(self.ids), int(self.complete.sum())
-        total = Interval(*self.own_kg.sum(axis=0).tolist())
-        energy = Interval(*self.own_kwh.sum(axis=0).tolist())
-        lines = [f"Family of {self.root}: {size:,} models (the root and all its "
-                 "descendants, each counted once)",
-                 f"  own cost, summed   {fmt(total, self.is_complete)}   "
-                 f"{fmt(energy, bool(self.energy_complete.all()), 'kwh')}",
-                 f"  coverage           {self.coverage:.1%} of models have a known own cost "
-                 f"({known:,}/{size:,})",
-                 "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
-                                                      self.basis.items()) or "none known")]
-        largest = self.largest()
-        if largest:
-            lines.append("  largest known own costs:")
-            lines += [f"    {m:<48} {fmt(Interval.exact(v), True):>14}" for m, v in largest]
-        for t in self.reported_totals:
-            lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
-                         f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
-        return "\n".join(lines) + "\n"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lineage.io.validation import LoadedFile
 from lineage.model.catalog import Catalog
 from lineage.model.errors import Position, Warning_
+from lineage.model.files import LoadedFile
 from lineage.model.graph import ModelEntry, Project, source_spec
 from lineage.model.interval import ZERO, Interval, total
 from lineage.model.schema import ComputeSpec, DefaultsSpec, DeploymentSpec, StepSpec

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from lineage.model.errors import InputError, InputErrors, Position
 
 if TYPE_CHECKING:
-    from lineage.io.yamlio import Document, PathKey
+    from lineage.model.files import Document, PathKey
     from lineage.model.schema import FileSpec, StepSpec
 
 REQUIRED = ("duration", "emissions", "energy_consumed")

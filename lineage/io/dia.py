@@ -21,8 +21,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from lineage.io.yamlio import Document, PathKey
 from lineage.model.errors import InputError
+from lineage.model.files import Document, PathKey
 from lineage.model.interval import Interval
 
 KIND_FOR_RELATION = {"finetune": "finetuning", "lora": "finetuning", "qlora": "finetuning",

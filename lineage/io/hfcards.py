@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.dia import DiaReport, Figure, read_dia
-from lineage.io.yamlio import Document, parse_text
+from lineage.io.yamlio import parse_text
 from lineage.model.catalog import Catalog
 from lineage.model.errors import InputError, InputErrors, Position, Warning_
+from lineage.model.files import Document
 from lineage.model.units import Dim, UnitError, parse
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")

@@ -29,7 +29,7 @@ class RegistryIndex:
     def load(cls, registry: bool = True) -> RegistryIndex:
         if not registry:
             return cls({}, frozenset(), None)
-        from lineage.api import load_files
+        from lineage.io.loader import load_files
 
         files = load_files(())
         by_hf = {m.hf.lower(): mid for f in files for mid, m in f.spec.models.items() if m.hf}

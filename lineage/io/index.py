@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.dump import Hub
 from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.hub import Hub
 
 MAGIC = b"LINEAGE-HUB\n"
 VERSION = 2
@@ -32,8 +32,8 @@ COLUMNS = ("line", "parent", "child", "relation", "inferred", "emissions_g", "do
 
 def write_index(hub: Hub, path: Path) -> int:
     """Write ``hub`` to ``path`` atomically; returns the file size in bytes."""
+    from lineage.io.atomic import write_atomic
     from lineage.io.dump import progress
-    from lineage.report.render import write_atomic
 
     with progress(4, f"writing {path.name}", hub.n > 200_000) as advance:
         return _write(hub, path, advance, write_atomic)

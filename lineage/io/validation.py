@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 import types
 import typing
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from lineage.io.yamlio import Document, PathKey
 from lineage.model.errors import InputError, InputErrors, did_you_mean
+from lineage.model.files import Document, LoadedFile, PathKey
 from lineage.model.schema import FileSpec
 
 _KIND_WORDS = {
@@ -23,15 +22,6 @@ _KIND_WORDS = {
     "bool_parsing": "true or false", "bool_type": "true or false",
     "greater_than_equal": "zero or more",
 }
-
-
-@dataclass(frozen=True)
-class LoadedFile:
-    """A validated file with the document it came from."""
-
-    doc: Document
-    spec: FileSpec
-    is_registry: bool = False
 
 
 def _model_class_at(loc: PathKey) -> type[BaseModel] | None:

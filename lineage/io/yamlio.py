@@ -9,43 +9,19 @@ are answered quickly and in bounded memory.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.files import Document, PathKey
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_BYTES = 20_000_000
 _Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
-
-PathKey = tuple[str | int, ...]
-
-
-@dataclass
-class Document:
-    """One YAML file: its values and where each of them was written."""
-
-    path: str
-    data: Any
-    values: dict[PathKey, Position] = field(default_factory=dict)
-    keys: dict[PathKey, Position] = field(default_factory=dict)
-
-    def at(self, loc: PathKey, *, key: bool = False) -> Position:
-        """The position of ``loc`` (its key when ``key``), or of its nearest written parent."""
-        table = self.keys if key else self.values
-        probe = tuple(loc)
-        while probe:
-            if probe in table:
-                return table[probe]
-            if probe in self.values:
-                return self.values[probe]
-            probe = probe[:-1]
-        return self.values.get((), Position(self.path, 1, 1))
-
 
 @dataclass
 class _Open:

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from lineage.io.validation import LoadedFile
 from lineage.model.errors import InputError, Position, did_you_mean
+from lineage.model.files import LoadedFile
 from lineage.model.schema import EquivalentSpec, GridSpec, HardwareSpec, TaskSpec
 
 _VENDOR_WORDS = frozenset({"nvidia", "amd", "google", "intel", "habana", "instinct", "cloud"})

@@ -9,10 +9,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lineage.io.validation import LoadedFile
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
 from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
+from lineage.model.files import LoadedFile
 from lineage.model.interval import Interval
 from lineage.model.schema import ComputeSpec, ModelSpec, SourceSpec
 

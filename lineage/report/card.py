@@ -42,7 +42,7 @@ def _kg(x: float) -> str:
 
 
 def _co2(results: Results, model: str) -> dict[str, Any]:
-    from lineage import __version__
+    from lineage.model.version import __version__
 
     c, d = results.costs[model], results.direct[model]
     kinds = [s.kind for s in d.steps]
@@ -103,7 +103,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
     nothing is known is ``null`` (never 0); one that misses an unknown part carries
     ``<figure>_is_lower_bound: true`` beside it.
     """
-    from lineage import __version__
+    from lineage.model.version import __version__
 
     c = results.costs[model]
     out: dict[str, Any] = _base_models(results, model)

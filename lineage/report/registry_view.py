@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineage.api import load_files
-from lineage.io.validation import LoadedFile
+from lineage.io.loader import load_files
 from lineage.model.catalog import Catalog
 from lineage.model.errors import UsageError, did_you_mean
+from lineage.model.files import LoadedFile
 from lineage.model.graph import source_spec
 from lineage.model.interval import Interval
 from lineage.report.tables import (

@@ -173,7 +173,7 @@ def to_json(data: Any) -> str:
 # ---------------------------------------------------------------- cost: text
 
 
-def _basis_line(basis: dict[str, float]) -> str:
+def basis_line(basis: dict[str, float]) -> str:
     if not basis:
         return "no known figure"
     ordered = sorted(basis.items(), key=lambda kv: -kv[1])
@@ -260,7 +260,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
     else:
         lines.append("  attributed   n/a (policy full does not conserve: teachers are counted "
                      "in every child)")
-    lines.append(f"  basis        {_basis_line(c.basis)}")
+    lines.append(f"  basis        {basis_line(c.basis)}")
     eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
     if eq and c.cumulative_kgco2e.mid > 0:
         mark = "" if c.is_complete else "≥ "
@@ -322,7 +322,7 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
             out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | {_contribution(x)} |")
-    out += ["", f"Basis: {_basis_line(c.basis)}."]
+    out += ["", f"Basis: {basis_line(c.basis)}."]
     if c.unknown:
         out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
                    "bounds).")
@@ -354,7 +354,7 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
             fmt(c.inherited_kgco2e, c.is_inherited_complete),
             fmt(c.cumulative_kgco2e, c.is_complete),
             "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e, c.is_complete),
-            fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),
+            fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), basis_line(c.basis),
             "yes" if c.is_complete else "no",
         ])
     return rows
@@ -429,7 +429,7 @@ def family_text(results: Results, fam: FamilyTotal) -> str:
              f"{fmt(fam.own_kwh, fam.is_complete, 'kwh')}",
              f"  coverage           {fam.coverage:.0%} of models have a known own cost "
              f"({len(fam.known)}/{len(fam.models)})",
-             f"  basis              {_basis_line(fam.basis)}"]
+             f"  basis              {basis_line(fam.basis)}"]
     for mid in fam.models:
         d = results.direct[mid]
         lines.append(f"    {mid:<36} {fmt(d.emissions_kgco2e, d.is_complete):>20}")

@@ -9,7 +9,7 @@ from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
 from lineage.core.deployment import DeploymentCost
 from lineage.core.embodied import EmbodiedCost
 from lineage.model.interval import Interval
-from lineage.report.tables import _basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
+from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
 
 
 def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
@@ -68,7 +68,7 @@ def compare_rows(cmp: Comparison) -> list[list[str]]:
         rows.append([m, fmt(c.own_kgco2e, r.direct[m].is_complete),
                      fmt(c.inherited_kgco2e, c.is_complete), fmt(c.cumulative_kgco2e,
                                                                   c.is_complete),
-                     fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), _basis_line(c.basis),
+                     fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), basis_line(c.basis),
                      "yes" if c.is_complete else "no (≥)"])
     return rows
 

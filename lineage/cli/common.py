@@ -1,0 +1,146 @@
+"""What every command shares: the ``lineage`` group, the common options, the input project,
+and writing to standard output."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from lineage.model.graph import Project
+
+F = TypeVar("F", bound=Callable[..., Any])
+FORMATS = ("table", "json", "md", "csv")
+HUB_SUFFIXES = (".jsonl", ".ndjson", ".lineage")  # a hub dump, or its compiled index
+POLICY_NAMES = ("equal", "usage", "params", "compute", "cutoff", "full")
+
+
+def files_option(fn: F) -> F:
+    fn = click.option("-f", "--file", "files", multiple=True, metavar="PATH",
+                      help="A family file or a folder of *.yaml (repeatable).")(fn)
+    return click.option("--no-registry", is_flag=True,
+                        help="Do not load the bundled registry first.")(fn)
+
+
+def skip_bad_option(fn: F) -> F:
+    return click.option("--skip-bad-lines", "skip_bad", is_flag=True,
+                        help="With a .jsonl hub dump: leave out bad lines (counted on stderr) "
+                             "instead of stopping.")(fn)
+
+
+def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+    """(lineage files, the hub dump or index named by -f, if any).
+
+    Raises:
+        UsageError: more than one dump.
+    """
+    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
+    if len(hubs) > 1:
+        from lineage.model.errors import UsageError
+
+        raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
+    return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
+
+
+def policy_option(fn: F) -> F:
+    return click.option("--policy", default="equal", show_default=True,
+                        type=click.Choice(POLICY_NAMES),
+                        help="How a parent's cost is shared with its children (SPEC §3).")(fn)
+
+
+def format_option(fn: F) -> F:
+    return click.option("--format", "fmt", default="table", show_default=True,
+                        type=click.Choice(FORMATS), help="Output format.")(fn)
+
+
+def project_of(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
+    from lineage.api import load
+
+    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
+    if hubs:
+        from lineage.model.errors import UsageError
+
+        command = click.get_current_context().info_name
+        raise UsageError(f'{command} does not read hub dumps ("{hubs[0]}"); cost, table, '
+                         "family, validate and index do")
+
+    return assumed(load(files, registry=not no_registry), assume)
+
+
+class OutputClosed(Exception):
+    """The reader of our standard output went away (``lineage table | head``): not an error.
+
+    Why not BrokenPipeError itself: click turns an EPIPE ``OSError`` into exit code 1, which
+    this tool keeps for bugs.
+    """
+
+
+def out(text: str) -> None:
+    try:
+        click.echo(text, nl=False)
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+             invoke_without_command=True)
+@click.pass_context
+@click.version_option(package_name="lineage-carbon", prog_name="lineage")
+def cli(ctx: click.Context) -> None:
+    """lineage: the true carbon cost of an AI model, teachers included.
+
+    Declare model families in YAML, then ask what a model cost once the teachers it was
+    distilled, pruned or fine-tuned from are counted.
+
+    Example: lineage cost llama-3.2-1b
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+def assume_grid_option(fn: F) -> F:
+    return click.option("--assume-grid", metavar="GRID",
+                        help="Estimate emissions on GRID for steps that name no grid or "
+                             'intensity (labelled "assumed", never "estimated").')(fn)
+
+
+def assumed(project: Project, grid: str | None) -> Project:
+    if grid is None:
+        return project
+    from lineage.model.graph import assume_grid
+
+    return assume_grid(project, grid)
+
+
+def as_of_option(fn: F) -> F:
+    return click.option("--as-of", "as_of", metavar="DATE",
+                        help="Count only models released by DATE (YYYY-MM-DD).")(fn)
+
+
+def check_date(as_of: str) -> None:
+    """Raises UsageError unless ``as_of`` is a full, valid YYYY-MM-DD date."""
+    import datetime as dt
+    import re
+
+    from lineage.model.errors import UsageError
+
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
+            raise ValueError(as_of)
+        dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise UsageError(f'--as-of "{as_of}" is not a full date: write YYYY-MM-DD') from None
+
+
+def dated(project: Project, as_of: str | None) -> Project:
+    if as_of is None:
+        return project
+    from lineage.model.graph import as_of as restrict
+
+    check_date(as_of)
+    dated, dropped = restrict(project, as_of)
+    click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
+               "later or undated left out", err=True)
+    return dated

@@ -1,0 +1,218 @@
+"""``lineage cost``, ``compare``, ``table`` and ``family``: the questions asked of a model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from lineage.cli.common import (
+    POLICY_NAMES,
+    as_of_option,
+    assume_grid_option,
+    cli,
+    dated,
+    files_option,
+    format_option,
+    out,
+    policy_option,
+    project_of,
+    skip_bad_option,
+    split_files,
+)
+
+
+@cli.command()
+@click.argument("model")
+@files_option
+@click.option("--policy", default="equal", show_default=True,
+              type=click.Choice((*POLICY_NAMES, "all")),
+              help='How a parent\'s cost is shared with its children; "all" compares them.')
+@format_option
+@as_of_option
+@assume_grid_option
+@click.option("--deployment", is_flag=True,
+              help="Add the inference footprint of the model's deployment: block.")
+@click.option("--task", help="Deployment task (a registry task, e.g. text-generation).")
+@click.option("--queries-per-day", help="Deployment queries per day (e.g. 1M).")
+@click.option("--days", help="Deployment duration in days.")
+@click.option("--grid", help="Deployment grid (registry id), when the block names none.")
+@click.option("--embodied", is_flag=True,
+              help="Show embodied hardware emissions (time share of manufacturing).")
+@click.option("--monte-carlo", "monte_carlo", type=click.IntRange(1, 1_000_000), metavar="N",
+              help="Sample ranged inputs N times; report median and 5–95%.")
+@click.option("--seed", type=int, help="Seed for --monte-carlo (reproducible results).")
+@click.option("--distribution", type=click.Choice(("uniform", "triangular")),
+              default="uniform", show_default=True,
+              help="How --monte-carlo samples a range (triangular: mode at the central value).")
+@skip_bad_option
+def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
+         as_of: str | None, assume_grid: str | None, deployment: bool, task: str | None,
+         queries_per_day: str | None, days: str | None, grid: str | None, embodied: bool,
+         monte_carlo: int | None, seed: int | None, distribution: str, skip_bad: bool) -> None:
+    """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
+
+    MODEL is a model id or a Hugging Face id (or a model of a hub dump given with -f).
+
+    Example: lineage cost meta-llama/Llama-3.2-1B --policy all
+    """
+    from lineage.model.errors import UsageError
+    from lineage.model.graph import component
+    from lineage.report import costview
+
+    files, hub = split_files(files)
+    extras = costview.Extras(
+        deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
+        task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
+        monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
+    if hub is not None:
+        if monte_carlo:
+            raise UsageError("--monte-carlo does not read hub dumps yet")
+        if policy == "all" and (deployment or embodied or
+                                any((task, queries_per_day, days, grid))):
+            raise UsageError("--policy all compares policies; use --deployment and --embodied "
+                             "with one policy")
+        from lineage.cli import hub as hub_cli
+        hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras,
+                     as_of)
+        return
+    full = project_of(files, no_registry, assume_grid)
+    mid = full.model_id(model)
+    project = dated(full, as_of)
+    if mid not in project.models:
+        released = full.models[mid].spec.released
+        raise UsageError(f'"{mid}" was released on {released}, after --as-of {as_of}' if
+                         released else f'"{mid}" has no "released" date, so --as-of leaves '
+                         "it out")
+    project = component(project, [mid])
+    if policy == "all":
+        if deployment or embodied or monte_carlo or any((task, queries_per_day, days, grid)):
+            raise UsageError("--policy all compares policies; use --deployment, --embodied "
+                             "and --monte-carlo with one policy")
+        out(costview.all_policies(project, model, fmt))
+        return
+    from lineage.core.engine import compute
+
+    results = compute(project, policy)
+    out(costview.render(results, results.resolve(model), fmt, extras))
+
+
+@cli.command()
+@click.argument("models", nargs=-1, required=True)
+@files_option
+@policy_option
+@format_option
+@as_of_option
+@assume_grid_option
+def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, policy: str,
+            fmt: str, as_of: str | None, assume_grid: str | None) -> None:
+    """Models side by side: own, inherited, cumulative, energy, basis mix, completeness.
+
+    For a derived model beside a model trained from scratch, also the break-even number of
+    students that must share the teacher before distilling wins (equal amortization).
+
+    Example: lineage compare llama-3.2-1b tinyllama-1.1b
+    """
+    from lineage.core.compare import compare as compare_models
+    from lineage.core.engine import compute
+    from lineage.model.graph import component
+    from lineage.report import tables as report
+    from lineage.report.views import (
+        COMPARE_COLUMNS,
+        break_even_json,
+        compare_rows,
+        compare_text,
+    )
+
+    project = dated(project_of(files, no_registry, assume_grid), as_of)
+    project = component(project, [project.model_id(m) for m in models])
+    results = compute(project, policy)
+    cmp = compare_models(results, list(models))
+    if fmt == "json":
+        out(report.to_json({"policy": policy,
+                             "models": [report.cost_record(results, results.costs[m])
+                                        for m in cmp.models],
+                             "break_even": [break_even_json(b) for b in cmp.break_evens]}))
+    elif fmt == "csv":
+        out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, cmp.models)))
+    elif fmt == "md":
+        out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)))
+    else:
+        out(compare_text(cmp))
+
+
+@cli.command()
+@files_option
+@policy_option
+@format_option
+@as_of_option
+@assume_grid_option
+@skip_bad_option
+def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
+          as_of: str | None, assume_grid: str | None, skip_bad: bool) -> None:
+    """Every loaded model, one row each (a hub dump: CSV rows streamed).
+
+    Example: lineage table -f my-family.yaml --format csv
+    """
+    from lineage.core.engine import compute
+    from lineage.report import tables as report
+
+    files, hub = split_files(files)
+    if hub is not None:
+        from lineage.cli import hub as hub_cli
+        hub_cli.table(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid, as_of),
+                      policy, fmt)
+        return
+
+    results = compute(dated(project_of(files, no_registry, assume_grid), as_of), policy)
+    models = sorted(results.costs)
+    if fmt == "json":
+        out(report.to_json([report.cost_record(results, results.costs[m]) for m in models]))
+    elif fmt == "csv":
+        out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, models)))
+    elif fmt == "md":
+        out(report.render_markdown(report.TABLE_COLUMNS, report.table_rows(results, models)))
+    else:
+        out(report.render_table(report.TABLE_COLUMNS, report.table_rows(results, models)))
+
+
+@cli.command()
+@click.argument("root")
+@files_option
+@format_option
+@assume_grid_option
+@skip_bad_option
+def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
+           assume_grid: str | None, skip_bad: bool) -> None:
+    """The own cost of ROOT and all its descendants, each counted once, with coverage.
+
+    Example: lineage family llama-3.1-8b
+    """
+    from lineage.core.engine import compute
+    from lineage.core.engine import family as family_total
+    from lineage.report import tables as report
+
+    files, hub = split_files(files)
+    if hub is not None:
+        from lineage.cli import hub as hub_cli
+        hub_cli.family(files, hub, no_registry, skip_bad, assume_grid, root, fmt)
+        return
+
+    results = compute(project_of(files, no_registry, assume_grid), "cutoff")
+    fam = family_total(results.project, results.resolve(root), results.direct)
+    if fmt == "json":
+        out(report.to_json(report.family_record(results, fam)))
+        return
+    if fmt in ("csv", "md"):
+        header = ("model", "own_kgco2e", "own_kwh", "complete")
+        d = results.direct
+        figure = report.known
+        rows: list[list[Any]] = [
+            [m, getattr(figure(d[m].emissions_kgco2e, d[m].is_complete), "mid", None),
+             getattr(figure(d[m].energy_kwh, d[m].is_energy_complete), "mid", None),
+             str(d[m].is_complete).lower()]
+            for m in fam.models]
+        render = report.render_csv if fmt == "csv" else report.render_markdown
+        out(render(header, rows))
+        return
+    out(report.family_text(results, fam))

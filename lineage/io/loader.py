@@ -1,0 +1,55 @@
+"""Read and validate lineage files (and the bundled registry, through its cache) into
+:class:`~lineage.model.files.LoadedFile` objects, every problem of every file reported at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from lineage.io.cache import cached_registry, store_registry
+from lineage.io.registry import registry_files
+from lineage.io.validation import validate_document
+from lineage.io.yamlio import expand_paths, read_file
+from lineage.model.errors import InputError, InputErrors
+from lineage.model.files import Document, LoadedFile
+
+
+def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> list[LoadedFile]:
+    """Read and validate files without building the graph (no networkx import)."""
+    sources: list[tuple[Path, bool]] = []
+    bundled = registry_files() if registry else []
+    seen = {p.resolve() for p in bundled}
+    cached = cached_registry(bundled) if bundled else None
+    if cached is None:
+        sources += [(p, True) for p in bundled]
+    for p in expand_paths(paths):
+        if p.resolve() not in seen:  # the same file named twice is read once
+            seen.add(p.resolve())
+            sources.append((p, False))
+    docs: list[tuple[Document, bool]] = []
+    errors: list[InputError] = []
+    for path, is_registry in sources:
+        try:
+            docs.append((read_file(path), is_registry))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+    InputErrors.raise_if_any(errors)
+    if cached is not None:
+        return cached + _validate_all(docs)
+    files = _validate_all(docs)
+    if bundled:
+        store_registry(bundled, files[: len(bundled)])
+    return files
+
+
+def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
+    files: list[LoadedFile] = []
+    errors: list[InputError] = []
+    for doc, is_registry in docs:
+        try:
+            files.append(validate_document(doc, is_registry=is_registry))
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+    InputErrors.raise_if_any(errors)
+    return files

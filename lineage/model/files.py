@@ -1,0 +1,44 @@
+"""A file as read: its values with the position of each (:class:`Document`), and the checked
+file (:class:`LoadedFile`). Readers in :mod:`lineage.io` make them; everything else reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lineage.model.errors import Position
+from lineage.model.schema import FileSpec
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """One YAML file: its values and where each of them was written."""
+
+    path: str
+    data: Any
+    values: dict[PathKey, Position] = field(default_factory=dict)
+    keys: dict[PathKey, Position] = field(default_factory=dict)
+
+    def at(self, loc: PathKey, *, key: bool = False) -> Position:
+        """The position of ``loc`` (its key when ``key``), or of its nearest written parent."""
+        table = self.keys if key else self.values
+        probe = tuple(loc)
+        while probe:
+            if probe in table:
+                return table[probe]
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Position(self.path, 1, 1))
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A validated file with the document it came from."""
+
+    doc: Document
+    spec: FileSpec
+    is_registry: bool = False

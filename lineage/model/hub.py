@@ -1,0 +1,120 @@
+"""The Hub's models as columns (:class:`Hub`): what a dump or its index holds, one numpy
+array per field, never a Python object per model, so that millions of models fit. Read by
+:mod:`lineage.io.dump` and :mod:`lineage.io.index`; joined to a project by the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lineage.model.columns import descendants_of
+from lineage.model.errors import InputError, Position
+
+if TYPE_CHECKING:
+    from lineage.model.schema import StepKind
+
+RELATIONS = ("", "finetune", "adapter", "quantized", "merge")
+KIND_OF_RELATION: dict[str, StepKind] = {"finetune": "finetuning", "adapter": "finetuning",
+                                         "quantized": "quantization", "merge": "merging"}
+
+
+@dataclass
+class Hub:
+    """A dump as columns. Nodes ``0 … n_models-1`` are the dump's lines; the rest are stubs
+    (parents named by a line but absent from the dump). Edges go ``parent[e] → child[e]``."""
+
+    path: str
+    ids: Sequence[str]
+    n_models: int
+    line: np.ndarray  # int64 line number per node (0 for stubs)
+    parent: np.ndarray  # int64 per edge
+    child: np.ndarray  # int64 per edge
+    relation: np.ndarray  # int8 per node: index into RELATIONS (0: no parent)
+    inferred: np.ndarray  # bool per node: relation inferred, not written
+    emissions_g: np.ndarray  # float64 per node, NaN = not reported
+    downloads: np.ndarray  # float64 per node, NaN = unknown
+    params: np.ndarray  # float64 per node, NaN = unknown
+    created: np.ndarray  # datetime64[D] per node, NaT = unknown
+    skipped: list[InputError] = field(default_factory=list)
+    parent_order: np.ndarray | None = field(default=None, repr=False)
+    finder: Callable[[Iterable[str]], dict[str, int]] | None = field(default=None, repr=False)
+    found: dict[str, int | None] = field(default_factory=dict, repr=False)  # find's answers
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    @property
+    def by_parent(self) -> np.ndarray:
+        """The edges in parent order (``child`` itself is sorted, as lines are read)."""
+        if self.parent_order is None:
+            self.parent_order = np.argsort(self.parent, kind="stable")
+        return self.parent_order
+
+    def find(self, names: Iterable[str]) -> dict[str, int]:
+        """The nodes of the Hub ids ``names``, compared without case as the Hub does (an exact
+        spelling wins over another case).
+
+        One pass over the ids for the names not looked up before (no dictionary of millions
+        of entries for a few look-ups); answers are remembered.
+        """
+        wanted = set(names)
+        todo = [n for n in wanted if n not in self.found]
+        if todo:
+            got = self.finder(todo) if self.finder is not None else find_ids(self.ids, todo)
+            self.found.update((n, got.get(n)) for n in todo)
+        return {n: h for n in wanted if (h := self.found[n]) is not None}
+
+    def as_of(self, date: str, also: Iterable[int] = ()) -> tuple[Hub, int]:
+        """The dump as it stood on ``date`` (YYYY-MM-DD): models created by then, without the
+        descendants of those left out (a model cannot predate its base). Undated models are
+        left out, as in the registry; stubs (parents the dump does not hold) stay; the nodes
+        ``also`` leave too, with their descendants. Returns the new dump and how many models
+        were left out.
+        """
+        day = np.datetime64(date, "D")
+        is_model = np.arange(self.n) < self.n_models
+        late = is_model & (np.isnat(self.created) | (self.created > day))
+        late[list(also)] = True
+        drop = np.zeros(self.n, dtype=bool)
+        drop[descendants_of(self.n, self.parent, self.child, np.flatnonzero(late))] = True
+        keep = ~drop
+        number = np.cumsum(keep) - 1
+        edges = keep[self.parent] & keep[self.child]
+        dated = Hub(path=self.path, ids=[self.ids[int(i)] for i in np.flatnonzero(keep)],
+                    n_models=int((keep & is_model).sum()), line=self.line[keep],
+                    parent=number[self.parent[edges]], child=number[self.child[edges]],
+                    relation=self.relation[keep], inferred=self.inferred[keep],
+                    emissions_g=self.emissions_g[keep], downloads=self.downloads[keep],
+                    params=self.params[keep], created=self.created[keep])
+        return dated, int(drop.sum())
+
+    def where(self, node: int) -> Position:
+        return Position(self.path, int(self.line[node]), 1) if node < self.n_models \
+            else Position(self.path)
+
+
+def find_ids(ids: Sequence[str], names: Iterable[str],
+             lowered: Sequence[str] | None = None) -> dict[str, int]:
+    """``{name: position in ids}`` for the ``names`` found, exact spelling first, then any case.
+
+    ``lowered`` may give ``ids`` already in lower case (lowering millions of ids costs).
+    """
+    wanted = {n.lower(): n for n in names}
+    exact: dict[str, int] = {}
+    folded: dict[str, int] = {}
+    for i, (m, key) in enumerate(zip(ids, lowered if lowered is not None else
+                                     map(str.lower, ids), strict=True)):
+        if key in wanted:
+            if m == wanted[key]:
+                exact.setdefault(m, i)
+            folded.setdefault(key, i)
+    out = {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
+           if n in exact or n.lower() in folded}
+    return out
+
+
