@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lineage.core.policies import CONSERVING, POLICIES
-from lineage.model.columns import descendants_of, levels
+from lineage.model.columns import csr, descendants_of, levels
 
 if TYPE_CHECKING:
     from lineage.core.stepcost import DirectCost
@@ -58,6 +58,7 @@ class ArrayGraph:
     usage: FloatArray | None = None  # (n,) NaN = unknown
     params: FloatArray | None = None  # (n,) NaN = unknown
     _order: tuple[IntArray, IntArray] | None = field(default=None, repr=False)
+    _in: tuple[list[int], list[int]] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -65,6 +66,13 @@ class ArrayGraph:
 
     def out_degree(self) -> IntArray:
         return np.bincount(self.parent, minlength=self.n)
+
+    def in_edges(self) -> tuple[list[int], list[int]]:
+        """(start, edges): the edges into node i are ``edges[start[i]:start[i + 1]]``."""
+        if self._in is None:
+            start, edges = csr(self.n, self.child, np.arange(self.parent.size))
+            self._in = (start.tolist(), edges.tolist())
+        return self._in
 
     def levels(self) -> tuple[IntArray, IntArray]:
         """(level of each node, edge order sorted by the child's level then child).
@@ -77,8 +85,20 @@ class ArrayGraph:
         return self._order
 
 
-def shares(g: ArrayGraph, policy: str) -> FloatArray:
-    """s(u→v) for every edge under ``policy`` (see :func:`lineage.core.policies.compute_shares`).
+def shares(g: ArrayGraph, policy: str, *, weights: FloatArray | None = None,
+           explicit: FloatArray | None = None) -> FloatArray:
+    """s(u→v) for every edge under ``policy``: THE share rule (docs/method.md, "Policies").
+
+    Each parent u weighs itself ω_u and each child w ω_w; explicit ``share:`` values are
+    taken first and the rest r_u is split: s(u→w) = r_u·ω_w / (ω_u + Σ_free ω + phantom),
+    where ``equal``'s phantom reserves room for ``expected_derivatives`` not yet born.
+
+    Args:
+        weights: replaces the policy's weights, (n,) or (n, k) for k samples at once.
+        explicit: replaces the written shares (NaN: none), (E,) or (E, k).
+
+    Returns:
+        (E,) shares, or (E, k) when ``weights`` or ``explicit`` has k columns.
 
     Raises:
         WeightError: ``usage``/``params`` unknown on a model with a parent or a child.
@@ -89,19 +109,32 @@ def shares(g: ArrayGraph, policy: str) -> FloatArray:
     e = g.parent.size
     if policy in ("cutoff", "full"):
         return np.full(e, 0.0 if policy == "cutoff" else 1.0)
-    weight = _weights(g, policy)
-    explicit = g.explicit if g.explicit is not None else np.full(e, np.nan)
+    weight = _weights(g, policy) if weights is None else weights
+    if explicit is None:
+        explicit = g.explicit if g.explicit is not None else np.full(e, np.nan)
+    if weight.ndim == 2 and explicit.ndim == 1:
+        explicit = np.broadcast_to(explicit[:, None], (e, weight.shape[1]))
+    if explicit.ndim == 2 and weight.ndim == 1:
+        weight = np.broadcast_to(weight[:, None], (g.n, explicit.shape[1]))
     fixed = ~np.isnan(explicit)
-    fixed_sum = np.bincount(g.parent, weights=np.where(fixed, explicit, 0.0), minlength=g.n)
-    rest = np.maximum(0.0, 1.0 - fixed_sum)
-    free_w = np.bincount(g.parent, weights=np.where(fixed, 0.0, weight[g.child]), minlength=g.n)
-    denominator = weight + free_w
+    rest = np.maximum(0.0, 1.0 - _per_parent(g, np.where(fixed, explicit, 0.0)))
+    denominator = weight + _per_parent(g, np.where(fixed, 0.0, weight[g.child]))
     if policy == "equal" and g.expected is not None:
         phantom = np.maximum(0.0, g.expected - g.out_degree())
-        denominator += np.where(np.isnan(phantom), 0.0, phantom)
+        phantom = np.where(np.isnan(phantom), 0.0, phantom)
+        denominator = denominator + (phantom if denominator.ndim == 1 else phantom[:, None])
     d = denominator[g.parent]
-    free = np.divide(rest[g.parent] * weight[g.child], d, out=np.zeros(e), where=d > 0)
+    free = np.divide(rest[g.parent] * weight[g.child], d, out=np.zeros(d.shape), where=d > 0)
     return np.where(fixed, explicit, free)
+
+
+def _per_parent(g: ArrayGraph, values: FloatArray) -> FloatArray:
+    """Σ over each parent's edges of ``values`` ((E,) → (n,), (E, k) → (n, k))."""
+    if values.ndim == 1:
+        return np.bincount(g.parent, weights=values, minlength=g.n)
+    out = np.zeros((g.n, values.shape[1]))
+    np.add.at(out, g.parent, values)
+    return out
 
 
 def _weights(g: ArrayGraph, policy: str) -> FloatArray:
@@ -123,24 +156,63 @@ def _weights(g: ArrayGraph, policy: str) -> FloatArray:
 
 def propagate(g: ArrayGraph, weights: FloatArray, values: FloatArray, *,
               inplace: bool = False) -> FloatArray:
-    """x(v) = values(v) + Σ_parents weights(u→v)·x(u), for every column of ``values`` (n, k).
+    """x(v) = values(v) + Σ_parents weights(u→v)·x(u): THE propagation (docs/method.md).
 
-    ``inplace`` adds into ``values`` itself (a float64 array): no copy of an (n, k) array.
+    ``values`` is (n, k): k quantities (or samples) at once; ``weights`` is (E,) or (E, k).
+    Level by level, each child adds weights·x(parent) of all its parents at once (one gather
+    and one segment sum); a level of a few edges is added edge by edge, so a chain of
+    100,000 fine-tunes costs O(V + E) and no numpy call per level. ``inplace`` adds into
+    ``values`` itself (a float64 array): no copy of an (n, k) array.
     """
-    _, order = g.levels()
+    level, order = g.levels()
     x = values if inplace else np.array(values, dtype=np.float64, copy=True)
     if order.size == 0:
         return x
-    level = g.levels()[0]
     parent, child, w = g.parent[order], g.child[order], weights[order]
-    child_level = level[child]
-    bounds = np.flatnonzero(np.diff(child_level)) + 1
-    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, order.size], strict=True):
+    if w.ndim == 1:
+        w = w[:, None]
+    bounds = np.flatnonzero(np.diff(level[child])) + 1
+    for lo, hi in zip(np.r_[0, bounds].tolist(), np.r_[bounds, order.size].tolist(),
+                      strict=True):
+        if hi - lo < 8:
+            for e in range(lo, hi):
+                x[child[e]] += w[e] * x[parent[e]]
+            continue
         kids = child[lo:hi]
-        contrib = w[lo:hi, None] * x[parent[lo:hi]]
+        contrib = w[lo:hi] * x[parent[lo:hi]]
         heads = np.r_[0, np.flatnonzero(np.diff(kids)) + 1]
         x[kids[heads]] += np.add.reduceat(contrib, heads, axis=0)
     return x
+
+
+def upstream(g: ArrayGraph, s: FloatArray, v: int, *, every: bool = False
+             ) -> dict[int, float]:
+    """The contribution coefficients of node ``v``: {ancestor x: Σ over paths x→v of the
+    product of the shares} (docs/method.md, "Contributions"), with ``v`` itself at 1.
+
+    One backward pass over ``v``'s ancestors only (children before parents, by level), so
+    explaining one model costs O(its ancestors and their edges), not O(graph). Paths through
+    a zero share are dropped unless ``every`` (then every ancestor is listed, at 0 or more).
+    """
+    level = g.levels()[0]
+    start, edges = g.in_edges()
+    parent = g.parent
+    coeff: dict[int, float] = {v: 1.0}
+    seen, stack = {v}, [v]
+    while stack:  # the ancestors reached (through non-zero shares unless ``every``)
+        c = stack.pop()
+        for e in edges[start[c]:start[c + 1]]:
+            p = int(parent[e])
+            if (every or s[e] != 0.0) and p not in seen:
+                seen.add(p)
+                stack.append(p)
+    for c in sorted(seen, key=lambda m: -int(level[m])):
+        k = coeff.get(c, 0.0)
+        for e in edges[start[c]:start[c + 1]]:
+            p = int(parent[e])
+            if p in seen and (every or s[e] != 0.0):
+                coeff[p] = coeff.get(p, 0.0) + float(s[e]) * k
+    return coeff
 
 
 @dataclass(frozen=True)
@@ -191,21 +263,21 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
     inherited = paths - own_unknown
     inherited_complete, inherited_energy_complete = inherited[:, 0] == 0, inherited[:, 1] == 0
     if policy == "compute":
-        blind = _blind(g)
-        complete &= ~blind
-        inherited_complete &= ~blind
+        unseen = blind(g)
+        complete &= ~unseen
+        inherited_complete &= ~unseen
     kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n) if policy in CONSERVING \
         else None
     return ArrayResults(policy, s, x[:, :3], x[:, 3:], kept, complete, energy_complete,
                         inherited_complete, inherited_energy_complete)
 
 
-def _blind(g: ArrayGraph) -> np.ndarray:
-    """Under ``compute``, models whose share was weighed with an unknown energy, at any level
-    up (the rule of :func:`lineage.core.engine._flag_unknown_weights`)."""
-    blind = ~g.energy_complete
+def blind(g: ArrayGraph) -> np.ndarray:
+    """Under ``compute``, the models whose inherited share was weighed with an unknown energy
+    (their own, a parent's or a sibling's, at any level up): THE rule (docs/method.md)."""
+    unknown = ~g.energy_complete
     has_kids = g.out_degree() > 0
-    bad_parent = has_kids & (blind | (np.bincount(g.parent, weights=blind[g.child],
+    bad_parent = has_kids & (unknown | (np.bincount(g.parent, weights=unknown[g.child],
                                                   minlength=g.n) > 0))
     hit = np.bincount(g.child, weights=bad_parent[g.parent], minlength=g.n)
     return propagate(g, np.ones(g.parent.size), hit[:, None])[:, 0] > 0

@@ -1,16 +1,31 @@
-"""Propagation (SPEC §2): direct, cumulative, attributed and contributions for every model,
-for emissions and energy alike, with low/high bounds; and the family view (SPEC §8).
+"""Every figure of every model (docs/method.md, "What the numbers mean"), as views over the
+one engine over columns (:mod:`lineage.core.arrays`): shares, propagation and completeness
+are computed there, once, for all models; a model's :class:`ModelCost` (its contributions
+by one backward pass over its ancestors) is built when it is first asked for. Also the
+family view (docs/method.md, "Family").
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
 
-from lineage.core.policies import CONSERVING, POLICIES, Shares, compute_shares
+import numpy as np
+
+from lineage.core.arrays import (
+    ArrayGraph,
+    ArrayResults,
+    WeightError,
+    compute_arrays,
+    from_project,
+    propagate,
+    upstream,
+)
+from lineage.core.arrays import shares as edge_shares
+from lineage.core.policies import CONSERVING, POLICIES
 from lineage.core.stepcost import DirectCost, direct_costs
-from lineage.model.errors import UsageError, did_you_mean
+from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import ZERO, Interval
 
@@ -61,31 +76,43 @@ class ModelCost:
         return Interval(c.low - o.low, c.mid - o.mid, c.high - o.high)
 
 
+Shares = dict[tuple[str, str], float]
+MAX_RANGED_SHARES = 10
+
+
 @dataclass
 class Results:
-    """Costs of every model of ``project`` under ``policy``."""
+    """Costs of every model of ``project`` under ``policy``.
+
+    ``costs`` maps every model id to its :class:`ModelCost`, built on first access from the
+    engine's columns (``graph``, ``arrays``): asking for one model of a long chain costs its
+    ancestors, not the chain squared.
+    """
 
     project: Project
     policy: str
     direct: dict[str, DirectCost]
     shares: Shares
-    costs: dict[str, ModelCost] = field(default_factory=dict)
-    coefficients: dict[str, dict[str, float]] = field(default_factory=dict)
+    graph: ArrayGraph
+    arrays: ArrayResults
     retained: Mapping[str, float] = field(default_factory=dict)
+    bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
+    costs: MutableMapping[str, ModelCost] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {m: i for i, m in enumerate(self.graph.ids)}
+        self.costs = _Costs(self)
 
     def propagate(self, values: Mapping[str, Interval]) -> dict[str, Interval]:
         """Cumulate any per-model quantity with this policy's shares (e.g. embodied emissions).
 
         Example: ``results.propagate({"t": Interval.exact(5.0)})["s"]`` is t's 5 × s(t→s).
         """
-        out: dict[str, Interval] = {}
-        for v, row in self.coefficients.items():
-            acc = ZERO
-            for x, k in row.items():
-                if x in values:
-                    acc = acc + values[x] * k
-            out[v] = acc
-        return out
+        x = np.zeros((self.graph.n, 3))
+        for m, v in values.items():
+            x[self.index[m]] = v.as_tuple()
+        x = propagate(self.graph, self.arrays.shares, x, inplace=True)
+        return {m: Interval(*x[i].tolist()) for m, i in self.index.items()}
 
     @property
     def is_conserving(self) -> bool:
@@ -104,59 +131,102 @@ class Results:
         return self.costs[self.resolve(name)]
 
 
-def _coefficients(project: Project, shares: Shares) -> dict[str, dict[str, float]]:
-    coeff: dict[str, dict[str, float]] = {}
-    for v in project.G.topological_order():
-        row: dict[str, float] = {v: 1.0}
-        for u in project.G.predecessors(v):
-            s = shares[(u, v)]
-            if s == 0.0:
-                continue
-            for x, k in coeff[u].items():
-                row[x] = row.get(x, 0.0) + s * k
-        coeff[v] = row
-    return coeff
+class _Costs(MutableMapping[str, ModelCost]):
+    """Every model's :class:`ModelCost`, each built when first read (a replaced one is kept)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self.built: dict[str, ModelCost] = {}
+
+    def __getitem__(self, mid: str) -> ModelCost:
+        if mid not in self.built:
+            if mid not in self.results.index:
+                raise KeyError(mid)
+            self.built[mid] = _model_cost(self.results, mid)
+        return self.built[mid]
+
+    def __setitem__(self, mid: str, cost: ModelCost) -> None:
+        self.built[mid] = cost
+
+    def __delitem__(self, mid: str) -> None:
+        raise TypeError("a model's cost cannot be removed")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.results.graph.ids)
+
+    def __len__(self) -> int:
+        return self.results.graph.n
 
 
-def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
-    direct, project, shares = results.direct, results.project, results.shares
-    cumulative, cumulative_kwh = ZERO, ZERO
-    contributions: list[Contribution] = []
-    unknown: list[str] = []
-    basis: dict[str, float] = {}
-    for x in sorted(row, key=lambda m: (-row[m] * direct[m].emissions_kgco2e.mid, m)):
-        k, d = row[x], direct[x]
-        cumulative = cumulative + d.emissions_kgco2e * k
-        cumulative_kwh = cumulative_kwh + d.energy_kwh * k
-        if not d.is_complete:
-            unknown.append(x)
+def _interval(row: np.ndarray) -> Interval:
+    return Interval(*(float(x) for x in row))
+
+
+def _model_cost(results: Results, mid: str) -> ModelCost:
+    g, r, direct = results.graph, results.arrays, results.direct
+    i = results.index[mid]
+    row = upstream(g, r.shares, i)
+    ids = g.ids
+    order = sorted(row, key=lambda x: (-row[x] * direct[ids[x]].emissions_kgco2e.mid, ids[x]))
+    contributions, basis = [], {}
+    for x in order:
+        k, d = row[x], direct[ids[x]]
         for b, kg in d.by_basis().items():
             basis[b] = basis.get(b, 0.0) + kg * k
-        if x != mid and k > 0:
-            contributions.append(Contribution(x, k, d.emissions_kgco2e * k, d.energy_kwh * k,
-                                              d.is_complete))
-    total_basis = sum(basis.values())
-    basis = {b: v / total_basis for b, v in sorted(basis.items())} if total_basis > 0 else {}
-    out = {w: shares[(mid, w)] for w in project.G.successors(mid)}
+        if x != i and k > 0:
+            contributions.append(Contribution(ids[x], k, d.emissions_kgco2e * k,
+                                              d.energy_kwh * k, d.is_complete))
+    unknown = {ids[x] for x in row if not direct[ids[x]].is_complete}
+    if results.policy == "compute" and not r.complete[i]:
+        unknown |= _unweighed(results, i)
+    total = sum(basis.values())
+    G, shares = results.project.G, results.shares
+    out = {w: shares[(mid, w)] for w in G.successors(mid)}
+    cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
+    cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
     kept = results.retained.get(mid, 1.0 - sum(out.values()))
-    attributed = cumulative * kept if results.is_conserving else None
-    attributed_kwh = cumulative_kwh * kept if results.is_conserving else None
+    attributed = attributed_kwh = None
+    if results.is_conserving:
+        attributed = _bounded(results, "attributed_kgco2e", i,
+                              _interval(r.cumulative_kg[i]) * kept)
+        attributed_kwh = _bounded(results, "attributed_kwh", i,
+                                  _interval(r.cumulative_kwh[i]) * kept)
+    own = direct[mid]
     return ModelCost(
         model=mid, policy=results.policy,
-        own_kgco2e=direct[mid].emissions_kgco2e, own_kwh=direct[mid].energy_kwh,
+        own_kgco2e=own.emissions_kgco2e, own_kwh=own.energy_kwh,
         cumulative_kgco2e=cumulative, cumulative_kwh=cumulative_kwh,
         attributed_kgco2e=attributed, attributed_kwh=attributed_kwh,
         contributions=tuple(contributions),
-        is_complete=not unknown,
-        is_energy_complete=all(direct[x].is_energy_complete for x in row),
-        is_own_complete=direct[mid].is_complete,
-        is_own_energy_complete=direct[mid].is_energy_complete,
-        is_inherited_complete=all(direct[x].is_complete for x in row if x != mid),
-        is_inherited_energy_complete=all(direct[x].is_energy_complete for x in row if x != mid),
-        unknown=tuple(sorted(unknown)), basis=basis,
-        shares_in={u: shares[(u, mid)] for u in project.G.predecessors(mid)},
-        shares_out=out,
-    )
+        is_complete=bool(r.complete[i]), is_energy_complete=bool(r.energy_complete[i]),
+        is_own_complete=own.is_complete, is_own_energy_complete=own.is_energy_complete,
+        is_inherited_complete=bool(r.inherited_complete[i]),
+        is_inherited_energy_complete=bool(r.inherited_energy_complete[i]),
+        unknown=tuple(sorted(unknown)),
+        basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
+        shares_in={u: shares[(u, mid)] for u in G.predecessors(mid)}, shares_out=out)
+
+
+def _unweighed(results: Results, i: int) -> set[str]:
+    """Under ``compute``, the models with an unknown energy that weighed a share model ``i``
+    inherits through (its own, a parent's or a sibling's, at any level up): what
+    :func:`lineage.core.arrays.blind` flags, named."""
+    g, direct = results.graph, results.direct
+    G = results.project.G
+    found: set[str] = set()
+    for a in upstream(g, results.arrays.shares, i, every=True):
+        for p in G.predecessors(g.ids[a]):
+            family = {p, *G.successors(p)}
+            found |= {m for m in family if not direct[m].is_energy_complete}
+    return found
+
+
+def _bounded(results: Results, key: str, i: int, value: Interval) -> Interval:
+    """``value`` widened to the extremes over the corners of ranged ``share:`` values."""
+    b = results.bounds.get(key)
+    if b is None:
+        return value
+    return Interval(min(float(b[i, 0]), value.mid), value.mid, max(float(b[i, 1]), value.mid))
 
 
 def compute(project: Project, policy: str = "equal", *,
@@ -177,97 +247,66 @@ def compute(project: Project, policy: str = "equal", *,
         raise UsageError(f'unknown policy "{policy}"' + did_you_mean(policy, list(POLICIES))
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
-    s = shares if shares is not None else compute_shares(project, policy, d)
-    results = Results(project, policy, d, s, retained=retained or {})
-    results.coefficients = _coefficients(project, s)
-    for mid, row in results.coefficients.items():
-        results.costs[mid] = _model_cost(mid, row, results)
-    if policy == "compute":
-        _flag_unknown_weights(results)
+    g = from_project(project, d)
+    edges = list(zip(g.parent.tolist(), g.child.tolist(), strict=True))
+    if shares is not None:
+        s = np.array([shares[(g.ids[u], g.ids[v])] for u, v in edges])
+    else:
+        s = _policy_shares(project, g, policy)
+    r = compute_arrays(g, policy, s=s)
+    shares_dict = {(g.ids[u], g.ids[v]): float(x) for (u, v), x in zip(edges, s.tolist(),
+                                                                      strict=True)}
+    results = Results(project, policy, d, shares_dict, g, r, retained=retained or {})
     if shares is None:
-        _widen_for_ranged_shares(results)
+        results.bounds = _ranged_bounds(project, g, policy)
     return results
 
 
-def _flag_unknown_weights(results: Results) -> None:
-    """Under ``compute``, a share weighed with an unknown energy is itself unknown.
-
-    A model whose inherited share depends on such a weight (its own, a parent's or a
-    sibling's, at any level up) is marked incomplete, with the models whose energy is unknown.
-    """
-    import dataclasses
-
-    G, direct = results.project.G, results.direct
-    blind = {m for m in G.nodes if not direct[m].is_energy_complete}
-    if not blind:
-        return
-    culprits: dict[str, set[str]] = {}
-    for u in G.nodes:
-        family = ({u} | set(G.successors(u))) & blind
-        if family and G.out_degree(u):
-            culprits[u] = family
-    for v, c in results.costs.items():
-        found: set[str] = set()
-        for a in {v} | G.ancestors(v):
-            for p in G.predecessors(a):
-                found |= culprits.get(p, set())
-        if found:
-            results.costs[v] = dataclasses.replace(
-                c, is_complete=False, is_inherited_complete=False,
-                unknown=tuple(sorted(set(c.unknown) | found)))
+def _policy_shares(project: Project, g: ArrayGraph, policy: str,
+                   explicit: np.ndarray | None = None) -> np.ndarray:
+    try:
+        return edge_shares(g, policy, explicit=explicit)
+    except WeightError as exc:
+        raise InputErrors([
+            InputError(project.models[g.ids[k]].where,
+                       f'model "{g.ids[k]}" has no "{exc.policy}", which --policy '
+                       f"{exc.policy} needs for every model with a parent or a child")
+            for k in exc.missing.tolist()]) from None
 
 
-MAX_RANGED_SHARES = 10
-
-
-def _widen_for_ranged_shares(results: Results) -> None:
-    """Make low/high exact when explicit ``share:`` values are ranges.
+def _ranged_bounds(project: Project, g: ArrayGraph, policy: str) -> dict[str, np.ndarray]:
+    """Exact low/high when explicit ``share:`` values are ranges (at most 10 of them).
 
     Why: every figure is multilinear in the explicit shares (a path crosses each parent once,
     and the rest of a parent's cost is split linearly), so its extremes lie at the corners of
-    the box of share ranges. Each corner is computed and the bounds taken over all of them.
+    the box of share ranges. Each corner is propagated and the bounds taken over all of them.
     """
-    import itertools
-
-    if results.policy in ("cutoff", "full"):
-        return
-    project = results.project
-    ranged = sorted(k for k, e in project.edges.items()
-                    if e.share is not None and not e.share.is_exact)
+    if policy in ("cutoff", "full"):
+        return {}
+    ranged = [(e, share) for e, (u, v) in enumerate(zip(g.parent.tolist(), g.child.tolist(),
+                                                        strict=True))
+              if (share := project.edges[(g.ids[u], g.ids[v])].share) is not None
+              and not share.is_exact]
     if not ranged or len(ranged) > MAX_RANGED_SHARES:
-        return
-    bounds: dict[str, dict[str, list[float]]] = {}
+        return {}
+    assert g.explicit is not None
+    lows: dict[str, list[np.ndarray]] = {}
+    highs: dict[str, list[np.ndarray]] = {}
     for corner in itertools.product(*[(0, 1) for _ in ranged]):
-        explicit = {}
-        for k, side in zip(ranged, corner, strict=True):
-            share = project.edges[k].share
-            assert share is not None
-            explicit[k] = share.high if side else share.low
-        shares = compute_shares(project, results.policy, results.direct, explicit=explicit)
-        corner_results = compute(project, results.policy, direct=results.direct, shares=shares)
-        for mid, c in corner_results.costs.items():
-            for key, value in _figures(c).items():
-                lo_hi = bounds.setdefault(mid, {}).setdefault(key, [value.low, value.high])
-                lo_hi[0], lo_hi[1] = min(lo_hi[0], value.low), max(lo_hi[1], value.high)
-    for mid, c in results.costs.items():
-        results.costs[mid] = _with_bounds(c, bounds[mid])
-
-
-def _figures(c: ModelCost) -> dict[str, Interval]:
-    out = {"cumulative_kgco2e": c.cumulative_kgco2e, "cumulative_kwh": c.cumulative_kwh}
-    if c.attributed_kgco2e is not None and c.attributed_kwh is not None:
-        out |= {"attributed_kgco2e": c.attributed_kgco2e, "attributed_kwh": c.attributed_kwh}
-    return out
-
-
-def _with_bounds(c: ModelCost, bounds: dict[str, list[float]]) -> ModelCost:
-    import dataclasses
-
-    changes: dict[str, Any] = {}
-    for key, (low, high) in bounds.items():
-        mid = getattr(c, key).mid
-        changes[key] = Interval(min(low, mid), mid, max(high, mid))
-    return dataclasses.replace(c, **changes)
+        explicit = g.explicit.copy()
+        for (e, share), side in zip(ranged, corner, strict=True):
+            explicit[e] = share.high if side else share.low
+        s = _policy_shares(project, g, policy, explicit)
+        x = propagate(g, s, np.hstack([g.own_kg, g.own_kwh]))
+        kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n)
+        figures = {"cumulative_kgco2e": x[:, :3], "cumulative_kwh": x[:, 3:],
+                   "attributed_kgco2e": x[:, :3] * kept[:, None],
+                   "attributed_kwh": x[:, 3:] * kept[:, None]}
+        for key, value in figures.items():
+            lows.setdefault(key, []).append(value[:, 0])
+            highs.setdefault(key, []).append(value[:, 2])
+    return {key: np.stack([np.min(lows[key], axis=0), np.max(highs[key], axis=0)], axis=1)
+            for key in lows}
 
 
 @dataclass(frozen=True)

@@ -38,14 +38,35 @@ def gather(start: IntArray, targets: IntArray, frontier: IntArray) -> IntArray:
     return targets[offsets]
 
 
+NARROW = 64  # a frontier this small is walked node by node (numpy calls cost more than it)
+
+
 def levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArray]:
+    """(level of each node, the edges sorted by their child's level then child).
+
+    A Kahn sort whose frontier is a whole level: one gather per level while levels are wide
+    (hub graphs: a dozen levels of thousands), node by node while they are narrow (a chain of
+    100,000 fine-tunes: one level each), so both cost O(V + E).
+
+    Raises:
+        CycleError: some parent links form a cycle.
+    """
     start, kids = csr(n, parent, child)
     indegree = np.bincount(child, minlength=n).astype(np.int64)
     level = np.full(n, -1, dtype=np.int64)
     frontier = np.flatnonzero(indegree == 0)
     depth = 0
+    lists: tuple[list[int], list[int], list[int]] | None = None
     while frontier.size:
         level[frontier] = depth
+        if frontier.size < NARROW:
+            if lists is None:
+                lists = (start.tolist(), kids.tolist(), indegree.tolist())
+            frontier = _narrow_step(lists, frontier.tolist())
+            depth += 1
+            continue
+        if lists is not None:  # back to arrays: the counts left by the narrow steps
+            indegree, lists = np.array(lists[2], dtype=np.int64), None
         reached = gather(start, kids, frontier)
         if reached.size > n >> 6:  # a wide level: one pass over the nodes beats a sort
             times = np.bincount(reached, minlength=n)
@@ -60,6 +81,19 @@ def levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArra
         raise CycleError(np.flatnonzero(level < 0))
     order = np.argsort(level[child] * n + child, kind="stable")
     return level, order
+
+
+def _narrow_step(lists: tuple[list[int], list[int], list[int]], frontier: list[int]
+                 ) -> IntArray:
+    """The next level of a small frontier, with plain Python lists (``indegree`` updated)."""
+    start, kids, indegree = lists
+    nxt = []
+    for f in frontier:
+        for k in kids[start[f]:start[f + 1]]:
+            indegree[k] -= 1
+            if indegree[k] == 0:
+                nxt.append(k)
+    return np.array(sorted(nxt), dtype=np.int64)
 
 
 def descendants_of(n: int, parent: IntArray, child: IntArray, roots: IntArray) -> IntArray:
