@@ -149,7 +149,9 @@ def test_same_seed_same_numbers_on_the_registry() -> None:
         assert np.array_equal(a.samples(m), b.samples(m))
         assert np.array_equal(a.samples(m, "kwh"), b.samples(m, "kwh"))
         assert a.summary(m) == b.summary(m)
-    assert not np.array_equal(a.samples("croissantllmbase"), c.samples("croissantllmbase"))
+    # Zephyr's dSFT stage ran 2..4 hours: its energy is drawn anew with another seed
+    assert not np.array_equal(a.samples("mistral-7b-sft-beta", "kwh"),
+                              c.samples("mistral-7b-sft-beta", "kwh"))
 
 
 def test_shared_input_is_drawn_once_and_separate_inputs_independently(make_project) -> None:
