@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from lineage.api import hub_arrays, hub_results, load, load_hub, warnings
     from lineage.core.engine import Contribution, FamilyTotal, ModelCost, Results, compute, family
-    from lineage.core.policies import POLICIES
     from lineage.model.errors import InputError, InputErrors, LineageError, UsageError
     from lineage.model.interval import Interval
+    from lineage.model.policy import POLICIES
 
 from lineage.model.version import __version__
 
@@ -31,7 +31,7 @@ _WHERE = {
     "ModelCost": "core.engine", "Results": "core.engine", "compute": "core.engine",
     "family": "core.engine", "InputError": "model.errors", "InputErrors": "model.errors",
     "LineageError": "model.errors", "UsageError": "model.errors",
-    "Interval": "model.interval", "POLICIES": "core.policies",
+    "Interval": "model.interval", "POLICIES": "model.policy",
 }
 
 __all__ = [

@@ -13,11 +13,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from lineage.core.engine import Contribution, ModelCost
-from lineage.core.policies import CONSERVING, POLICIES
 from lineage.core.stepcost import DirectCost, direct_costs
 from lineage.model.errors import InputError, InputErrors
 from lineage.model.graph import Project
 from lineage.model.interval import ZERO
+from lineage.model.policy import CONSERVING, POLICIES
 
 Shares = dict[tuple[str, str], float]
 Weight = Callable[[str], float]

@@ -18,12 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lineage
-from lineage.core.montecarlo import MonteCarlo, simulate, vector_shares
-from lineage.core.policies import compute_shares
+from lineage.core.arrays import from_project
+from lineage.core.arrays import shares as edge_shares
+from lineage.core.montecarlo import MonteCarlo, simulate
 from lineage.io.validation import validate_document
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.files import Document
 from lineage.model.graph import Project, build
+from tests import oracle
 
 ROOT = """
 lineage: 1
@@ -312,29 +314,33 @@ def test_min_and_max_stay_within_the_exact_bounds(case: tuple[str, dict[str, Any
 @settings(max_examples=60, deadline=None)
 @given(st.sampled_from(("equal", "usage", "params", "compute")),
        ranged_dags(exact_energy=False), st.integers(0, 2**32 - 1))
-def test_vector_shares_match_compute_shares_sample_by_sample(policy: str, data: dict[str, Any],
-                                                             seed: int) -> None:
+def test_per_sample_shares_match_the_reference_sample_by_sample(policy: str,
+                                                                data: dict[str, Any],
+                                                                seed: int) -> None:
+    # The engine's one share rule, given k sampled weights and explicit shares at once,
+    # equals the reference engine's rule applied to each sample alone.
     project = project_of(data)
     rng = np.random.default_rng(seed)
     k = 4
-    models = sorted({m for e in project.edges for m in e})
-    weights: dict[str, Any] = {m: rng.uniform(0.0, 10.0, k) for m in models}
-    if policy == "equal":
-        weights = dict.fromkeys(models, 1.0)
-    explicit: dict[tuple[str, str], Any] = {e: rng.uniform(0.0, 0.4, k)
-                                            for e, edge in project.edges.items()
-                                            if edge.share is not None}
-    got = vector_shares(project, policy, weights, explicit)
-    direct = lineage.compute(project, "cutoff").direct
+    results = lineage.compute(project, "cutoff")
+    g = from_project(project, results.direct)
+    weights = rng.uniform(0.0, 10.0, (g.n, k)) if policy != "equal" else None
+    explicit = np.full((g.parent.size, k), np.nan)
+    edges = [(g.ids[u], g.ids[v]) for u, v in zip(g.parent.tolist(), g.child.tolist(),
+                                                     strict=True)]
+    for e, edge in enumerate(edges):
+        if project.edges[edge].share is not None:
+            explicit[e] = rng.uniform(0.0, 0.4, k)
+    got = edge_shares(g, policy, weights=weights, explicit=explicit)
     for j in range(k):
-        want = compute_shares(project, policy, direct,
-                              weights={m: float(np.asarray(w)[j] if np.ndim(w) else w)
-                                       for m, w in weights.items()},
-                              explicit={e: float(x[j]) for e, x in explicit.items()})
-        assert want.keys() == got.keys()
-        for e, s in want.items():
-            assert float(np.broadcast_to(got[e], (k,))[j]) == pytest.approx(s, rel=1e-12,
-                                                                            abs=1e-15)
+        want = oracle.compute_shares(
+            project, policy, results.direct,
+            weights=None if weights is None else {m: float(weights[i, j])
+                                                  for i, m in enumerate(g.ids)},
+            explicit={edge: float(explicit[e, j]) for e, edge in enumerate(edges)
+                      if not np.isnan(explicit[e, j])})
+        for e, edge in enumerate(edges):
+            assert float(got[e, j]) == pytest.approx(want[edge], rel=1e-12, abs=1e-15)
 
 
 def test_registry_bounds_hold_with_fixed_shares() -> None:
@@ -360,7 +366,7 @@ models:
     s = mc.summary("child")
     assert (s.median, s.p5, s.p95) == pytest.approx((20_000, 11_000, 29_000), abs=400)
     assert s.min >= 10_000 and s.max <= 30_000
-    # full and cutoff ignore explicit shares (as lineage.core.policies does): nothing varies
+    # full and cutoff ignore explicit shares (as the engine does): nothing varies
     for policy, share in (("full", 1.0), ("cutoff", 0.0)):
         mc = simulate(project, policy, n=100, seed=12)
         assert not mc.shares_vary

@@ -8,13 +8,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lineage.model.policy import Policy
+
 if TYPE_CHECKING:
     from lineage.model.graph import Project
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "md", "csv")
 HUB_SUFFIXES = (".jsonl", ".ndjson", ".lineage")  # a hub dump, or its compiled index
-POLICY_NAMES = ("equal", "usage", "params", "compute", "cutoff", "full")
+POLICY_NAMES = tuple(p.value for p in Policy)
 
 
 def files_option(fn: F) -> F:

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lineage.core.policies import CONSERVING, POLICIES
 from lineage.model.columns import csr, descendants_of, levels
+from lineage.model.policy import CONSERVING, POLICIES
 
 if TYPE_CHECKING:
     from lineage.core.stepcost import DirectCost

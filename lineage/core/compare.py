@@ -10,9 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.core.engine import ModelCost, Results, compute
-from lineage.core.policies import POLICIES
 from lineage.model.errors import InputErrors
 from lineage.model.graph import Project
+from lineage.model.policy import POLICIES
 
 
 @dataclass(frozen=True)

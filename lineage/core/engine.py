@@ -23,11 +23,11 @@ from lineage.core.arrays import (
     upstream,
 )
 from lineage.core.arrays import shares as edge_shares
-from lineage.core.policies import CONSERVING, POLICIES
 from lineage.core.stepcost import DirectCost, direct_costs
 from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import ZERO, Interval
+from lineage.model.policy import CONSERVING, POLICIES
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ explicit ``share:``) is drawn ``n`` times, uniformly within its range or from a 
 law whose mode is its central value. Each part's energy and emissions are then rebuilt
 exactly as :func:`lineage.core.stepcost.part_cost` resolved them, the shares are recomputed
 when they depend on sampled values, and c(v) = d(v) + Σ s(u→v)·c(u) is propagated with
-numpy arrays over samples.
+the engine's own propagation over a (models, samples) matrix.
 
 Why: a figure that several parts share (a registry grid's intensity, a hardware's rated
 power, a file's ``defaults``) is one uncertain quantity, not one per part: it is drawn
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from lineage.core.arrays import propagate
+from lineage.core.arrays import shares as edge_shares
 from lineage.core.engine import Results, compute
 from lineage.core.stepcost import DirectCost, PartCost
 from lineage.model.errors import UsageError
@@ -213,86 +215,40 @@ def _direct(project: Project, direct: Mapping[str, DirectCost], s: _Sampler
     return kg, kwh
 
 
-def _weights(project: Project, policy: str, direct_kwh: Mapping[str, Value], s: _Sampler
-             ) -> dict[str, Value]:
-    """Each linked model's policy weight (see :mod:`lineage.core.policies`), sampled if ranged."""
-    involved = sorted({m for edge in project.edges for m in edge})
-    if policy == "compute":
-        return {m: direct_kwh[m] for m in involved}
-    if policy in ("usage", "params"):
-        # compute() has already rejected a linked model without the attribute.
-        return {m: s.value(getattr(project.models[m].spec, policy)) for m in involved}
-    return {m: 1.0 for m in involved}
-
-
-def _ratio(num: Value, den: Value) -> Value:
-    """num / den where den > 0, else 0 (as :func:`~lineage.core.policies.compute_shares` does)."""
-    n, d = np.asarray(num, dtype=np.float64), np.asarray(den, dtype=np.float64)
-    out = np.zeros(np.broadcast(n, d).shape)
-    np.divide(n, d, out=out, where=d > 0)
-    return out if out.ndim else float(out)
-
-
-def vector_shares(project: Project, policy: str, weights: Mapping[str, Value],
-                  explicit: Mapping[Edge, Value]) -> dict[Edge, Value]:
-    """s(u→w) for every edge, each a constant or one share per sample.
-
-    The arithmetic of :func:`lineage.core.policies.compute_shares` (same order of operations)
-    over numpy arrays, for the ``equal``, ``usage``, ``params`` and ``compute`` policies.
-
-    Args:
-        policy: a weighted policy.
-        weights: the weight of every model with a parent or a child.
-        explicit: the explicit share of every edge that sets ``share:``.
-    """
-    shares: dict[Edge, Value] = {}
-    for parent in project.G.nodes:
-        children = list(project.G.successors(parent))
-        if not children:
-            continue
-        fixed = {w: explicit.get((parent, w)) for w in children}
-        free = [w for w in children if fixed[w] is None]
-        rest = np.maximum(0.0, 1.0 - sum(v for v in fixed.values() if v is not None))
-        phantom = 0.0
-        n = project.models[parent].spec.expected_derivatives
-        if policy == "equal" and n is not None:
-            phantom = float(max(0, n - len(children)))
-        denominator = weights[parent] + sum(weights[w] for w in free) + phantom
-        for w in children:
-            f = fixed[w]
-            shares[(parent, w)] = f if f is not None else _ratio(rest * weights[w], denominator)
-    return shares
-
-
-def _shares(project: Project, results: Results, direct_kwh: Mapping[str, Value],
-            s: _Sampler) -> tuple[Mapping[Edge, Value], bool]:
-    """The shares and whether they vary; fixed shares are the deterministic ones."""
-    if results.policy in ("cutoff", "full"):  # compute_shares ignores explicit shares here
-        return results.shares, False
-    weights = _weights(project, results.policy, direct_kwh, s)
-    explicit = {e: s.value(edge.share) for e, edge in project.edges.items()
-                if edge.share is not None}
-    if not any(isinstance(v, np.ndarray) for v in [*weights.values(), *explicit.values()]):
-        return results.shares, False
-    return vector_shares(project, results.policy, weights, explicit), True
-
-
-def _propagate(project: Project, direct: Mapping[str, Value],
-               shares: Mapping[Edge, Value]) -> dict[str, Value]:
-    """c(v) = d(v) + Σ s(u→v)·c(u) in topological order."""
-    out: dict[str, Value] = {}
-    for v in project.G.topological_order():
-        total = direct[v]
-        for u in project.G.predecessors(v):
-            share = shares[(u, v)]
-            if isinstance(share, np.ndarray) or share != 0.0:
-                total = total + share * out[u]
-        out[v] = total
+def _columns(results: Results, values: Mapping[str, Value], n: int) -> Array:
+    """Per-model values as a (models, n) array in the engine's node order."""
+    out = np.empty((results.graph.n, n))
+    for m, i in results.index.items():
+        out[i] = values[m]
     return out
 
 
-def _as_samples(values: Mapping[str, Value], n: int) -> dict[str, Array]:
-    return {m: np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for m, v in values.items()}
+def _sampled_shares(project: Project, results: Results, kwh: Array, s: _Sampler
+                    ) -> tuple[Array, bool]:
+    """The shares, (E,) or (E, n) when they vary with the samples: the engine's own share
+    rule (:func:`lineage.core.arrays.shares`) given sampled weights and explicit shares."""
+    g, policy = results.graph, results.policy
+    if policy in ("cutoff", "full"):  # explicit shares are ignored there
+        return results.arrays.shares, False
+    weights: Array | None = None
+    if policy == "compute":
+        weights = kwh
+    elif policy in ("usage", "params"):  # compute() rejected a linked model without it
+        base = getattr(g, policy)
+        weights = np.broadcast_to(np.where(np.isnan(base), 0.0, base)[:, None],
+                                  (g.n, s.n)).copy()
+        for i in np.unique(np.r_[g.parent, g.child]).tolist():
+            weights[i] = s.value(getattr(project.models[g.ids[i]].spec, policy))
+    assert g.explicit is not None
+    explicit = np.broadcast_to(g.explicit[:, None], (g.explicit.size, s.n)).copy()
+    for e, (u, v) in enumerate(zip(g.parent.tolist(), g.child.tolist(), strict=True)):
+        share = project.edges[(g.ids[u], g.ids[v])].share
+        if share is not None:
+            explicit[e] = s.value(share)
+    if (weights is None or np.all(weights == weights[:, :1])) and \
+            np.all(np.isnan(explicit) | (explicit == explicit[:, :1])):
+        return results.arrays.shares, False
+    return edge_shares(g, policy, weights=weights, explicit=explicit), True
 
 
 def _check(n: int, distribution: str) -> None:
@@ -309,7 +265,7 @@ def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int
 
     Args:
         project: the loaded project (:func:`lineage.load`).
-        policy: an allocation policy of :data:`lineage.core.policies.POLICIES`.
+        policy: an allocation policy of :data:`lineage.model.policy.POLICIES`.
         n: the number of samples.
         seed: makes the draws reproducible; None draws fresh ones.
         distribution: ``uniform`` within each range, or ``triangular`` with the central
@@ -336,10 +292,13 @@ def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int
     results = compute(project, policy)
     sampler = _Sampler(n, seed, distribution)
     kg, kwh = _direct(project, results.direct, sampler)
-    shares, vary = _shares(project, results, kwh, sampler)
+    kg_columns, kwh_columns = _columns(results, kg, n), _columns(results, kwh, n)
+    shares, vary = _sampled_shares(project, results, kwh_columns, sampler)
+    cumulative_kg = propagate(results.graph, shares, kg_columns, inplace=True)
+    cumulative_kwh = propagate(results.graph, shares, kwh_columns, inplace=True)
     return MonteCarlo(
         results=results, n=n, seed=seed, distribution=distribution,
         inputs_sampled=sampler.count, shares_vary=vary,
-        kgco2e=_as_samples(_propagate(project, kg, shares), n),
-        kwh=_as_samples(_propagate(project, kwh, shares), n))
+        kgco2e={m: cumulative_kg[i] for m, i in results.index.items()},
+        kwh={m: cumulative_kwh[i] for m, i in results.index.items()})
 
