@@ -85,7 +85,7 @@ def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     """Both as they stood on ``date``; a dump line that is a model left out of the project
     (released later or undated) leaves with its derivatives."""
     from lineage.cli.common import check_date
-    from lineage.core.hubexplain import matches
+    from lineage.core.hubgraph import matches
     from lineage.model.graph import as_of as restrict
 
     check_date(date)

@@ -14,32 +14,21 @@ not the whole file.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays
+from lineage.core.hubgraph import matches, weight_errors
 from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError
-from lineage.model.errors import InputError, InputErrors, Position, UsageError, Warning_
+from lineage.model.errors import InputErrors, Position, UsageError, Warning_
 from lineage.model.graph import Project
 from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
-
-
-def matches(project: Project, hub: Hub, also: Iterable[str] = ()
-            ) -> tuple[dict[int, str], dict[str, int]]:
-    """(hub node → project model, for hub nodes that ARE a project model by HF id or id, in
-    any case; and the hub nodes of the names ``also``), found in one pass over the hub."""
-    names = {m: m for m in project.models} | {e.spec.hf: m for m, e in project.models.items()
-                                              if e.spec.hf}
-    extra = list(also)
-    found = hub.find([*names, *extra])
-    return ({node: names[name] for name, node in found.items() if name in names},
-            {n: found[n] for n in extra if n in found})
 
 
 @dataclass
@@ -253,19 +242,6 @@ def _closure_positions(kids: np.ndarray, hub_in_closure: dict[int, int]) -> np.n
     pos = np.minimum(pos, nodes.size - 1)
     hit = nodes[order][pos] == kids
     return np.where(hit, where[order][pos], -1)
-
-
-def weight_errors(exc: WeightError, name: Callable[[int], str],
-                  where: Callable[[int], Position]) -> list[InputError]:
-    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count)."""
-    what = "downloads or usage" if exc.policy == "usage" else "params"
-    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
-                      f"{exc.policy} needs for every model with a parent or a child")
-           for k in exc.missing[:20].tolist()]
-    if exc.missing.size > 20:
-        out.append(InputError(where(int(exc.missing[20])),
-                              f"… and {exc.missing.size - 20} more models without it"))
-    return out
 
 
 def _small_name(small: _Small, k: int) -> str:

@@ -14,7 +14,7 @@ one model explained (``cost``) is :mod:`lineage.core.hubexplain`'s job, on its a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +27,6 @@ from lineage.core.arrays import (
     compute_arrays,
     shares,
 )
-from lineage.core.hubexplain import matches, weight_errors
 from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
@@ -89,6 +88,31 @@ class Joined:
         if node < self.p:
             return self.project.models[self.pids[node]].where
         return self.hub.where(int(self.unmatched[node - self.p]))
+
+
+def matches(project: Project, hub: Hub, also: Iterable[str] = ()
+            ) -> tuple[dict[int, str], dict[str, int]]:
+    """(hub node → project model, for hub nodes that ARE a project model by HF id or id, in
+    any case; and the hub nodes of the names ``also``), found in one pass over the hub."""
+    names = {m: m for m in project.models} | {e.spec.hf: m for m, e in project.models.items()
+                                              if e.spec.hf}
+    extra = list(also)
+    found = hub.find([*names, *extra])
+    return ({node: names[name] for name, node in found.items() if name in names},
+            {n: found[n] for n in extra if n in found})
+
+
+def weight_errors(exc: WeightError, name: Callable[[int], str],
+                  where: Callable[[int], Position]) -> list[InputError]:
+    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count)."""
+    what = "downloads or usage" if exc.policy == "usage" else "params"
+    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
+                      f"{exc.policy} needs for every model with a parent or a child")
+           for k in exc.missing[:20].tolist()]
+    if exc.missing.size > 20:
+        out.append(InputError(where(int(exc.missing[20])),
+                              f"… and {exc.missing.size - 20} more models without it"))
+    return out
 
 
 def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None) -> Joined:
