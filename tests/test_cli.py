@@ -1,4 +1,5 @@
-"""The command line: exact outputs (goldens), JSON keys of SPEC §6, exit codes, help texts."""
+"""The command line: exact outputs (goldens), JSON keys (docs/method.md#outputs), exit codes,
+help texts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Hand-checked figures of the engine (SPEC §2–§4), the arithmetic written beside them."""
+"""Hand-checked figures of the engine (docs/method.md: the numbers, policies, step costs), the
+arithmetic written beside them."""
 
 from __future__ import annotations
 

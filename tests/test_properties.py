@@ -1,4 +1,5 @@
-"""Invariants of SPEC §2 on random DAGs (multi-parent, explicit shares, several steps)."""
+"""Invariants of docs/method.md#what-the-numbers-mean on random DAGs (multi-parent, explicit
+shares, several steps)."""
 
 from __future__ import annotations
 

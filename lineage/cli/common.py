@@ -49,7 +49,8 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
 def policy_option(fn: F) -> F:
     return click.option("--policy", default="equal", show_default=True,
                         type=click.Choice(POLICY_NAMES),
-                        help="How a parent's cost is shared with its children (SPEC §3).")(fn)
+                        help="How a parent's cost is shared with its children "
+                             "(docs/method.md#policies).")(fn)
 
 
 def format_option(fn: F) -> F:

@@ -1,12 +1,11 @@
-"""The engine over arrays, for graphs of millions of models (issue 7).
+"""The one engine, over columns: every rule of docs/method.md ("What the numbers mean",
+"Policies", "Completeness", "Contributions") written once, from ten models to millions.
 
-The same definitions as :mod:`lineage.core.engine` (SPEC §2–3) computed in topological levels
-with numpy: a Kahn sort whose frontier is a whole level, then, level by level, each child adds
-s(u→v)·C(u) of every parent — one vectorised gather and one segment sum per level, O(V + E)
-in all. Hub graphs are shallow (a dozen levels), so a level costs one pass over its edges.
-
-:mod:`lineage.core.engine` stays the reference on small graphs (contributions, explanations, ranged
-shares); ``tests/test_arrays.py`` checks that both give the same figures on random graphs.
+Computed in topological levels with numpy: a Kahn sort whose frontier is a whole level, then,
+level by level, each child adds s(u→v)·C(u) of every parent (one gather and one segment sum
+per level; edge by edge where a level is narrow), O(V + E) in all. ``lineage.core.engine``
+presents these columns as one :class:`~lineage.core.engine.ModelCost` per model;
+``tests/test_oracle.py`` checks every figure against the path-by-path reference engine.
 """
 
 from __future__ import annotations
@@ -241,7 +240,8 @@ class ArrayResults:
 
 def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None = None
                    ) -> ArrayResults:
-    """Cumulative and attributed figures of every node of ``g`` (SPEC §2) under ``policy``.
+    """Cumulative and attributed figures and completeness of every node of ``g`` under
+    ``policy`` (docs/method.md#what-the-numbers-mean).
 
     Example:
         >>> import numpy as np

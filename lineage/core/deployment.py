@@ -1,5 +1,6 @@
-"""Inference in use (SPEC §5 ``deployment:``): energy and emissions of serving a model, when
-inference overtakes the training cost, and the training cost amortized per 1,000 queries.
+"""Inference in use (docs/method.md#deployment, ``deployment:``): energy and emissions of
+serving a model, when inference overtakes the training cost, and the training cost amortized
+per 1,000 queries.
 
 energy per 1,000 queries comes from a registry task (Luccioni et al. 2024, Table 2 means), an
 explicit ``energy_per_1k_queries``, or ``gpu_hours_per_query`` × 1,000 × power × utilization

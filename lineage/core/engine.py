@@ -311,7 +311,7 @@ def _ranged_bounds(project: Project, g: ArrayGraph, policy: str) -> dict[str, np
 
 @dataclass(frozen=True)
 class FamilyTotal:
-    """SPEC §8: the own cost of a root and all its descendants, each counted once."""
+    """docs/method.md#family: the own cost of a root and all its descendants, each counted once."""
 
     root: str
     models: tuple[str, ...]

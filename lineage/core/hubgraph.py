@@ -236,7 +236,8 @@ def edge_shares(j: Joined, policy: str) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HubFamily:
-    """SPEC §8 over a project and a dump: the root and every descendant, each counted once."""
+    """The family (docs/method.md#family) over a project and a dump: the root and every
+    descendant, each counted once."""
 
     root: str
     ids: list[str]  # the members: project models first, then hub models

@@ -1,6 +1,6 @@
 """Monte Carlo uncertainty (issue 5): sample every ranged input, propagate, summarise.
 
-Interval bounds (SPEC §4) answer "how low or high could it be?"; sampling answers "how
+Interval bounds (docs/method.md#ranges) answer "how low or high could it be?"; sampling answers "how
 likely?". Each ranged input a figure depends on (GPU-hours, GPU count, hours, days, power,
 utilization, PUE, intensity, a given energy or emissions, ``usage``/``params`` weights, an
 explicit ``share:``) is drawn ``n`` times, uniformly within its range or from a triangular

@@ -1,4 +1,4 @@
-"""One step's energy and emissions (SPEC §4).
+"""One step's energy and emissions (docs/method.md#step-costs).
 
 energy = ``energy`` if given, else GPU-hours × power × utilization × PUE;
 emissions = ``emissions`` if reported, else energy × intensity. A teacher-inference block

@@ -1,4 +1,4 @@
-"""The file format of SPEC §5 as pydantic models (``…Spec``), and its JSON Schema.
+"""The file format of docs/method.md#files as pydantic models (``…Spec``), and its JSON Schema.
 
 Every quantity is written as text with its unit and parsed by :mod:`lineage.model.units` into an
 :class:`~lineage.model.interval.Interval` in internal units (kWh, kgCO2e, kW, kgCO2e/kWh, h).
@@ -150,7 +150,7 @@ class DefaultsSpec(SiteSpec):
 
 
 class ComputeSpec(SiteSpec):
-    """The compute fields shared by steps and teacher inference (SPEC §4)."""
+    """The compute fields shared by steps and teacher inference (docs/method.md#step-costs)."""
 
     gpu_hours: Count | None = None
     gpus: Count | None = None
@@ -238,7 +238,7 @@ class StepSpec(ComputeSpec):
 
 
 class DeploymentSpec(_Spec):
-    """The inference footprint of a model in use (SPEC §5 ``deployment:``)."""
+    """The inference footprint of a model in use (docs/method.md#deployment, ``deployment:``)."""
 
     task: str | None = None
     energy_per_1k_queries: Energy | None = None

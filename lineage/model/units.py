@@ -1,7 +1,7 @@
 """Parse the quantities users write: ``"370k"``, ``"107 tCO2e"``, ``"0.43 kgCO2e/kWh"``,
 ``"2.8..3.36 tCO2e"``, ``"31.7 tCO2e ± 10%"``, ``"1,720,320"``.
 
-Everything is converted to the internal units of SPEC §2: kWh, kgCO2e, kW, kgCO2e/kWh,
+Everything is converted to the internal units of docs/method.md#units: kWh, kgCO2e, kW, kgCO2e/kWh,
 hours, GB. Every parser returns an :class:`~lineage.model.interval.Interval` and raises
 :class:`UnitError` with a message that says what to write instead.
 """

@@ -113,7 +113,7 @@ def _figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool)
 
 
 def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
-    """The JSON object of SPEC §6 for one model (kgCO2e and kWh)."""
+    """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
     entry = results.project.models[c.model]
     figures = [c.own_kgco2e, c.cumulative_kgco2e, c.own_kwh, c.cumulative_kwh]
     ranged = not all(v.is_exact for v in figures)
