@@ -168,7 +168,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     row = upstream(g, r.shares, i)
     ids = g.ids
     order = sorted(row, key=lambda x: (-row[x] * direct[ids[x]].emissions_kgco2e.mid, ids[x]))
-    contributions, basis = [], {}
+    contributions: list[Contribution] = []
+    basis: dict[str, float] = {}
     for x in order:
         k, d = row[x], direct[ids[x]]
         for b, kg in d.by_basis().items():

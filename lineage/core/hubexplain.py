@@ -184,8 +184,12 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
     fresh_nodes: list[np.ndarray] = []
     n_fresh = 0
     in_closure = {int(k[1]): i for i, k in enumerate(closure) if k[0] == "h"}
+    hub_nodes = np.fromiter(in_closure, dtype=np.int64, count=len(in_closure))
+    sort = np.argsort(hub_nodes)
+    lookup = (hub_nodes[sort], np.fromiter(in_closure.values(), dtype=np.int64,
+                                           count=len(in_closure))[sort])
     for i, kids in hub_edges:  # hub children: a closure node, or a new leaf
-        known = _closure_positions(kids, in_closure)
+        known = _closure_positions(kids, lookup)
         fresh = known < 0
         numbers = np.where(fresh, hub_base + n_fresh + np.cumsum(fresh) - 1, known)
         n_fresh += int(fresh.sum())
@@ -231,17 +235,14 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
     return small
 
 
-def _closure_positions(kids: np.ndarray, hub_in_closure: dict[int, int]) -> np.ndarray:
-    """The closure position of each hub node of ``kids``, or -1."""
-    if not hub_in_closure:
+def _closure_positions(kids: np.ndarray, lookup: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """The closure position of each hub node of ``kids``, or -1 (``lookup``: the closure's hub
+    nodes sorted, and their positions; built once per query, so this stays O(kids·log))."""
+    nodes, where = lookup
+    if not nodes.size:
         return np.full(kids.size, -1, dtype=np.int64)
-    nodes = np.fromiter(hub_in_closure, dtype=np.int64)
-    where = np.fromiter(hub_in_closure.values(), dtype=np.int64)
-    order = np.argsort(nodes)
-    pos = np.searchsorted(nodes[order], kids)
-    pos = np.minimum(pos, nodes.size - 1)
-    hit = nodes[order][pos] == kids
-    return np.where(hit, where[order][pos], -1)
+    pos = np.minimum(np.searchsorted(nodes, kids), nodes.size - 1)
+    return np.where(nodes[pos] == kids, where[pos], -1)
 
 
 def _small_name(small: _Small, k: int) -> str:
