@@ -26,7 +26,7 @@ def golden(name: str, text: str) -> None:
 @pytest.mark.parametrize(("model", "args", "name"), [
     # student: own 18..22 t, inherited 300 t / 2 = 150 t, cumulative 168..172 t
     ("student", ["-f", PAYOFF, "--no-registry"], "student"),
-    # Llama 3.2 1B: 118.37 own + 510 + 84 inherited = 712.37 t (README's Quick start)
+    # Llama 3.2 1B: 118.37 own + 408 + 60 inherited = 586.37 t (README's Quick start)
     ("llama-3.2-1b", [], "llama-3.2-1b"),
 ])
 @pytest.mark.parametrize("fmt", ["md", "latex"])
