@@ -304,3 +304,38 @@ def test_hostile_names_in_dot_are_drawn_literally() -> None:
     assert texts["cluster_c0"] == ['Fam </text><script>alert(2)</script> {x} & "q"']
     tips = [o["tooltip"] for o in drawn["objects"] if o["name"].startswith("n")]
     assert any(t.startswith("model: %%{init: {'theme':'dark'}}%%\\n") for t in tips)
+
+
+def test_whole_registry_wraps_into_rows_of_families() -> None:
+    """The whole registry was one 16,948 × 1,436 px strip; rows of families fix that."""
+    from lineage.report.diagram import ROW_WIDTH, layout_rows, levels
+
+    view = build_view(lineage.compute(lineage.load()))
+    rows = layout_rows(view)
+    assert len(rows) >= 3
+    level = levels(view)
+    titles = {n.key: n.title for n in view.nodes}
+    clusters = {n.key: n.cluster for n in view.nodes}
+    for row in rows:
+        widths = []
+        for group in row:
+            per_rank: dict[int, int] = {}
+            for k in group:
+                if not k.startswith("j"):
+                    per_rank[level[k]] = per_rank.get(level[k], 0) + 1
+            widths.append(max(per_rank.values()))
+        assert sum(widths) <= ROW_WIDTH or len(row) == 1, row
+    where = {k: i for i, row in enumerate(rows) for g in row for k in g}
+    pythia = {where[k] for k, c in clusters.items() if c == "Pythia and GPT-NeoX-20B"}
+    assert len(pythia) == 1, "a family stays in one row"
+    assert any(t == "Pythia-70M" for t in titles.values())
+    source = dot_graph(view).source
+    assert f"row{len(rows) - 1} [" in source and "style=invis" in source
+
+
+def test_small_view_keeps_one_row() -> None:
+    from lineage.report.diagram import layout_rows
+
+    view = build_view(lineage.compute(lineage.load()), focus="llama-3.2-1b", depth=1)
+    assert len(layout_rows(view)) == 1
+    assert "style=invis" not in dot_graph(view).source

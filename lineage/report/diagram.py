@@ -16,7 +16,10 @@ from typing import Any
 from lineage.report.diagram_style import EDGE_STYLES, UNKNOWN_FILL, EdgeStyle, plain, text_colour
 from lineage.report.diagram_view import EdgeView, NodeView, View, build_view
 
-__all__ = ["View", "build_view", "dot_graph", "html_text", "mermaid", "mermaid_text"]
+__all__ = ["View", "build_view", "dot_graph", "html_text", "layout_rows", "mermaid",
+           "mermaid_text"]
+
+ROW_WIDTH = 12  # boxes across one rank before a large graph wraps its families into rows
 
 
 def html_text(text: str) -> str:
@@ -216,5 +219,108 @@ def dot_graph(view: View) -> Any:
             _dot_node(g, n)
     for e in view.edges:
         _dot_edge(g, e)
+    _stack_rows(g, view, layout_rows(view))
     _legend(g, view)
     return g
+
+
+def levels(view: View) -> dict[str, int]:
+    """Each node's rank: the longest path to it from a node without parents."""
+    parents: dict[str, list[str]] = {n.key: [] for n in view.nodes}
+    for e in view.edges:
+        parents[e.head].append(e.tail)
+    level: dict[str, int] = {}
+
+    def rank(key: str) -> int:
+        if key not in level:
+            level[key] = 0  # a guard; the lineage is acyclic
+            level[key] = max((rank(p) + 1 for p in parents[key]), default=0)
+        return level[key]
+
+    for n in view.nodes:
+        rank(n.key)
+    return level
+
+
+def _components(view: View) -> list[list[str]]:
+    """Groups of node keys joined by arrows or by a family (with teachers and derivatives)."""
+    root = {n.key: n.key for n in view.nodes}
+
+    def find(k: str) -> str:
+        while root[k] != k:
+            root[k] = root[root[k]]
+            k = root[k]
+        return k
+
+    for e in view.edges:
+        root[find(e.tail)] = find(e.head)
+    first: dict[str, str] = {}
+    for n in view.nodes:  # a family stays in one piece
+        if n.cluster is not None:
+            root[find(n.key)] = find(first.setdefault(n.cluster, n.key))
+    groups: dict[str, list[str]] = {}
+    for n in view.nodes:
+        groups.setdefault(find(n.key), []).append(n.key)
+    return list(groups.values())
+
+
+def layout_rows(view: View, width: int = ROW_WIDTH) -> list[list[list[str]]]:
+    """The view's connected groups packed into rows at most ``width`` boxes wide.
+
+    A group's width is the most boxes on one of its ranks; groups go widest first into the
+    first row with room (first-fit decreasing), so a large registry becomes a few readable
+    rows instead of one strip. One row means nothing to rearrange.
+
+    Example:
+        >>> import lineage
+        >>> view = build_view(lineage.compute(lineage.load()), focus="llama-3.2-1b", depth=1)
+        >>> len(layout_rows(view))
+        1
+    """
+    level = levels(view)
+    boxes = {n.key for n in view.nodes if not n.is_junction}
+
+    def across(group: list[str]) -> int:
+        per_rank: dict[int, int] = {}
+        for k in group:
+            if k in boxes:
+                per_rank[level[k]] = per_rank.get(level[k], 0) + 1
+        return max(per_rank.values(), default=1)
+
+    groups = sorted(_components(view), key=lambda g: -across(g))  # stable: view order on ties
+    rows: list[list[list[str]]] = []
+    room: list[int] = []
+    for group in groups:
+        w = across(group)
+        i = next((i for i, r in enumerate(room) if w <= r), None)
+        if i is None:
+            rows.append([])
+            room.append(max(width, w))
+            i = len(rows) - 1
+        rows[i].append(group)
+        room[i] -= w
+    return rows
+
+
+def _stack_rows(g: Any, view: View, rows: list[list[list[str]]]) -> None:
+    """Each row below the last one: invisible edges through an invisible anchor per row.
+
+    Why an anchor: every node of the row above points to it and it points to every node of
+    the row below, so dot ranks the rows apart with 2 × (sinks + sources) edges instead of
+    their product; weight 0 leaves the horizontal placement to the real arrows.
+    """
+    if len(rows) < 2:
+        return
+    tails = {e.tail for e in view.edges}
+    heads = {e.head for e in view.edges}
+    for i in range(1, len(rows)):
+        anchor = f"row{i}"
+        g.node(anchor, label="", shape="point", style="invis", width="0", height="0")
+        for group in rows[i - 1]:
+            for k in group:
+                if k not in tails:
+                    g.edge(k, anchor, style="invis", weight="1")
+        for group in rows[i]:
+            for k in group:
+                if k not in heads:
+                    g.edge(anchor, k, style="invis", weight="1")

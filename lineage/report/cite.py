@@ -1,0 +1,97 @@
+"""``lineage cite``: a methods paragraph for a paper, with BibTeX of the sources used.
+
+The paragraph gives a model's own, inherited and cumulative emissions, the allocation policy
+and what it assumes, and the date the registry entries were checked; the BibTeX lists the
+sources of the model's steps and of every ancestor that contributes to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lineage.core.engine import Results
+from lineage.core.policies import POLICIES
+from lineage.model.graph import source_spec
+from lineage.report.tables import fmt
+
+FORMATS = ("md", "latex")
+
+
+def _refs(ref: str | list[str] | None) -> list[str]:
+    return [ref] if isinstance(ref, str) else list(ref or [])
+
+
+def bib_key(ref: str) -> str:
+    """A BibTeX key from a source id or URL: letters, digits and dashes.
+
+    >>> bib_key("https://arxiv.org/abs/2311.16863"), bib_key("llama-2-card")
+    ('arxiv-org-abs-2311-16863', 'llama-2-card')
+    """
+    ref = re.sub(r"^https?://", "", ref)
+    return re.sub(r"[^A-Za-z0-9]+", "-", ref).strip("-")
+
+
+def sources(results: Results, model: str) -> dict[str, tuple[str | None, str | None]]:
+    """BibTeX key → (title, url) of every step source of ``model`` and its contributors."""
+    c = results.costs[model]
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for m in [model, *(x.model for x in c.contributions)]:
+        entry = results.project.models[m]
+        for step in entry.spec.steps:
+            refs = _refs(step.source) or _refs(entry.spec.source)
+            if step.teacher_inference is not None:
+                refs += _refs(step.teacher_inference.source)
+            for r in refs:
+                s = source_spec(entry.file, r)
+                out.setdefault(bib_key(r), (s.title, s.url))
+    return dict(sorted(out.items()))
+
+
+def _latex(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("$", r"\$"),
+                 ("#", r"\#"), ("_", r"\_"), ("{", r"\{"), ("}", r"\}"), ("≥", r"$\geq$"),
+                 ("–", "--"), ("×", r"$\times$")):
+        text = text.replace(a, b)
+    return text
+
+
+def bibtex(entries: dict[str, tuple[str | None, str | None]]) -> str:
+    out = []
+    for key, (title, url) in entries.items():
+        fields = [f"  title = {{{_latex(title)}}}"] if title else []
+        fields += [f"  howpublished = {{\\url{{{url}}}}}"] if url else []
+        out.append(f"@misc{{{key},\n" + ",\n".join(fields) + "\n}\n")
+    return "\n".join(out)
+
+
+def paragraph(results: Results, model: str) -> tuple[str, list[str]]:
+    """The methods paragraph (plain text) and the BibTeX keys it cites."""
+    c = results.costs[model]
+    entry = results.project.models[model]
+    keys = list(sources(results, model))
+    own = fmt(c.own_kgco2e, c.is_own_complete)
+    inherited = fmt(c.inherited_kgco2e, c.is_inherited_complete)
+    cumulative = fmt(c.cumulative_kgco2e, c.is_complete)
+    checked = entry.file.spec.checked
+    text = (f"We estimate the cumulative training emissions of {entry.label} at {cumulative}: "
+            f"{own} for its own training steps and {inherited} inherited from the models it "
+            f"was derived from. We computed them with lineage under the \"{c.policy}\" "
+            f"allocation policy, which assumes that {POLICIES[c.policy]}.")
+    if not c.is_complete:
+        text += (" Figures marked ≥ are lower bounds: the cost of "
+                 f"{', '.join(c.unknown)} was not published.")
+    if checked:
+        text += f" The registry entry was last checked on {checked}."
+    return text, keys
+
+
+def render(results: Results, model: str, fmt_: str) -> str:
+    """The paragraph and BibTeX as Markdown or LaTeX."""
+    text, keys = paragraph(results, model)
+    bib = bibtex(sources(results, model))
+    if fmt_ == "latex":
+        cite = f" Sources: \\cite{{{','.join(keys)}}}." if keys else ""
+        return f"{_latex(text)}{cite}\n\n% BibTeX\n" + \
+            "".join(f"% {line}\n" if line else "%\n" for line in bib.splitlines())
+    cite = f" Sources: {', '.join(f'[@{k}]' for k in keys)}." if keys else ""
+    return f"{text}{cite}\n\n```bibtex\n{bib}```\n"
