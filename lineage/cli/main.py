@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from lineage.cli import checks, hub, io, query, render  # noqa: F401  (register the commands)
+from lineage.cli import checks, cite, hub, io, plot, query, render  # noqa: F401  (register the commands)
 from lineage.cli.common import OutputClosed, cli
 
 

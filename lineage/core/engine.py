@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -129,6 +130,23 @@ class Results:
     def cost(self, name: str) -> ModelCost:
         """The :class:`ModelCost` of the model ``name`` names."""
         return self.costs[self.resolve(name)]
+
+    def to_frame(self) -> Any:
+        """One row per model (a ``model`` column) with the figures of ``cost --format json``,
+        unknown as NaN (needs pandas: ``pip install 'lineage-carbon[pandas]'``).
+
+        Example: ``lineage.compute(lineage.load()).to_frame().sort_values("cumulative_kgco2e")``
+        """
+        from lineage.core.frames import to_frame
+
+        return to_frame(self)
+
+    def to_networkx(self) -> Any:
+        """The lineage as a networkx DiGraph, figures on nodes (own, cumulative, attributed,
+        complete, name, family) and edges (share, kind, gpu_hours)."""
+        from lineage.core.frames import to_networkx
+
+        return to_networkx(self)
 
 
 class _Costs(MutableMapping[str, ModelCost]):

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from lineage.core.engine import Results
-from lineage.core.policies import POLICIES
 from lineage.model.graph import source_spec
+from lineage.model.policy import POLICIES
 from lineage.report.tables import fmt
 
 FORMATS = ("md", "latex")
