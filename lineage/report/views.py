@@ -9,6 +9,7 @@ from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
 from lineage.core.deployment import DeploymentCost
 from lineage.core.embodied import EmbodiedCost
 from lineage.model.interval import Interval
+from lineage.report.escape import visible
 from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
 
 
@@ -26,7 +27,7 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
                      fmt(c.inherited_kgco2e, c.is_complete), attributed, o.assumption])
     known = [o.cost.cumulative_kgco2e.mid for o in outcomes
              if o.cost is not None and o.policy != "full"]
-    head = f"{model}: cumulative cost under every allocation policy\n"
+    head = f"{visible(model)}: cumulative cost under every allocation policy\n"
     table = render_table(("policy", "cumulative", "inherited", "attributed", "assumes"), rows)
     foot = ""
     if known and min(known) > 0:
@@ -105,7 +106,7 @@ def _scratch(be: BreakEven) -> str:
 def compare_text(cmp: Comparison) -> str:
     out = f"policy {cmp.results.policy}\n" + render_table(COMPARE_COLUMNS, compare_rows(cmp))
     for be in cmp.break_evens:
-        out += "\n" + break_even_text(be)
+        out += "\n" + visible(break_even_text(be))
     return out
 
 
