@@ -152,16 +152,17 @@ def card_markdown(results: Results, model: str) -> str:
     if parents:
         inherited = _prose(c.inherited_kgco2e, c.is_inherited_complete)
         cumulative = _prose(c.cumulative_kgco2e, c.is_complete)
-        inherit = (f" It was derived from {md_escape(', '.join(parents))}; under the `{c.policy}` allocation "
-                   "policy it inherits " + (f"{inherited} of its ancestors' cost" if inherited
-                                            else "an unknown share of its ancestors' cost")
+        inherit = (f" It was derived from {md_escape(', '.join(parents))}; under the "
+                   f"`{c.policy}` allocation policy it inherits "
+                   + (f"{inherited} of its ancestors' cost" if inherited
+                      else "an unknown share of its ancestors' cost")
                    + (f", for a cumulative cost of {cumulative}" if cumulative
                       else ", so its cumulative cost is unknown")
                    + " (cradle to gate, training only).")
     else:
         inherit = " It has no parent model, so its cumulative cost is its own cost."
-    unknown = (f" The cost of {md_escape(', '.join(c.unknown))} is unknown, so these figures are lower "
-               "bounds." if c.unknown else "")
+    unknown = (f" The cost of {md_escape(', '.join(c.unknown))} is unknown, so these figures "
+               "are lower bounds." if c.unknown else "")
     date = registry_checked(results)
     tail = (" Figures computed with [lineage](https://pypi.org/project/lineage-carbon/)"
             + (f" (registry checked {date})" if date else "") + "; the `lineage` block of the "

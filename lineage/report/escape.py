@@ -62,7 +62,7 @@ def strict_json(data: Any, **options: Any) -> str:
         >>> strict_json({"kg": [1.0, float("inf")]})
         Traceback (most recent call last):
         ...
-        lineage.model.errors.LineageError: the figure kg[1] is inf, not a finite number: an input is too large to compute with; nothing was written
+        lineage.model.errors.LineageError: the figure kg[1] is inf, not a finite number: ...
     """
     try:
         text = json.dumps(data, allow_nan=False, **options)

@@ -43,7 +43,8 @@ def csv_stream(j: Joined, r: ArrayResults, batch: int = 20_000) -> Iterator[str]
             else [None] * (hi - lo),
             known_or_none(g.own_kwh[sl, 1], g.own_kwh[sl, 2], g.energy_complete[sl]),
             known_or_none(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
-        writer.writerows(zip(map(csv_cell, ids[lo:hi]), [csv_cell(policy)] * (hi - lo), flags(r.complete[sl]),
+        writer.writerows(zip(map(csv_cell, ids[lo:hi]), [csv_cell(policy)] * (hi - lo),
+                             flags(r.complete[sl]),
                              *columns, flags(r.energy_complete[sl]), strict=True))
         yield buf.getvalue()
         buf.seek(0)
