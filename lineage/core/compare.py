@@ -63,6 +63,9 @@ class BreakEven:
     student_own_kgco2e: float  # d(student), teacher inference included
     scratch_own_kgco2e: float  # d(scratch)
     is_known: bool  # False when the student's, teachers' or scratch model's cost is unknown
+    is_teachers_known: bool  # False when a teacher's cumulative cost is unknown (a lower bound)
+    is_own_known: bool  # False when the student's own cost is unknown (a lower bound)
+    is_scratch_known: bool  # False when the scratch model's cumulative cost is unknown
     students: int | None  # the smallest N ≥ 1 at which distilling wins; None if never
 
 
@@ -83,10 +86,12 @@ def break_even(results: Results, student: str, scratch: str) -> BreakEven | None
     own = results.direct[student].emissions_kgco2e.mid
     other = results.costs[scratch].cumulative_kgco2e.mid
     known = results.costs[student].is_complete and results.costs[scratch].is_complete
+    teachers_known = all(results.costs[p].is_complete for p in parents)
     n: int | None = None
     if own < other:
         n = max(1, math.ceil(teachers / (other - own) - 1 - 1e-12))
-    return BreakEven(student, scratch, parents, teachers, own, other, known, n)
+    return BreakEven(student, scratch, parents, teachers, own, other, known, teachers_known,
+                     results.direct[student].is_complete, results.costs[scratch].is_complete, n)
 
 
 @dataclass(frozen=True)

@@ -259,8 +259,9 @@ def direct_costs(project: Project) -> dict[str, DirectCost]:
 
 
 def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning_]:
-    """Warnings where a reported figure and its estimate differ by more than 25%."""
-    out: list[Warning_] = []
+    """Warnings where a reported figure and its estimate differ by more than 25%, and where a
+    model is released before one of its parents."""
+    out = release_order_warnings(project)
     for mid, d in costs.items():
         entry = project.models[mid]
         for s in d.steps:
@@ -277,4 +278,26 @@ def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning
                     out.append(Warning_(where, f'{mid}: reported {p.label} emissions '
                                         f"{rep.mid / 1000:,.4g} tCO2e differ from the estimate "
                                         f"{est.mid / 1000:,.4g} tCO2e by {gap:+.0%}"))
+    return out
+
+
+def release_order_warnings(project: Project) -> list[Warning_]:
+    """A model released before one of its parents, compared at the dates' common precision
+    ("2024" is not before "2024-06")."""
+    out: list[Warning_] = []
+    for mid, entry in project.models.items():
+        released = entry.spec.released
+        if released is None:
+            continue
+        for parent in project.parents(mid):
+            other = project.models.get(parent)
+            before = other.spec.released if other is not None else None
+            if before is None:
+                continue
+            a, b = released.split("-"), before.split("-")
+            n = min(len(a), len(b))
+            if [int(x) for x in a[:n]] < [int(x) for x in b[:n]]:
+                out.append(Warning_(entry.file.doc.at(("models", mid, "released")),
+                                    f'{mid}: released {released}, before its parent "{parent}" '
+                                    f"(released {before}); check the dates"))
     return out

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.units import MAX_VALUE
 
 if TYPE_CHECKING:
     from lineage.model.files import Document, PathKey
@@ -75,8 +76,9 @@ def _number(row: _Row, header: list[str], key: str, name: str) -> float:
         value = float(text)
     except ValueError:
         raise _fail(where, f'column "{key}" holds "{text}", not a number') from None
-    if not math.isfinite(value) or value < 0:
-        raise _fail(where, f'column "{key}" holds {text}: expected a finite number ≥ 0')
+    if not math.isfinite(value) or not 0 <= value <= MAX_VALUE:
+        raise _fail(where, f'column "{key}" holds {text}: expected a finite number between 0 '
+                    "and 1e30")
     return value
 
 
@@ -163,9 +165,15 @@ def _sum(name: str, header: list[str], rows: list[_Row]) -> Measured:
     for row in rows:
         energy += _number(row, header, "energy_consumed", name)
         emissions += _number(row, header, "emissions", name)
-        count = _gpu_count(row.cells.get("gpu_count"))
+        if not max(energy, emissions) <= MAX_VALUE:  # each run is finite, their sum may not be
+            raise _fail(Position(name, row.line, 1), "the runs up to this one sum to more than "
+                        "1e30 kWh or kgCO2e: not a real measurement")
+        count = _number(row, header, "gpu_count", name) if row.cells.get("gpu_count") else None
         if gpu_hours is not None and count is not None:
             gpu_hours += count * _number(row, header, "duration", name) / 3600
+            if not gpu_hours <= MAX_VALUE:
+                raise _fail(Position(name, row.line, 1), "gpu_count × duration of the runs up "
+                            "to this one pass 1e30 GPU-hours: not a real measurement")
         else:
             gpu_hours = None
     last = rows[-1].cells
@@ -174,13 +182,6 @@ def _sum(name: str, header: list[str], rows: list[_Row]) -> Measured:
     return Measured(name, len(rows), energy, emissions, gpu_hours or None,
                     _gpu_model(last.get("gpu_model")), (cloud or place) or None,
                     last.get("codecarbon_version") or None)
-
-
-def _gpu_count(text: str | None) -> float | None:
-    try:
-        return float(text) if text not in (None, "") else None
-    except ValueError:
-        return None
 
 
 def _gpu_model(text: str | None) -> str | None:

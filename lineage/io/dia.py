@@ -24,6 +24,7 @@ from typing import Any
 from lineage.model.errors import InputError
 from lineage.model.files import Document, PathKey
 from lineage.model.interval import Interval
+from lineage.model.units import MAX_VALUE
 
 KIND_FOR_RELATION = {"finetune": "finetuning", "lora": "finetuning", "qlora": "finetuning",
                      "adapter": "finetuning", "quantized": "quantization", "merge": "merging",
@@ -91,7 +92,7 @@ def _float(text: Any) -> float | None:
         value = float(str(text).strip())
     except ValueError:
         return None
-    return value if math.isfinite(value) and value >= 0 else None
+    return value if math.isfinite(value) and 0 <= value <= MAX_VALUE else None
 
 
 def _figure(doc: Document, loc: PathKey, data: Any, errors: list[InputError]) -> Figure | None:
@@ -108,7 +109,7 @@ def _figure(doc: Document, loc: PathKey, data: Any, errors: list[InputError]) ->
     values = [_float(v) for v in (raw if isinstance(raw, list) else [raw])]
     if len(values) not in (1, 2) or any(v is None for v in values):
         errors.append(InputError(doc.at((*loc, "value")), f'DIA value "{raw}" is not a number '
-                                 "≥ 0 or a [low, high] pair"))
+                                 "between 0 and 1e30 or a [low, high] pair"))
         return None
     lo, hi = values[0], values[-1]
     assert lo is not None and hi is not None

@@ -82,7 +82,8 @@ class _Lines:
             except orjson.JSONDecodeError:
                 objs = None
             # one object per line: a line holding two objects would shift every line number
-            if objs is None or len(objs) != len(chunk) or not self.chunk(first, objs):
+            if objs is None or len(objs) != len(chunk) or any(map(_may_repeat, chunk)) or \
+                    not self.chunk(first, objs):
                 self.slow(first, chunk)
             first += len(chunk)
 
@@ -116,12 +117,16 @@ class _Lines:
                 continue
             try:
                 obj = orjson.loads(raw)
+                repeated = _repeated_key(raw) if _may_repeat(raw) else None
             except orjson.JSONDecodeError:  # its wording changes between orjson versions
                 self.bad(lineno, raw, None, "not a valid JSON line (JSON Lines: one object "
                          "per line)")
                 continue
             if type(obj) is not dict:
                 self.bad(lineno, raw, None, 'a line must be a JSON object {"id": "org/name", …}')
+                continue
+            if repeated:  # orjson would keep the last one silently
+                self.bad(lineno, raw, repeated, f'the record has "{repeated}" twice; keep one')
                 continue
             mid = obj.get("id")
             if type(mid) is not str or _BAD_ID.search(mid) or not mid.isprintable():
@@ -374,6 +379,29 @@ def _show(value: Any) -> str:
 
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_KEYED = (b'"id"', b'"base_model"')
+
+
+def _may_repeat(raw: bytes) -> bool:
+    """Whether a line may hold a key that matters twice (a quick test; see _repeated_key)."""
+    return any(raw.count(k) > 1 for k in _KEYED)
+
+
+def _repeated_key(raw: bytes) -> str | None:
+    """The first top-level key of the JSON object ``raw`` written twice, or None."""
+    import json
+
+    pairs = json.loads(raw, object_pairs_hook=lambda p: p)
+    if not isinstance(pairs, list):
+        return None
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return str(key)
+        seen.add(key)
+    return None
 
 
 def read_jsonl(path: Path, *, skip_bad: bool = False) -> Hub:

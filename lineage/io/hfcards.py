@@ -248,6 +248,10 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
         b = b.strip() if isinstance(b, str) else ""
         if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
             continue
+        if b.lower() == card.file.hub_id.lower():
+            errors.append(InputError(doc.at(loc), f'base_model "{b}" is this card\'s own model: '
+                                     "a model cannot derive from itself; remove it"))
+            continue
         if HUB_ID.match(b):
             card.parents.append(b)
         else:

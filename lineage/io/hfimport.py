@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.hfcards import Card, find_cards, read_card
+from lineage.io.importers import checked
 from lineage.model.catalog import Catalog
 from lineage.model.errors import InputError, InputErrors, Warning_
 
@@ -136,7 +137,8 @@ def build_family(cards: list[Card], reg: RegistryIndex) -> Imported:
             "description": f"imported from {len(cards)} Hugging Face model card(s) by "
                            "lineage import hf",
             "sources": sources, "models": models}
-    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    text = checked(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
+                   ", ".join(sorted({str(c.file.path) for c in cards})[:3]) or "no card")
     return Imported(text, len(cards), len(models), Counter(outcome.values()), skipped)
 
 

@@ -8,8 +8,29 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.codecarbon import Measured, read_codecarbon
+from lineage.model.errors import Position
 
-__all__ = ["Measured", "read_codecarbon", "step_yaml"]
+__all__ = ["Measured", "checked", "read_codecarbon", "step_yaml"]
+
+
+def checked(text: str, origin: str) -> str:
+    """``text`` if it is a valid lineage file; an importer writes nothing ``validate`` refuses.
+
+    Raises:
+        InputErrors: what validation found, said of the import (this would be a bug: every
+            figure is checked where it is read).
+    """
+    from lineage.io.validation import validate_document
+    from lineage.io.yamlio import parse_text
+    from lineage.model.errors import InputError, InputErrors
+
+    try:
+        validate_document(parse_text(f"<imported from {origin}>", text))
+    except InputErrors as exc:
+        raise InputErrors([InputError(Position(origin), "the imported file would "
+                                      f"not validate: {e.message}; nothing was written")
+                           for e in exc.errors]) from None
+    return text
 
 
 def step_yaml(m: Measured, model: str, parents: list[str], kind: str,
@@ -36,4 +57,4 @@ def step_yaml(m: Measured, model: str, parents: list[str], kind: str,
                             else ""),
                 "note": "imported with lineage import codecarbon"}},
             "models": {model: {"steps": [step]}}}
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return checked(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), m.path)

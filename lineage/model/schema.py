@@ -113,9 +113,42 @@ def conflict(key: str, message: str) -> PydanticCustomError:
     return PydanticCustomError("field_conflict", message, {"key": key})
 
 
+# Control characters (ESC, C0 but newline and tab, DEL, C1) would act on the terminal or the
+# file that shows a label; keys and model references may not even hold newlines or tabs.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_control(key: str, value: Any, strict: bool = False, what: str = "") -> None:
+    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for text in (t for t in texts if isinstance(t, str)):
+        found = (_CONTROL_OR_BREAK if strict else _CONTROL).search(text)
+        if found:
+            what = what or '"' + key.encode("unicode_escape").decode() + '"'
+            raise conflict(key, f"{what} holds the control character "
+                           f"\\x{ord(found.group(0)):02x}; remove it (it would act on the "
+                           "terminal or file that shows the text)")
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
                               arbitrary_types_allowed=True, defer_build=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _printable(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if isinstance(key, str):
+                    _no_control(key, key, strict=True)
+                    _no_control(key, value, strict=key in ("model", "from", "models"))
+                    if isinstance(value, dict):
+                        for inner in value:
+                            shown = inner.encode("unicode_escape").decode() \
+                                if isinstance(inner, str) else inner
+                            _no_control(key, inner, strict=True,
+                                        what=f'the key "{shown}" under "{key}"')
+        return data
 
 
 class SourceSpec(_Spec):
@@ -222,6 +255,14 @@ class StepSpec(ComputeSpec):
         if not isinstance(items, list):
             return items
         return [{"model": v} if isinstance(v, str) else v for v in items]
+
+    @field_validator("codecarbon")
+    @classmethod
+    def _codecarbon_path(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError('codecarbon is empty: write the path of a CodeCarbon log, e.g. '
+                             '"codecarbon: runs/emissions.csv", or remove the key')
+        return value
 
     @model_validator(mode="after")
     def _codecarbon_alone(self) -> StepSpec:

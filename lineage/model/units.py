@@ -20,44 +20,136 @@ class UnitError(ValueError):
     """A quantity that cannot be read; the message says what to write."""
 
 
+class AmbiguousUnit(UnitError):
+    """A unit with two readings under another casing ("mwh": mWh or MWh?)."""
+
+
 @dataclass(frozen=True)
 class _Dim:
     label: str  # as in messages: "an energy"
     example_unit: str  # suggested unit for a bare number
     needs_unit: bool
+    internal: str = ""  # the internal unit, as in messages
 
 
 class Dim(Enum):
     """The dimensions a field can hold, with the internal unit in the name's docstring."""
 
     COUNT = _Dim("a count", "", False)  #: plain number, k/M/B/T suffixes
-    HOURS = _Dim("a duration", "h", False)  #: hours
-    DAYS = _Dim("a duration", "days", False)  #: days
-    LIFETIME = _Dim("a duration", "years", True)  #: hours
-    POWER = _Dim("a power", "W", True)  #: kW
-    ENERGY = _Dim("an energy", "kWh", True)  #: kWh
-    EMISSIONS = _Dim("a mass of CO2e", "tCO2e", True)  #: kgCO2e
-    INTENSITY = _Dim("a carbon intensity", "kgCO2e/kWh", True)  #: kgCO2e/kWh
-    MEMORY = _Dim("a memory size", "GB", True)  #: GB
+    HOURS = _Dim("a duration", "h", False, "h")  #: hours
+    DAYS = _Dim("a duration", "days", False, "days")  #: days
+    LIFETIME = _Dim("a duration", "years", True, "h")  #: hours
+    POWER = _Dim("a power", "W", True, "kW")  #: kW
+    ENERGY = _Dim("an energy", "kWh", True, "kWh")  #: kWh
+    EMISSIONS = _Dim("a mass of CO2e", "tCO2e", True, "kgCO2e")  #: kgCO2e
+    INTENSITY = _Dim("a carbon intensity", "kgCO2e/kWh", True, "kgCO2e/kWh")  #: kgCO2e/kWh
+    MEMORY = _Dim("a memory size", "GB", True, "GB")  #: GB
     FRACTION = _Dim("a fraction", "", False)  #: 0..1, or a percentage
     PUE = _Dim("a power usage effectiveness", "", False)  #: ≥ 1
 
 
-_MASS_KG = {"g": 1e-3, "kg": 1.0, "t": 1e3, "ton": 1e3, "tons": 1e3, "tonne": 1e3,
-            "tonnes": 1e3, "kt": 1e6}
-_ENERGY_KWH = {"wh": 1e-3, "kwh": 1.0, "mwh": 1e3, "gwh": 1e6, "twh": 1e9, "j": 1 / 3.6e6,
-               "kj": 1 / 3.6e3, "mj": 1 / 3.6, "gj": 1e3 / 3.6, "tj": 1e6 / 3.6}
-_POWER_KW = {"w": 1e-3, "kw": 1.0, "mw": 1e3}
-_HOURS = {"h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0, "d": 24.0, "day": 24.0,
-          "days": 24.0, "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0}
-_MEMORY_GB = {"mb": 1e-3, "gb": 1.0, "tb": 1e3, "gib": 1.073741824, "tib": 1099.511627776}
+# Every SI prefix, case-sensitive: "m" is milli and "M" mega, so "500 mWh" is 0.0005 kWh.
+SI_PREFIXES = {"q": 1e-30, "r": 1e-27, "y": 1e-24, "z": 1e-21, "a": 1e-18, "f": 1e-15,
+               "p": 1e-12, "n": 1e-9, "µ": 1e-6, "μ": 1e-6, "m": 1e-3, "c": 1e-2, "d": 1e-1,
+               "": 1.0, "da": 1e1, "h": 1e2, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12,
+               "P": 1e15, "E": 1e18, "Z": 1e21, "Y": 1e24, "R": 1e27, "Q": 1e30}
+_MULTIPLES = {p: f for p, f in SI_PREFIXES.items() if f >= 1.0}
+_PREFIX_NAMES = dict(zip(SI_PREFIXES, (
+    "quecto", "ronto", "yocto", "zepto", "atto", "femto", "pico", "nano", "micro", "micro",
+    "milli", "centi", "deci", "", "deca", "hecto", "kilo", "mega", "giga", "tera", "peta", "exa",
+    "zetta", "yotta", "ronna", "quetta"), strict=True))
+# (symbol, dimension, factor to the internal unit, the prefixes it takes)
+_PREFIXED = (("Wh", "ENERGY", 1e-3, SI_PREFIXES), ("J", "ENERGY", 1 / 3.6e6, SI_PREFIXES),
+             ("W", "POWER", 1e-3, SI_PREFIXES), ("g", "EMISSIONS", 1e-3, SI_PREFIXES),
+             ("t", "EMISSIONS", 1e3, _MULTIPLES), ("B", "MEMORY", 1e-9, _MULTIPLES))
+# Not prefixed; case does not matter for these ("TONNES", "Hours").
+_WORDS = {"ton": ("EMISSIONS", 1e3), "tons": ("EMISSIONS", 1e3),
+          "tonne": ("EMISSIONS", 1e3), "tonnes": ("EMISSIONS", 1e3),
+          "kib": ("MEMORY", 2**10 / 1e9), "mib": ("MEMORY", 2**20 / 1e9),
+          "gib": ("MEMORY", 2**30 / 1e9), "tib": ("MEMORY", 2**40 / 1e9),
+          "pib": ("MEMORY", 2**50 / 1e9)}
+_WORDS |= {w: ("HOURS", 1.0) for w in ("h", "hr", "hrs", "hour", "hours")}
+_WORDS |= {w: ("HOURS", 24.0) for w in ("d", "day", "days")}
+_WORDS |= {w: ("HOURS", 8760.0) for w in ("y", "yr", "yrs", "year", "years")}
+# Symbols that are read nowhere but make a wrongly cased spelling ambiguous ("gb": GB or Gb?).
+_NOT_ACCEPTED = {f"{p}b": "bits" for p in _MULTIPLES}
+_CO2 = re.compile(r"(co2|co₂)(e|eq|-eq|e\.)?$", re.IGNORECASE)
 _SUFFIX = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
-_CO2 = re.compile(r"(co2|co₂)(e|eq|-eq|e\.)?$")
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|^\.\d+")
+#: The largest magnitude accepted, in internal units. Why: products of a few such figures
+#: (GPU-hours × power × PUE × intensity, summed over a hub) stay far below float overflow.
+MAX_VALUE = 1e30
+
+
+def _unit_table() -> dict[str, tuple[Dim, float]]:
+    table = {p + sym: (Dim[dim], f * factor) for sym, dim, factor, prefixes in _PREFIXED
+             for p, f in prefixes.items()}
+    return table | {w: (Dim[dim], factor) for w, (dim, factor) in _WORDS.items()}
+
+
+_UNITS = _unit_table()
+_PREFIX_OF = {p + sym: _PREFIX_NAMES[p] for sym, _, _, prefixes in _PREFIXED for p in prefixes}
+_READINGS: dict[str, list[str]] = {}
+for _symbol in (*_UNITS, *_NOT_ACCEPTED):
+    _READINGS.setdefault(_symbol.lower(), []).append(_symbol)
 
 
 def _strip_co2(unit: str) -> str:
     return _CO2.sub("", unit)
+
+
+def lookup_unit(unit: str) -> tuple[Dim, float]:
+    """The dimension of ``unit`` and its factor to the internal unit.
+
+    Prefixes are case-sensitive (``mWh`` is milli, ``MWh`` mega). Another casing is accepted
+    only when it has one reading (``kwh``, ``KWH``, ``GWH``); ``mwh`` could be either.
+
+    Raises:
+        UnitError: the unit is unknown or ambiguous; the message says what to write.
+
+    Example:
+        >>> lookup_unit("tCO2e")
+        (<Dim.EMISSIONS: ...>, 1000.0)
+        >>> lookup_unit("mWh")[1]
+        1e-06
+    """
+    u = unit.replace(" ", "")
+    if "/" in u:
+        num, _, den = u.partition("/")
+        mass, energy = _lookup_one(_strip_co2(num)), _lookup_one(den)
+        if mass[0] is not Dim.EMISSIONS or energy[0] is not Dim.ENERGY:
+            raise UnitError(f'unknown unit "{unit}"')
+        return Dim.INTENSITY, mass[1] / energy[1]
+    bare = _strip_co2(u)
+    if bare.lower() == "mt" and bare != "Mt":
+        raise AmbiguousUnit(f'"{unit}" is ambiguous (metric tons or megatonnes?); write "t" for '
+                            'tonnes or "Mt" for megatonnes')
+    if bare != u and bare == "":
+        raise UnitError(f'unknown unit "{unit}"')
+    found = _lookup_one(bare)
+    if bare != u and found[0] is not Dim.EMISSIONS:
+        raise UnitError(f'unknown unit "{unit}"')
+    return found
+
+
+def _lookup_one(u: str) -> tuple[Dim, float]:
+    if u.lower() == "mt" and u != "Mt":
+        raise AmbiguousUnit(f'"{u}" is ambiguous (metric tons or megatonnes?); write "t" for '
+                            'tonnes or "Mt" for megatonnes')
+    if u in _UNITS:
+        return _UNITS[u]
+    readings = _READINGS.get(u.lower(), []) if u.isascii() else []
+    found = {_UNITS[r] for r in readings if r in _UNITS}
+    if len(found) == 1 and all(r in _UNITS for r in readings):
+        return found.pop()
+    accepted = [r for r in readings if r in _UNITS]
+    if accepted and any(r in _NOT_ACCEPTED for r in readings):
+        raise AmbiguousUnit(f'"{u}" could be bits; memory is written in bytes: write '
+                            f'"{accepted[0]}"')
+    if len(readings) > 1 and accepted:
+        shown = " or ".join(f'"{r}" ({_PREFIX_OF.get(r) or "no prefix"})' for r in accepted)
+        raise AmbiguousUnit(f'"{u}" is ambiguous: SI prefixes are case-sensitive; write {shown}')
+    raise UnitError(f'unknown unit "{u}"')
 
 
 def classify_unit(unit: str) -> tuple[Dim, float] | None:
@@ -67,26 +159,10 @@ def classify_unit(unit: str) -> tuple[Dim, float] | None:
         >>> classify_unit("tCO2e")
         (<Dim.EMISSIONS: ...>, 1000.0)
     """
-    if re.sub(r"(CO2|CO₂)(e|eq|-eq)?$", "", unit.replace(" ", "")) == "Mt":
-        return Dim.EMISSIONS, 1e9  # megatonnes, written with a capital M only
-    u = unit.replace(" ", "").lower()
-    if "/" in u:
-        num, _, den = u.partition("/")
-        mass = _MASS_KG.get(_strip_co2(num))
-        energy = _ENERGY_KWH.get(den)
-        if mass is None or energy is None:
-            return None
-        return Dim.INTENSITY, mass / energy
-    for table, dim in ((_ENERGY_KWH, Dim.ENERGY), (_POWER_KW, Dim.POWER),
-                       (_MEMORY_GB, Dim.MEMORY)):
-        if u in table:
-            return dim, table[u]
-    if u in _HOURS:
-        return Dim.HOURS, _HOURS[u]
-    mass = _MASS_KG.get(_strip_co2(u))
-    if mass is not None:
-        return Dim.EMISSIONS, mass
-    return None
+    try:
+        return lookup_unit(unit)
+    except UnitError:
+        return None
 
 
 def _number(text: str, whole: str, field: str) -> tuple[float, str]:
@@ -129,17 +205,16 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
         return 1.0
     if dim in (Dim.FRACTION, Dim.PUE):
         raise UnitError(f'{field} "{whole}" is {spec.label}: write a plain number')
-    found = classify_unit(rest)
     want = Dim.HOURS if dim in (Dim.DAYS, Dim.LIFETIME) else dim
-    if found is None and _strip_co2(rest.replace(" ", "").lower()) == "mt":
-        raise UnitError(f'{field} "{whole}": "{rest}" is ambiguous (metric tons or '
-                        'megatonnes?); write "t" for tonnes or "Mt" for megatonnes')
-    if found is None:
+    try:
+        got, factor = lookup_unit(rest)
+    except AmbiguousUnit as exc:
+        raise UnitError(f'{field} "{whole}": {exc}') from None
+    except UnitError:
         raise UnitError(
             f'{field} "{whole}": unknown unit "{rest}"; write {spec.label} such as '
             f'"1 {spec.example_unit}"'
-        )
-    got, factor = found
+        ) from None
     if got is not want:
         raise UnitError(
             f'{field} "{whole}" is {got.value.label}, not {spec.label}: write it in '
@@ -152,10 +227,20 @@ def _single(text: str, dim: Dim, whole: str, field: str, unit: str = "") -> floa
     value, rest = _number(text, whole, field)
     if unit and rest == "":
         rest = unit
-    return value * _scale(rest, dim, whole, field)
+    return _bounded(value * _scale(rest, dim, whole, field), dim, whole, field)
+
+
+def _bounded(value: float, dim: Dim, whole: str, field: str) -> float:
+    """``value`` if it is at most :data:`MAX_VALUE`; a finite input can overflow once scaled."""
+    if not value <= MAX_VALUE:
+        unit = f" {dim.value.internal}" if dim.value.internal else ""
+        raise UnitError(f'{field} "{whole}" is too large: it must be finite and at most '
+                        f"1e30{unit}")
+    return value
 
 
 def _check_range(q: Interval, dim: Dim, whole: str, field: str) -> Interval:
+    _bounded(q.high, dim, whole, field)
     if q.low > q.high:
         raise UnitError(f'{field} "{whole}": the range is reversed; write the smaller bound first')
     if not q.low <= q.mid <= q.high:
@@ -210,7 +295,9 @@ def _plus_minus(s: str, sep: str, dim: Dim, whole: str, field: str) -> Interval:
     left, _, right = s.partition(sep)
     right = right.strip()
     unit = ""
-    m = re.match(r"^([\d.,]+)\s*%\s*(.*)$", right)
+    m = re.match(r"^((?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)\s*%\s*(.*)$", right)
+    if not m and "%" in right:
+        raise UnitError(f'{field} "{whole}": "{right}" is not a percentage; write e.g. "10%"')
     if m:
         pct, unit = float(m.group(1).replace(",", "")), m.group(2).strip()
         if pct > 100:

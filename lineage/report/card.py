@@ -15,6 +15,7 @@ from typing import Any
 
 from lineage.core.engine import Results
 from lineage.model.interval import Interval
+from lineage.report.tables import md_escape
 
 TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training",
                  "distillation": "distillation", "pruning": "pruning", "merging": "merging",
@@ -143,7 +144,7 @@ def _prose(value: Interval, complete: bool) -> str | None:
 def card_markdown(results: Results, model: str) -> str:
     """A paragraph for the card body that explains the figures of :func:`card_metadata`."""
     c = results.costs[model]
-    label = results.project.models[model].label
+    label = md_escape(results.project.models[model].label)
     own = (f"Training {label} itself emitted {_kg(c.own_kgco2e.mid)} kgCO2e "
            f"({_grams(c.own_kgco2e.mid):,.6g} g, the `co2_eq_emissions` figure)."
            if c.is_own_complete else f"The emissions of training {label} itself are unknown.")
@@ -151,16 +152,17 @@ def card_markdown(results: Results, model: str) -> str:
     if parents:
         inherited = _prose(c.inherited_kgco2e, c.is_inherited_complete)
         cumulative = _prose(c.cumulative_kgco2e, c.is_complete)
-        inherit = (f" It was derived from {', '.join(parents)}; under the `{c.policy}` allocation "
-                   "policy it inherits " + (f"{inherited} of its ancestors' cost" if inherited
-                                            else "an unknown share of its ancestors' cost")
+        inherit = (f" It was derived from {md_escape(', '.join(parents))}; under the "
+                   f"`{c.policy}` allocation policy it inherits "
+                   + (f"{inherited} of its ancestors' cost" if inherited
+                      else "an unknown share of its ancestors' cost")
                    + (f", for a cumulative cost of {cumulative}" if cumulative
                       else ", so its cumulative cost is unknown")
                    + " (cradle to gate, training only).")
     else:
         inherit = " It has no parent model, so its cumulative cost is its own cost."
-    unknown = (f" The cost of {', '.join(c.unknown)} is unknown, so these figures are lower "
-               "bounds." if c.unknown else "")
+    unknown = (f" The cost of {md_escape(', '.join(c.unknown))} is unknown, so these figures "
+               "are lower bounds." if c.unknown else "")
     date = registry_checked(results)
     tail = (" Figures computed with [lineage](https://pypi.org/project/lineage-carbon/)"
             + (f" (registry checked {date})" if date else "") + "; the `lineage` block of the "

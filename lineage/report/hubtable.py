@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lineage.model.interval import Interval
-from lineage.report.tables import CSV_COLUMNS, fmt
+from lineage.report.escape import csv_cell, visible
+from lineage.report.tables import CSV_COLUMNS, fmt, fmt_share
 
 if TYPE_CHECKING:
     from lineage.core.arrays import ArrayResults
@@ -42,7 +43,8 @@ def csv_stream(j: Joined, r: ArrayResults, batch: int = 20_000) -> Iterator[str]
             else [None] * (hi - lo),
             known_or_none(g.own_kwh[sl, 1], g.own_kwh[sl, 2], g.energy_complete[sl]),
             known_or_none(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
-        writer.writerows(zip(ids[lo:hi], [policy] * (hi - lo), flags(r.complete[sl]),
+        writer.writerows(zip(map(csv_cell, ids[lo:hi]), [csv_cell(policy)] * (hi - lo),
+                             flags(r.complete[sl]),
                              *columns, flags(r.energy_complete[sl]), strict=True))
         yield buf.getvalue()
         buf.seek(0)
@@ -85,15 +87,15 @@ def family_text(self: HubFamily) -> str:
              "descendants, each counted once)",
              f"  own cost, summed   {fmt(total, self.is_complete)}   "
              f"{fmt(energy, bool(self.energy_complete.all()), 'kwh')}",
-             f"  coverage           {self.coverage:.1%} of models have a known own cost "
+             f"  coverage           {fmt_share(self.coverage)} of models have a known own cost "
              f"({known:,}/{size:,})",
              "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
                                                   self.basis.items()) or "none known")]
     largest = self.largest()
     if largest:
         lines.append("  largest known own costs:")
-        lines += [f"    {m:<48} {fmt(Interval.exact(v), True):>14}" for m, v in largest]
+        lines += [f"    {visible(m):<48} {fmt(Interval.exact(v), True):>14}" for m, v in largest]
     for t in self.reported_totals:
         lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
                      f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,6 +15,7 @@ from lineage.core.engine import FamilyTotal, ModelCost, Results
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
+from lineage.report.escape import csv_row, strict_json, visible
 
 FIGURES = ("own", "inherited", "cumulative", "attributed")
 
@@ -166,8 +166,9 @@ def step_records(results: Results, model: str) -> list[dict[str, Any]]:
 
 
 def to_json(data: Any) -> str:
-    """Stable, sorted JSON."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """Stable, sorted, strict JSON (no ``Infinity`` or ``NaN``: a non-finite figure raises
+    :class:`~lineage.model.errors.LineageError`)."""
+    return strict_json(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 # ---------------------------------------------------------------- cost: text
@@ -272,7 +273,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
     if c.unknown:
         lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
                      "figures that include them are lower bounds (≥)")
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"
 
 
 def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], Interval, str]]:
@@ -330,8 +331,8 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Escape text for a Markdown table cell."""
-    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """Escape text for a Markdown table cell (or a line of Markdown)."""
+    out = visible(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
     for ch in "<>*_`[]":
         out = out.replace(ch, "\\" + ch)
     return out
@@ -361,8 +362,9 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
 
 
 def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
-    """Columns padded to width, numbers right-aligned."""
+    """Columns padded to width, numbers right-aligned; control characters shown escaped."""
     head = list(header)
+    rows = [[visible(str(c)).replace("\n", "\\n") for c in row] for row in rows]
     widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=False)]
     out = []
     for i, row in enumerate([head, *rows]):
@@ -387,9 +389,9 @@ def render_markdown(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str
 def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(list(header))
+    w.writerow(csv_row(header))
     for row in rows:
-        w.writerow(list(row))
+        w.writerow(csv_row(row))
     return buf.getvalue()
 
 
@@ -422,18 +424,32 @@ def family_record(results: Results, fam: FamilyTotal) -> dict[str, Any]:
     }
 
 
+def fmt_share(x: float) -> str:
+    """A share as a percentage that is never rounded to 0% or 100% when it is neither.
+
+    Example:
+        >>> fmt_share(1 / 100_001), fmt_share(0.5), fmt_share(100_000 / 100_001), fmt_share(0.0)
+        ('<0.1%', '50.0%', '>99.9%', '0.0%')
+    """
+    if 0 < x < 0.001:
+        return "<0.1%"
+    if 0.999 < x < 1:
+        return ">99.9%"
+    return f"{x:.1%}"
+
+
 def family_text(results: Results, fam: FamilyTotal) -> str:
     lines = [f"Family of {fam.root}: {len(fam.models)} models (the root and all its "
              "descendants, each counted once)",
              f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
              f"{fmt(fam.own_kwh, fam.is_complete, 'kwh')}",
-             f"  coverage           {fam.coverage:.0%} of models have a known own cost "
+             f"  coverage           {fmt_share(fam.coverage)} of models have a known own cost "
              f"({len(fam.known)}/{len(fam.models)})",
              f"  basis              {basis_line(fam.basis)}"]
     for mid in fam.models:
         d = results.direct[mid]
-        lines.append(f"    {mid:<36} {fmt(d.emissions_kgco2e, d.is_complete):>20}")
+        lines.append(f"    {visible(mid):<36} {fmt(d.emissions_kgco2e, d.is_complete):>20}")
     for models, value, note in fam.reported_totals:
         lines.append(f"  reported jointly   {fmt(value, True)} for {', '.join(models)}"
                      + (f" — {note.strip()}" if note else ""))
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines)) + "\n"

@@ -9,6 +9,7 @@ from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
 from lineage.core.deployment import DeploymentCost
 from lineage.core.embodied import EmbodiedCost
 from lineage.model.interval import Interval
+from lineage.report.escape import visible
 from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
 
 
@@ -26,7 +27,7 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
                      fmt(c.inherited_kgco2e, c.is_complete), attributed, o.assumption])
     known = [o.cost.cumulative_kgco2e.mid for o in outcomes
              if o.cost is not None and o.policy != "full"]
-    head = f"{model}: cumulative cost under every allocation policy\n"
+    head = f"{visible(model)}: cumulative cost under every allocation policy\n"
     table = render_table(("policy", "cumulative", "inherited", "attributed", "assumes"), rows)
     foot = ""
     if known and min(known) > 0:
@@ -75,8 +76,9 @@ def compare_rows(cmp: Comparison) -> list[list[str]]:
 
 def break_even_text(be: BreakEven) -> str:
     head = (f"{be.student} vs {be.scratch} (equal amortization): the student costs "
-            f"{fmt_kg(be.student_own_kgco2e)} of its own and shares "
-            f"{fmt_kg(be.teachers_kgco2e)} of teacher cost ({', '.join(be.teachers)}); "
+            f"{_known(be.student_own_kgco2e, be.is_own_known)} of its own and shares "
+            f"{_known(be.teachers_kgco2e, be.is_teachers_known)} of teacher cost "
+            f"({', '.join(be.teachers)}); "
             f"{be.scratch} costs {_scratch(be)}.")
     if not be.is_known:
         return head + (" Break-even unknown: a cost it depends on is not published "
@@ -90,23 +92,29 @@ def break_even_text(be: BreakEven) -> str:
             f" = {fmt_kg(at_n)} ≤ {fmt_kg(be.scratch_own_kgco2e)}.\n")
 
 
+def _known(kg: float, is_known: bool) -> str:
+    """A figure, "≥ figure" when it is a lower bound, "an unknown amount" when nothing is known."""
+    if is_known:
+        return fmt_kg(kg)
+    return "an unknown amount" if kg == 0 else f"≥ {fmt_kg(kg)}"
+
+
 def _scratch(be: BreakEven) -> str:
-    if be.scratch_own_kgco2e == 0 and not be.is_known:
-        return "an unknown amount"
-    return fmt_kg(be.scratch_own_kgco2e)
+    return _known(be.scratch_own_kgco2e, be.is_scratch_known)
 
 
 def compare_text(cmp: Comparison) -> str:
     out = f"policy {cmp.results.policy}\n" + render_table(COMPARE_COLUMNS, compare_rows(cmp))
     for be in cmp.break_evens:
-        out += "\n" + break_even_text(be)
+        out += "\n" + visible(break_even_text(be))
     return out
 
 
 def break_even_json(be: BreakEven) -> dict[str, Any]:
     return {"student": be.student, "scratch": be.scratch, "teachers": list(be.teachers),
-            "teachers_kgco2e": be.teachers_kgco2e, "student_own_kgco2e": be.student_own_kgco2e,
-            "scratch_kgco2e": be.scratch_own_kgco2e if be.is_known else None,
+            "teachers_kgco2e": be.teachers_kgco2e if be.is_teachers_known else None,
+            "student_own_kgco2e": be.student_own_kgco2e if be.is_own_known else None,
+            "scratch_kgco2e": be.scratch_own_kgco2e if be.is_scratch_known else None,
             "complete": be.is_known,
             "break_even_students": be.students if be.is_known else None}
 
