@@ -31,6 +31,7 @@ class Dim(Enum):
     """The dimensions a field can hold, with the internal unit in the name's docstring."""
 
     COUNT = _Dim("a count", "", False)  #: plain number, k/M/B/T suffixes
+    GPU_HOURS = _Dim("GPU-hours", "GPU-h", False)  #: a count, or with GPU-h / GPU-hours / h
     HOURS = _Dim("a duration", "h", False)  #: hours
     DAYS = _Dim("a duration", "days", False)  #: days
     LIFETIME = _Dim("a duration", "years", True)  #: hours
@@ -51,6 +52,8 @@ _POWER_KW = {"w": 1e-3, "kw": 1.0, "mw": 1e3}
 _HOURS = {"h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0, "d": 24.0, "day": 24.0,
           "days": 24.0, "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0}
 _MEMORY_GB = {"mb": 1e-3, "gb": 1.0, "tb": 1e3, "gib": 1.073741824, "tib": 1099.511627776}
+_GPU_HOUR_UNITS = frozenset({"gpu-h", "gpuh", "gpu-hour", "gpu-hours", "gpuhours", "gpu-hr",
+                             "gpu-hrs", "h", "hr", "hrs", "hour", "hours"})
 _SUFFIX = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _CO2 = re.compile(r"(co2|co₂)(e|eq|-eq|e\.)?$")
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|^\.\d+")
@@ -119,6 +122,8 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
         if classify_unit(rest) is not None:
             raise UnitError(f'{field} "{whole}" is a count: write a plain number such as "370k"')
         raise UnitError(f'{field} "{whole}": unknown suffix "{rest}"; use k, M, B or T')
+    if dim is Dim.GPU_HOURS:
+        return _gpu_hours_scale(rest, whole, field)
     if dim is Dim.FRACTION and rest == "%":
         return 0.01
     if rest == "":
@@ -146,6 +151,19 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
             f"{spec.example_unit}"
         )
     return factor / 24.0 if dim is Dim.DAYS else factor
+
+
+def _gpu_hours_scale(rest: str, whole: str, field: str) -> float:
+    """GPU-hours: a count (``370k``) or with its unit (``40 GPU-h``, ``40 GPU-hours``, ``40 h``,
+    ``370k GPU-h``), the unit the tool itself prints."""
+    unit = rest.replace(" ", "").lower()
+    if unit == "" or unit in _GPU_HOUR_UNITS:  # before suffixes: the G of "GPU-h" is no giga
+        return 1.0
+    rest_unit = rest[1:].replace(" ", "").lower()
+    if rest[:1] in _SUFFIX and (rest_unit == "" or rest_unit in _GPU_HOUR_UNITS):
+        return _SUFFIX[rest[:1]]
+    raise UnitError(f'{field} "{whole}": unknown unit "{rest}"; write GPU-hours such as '
+                    '"40 GPU-h", "40 h" or "370k"')
 
 
 def _single(text: str, dim: Dim, whole: str, field: str, unit: str = "") -> float:
