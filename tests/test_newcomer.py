@@ -95,3 +95,39 @@ def test_unknown_hardware_suggests_and_says_how_to_give_power(
         f'{path}:7:19: unknown hardware "RTX 4080"; did you mean "rtx-4090"? If it is not '
         'listed (lineage registry hardware), write its rated power instead of "hardware", '
         'e.g. "power: 300 W"\n')
+
+
+def test_json_steps_carry_their_inputs(tmp_path: Path) -> None:
+    path = write(tmp_path, "        gpu_hours: 40 GPU-h\n        hardware: RTX 4090\n"
+                           "        grid: FR\n        pue: 1.2\n")
+    part = cost_json(path)["steps"][0]["parts"][0]  # type: ignore[index]
+    assert {k: part[k] for k in ("hardware", "hardware_name", "power_kw", "utilization", "pue",
+                                 "grid", "defaults")} == {
+        "hardware": "rtx-4090", "hardware_name": "NVIDIA GeForce RTX 4090", "power_kw": 0.45,
+        "utilization": 1.0, "pue": 1.2, "grid": "FR", "defaults": ["100% of TDP"]}
+    # 40 GPU-h × 0.45 kW × 1 × 1.2 = 21.6 kWh
+    assert part["kwh"] == pytest.approx(21.6)
+    assert part["intensity_kgco2e_per_kwh"] == pytest.approx(part["kgco2e"] / 21.6)
+
+
+def test_formula_shows_every_default_and_the_basis_names_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "        gpu_hours: 40\n        power: 300 W\n"
+                           "        intensity: 0.5 kgCO2e/kWh\n")
+    result = CliRunner().invoke(cli, ["cost", "ft", "-f", path, "--no-registry"])
+    assert result.exit_code == 0, result.output
+    # 40 × 0.3 kW × 1 × 1 = 12 kWh; × 0.5 = 6 kgCO2e
+    assert ("training: 6.0 kgCO2e estimated  [40 GPU-h × 300 W × 100% of TDP × PUE 1 × "
+            "0.5 kgCO2e/kWh (intensity); assumes 100% of TDP and PUE 1: none given]"
+            in result.output)
+    assert ("  basis        100% estimated (estimates assume 100% of TDP and PUE 1 where none "
+            "is given)\n") in result.output
+
+
+def test_an_inherited_cost_without_ancestors_is_zero_everywhere() -> None:
+    """TinyLlama has no parent: what it inherits is exactly 0, though its own cost is unknown."""
+    compare = CliRunner().invoke(cli, ["compare", "tinyllama-1.1b", "llama-3.2-1b"])
+    cost = CliRunner().invoke(cli, ["cost", "tinyllama-1.1b"])
+    assert compare.exit_code == cost.exit_code == 0
+    row = next(line for line in compare.output.splitlines() if line.startswith("tinyllama"))
+    assert row.split()[1:4] == ["unknown", "0", "tCO2e"]
+    assert "  inherited                     0 tCO2e   0 kWh\n" in cost.output
