@@ -131,3 +131,15 @@ def test_an_inherited_cost_without_ancestors_is_zero_everywhere() -> None:
     row = next(line for line in compare.output.splitlines() if line.startswith("tinyllama"))
     assert row.split()[1:4] == ["unknown", "0", "tCO2e"]
     assert "  inherited                     0 tCO2e   0 kWh\n" in cost.output
+
+
+def test_card_names_hardware_and_location_as_people_do(tmp_path: Path) -> None:
+    import yaml
+
+    path = write(tmp_path, "        gpu_hours: 40 GPU-h\n        hardware: h100-sxm5-80gb\n"
+                           "        grid: FR\n")
+    result = CliRunner().invoke(cli, ["card", "ft", "-f", path])
+    assert result.exit_code == 0, result.output
+    co2 = yaml.safe_load(result.output)["co2_eq_emissions"]
+    assert co2["hardware_used"] == "40 GPU-hours on NVIDIA H100 80GB SXM5"
+    assert co2["geographical_location"] == "France"
