@@ -143,3 +143,22 @@ def test_card_names_hardware_and_location_as_people_do(tmp_path: Path) -> None:
     co2 = yaml.safe_load(result.output)["co2_eq_emissions"]
     assert co2["hardware_used"] == "40 GPU-hours on NVIDIA H100 80GB SXM5"
     assert co2["geographical_location"] == "France"
+
+
+def test_render_says_what_it_wrote_and_takes_the_shared_options(tmp_path: Path) -> None:
+    out = tmp_path / "d.mermaid"
+    result = CliRunner().invoke(cli, ["render", "--focus", "llama-3.2-1b", "-o", str(out),
+                                      "--as-of", "2024-10-01", "--assume-grid", "world"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.endswith(f"wrote {out} (mermaid, {out.stat().st_size:,} bytes)\n")
+    assert result.stdout == ""
+
+
+def test_card_and_family_take_as_of() -> None:
+    card = CliRunner().invoke(cli, ["card", "llama-3.2-1b", "--as-of", "2024-01-01"])
+    assert card.exit_code != 0
+    assert '"llama-3.2-1b" is left out by --as-of 2024-01-01: released 2024-09-25' in \
+        str(card.exception)
+    family = CliRunner().invoke(cli, ["family", "llama-3.1-8b", "--as-of", "2024-10-01"])
+    assert family.exit_code == 0, family.output
+    assert "as of 2024-10-01:" in family.stderr
