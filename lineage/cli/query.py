@@ -94,7 +94,12 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.core.engine import compute
 
     results = compute(project, policy)
-    out(costview.render(results, results.resolve(model), fmt, extras))
+    text = costview.render(results, results.resolve(model), fmt, extras)
+    if fmt == "table":
+        from lineage.report.style import fit_lines, terminal_width
+
+        text = fit_lines(text, terminal_width())
+    out(text)
 
 
 @cli.command()
@@ -138,7 +143,9 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     elif fmt == "md":
         out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)))
     else:
-        out(compare_text(cmp))
+        from lineage.report.style import fit_lines, terminal_width
+
+        out(fit_lines(compare_text(cmp), terminal_width()))
 
 
 @cli.command()
@@ -173,7 +180,12 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     elif fmt == "md":
         out(report.render_markdown(report.TABLE_COLUMNS, report.table_rows(results, models)))
     else:
-        out(report.render_table(report.TABLE_COLUMNS, report.table_rows(results, models)))
+        from lineage.report.style import fit_table, terminal_width, use_colour
+
+        colour = use_colour()
+        click.get_current_context().color = colour  # click strips escapes off a terminal
+        out(fit_table(report.TABLE_COLUMNS, report.table_rows(results, models),
+                      terminal_width(), colour))
 
 
 @cli.command()
