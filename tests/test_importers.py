@@ -74,7 +74,7 @@ hardware:
     assert meta["lineage"]["cumulative_kgco2e"] == pytest.approx(33_335.333, abs=1e-3)
     assert "co2_eq_emissions" not in card_metadata(r, "u")  # unknown own cost: no number
     assert card_metadata(r, "t")["co2_eq_emissions"]["hardware_used"] == \
-        "1,000 GPU-hours on gpu"
+        "1,000 GPU-hours on GPU"  # the hardware's name ("GPU"), not its id ("gpu")
 
 
 def test_hf_card_emissions_are_grams(tmp_path: Path) -> None:

@@ -94,4 +94,8 @@ def registry(what: str, ident: str | None, fmt: str) -> None:
                                    "h100-sxm5-80gb")
         out(registry_view.show(ident, fmt))
     else:
-        out(registry_view.listing(what, fmt))
+        from lineage.report.style import terminal_width, use_colour
+
+        colour = use_colour()
+        click.get_current_context().color = colour  # click strips escapes off a terminal
+        out(registry_view.listing(what, fmt, terminal_width(), colour))

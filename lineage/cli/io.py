@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.common import cli, files_option, out, policy_option, project_of
+from lineage.cli.common import (
+    as_of_option,
+    assume_grid_option,
+    cli,
+    dated,
+    files_option,
+    out,
+    policy_option,
+    project_of,
+)
 
 
 @cli.command()
@@ -16,8 +25,10 @@ from lineage.cli.common import cli, files_option, out, policy_option, project_of
 @click.option("--markdown", is_flag=True,
               help="Print a card skeleton: the metadata as --- front matter, then a paragraph "
                    "for the card body that explains the figures.")
+@as_of_option
+@assume_grid_option
 def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
-         markdown: bool) -> None:
+         markdown: bool, as_of: str | None, assume_grid: str | None) -> None:
     """Model-card metadata: Hugging Face's co2_eq_emissions (grams, own training) and a
     lineage block with the inherited and cumulative cost, policy, registry date and scope.
 
@@ -30,9 +41,15 @@ def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.model.graph import component
     from lineage.report.card import card_readme, card_yaml
 
-    full = project_of(files, no_registry)
+    full = project_of(files, no_registry, assume_grid)
     mid = full.model_id(model)
-    results = compute(component(full, [mid]), policy)
+    project = dated(full, as_of)
+    if mid not in project.models:
+        from lineage.model.errors import UsageError
+
+        raise UsageError(f'"{mid}" is left out by --as-of {as_of}: released '
+                         f"{full.models[mid].spec.released or 'on no known date'}")
+    results = compute(component(project, [mid]), policy)
     out((card_readme if markdown else card_yaml)(results, mid))
 
 

@@ -94,7 +94,12 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.core.engine import compute
 
     results = compute(project, policy)
-    out(costview.render(results, results.resolve(model), fmt, extras))
+    text = costview.render(results, results.resolve(model), fmt, extras)
+    if fmt == "table":
+        from lineage.report.style import fit_lines, terminal_width
+
+        text = fit_lines(text, terminal_width())
+    out(text)
 
 
 @cli.command()
@@ -138,7 +143,9 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     elif fmt == "md":
         out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)))
     else:
-        out(compare_text(cmp))
+        from lineage.report.style import fit_lines, terminal_width
+
+        out(fit_lines(compare_text(cmp), terminal_width()))
 
 
 @cli.command()
@@ -173,17 +180,23 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     elif fmt == "md":
         out(report.render_markdown(report.TABLE_COLUMNS, report.table_rows(results, models)))
     else:
-        out(report.render_table(report.TABLE_COLUMNS, report.table_rows(results, models)))
+        from lineage.report.style import fit_table, terminal_width, use_colour
+
+        colour = use_colour()
+        click.get_current_context().color = colour  # click strips escapes off a terminal
+        out(fit_table(report.TABLE_COLUMNS, report.table_rows(results, models),
+                      terminal_width(), colour))
 
 
 @cli.command()
 @click.argument("root")
 @files_option
 @format_option
+@as_of_option
 @assume_grid_option
 @skip_bad_option
 def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
-           assume_grid: str | None, skip_bad: bool) -> None:
+           as_of: str | None, assume_grid: str | None, skip_bad: bool) -> None:
     """The own cost of ROOT and all its descendants, each counted once, with coverage.
 
     Example: lineage family llama-3.1-8b
@@ -194,11 +207,22 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 
     files, hub = split_files(files)
     if hub is not None:
+        if as_of is not None:
+            from lineage.model.errors import UsageError
+
+            raise UsageError("--as-of does not read hub dumps yet")
         from lineage.cli import hub as hub_cli
         hub_cli.family(files, hub, no_registry, skip_bad, assume_grid, root, fmt)
         return
 
-    results = compute(project_of(files, no_registry, assume_grid), "cutoff")
+    full = project_of(files, no_registry, assume_grid)
+    root_id = full.model_id(root)
+    project = dated(full, as_of)
+    if root_id not in project.models:
+        from lineage.model.errors import UsageError
+
+        raise UsageError(f'"{root_id}" is left out by --as-of {as_of}')
+    results = compute(project, "cutoff")
     fam = family_total(results.project, results.resolve(root), results.direct)
     if fmt == "json":
         out(report.to_json(report.family_record(results, fam)))

@@ -12,7 +12,13 @@ from pathlib import Path
 
 import click
 
-from lineage.cli.common import cli, files_option, policy_option
+from lineage.cli.common import (
+    as_of_option,
+    assume_grid_option,
+    cli,
+    files_option,
+    policy_option,
+)
 
 FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
 
@@ -32,9 +38,11 @@ FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
               help="Draw every leaf quantization and fine-tune, even in very large graphs.")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=None, metavar="N",
               help="PNG resolution (default 96).")
+@as_of_option
+@assume_grid_option
 def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str | None,
            fmt: str | None, focus: str | None, depth: int | None, no_fold: bool,
-           dpi: int | None) -> None:
+           dpi: int | None, as_of: str | None, assume_grid: str | None) -> None:
     """Draw the lineage diagram: models filled by cumulative emissions, steps as arrows.
 
     svg, png and html (one self-contained page with the svg and hover tooltips) need
@@ -43,7 +51,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
-    from lineage.cli.common import project_of
+    from lineage.cli.common import dated, project_of
     from lineage.core.engine import compute
     from lineage.io.atomic import write_atomic
     from lineage.report.render import BINARY_FORMATS, format_for
@@ -55,7 +63,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         from lineage.model.errors import UsageError
 
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
-    results = compute(project_of(files, no_registry), policy)
+    results = compute(dated(project_of(files, no_registry, assume_grid), as_of), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
         sys.stdout.buffer.write(data)
@@ -63,6 +71,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     else:
         assert output is not None
         write_atomic(Path(output), data)
+        click.echo(f"wrote {output} ({chosen}, {len(data):,} bytes)", err=True)
 
 
 cli.add_command(render)  # idempotent; lets either module be imported first

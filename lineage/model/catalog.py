@@ -77,9 +77,16 @@ class Table(Generic[T]):
         return self.entries[got] if got is not None else None
 
     def unknown(self, name: str, where: Position) -> InputError:
-        """The error for a name that matches nothing, with a suggestion."""
-        return InputError(where, f'unknown {self.what} "{name}"'
-                          + did_you_mean(name, list(self.entries)))
+        """The error for a name that matches nothing, with a suggestion (the closest id or
+        name) and, for hardware, the way out: its rated power written as ``power:``."""
+        names = list(self.entries)
+        if self.normalize is hardware_key:  # "RTX 4090" is closer to a name than to an id
+            names += [str(getattr(e.spec, "name", "") or e.id) for e in self.entries.values()]
+        message = f'unknown {self.what} "{name}"' + did_you_mean(name, names)
+        if self.normalize is hardware_key:
+            message += (" If it is not listed (lineage registry hardware), write its rated "
+                        'power instead of "hardware", e.g. "power: 300 W"')
+        return InputError(where, message)
 
 
 @dataclass

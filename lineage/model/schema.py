@@ -38,6 +38,7 @@ STEP_KINDS: tuple[str, ...] = StepKind.__args__  # type: ignore[attr-defined]
 
 _UNIT_HINTS = {
     Dim.COUNT: ("a count; thousands separators and k/M/B/T suffixes allowed", "370k"),
+    Dim.GPU_HOURS: ("GPU-hours: a count (370k) or with GPU-h, GPU-hours or h", "40 GPU-h"),
     Dim.HOURS: ("hours (a plain number or with h/days)", "3"),
     Dim.DAYS: ("days (a plain number or with days/h)", "14"),
     Dim.LIFETIME: ("a duration with a unit", "4 years"),
@@ -81,6 +82,7 @@ def _dump(value: Interval) -> float | list[float]:
 
 if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annotated type
     Count = Interval
+    GpuHours = Interval
     Hours = Interval
     Days = Interval
     Lifetime = Interval
@@ -93,6 +95,7 @@ if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annota
     Pue = Interval
 else:
     Count = _quantity(Dim.COUNT)
+    GpuHours = _quantity(Dim.GPU_HOURS)
     Hours = _quantity(Dim.HOURS)
     Days = _quantity(Dim.DAYS)
     Lifetime = _quantity(Dim.LIFETIME)
@@ -185,7 +188,7 @@ class DefaultsSpec(SiteSpec):
 class ComputeSpec(SiteSpec):
     """The compute fields shared by steps and teacher inference (docs/method.md#step-costs)."""
 
-    gpu_hours: Count | None = None
+    gpu_hours: GpuHours | None = None
     gpus: Count | None = None
     hours: Hours | None = None
     days: Days | None = None
@@ -283,7 +286,7 @@ class DeploymentSpec(_Spec):
 
     task: str | None = None
     energy_per_1k_queries: Energy | None = None
-    gpu_hours_per_query: Count | None = None
+    gpu_hours_per_query: GpuHours | None = None
     hardware: str | None = None
     power: Power | None = None
     utilization: Fraction | None = None
@@ -401,7 +404,7 @@ class TotalSpec(_Spec):
     models: list[str]
     emissions: Emissions | None = None
     energy: Energy | None = None
-    gpu_hours: Count | None = None
+    gpu_hours: GpuHours | None = None
     source: SourceRef | None = None
     note: str | None = None
 

@@ -36,6 +36,7 @@ class Dim(Enum):
     """The dimensions a field can hold, with the internal unit in the name's docstring."""
 
     COUNT = _Dim("a count", "", False)  #: plain number, k/M/B/T suffixes
+    GPU_HOURS = _Dim("GPU-hours", "GPU-h", False, "GPU-h")  #: a count, or GPU-h / GPU-hours / h
     HOURS = _Dim("a duration", "h", False, "h")  #: hours
     DAYS = _Dim("a duration", "days", False, "days")  #: days
     LIFETIME = _Dim("a duration", "years", True, "h")  #: hours
@@ -74,6 +75,8 @@ _WORDS |= {w: ("HOURS", 8760.0) for w in ("y", "yr", "yrs", "year", "years")}
 # Symbols that are read nowhere but make a wrongly cased spelling ambiguous ("gb": GB or Gb?).
 _NOT_ACCEPTED = {f"{p}b": "bits" for p in _MULTIPLES}
 _CO2 = re.compile(r"(co2|co₂)(e|eq|-eq|e\.)?$", re.IGNORECASE)
+_GPU_HOUR_UNITS = frozenset({"gpu-h", "gpuh", "gpu-hour", "gpu-hours", "gpuhours", "gpu-hr",
+                             "gpu-hrs", "h", "hr", "hrs", "hour", "hours"})
 _SUFFIX = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "G": 1e9, "T": 1e12}
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?|^\.\d+")
 #: The largest magnitude accepted, in internal units. Why: products of a few such figures
@@ -195,6 +198,8 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
         if classify_unit(rest) is not None:
             raise UnitError(f'{field} "{whole}" is a count: write a plain number such as "370k"')
         raise UnitError(f'{field} "{whole}": unknown suffix "{rest}"; use k, M, B or T')
+    if dim is Dim.GPU_HOURS:
+        return _gpu_hours_scale(rest, whole, field)
     if dim is Dim.FRACTION and rest == "%":
         return 0.01
     if rest == "":
@@ -221,6 +226,19 @@ def _scale(rest: str, dim: Dim, whole: str, field: str) -> float:
             f"{spec.example_unit}"
         )
     return factor / 24.0 if dim is Dim.DAYS else factor
+
+
+def _gpu_hours_scale(rest: str, whole: str, field: str) -> float:
+    """GPU-hours: a count (``370k``) or with its unit (``40 GPU-h``, ``40 GPU-hours``, ``40 h``,
+    ``370k GPU-h``), the unit the tool itself prints."""
+    unit = rest.replace(" ", "").lower()
+    if unit == "" or unit in _GPU_HOUR_UNITS:  # before suffixes: the G of "GPU-h" is no giga
+        return 1.0
+    rest_unit = rest[1:].replace(" ", "").lower()
+    if rest[:1] in _SUFFIX and (rest_unit == "" or rest_unit in _GPU_HOUR_UNITS):
+        return _SUFFIX[rest[:1]]
+    raise UnitError(f'{field} "{whole}": unknown unit "{rest}"; write GPU-hours such as '
+                    '"40 GPU-h", "40 h" or "370k"')
 
 
 def _single(text: str, dim: Dim, whole: str, field: str, unit: str = "") -> float:

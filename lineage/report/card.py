@@ -48,7 +48,13 @@ def _co2(results: Results, model: str) -> dict[str, Any]:
     c, d = results.costs[model], results.direct[model]
     kinds = [s.kind for s in d.steps]
     parts = [p for s in d.steps for p in s.parts]
-    hardware = sorted({p.inputs.hardware for p in parts if p.inputs.hardware})
+    catalog = results.project.catalog
+    hardware = sorted({_name(catalog.hardware.find(p.inputs.hardware), p.inputs.hardware)
+                       for p in parts if p.inputs.hardware})
+    found = [catalog.grids.find(p.inputs.intensity_from) for p in parts
+             if p.emissions_basis != "assumed" and p.inputs.intensity_from not in ("", "intensity")]
+    grids = sorted({_name(g, g.id) for g in found  # a place; a method factor locates nothing
+                    if g is not None and g.spec.kind in ("country", "region", "cloud")})
     gpu_hours = sum(p.inputs.gpu_hours.mid for p in parts if p.inputs.gpu_hours is not None)
     sources = sorted({src for p in parts for src in p.sources})
     co2: dict[str, Any] = {
@@ -60,7 +66,14 @@ def _co2(results: Results, model: str) -> dict[str, Any]:
     if hardware or gpu_hours:
         co2["hardware_used"] = f"{gpu_hours:,.0f} GPU-hours on {', '.join(hardware)}" \
             if hardware else f"{gpu_hours:,.0f} GPU-hours"
+    if grids:  # Hugging Face's key for where the training ran (here: the grid's name)
+        co2["geographical_location"] = ", ".join(grids)
     return co2
+
+
+def _name(entry: Any, fallback: str) -> str:
+    """A catalog entry's human name (``NVIDIA H100 SXM5 80GB``), not its internal id."""
+    return str(getattr(entry.spec, "name", None) or entry.id) if entry is not None else fallback
 
 
 def _figure(block: dict[str, Any], key: str, value: Interval, complete: bool) -> None:

@@ -15,7 +15,6 @@ from lineage.report.tables import (
     fmt_kwh,
     render_csv,
     render_markdown,
-    render_table,
     to_json,
 )
 
@@ -79,8 +78,9 @@ def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
     return head, rows
 
 
-def listing(what: str, fmt: str) -> str:
-    """The registry table ``what`` in ``fmt`` (table, json, md, csv)."""
+def listing(what: str, fmt: str, width: int | None = None, colour: bool = False) -> str:
+    """The registry table ``what`` in ``fmt`` (table, json, md, csv); a table is wrapped to
+    ``width`` (None: full width)."""
     head, rows = _rows(what)
     if fmt == "json":
         return to_json([dict(zip(head, r, strict=True)) for r in rows])
@@ -88,7 +88,9 @@ def listing(what: str, fmt: str) -> str:
         return render_csv(head, rows)
     if fmt == "md":
         return render_markdown(head, rows)
-    return render_table(head, rows)
+    from lineage.report.style import fit_table
+
+    return fit_table(head, rows, width, colour)
 
 
 def _plain(value: Any) -> Any:

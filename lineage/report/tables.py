@@ -158,11 +158,26 @@ def step_records(results: Results, model: str) -> list[dict[str, Any]]:
                 "emissions_basis": p.emissions_basis, "energy_basis": p.energy_basis,
                 "estimate_kgco2e": None if p.estimate_kgco2e is None else p.estimate_kgco2e.mid,
                 "gpu_hours": None if p.inputs.gpu_hours is None else p.inputs.gpu_hours.mid,
-                "inputs_are_estimates": p.is_estimate_input,
+                "inputs_are_estimates": p.is_estimate_input, **step_inputs(results, p.inputs),
                 "sources": list(p.sources), "note": p.note,
             })
         steps.append({"kind": s.kind, "from": list(s.parents), "parts": parts})
     return steps
+
+
+def step_inputs(results: Results, i: Any) -> dict[str, Any]:
+    """What a part's estimate was computed from, as the table shows it (internal units)."""
+    hw = results.project.catalog.hardware.find(i.hardware) if i.hardware else None
+    grid = i.intensity_from if i.intensity_from not in ("", "intensity") else None
+    return {
+        "hardware": i.hardware, "hardware_name": hw.spec.name if hw else None,
+        "power_kw": None if i.power_kw is None else i.power_kw.mid,
+        "utilization": i.utilization.mid, "pue": i.pue.mid, "grid": grid,
+        "intensity_kgco2e_per_kwh": None if i.intensity_kgco2e_per_kwh is None
+        else i.intensity_kgco2e_per_kwh.mid,
+        "defaults": defaults_applied(i) if i.gpu_hours is not None and i.power_kw is not None
+        else [],
+    }
 
 
 def to_json(data: Any) -> str:
@@ -181,12 +196,18 @@ def basis_line(basis: dict[str, float]) -> str:
     return ", ".join(f"{v:.0%} {b}" if v >= 0.005 else f"<1% {b}" for b, v in ordered if v > 0)
 
 
+def defaults_applied(i: Any) -> list[str]:
+    """The defaults an estimate rests on: 100% of TDP, PUE 1 (the values used when none is
+    given; a value of exactly 1 is read as the default)."""
+    return [text for value, text in ((i.utilization, "100% of TDP"), (i.pue, "PUE 1"))
+            if value.is_exact and value.mid == 1]
+
+
 def _formula(i: Any) -> str:
-    """GPU-h × W × utilization × PUE × intensity, as the estimate was computed."""
-    text = f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W"
-    if i.utilization.mid != 1:
-        text += f" × utilization {i.utilization.mid:g}"
-    text += f" × PUE {i.pue.mid:g}"
+    """GPU-h × W × utilization × PUE × intensity, as the estimate was computed: every factor
+    shown, the defaults included."""
+    text = (f"{i.gpu_hours.mid:,.0f} GPU-h × {i.power_kw.mid * 1000:,.0f} W × "
+            f"{i.utilization.mid:.0%} of TDP × PUE {i.pue.mid:g}")
     if i.intensity_kgco2e_per_kwh is not None:
         text += f" × {i.intensity_kgco2e_per_kwh.mid:g} kgCO2e/kWh ({i.intensity_from})"
     return text
@@ -226,6 +247,8 @@ def _part_line(p: Any) -> str:
         intensity = i.intensity_kgco2e_per_kwh.mid if i.intensity_kgco2e_per_kwh else 0.0
         bits.append(f"estimate {fmt(p.estimate_kgco2e, True)} from {source} at "
                     f"{intensity:g} kgCO2e/kWh ({i.intensity_from})")
+    if p.energy_basis == "estimated" and defaults_applied(i):
+        bits.append(f"assumes {' and '.join(defaults_applied(i))}: none given")
     if p.is_estimate_input:
         bits.append("inputs are an estimate")
     return head + (f"  [{'; '.join(bits)}]" if bits else "")
@@ -261,7 +284,10 @@ def cost_text(results: Results, c: ModelCost) -> str:
     else:
         lines.append("  attributed   n/a (policy full does not conserve: teachers are counted "
                      "in every child)")
-    lines.append(f"  basis        {basis_line(c.basis)}")
+    assumed = sorted({d for s in results.direct[c.model].steps for p in s.parts
+                      if p.energy_basis == "estimated" for d in defaults_applied(p.inputs)})
+    lines.append(f"  basis        {basis_line(c.basis)}" + (
+        f" (estimates assume {' and '.join(assumed)} where none is given)" if assumed else ""))
     eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
     if eq and c.cumulative_kgco2e.mid > 0:
         mark = "" if c.is_complete else "≥ "

@@ -24,7 +24,8 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
         attributed = "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e,
                                                                      c.is_complete)
         rows.append([o.policy, fmt(c.cumulative_kgco2e, c.is_complete),
-                     fmt(c.inherited_kgco2e, c.is_complete), attributed, o.assumption])
+                     fmt(c.inherited_kgco2e, c.is_inherited_complete), attributed,
+                     o.assumption])
     known = [o.cost.cumulative_kgco2e.mid for o in outcomes
              if o.cost is not None and o.policy != "full"]
     head = f"{visible(model)}: cumulative cost under every allocation policy\n"
@@ -67,8 +68,8 @@ def compare_rows(cmp: Comparison) -> list[list[str]]:
     for m in cmp.models:
         c = r.costs[m]
         rows.append([m, fmt(c.own_kgco2e, r.direct[m].is_complete),
-                     fmt(c.inherited_kgco2e, c.is_complete), fmt(c.cumulative_kgco2e,
-                                                                  c.is_complete),
+                     fmt(c.inherited_kgco2e, c.is_inherited_complete),
+                     fmt(c.cumulative_kgco2e, c.is_complete),
                      fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), basis_line(c.basis),
                      "yes" if c.is_complete else "no (≥)"])
     return rows
