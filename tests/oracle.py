@@ -214,6 +214,9 @@ def compute(project: Project, policy: str = "equal") -> Results:
     s = compute_shares(project, policy, d)
     results = Results(project, policy, d, s)
     results.coefficients = _coefficients(project, s)
+    if policy == "full":  # each ancestor once, whatever the number of paths
+        results.coefficients = {v: dict.fromkeys({v} | project.G.ancestors(v), 1.0)
+                                for v in project.G.nodes}
     for mid, row in results.coefficients.items():
         results.costs[mid] = _model_cost(mid, row, results)
     if policy == "compute":

@@ -219,3 +219,27 @@ models:
     assert r.shares[("p", "a")] == 0.0
     assert not r.cost("a").is_complete and r.cost("a").unknown == ("a",)
     assert r.cost("p").is_complete
+
+
+MERGE_OF_TWO_FINETUNES = """
+lineage: 1
+models:
+  base: {steps: [{kind: pretraining, emissions: 100 t}]}
+  ft-a: {steps: [{kind: finetuning, parents: [base], emissions: 1 t}]}
+  ft-b: {steps: [{kind: finetuning, parents: [base], emissions: 1 t}]}
+  merged: {steps: [{kind: merging, parents: [ft-a, ft-b], emissions: 0.1 t}]}
+  child: {steps: [{kind: finetuning, parents: [merged], emissions: 0.5 t}]}
+"""
+
+
+def test_full_counts_each_ancestor_once(make_project) -> None:
+    r = lineage.compute(make_project(MERGE_OF_TWO_FINETUNES), "full")
+    # merged: 0.1 + ft-a 1 + ft-b 1 + base 100 once (two paths lead from it) = 102.1 t
+    assert r.costs["merged"].cumulative_kgco2e.mid == pytest.approx(102_100)
+    # below a merge, one parent: 0.5 + 102.1 = 102.6 t
+    assert r.costs["child"].cumulative_kgco2e.mid == pytest.approx(102_600)
+    base = {x.model: x.coefficient for x in r.costs["child"].contributions}["base"]
+    assert base == 1.0  # once, not once per path
+    assert r.costs["ft-a"].cumulative_kgco2e.mid == pytest.approx(101_000)  # 1 + 100
+    # the worst case is at most every ancestor's own cost once: 100 + 1 + 1 + 0.1 + 0.5 t
+    assert r.costs["child"].cumulative_kgco2e.mid <= 102_600 + 1e-9

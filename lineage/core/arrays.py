@@ -184,6 +184,28 @@ def propagate(g: ArrayGraph, weights: FloatArray, values: FloatArray, *,
     return x
 
 
+def cumulate(g: ArrayGraph, s: FloatArray, values: FloatArray, policy: str) -> FloatArray:
+    """The cumulative figure of every node: :func:`propagate` with the shares ``s``, except
+    under ``full``, where each ancestor counts ONCE however many paths lead from it
+    (docs/method.md, "Policies"): c(v) = d(v) + Σ over the set of v's ancestors of d(x).
+
+    Why not paths: a merge of two fine-tunes of one base would carry the base twice, more
+    than the whole family ever emitted. A node with one parent adds its parent's figure (their
+    ancestor sets are disjoint); a node with several parents sums its ancestor set, found by
+    one backward walk, so the cost is O(V + E + Σ over merges of their ancestors).
+    """
+    if policy != "full":
+        return propagate(g, s, values)
+    indegree = np.bincount(g.child, minlength=g.n)
+    x = np.array(values, dtype=np.float64, copy=True)
+    ones = np.ones(g.parent.size)
+    for m in np.flatnonzero(indegree >= 2).tolist():
+        above = list(upstream(g, ones, m, every=True))
+        x[m] = values[above].sum(axis=0)
+    weights = np.where(indegree[g.child] >= 2, 0.0, 1.0)
+    return propagate(g, weights, x, inplace=True)
+
+
 def upstream(g: ArrayGraph, s: FloatArray, v: int, *, every: bool = False
              ) -> dict[int, float]:
     """The contribution coefficients of node ``v``: {ancestor x: Σ over paths x→v of the
@@ -255,7 +277,7 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
     """
     if s is None:
         s = shares(g, policy)
-    x = propagate(g, s, np.hstack([g.own_kg, g.own_kwh]), inplace=True)
+    x = cumulate(g, s, np.hstack([g.own_kg, g.own_kwh]), policy)
     reach = (s > 0).astype(np.float64)
     own_unknown = np.stack([~g.own_complete, ~g.energy_complete], axis=1).astype(np.float64)
     paths = propagate(g, reach, own_unknown)  # unknown models reached, counted with repeats

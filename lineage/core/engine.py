@@ -19,6 +19,7 @@ from lineage.core.arrays import (
     ArrayResults,
     WeightError,
     compute_arrays,
+    cumulate,
     from_project,
     propagate,
     upstream,
@@ -112,7 +113,7 @@ class Results:
         x = np.zeros((self.graph.n, 3))
         for m, v in values.items():
             x[self.index[m]] = v.as_tuple()
-        x = propagate(self.graph, self.arrays.shares, x, inplace=True)
+        x = cumulate(self.graph, self.arrays.shares, x, self.policy)
         return {m: Interval(*x[i].tolist()) for m, i in self.index.items()}
 
     @property
@@ -184,6 +185,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     g, r, direct = results.graph, results.arrays, results.direct
     i = results.index[mid]
     row = upstream(g, r.shares, i)
+    if results.policy == "full":  # each ancestor once (docs/method.md, "Policies")
+        row = dict.fromkeys(row, 1.0)
     ids = g.ids
     order = sorted(row, key=lambda x: (-row[x] * direct[ids[x]].emissions_kgco2e.mid, ids[x]))
     contributions: list[Contribution] = []

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from lineage.core.arrays import propagate
+from lineage.core.arrays import cumulate
 from lineage.core.arrays import shares as edge_shares
 from lineage.core.engine import Results, compute
 from lineage.core.stepcost import DirectCost, PartCost
@@ -294,8 +294,8 @@ def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int
     kg, kwh = _direct(project, results.direct, sampler)
     kg_columns, kwh_columns = _columns(results, kg, n), _columns(results, kwh, n)
     shares, vary = _sampled_shares(project, results, kwh_columns, sampler)
-    cumulative_kg = propagate(results.graph, shares, kg_columns, inplace=True)
-    cumulative_kwh = propagate(results.graph, shares, kwh_columns, inplace=True)
+    cumulative_kg = cumulate(results.graph, shares, kg_columns, policy)
+    cumulative_kwh = cumulate(results.graph, shares, kwh_columns, policy)
     return MonteCarlo(
         results=results, n=n, seed=seed, distribution=distribution,
         inputs_sampled=sampler.count, shares_vary=vary,
