@@ -164,9 +164,9 @@ def _model_cost(mid: str, row: dict[str, float], results: Results) -> ModelCost:
     attributed_kwh = cumulative_kwh * kept if results.is_conserving else None
     return ModelCost(
         model=mid, policy=results.policy,
-        own_kgco2e=direct[mid].emissions_kgco2e, own_kwh=direct[mid].energy_kwh,
-        cumulative_kgco2e=cumulative, cumulative_kwh=cumulative_kwh,
-        attributed_kgco2e=attributed, attributed_kwh=attributed_kwh,
+        own_kgco2e_bound=direct[mid].emissions_kgco2e, own_kwh_bound=direct[mid].energy_kwh,
+        cumulative_kgco2e_bound=cumulative, cumulative_kwh_bound=cumulative_kwh,
+        attributed_kgco2e_bound=attributed, attributed_kwh_bound=attributed_kwh,
         contributions=tuple(contributions),
         is_complete=not unknown,
         is_energy_complete=all(direct[x].is_energy_complete for x in row),

@@ -31,11 +31,11 @@ models:
 def test_llama2_acceptance(make_project) -> None:
     r = lineage.compute(make_project(LLAMA2))
     # 1,720,320 h × 0.4 kW × 1.1 × 0.385 kg/kWh = 291,422.2 kg
-    assert r.cost("llama-2-70b").own_kgco2e.mid / 1000 == pytest.approx(291.42, abs=0.01)
+    assert r.cost("llama-2-70b").own_kgco2e_bound.mid / 1000 == pytest.approx(291.42, abs=0.01)
     # 184,320 h × 0.4 kW × 1.1 × 0.385 kg/kWh = 31,223.8 kg
-    assert r.cost("llama-2-7b").own_kgco2e.mid / 1000 == pytest.approx(31.22, abs=0.01)
+    assert r.cost("llama-2-7b").own_kgco2e_bound.mid / 1000 == pytest.approx(31.22, abs=0.01)
     # energy: 1,720,320 × 0.4 × 1.1 = 756,940.8 kWh
-    assert r.cost("llama-2-70b").own_kwh.mid == pytest.approx(756_940.8)
+    assert r.cost("llama-2-70b").own_kwh_bound.mid == pytest.approx(756_940.8)
 
 
 def test_equal_policy_worked_example(make_project) -> None:
@@ -45,10 +45,10 @@ def test_equal_policy_worked_example(make_project) -> None:
     assert r.shares[("t", "s1")] == pytest.approx(1 / 3)
     assert r.shares[("s1", "f")] == pytest.approx(1 / 2)
     # c(s1) = 10 + 100/3 = 43.333 t; c(f) = 1 + 43.333/2 = 22.667 t
-    assert c["s1"].cumulative_kgco2e.mid == pytest.approx(43_333.33, rel=1e-6)
-    assert c["f"].cumulative_kgco2e.mid == pytest.approx(22_666.67, rel=1e-6)
+    assert c["s1"].cumulative_kgco2e_bound.mid == pytest.approx(43_333.33, rel=1e-6)
+    assert c["f"].cumulative_kgco2e_bound.mid == pytest.approx(22_666.67, rel=1e-6)
     # a(t) = 100 × (1 − 2/3) = 33.333; a(s1) = 43.333 / 2 = 21.667; a(s2) = 43.333; a(f) = 22.667
-    attributed = [c[m].attributed_kgco2e.mid for m in ("t", "s1", "s2", "f")]
+    attributed = [c[m].attributed_kgco2e_bound.mid for m in ("t", "s1", "s2", "f")]
     assert attributed == pytest.approx([33_333.33, 21_666.67, 43_333.33, 22_666.67], rel=1e-6)
     # Σ a = 121 t = Σ d = 100 + 10 + 10 + 1
     assert sum(attributed) == pytest.approx(121_000)
@@ -56,10 +56,10 @@ def test_equal_policy_worked_example(make_project) -> None:
     contrib = {x.model: x.kgco2e.mid for x in c["f"].contributions}
     assert contrib == pytest.approx({"t": 16_666.67, "s1": 5_000.0}, rel=1e-6)
     # own + contributions = cumulative: 1 + 16.667 + 5 = 22.667
-    assert c["f"].own_kgco2e.mid + sum(contrib.values()) == pytest.approx(
-        c["f"].cumulative_kgco2e.mid)
+    assert c["f"].own_kgco2e_bound.mid + sum(contrib.values()) == pytest.approx(
+        c["f"].cumulative_kgco2e_bound.mid)
     # energy propagates with the same shares: 10 + 1000/3/2 + 100/2 = 226.667 MWh
-    assert c["f"].cumulative_kwh.mid == pytest.approx(226_666.67, rel=1e-6)
+    assert c["f"].cumulative_kwh_bound.mid == pytest.approx(226_666.67, rel=1e-6)
 
 
 def test_expected_derivatives_reserve_room(make_project) -> None:
@@ -67,7 +67,7 @@ def test_expected_derivatives_reserve_room(make_project) -> None:
     r = lineage.compute(make_project(text), "equal")
     # denominator 1 + max(5, 2) = 6, so s(t→s1) = 1/6; c(s1) = 10 + 100/6 = 26.667 t
     assert r.shares[("t", "s1")] == pytest.approx(1 / 6)
-    assert r.cost("s1").cumulative_kgco2e.mid == pytest.approx(26_666.67, rel=1e-6)
+    assert r.cost("s1").cumulative_kgco2e_bound.mid == pytest.approx(26_666.67, rel=1e-6)
 
 
 def test_explicit_share_first_then_policy(make_project) -> None:
@@ -78,7 +78,7 @@ def test_explicit_share_first_then_policy(make_project) -> None:
     # s1 takes 0.5; the other 0.5 is split evenly between t and s2: 0.25 each
     assert r.shares[("t", "s1")] == pytest.approx(0.5)
     assert r.shares[("t", "s2")] == pytest.approx(0.25)
-    assert r.cost("t").attributed_kgco2e.mid == pytest.approx(25_000)
+    assert r.cost("t").attributed_kgco2e_bound.mid == pytest.approx(25_000)
 
 
 def test_policies_usage_params_compute(make_project) -> None:
@@ -99,9 +99,9 @@ models:
     compute = lineage.compute(p, "compute").shares
     assert compute[("t", "b")] == pytest.approx(200 / 600)  # 200 MWh / (300 + 100 + 200)
     cutoff = lineage.compute(p, "cutoff")
-    assert cutoff.cost("a").cumulative_kgco2e.mid == pytest.approx(10_000)
+    assert cutoff.cost("a").cumulative_kgco2e_bound.mid == pytest.approx(10_000)
     full = lineage.compute(p, "full")
-    assert full.cost("a").cumulative_kgco2e.mid == pytest.approx(110_000)  # 10 + 100
+    assert full.cost("a").cumulative_kgco2e_bound.mid == pytest.approx(110_000)  # 10 + 100
     assert full.cost("a").attributed_kgco2e is None
 
 
@@ -154,7 +154,7 @@ models:
     c = r.cost("ft")
     assert not c.is_complete
     assert c.unknown == ("base",)
-    assert c.cumulative_kgco2e.mid == pytest.approx(2000)  # a lower bound: ≥ 2 t
+    assert c.cumulative_kgco2e_bound.mid == pytest.approx(2000)  # a lower bound: ≥ 2 t
 
 
 def test_ranges_give_bounds(make_project) -> None:
@@ -166,7 +166,7 @@ models:
 """
     c = lineage.compute(make_project(text)).cost("s")
     # s(t→s) = 1/2: low 2.8 + 45 = 47.8; mid 3.08 + 50 = 53.08; high 3.36 + 55 = 58.36
-    assert c.cumulative_kgco2e.as_tuple() == pytest.approx((47_800, 53_080, 58_360))
+    assert c.cumulative_kgco2e_bound.as_tuple() == pytest.approx((47_800, 53_080, 58_360))
 
 
 def test_hf_id_and_case_resolve(make_project) -> None:
@@ -201,10 +201,10 @@ models:
     r = lineage.compute(make_project(text), "equal")
     # p: 900..1100 kWh × 0.4..0.6 kg/kWh = 360..660 kg (mid 1000 × 0.5 = 500)
     # a: 50 + [0.1 × 360, 0.3 × 660] = 86..248 kg (mid 50 + 0.2 × 500 = 150)
-    assert r.cost("a").cumulative_kgco2e.as_tuple() == pytest.approx((86, 150, 248))
+    assert r.cost("a").cumulative_kgco2e_bound.as_tuple() == pytest.approx((86, 150, 248))
     # b splits the rest with p: share (1 − s_a) / 2 ∈ [0.35, 0.45]
     # → 10 + [0.35 × 360, 0.45 × 660] = 136..307 kg (mid 10 + 0.4 × 500 = 210)
-    assert r.cost("b").cumulative_kgco2e.as_tuple() == pytest.approx((136, 210, 307))
+    assert r.cost("b").cumulative_kgco2e_bound.as_tuple() == pytest.approx((136, 210, 307))
 
 
 def test_compute_policy_with_an_unknown_energy_is_incomplete(make_project) -> None:
@@ -235,11 +235,11 @@ models:
 def test_full_counts_each_ancestor_once(make_project) -> None:
     r = lineage.compute(make_project(MERGE_OF_TWO_FINETUNES), "full")
     # merged: 0.1 + ft-a 1 + ft-b 1 + base 100 once (two paths lead from it) = 102.1 t
-    assert r.costs["merged"].cumulative_kgco2e.mid == pytest.approx(102_100)
+    assert r.costs["merged"].cumulative_kgco2e_bound.mid == pytest.approx(102_100)
     # below a merge, one parent: 0.5 + 102.1 = 102.6 t
-    assert r.costs["child"].cumulative_kgco2e.mid == pytest.approx(102_600)
+    assert r.costs["child"].cumulative_kgco2e_bound.mid == pytest.approx(102_600)
     base = {x.model: x.coefficient for x in r.costs["child"].contributions}["base"]
     assert base == 1.0  # once, not once per path
-    assert r.costs["ft-a"].cumulative_kgco2e.mid == pytest.approx(101_000)  # 1 + 100
+    assert r.costs["ft-a"].cumulative_kgco2e_bound.mid == pytest.approx(101_000)  # 1 + 100
     # the worst case is at most every ancestor's own cost once: 100 + 1 + 1 + 0.1 + 0.5 t
-    assert r.costs["child"].cumulative_kgco2e.mid <= 102_600 + 1e-9
+    assert r.costs["child"].cumulative_kgco2e_bound.mid <= 102_600 + 1e-9

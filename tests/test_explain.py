@@ -67,7 +67,7 @@ def project(make_project):  # type: ignore[no-untyped-def]
 
 
 def test_policy_all_side_by_side(project) -> None:  # type: ignore[no-untyped-def]
-    got = {o.policy: o.cost.cumulative_kgco2e.mid for o in all_policies(project, "student")
+    got = {o.policy: o.cost.cumulative_kgco2e_bound.mid for o in all_policies(project, "student")
            if o.cost is not None}
     assert got == pytest.approx({
         "equal": 20_000 + 300_000 / 3,  # teacher + 2 children: s = 1/3 → 120 t

@@ -250,13 +250,13 @@ def test_card_export_parses_and_imports_back(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     meta = yaml.safe_load(result.output)
     r = lineage.compute(lineage.load([example]), "equal")
-    own_kg = r.costs["acme-support-1b"].own_kgco2e.mid
+    own_kg = r.costs["acme-support-1b"].own_kgco2e_bound.mid
     assert meta["co2_eq_emissions"]["emissions"] == pytest.approx(own_kg * 1000)  # grams
     c = r.costs["acme-support-1b"]
     # own + inherited = cumulative, in the lineage block
     assert meta["lineage"]["own_kgco2e"] + meta["lineage"]["inherited_kgco2e"] == \
         pytest.approx(meta["lineage"]["cumulative_kgco2e"], abs=2e-3)
-    assert meta["lineage"]["cumulative_kgco2e"] == pytest.approx(c.cumulative_kgco2e.mid,
+    assert meta["lineage"]["cumulative_kgco2e"] == pytest.approx(c.cumulative_kgco2e_bound.mid,
                                                                  abs=1e-3)
     assert meta["lineage"]["registry_checked"] == "2026-11-28"
     assert meta["lineage"]["policy"] == "equal"

@@ -94,7 +94,7 @@ def test_hub_derivatives_take_their_share_of_a_lineage_model(family: Path, dump:
     # the explanation of one model gives the same figures as the whole-graph arrays
     x = explain(j.project, j.hub, ["b/merge"], "equal")
     c = compute(x.project, "equal", shares=x.shares, retained=x.retained).costs["b/merge"]
-    assert c.cumulative_kgco2e.mid == pytest.approx(25_000 + 25_001.5 / 3)
+    assert c.cumulative_kgco2e_bound.mid == pytest.approx(25_000 + 25_001.5 / 3)
     assert {x.model: round(x.coefficient, 6) for x in c.contributions} == {
         "t": round(1 / 4 + 1 / 4 * 1 / 3, 6), "a/ft": round(1 / 3, 6), "gone/parent": 0.5}
 
@@ -131,10 +131,10 @@ def test_explaining_one_model_agrees_with_the_arrays(tmp_path: Path, family: Pat
         c = compute(x.project, policy, shares=x.shares, retained=x.retained).costs[name]
         i = j.node(name)
         assert x.complete[name] == whole.complete[i]
-        assert c.cumulative_kgco2e.as_tuple() == pytest.approx(
+        assert c.cumulative_kgco2e_bound.as_tuple() == pytest.approx(
             tuple(whole.cumulative_kg[i]), rel=1e-9, abs=1e-9)
         if c.attributed_kgco2e is not None and whole.attributed_kg is not None:
-            assert c.attributed_kgco2e.mid == pytest.approx(whole.attributed_kg[i, 1],
+            assert c.attributed_kgco2e_bound.mid == pytest.approx(whole.attributed_kg[i, 1],
                                                             rel=1e-9, abs=1e-9)
 
 
@@ -250,12 +250,12 @@ def test_the_python_api(tmp_path: Path) -> None:
     hub = lineage.load_hub(Path(__file__).parent.parent / "examples" / "hub-sample.jsonl")
     r = lineage.hub_results(project, hub, "acme/support-1b-lora-fr")
     c = r.cost("acme/support-1b-lora-fr")
-    assert c.own_kgco2e.mid == pytest.approx(2.1)  # co2_eq_emissions: 2100 g
+    assert c.own_kgco2e_bound.mid == pytest.approx(2.1)  # co2_eq_emissions: 2100 g
     # its parent acme/support-1b splits over itself and 3 children (GGUF, lora-fr, merge)
     assert c.shares_in == {"acme/support-1b": pytest.approx(0.25)}
     joined, every = lineage.hub_arrays(project, hub)
     i = joined.node("acme/support-1b-lora-fr")
-    assert every.cumulative_kg[i, 1] == pytest.approx(c.cumulative_kgco2e.mid)
+    assert every.cumulative_kg[i, 1] == pytest.approx(c.cumulative_kgco2e_bound.mid)
 
 
 def cost_and_table(args: list[str], model: str) -> tuple[float, float]:

@@ -135,7 +135,8 @@ def test_no_ranges_gives_the_deterministic_cumulative(make_project, policy: str)
     mc = simulate(project, policy, n=50, seed=0)
     assert mc.inputs_sampled == 0 and not mc.shares_vary
     for m, cost in r.costs.items():
-        for quantity, det in (("kgco2e", cost.cumulative_kgco2e), ("kwh", cost.cumulative_kwh)):
+        for quantity, det in (("kgco2e", cost.cumulative_kgco2e_bound),
+                              ("kwh", cost.cumulative_kwh_bound)):
             s = mc.summary(m, quantity)
             assert s.median == s.p5 == s.p95 == s.min == s.max
             assert s.median == pytest.approx(det.mid, rel=1e-12)
@@ -292,7 +293,8 @@ def project_of(data: dict[str, Any]) -> Project:
 
 def _assert_within(mc: MonteCarlo, results: lineage.Results) -> None:
     for m, cost in results.costs.items():
-        for quantity, det in (("kgco2e", cost.cumulative_kgco2e), ("kwh", cost.cumulative_kwh)):
+        for quantity, det in (("kgco2e", cost.cumulative_kgco2e_bound),
+                              ("kwh", cost.cumulative_kwh_bound)):
             s = mc.summary(m, quantity)
             assert s.min >= det.low * (1 - 1e-9) - 1e-9
             assert s.max <= det.high * (1 + 1e-9) + 1e-9

@@ -89,7 +89,7 @@ def test_break_even_crossing_is_compares_number(tmp_path: Path) -> None:
     results = compute(lineage.load([PAYOFF], registry=False), "equal")
     be = break_even(results, "student", "scratch")
     assert be is not None and be.students == 3  # 20 + 300 / (N + 1) ≤ 100 ⇔ N ≥ 2.75
-    student = Line("student", "Student 7B", results.costs["student"].cumulative_kgco2e.mid,
+    student = Line("student", "Student 7B", results.costs["student"].cumulative_kgco2e_bound.mid,
                    0.5, True)  # 1 kWh × 0.5 kg/kWh per 1,000 queries
     scratch = Line("scratch", "Scratch 13B", 100_000.0, 1.5, True)  # 3 kWh × 0.5
     payoff = Payoff("equal", student, scratch, 36_500_000, be)

@@ -80,8 +80,8 @@ def test_svg_has_one_node_per_model_and_every_cost(name: str, monkeypatch: pytes
     drawn = {lines[0]: lines for k, lines in nodes.items() if k in model_ids(nodes)}
     for mid, c in results.costs.items():
         lines = drawn[results.project.models[mid].label]
-        assert f"own {fmt(c.own_kgco2e, results.direct[mid].is_complete)}" in lines
-        assert f"cumulative {fmt(c.cumulative_kgco2e, c.is_complete)}" in lines
+        assert f"own {fmt(c.own_kgco2e_bound, results.direct[mid].is_complete)}" in lines
+        assert f"cumulative {fmt(c.cumulative_kgco2e_bound, c.is_complete)}" in lines
     assert "cumulative 101.17 tCO2e" in drawn["Student 1B"]  # hand-checked in test_diagram
     edges = [g for g in ET.fromstring(svg).iter(f"{SVG}g") if g.get("class") == "edge"]
     labels = ["".join(t.itertext()) for g in edges for t in g.iter(f"{SVG}text")]

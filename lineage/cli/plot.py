@@ -100,7 +100,7 @@ def _montecarlo(project: Project, policy: str, mid: str, n: int, seed: int | Non
     mc = simulate(project, policy, n=n, seed=seed, distribution=distribution)
     cost = mc.results.costs[mid]
     return draw.montecarlo(project.models[mid].label, policy, mc.samples(mid).tolist(),
-                           cost.cumulative_kgco2e.mid, seed=seed, distribution=distribution,
+                           cost.cumulative_kgco2e_bound.mid, seed=seed, distribution=distribution,
                            is_complete=cost.is_complete)
 
 

@@ -82,9 +82,9 @@ def break_even(results: Results, student: str, scratch: str) -> BreakEven | None
     parents = tuple(results.project.parents(student))
     if not parents:
         return None
-    teachers = sum(results.costs[p].cumulative_kgco2e.mid for p in parents)
+    teachers = sum(results.costs[p].cumulative_kgco2e_bound.mid for p in parents)
     own = results.direct[student].emissions_kgco2e.mid
-    other = results.costs[scratch].cumulative_kgco2e.mid
+    other = results.costs[scratch].cumulative_kgco2e_bound.mid
     known = results.costs[student].is_complete and results.costs[scratch].is_complete
     teachers_known = all(results.costs[p].is_complete for p in parents)
     n: int | None = None

@@ -90,5 +90,5 @@ def deployment_cost(entry: ModelEntry, spec: DeploymentSpec, cat: Catalog,
         queries_per_day=spec.queries_per_day.mid,
         energy_kwh=per_1k * (queries / 1000),
         emissions_kgco2e=None if per_1k_kg is None else per_1k_kg * (queries / 1000),
-        training_kgco2e=training.cumulative_kgco2e, training_complete=training.is_complete,
+        training_kgco2e=training.cumulative_kgco2e_bound, training_complete=training.is_complete,
     )

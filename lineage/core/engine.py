@@ -45,16 +45,27 @@ class Contribution:
 
 @dataclass(frozen=True)
 class ModelCost:
-    """Every figure of one model under one policy (kgCO2e and kWh)."""
+    """Every figure of one model under one policy (kgCO2e and kWh).
+
+    A figure is ``None`` when it is unknown (it sums a cost nobody published); its known part,
+    a lower bound, is the ``…_bound`` field beside it (what the CLI prints after "≥"). So a
+    notebook that sums ``cumulative_kgco2e`` cannot mistake an unknown for 0.
+
+    Example:
+        >>> import lineage
+        >>> c = lineage.compute(lineage.load()).cost("falcon-40b")
+        >>> c.own_kgco2e is None and c.own_kgco2e_bound.mid == 0
+        True
+    """
 
     model: str
     policy: str
-    own_kgco2e: Interval
-    own_kwh: Interval
-    cumulative_kgco2e: Interval
-    cumulative_kwh: Interval
-    attributed_kgco2e: Interval | None
-    attributed_kwh: Interval | None
+    own_kgco2e_bound: Interval
+    own_kwh_bound: Interval
+    cumulative_kgco2e_bound: Interval
+    cumulative_kwh_bound: Interval
+    attributed_kgco2e_bound: Interval | None  # None also under --policy full
+    attributed_kwh_bound: Interval | None
     contributions: tuple[Contribution, ...]
     is_complete: bool
     is_energy_complete: bool
@@ -66,16 +77,55 @@ class ModelCost:
     basis: dict[str, float]  # share of the cumulative central emissions by basis
     shares_in: dict[str, float]
     shares_out: dict[str, float]
+    results: Any = field(default=None, repr=False, compare=False)
 
     @property
-    def inherited_kgco2e(self) -> Interval:
-        c, o = self.cumulative_kgco2e, self.own_kgco2e
+    def own_kgco2e(self) -> Interval | None:
+        return self.own_kgco2e_bound if self.is_own_complete else None
+
+    @property
+    def own_kwh(self) -> Interval | None:
+        return self.own_kwh_bound if self.is_own_energy_complete else None
+
+    @property
+    def cumulative_kgco2e(self) -> Interval | None:
+        return self.cumulative_kgco2e_bound if self.is_complete else None
+
+    @property
+    def cumulative_kwh(self) -> Interval | None:
+        return self.cumulative_kwh_bound if self.is_energy_complete else None
+
+    @property
+    def attributed_kgco2e(self) -> Interval | None:
+        return self.attributed_kgco2e_bound if self.is_complete else None
+
+    @property
+    def attributed_kwh(self) -> Interval | None:
+        return self.attributed_kwh_bound if self.is_energy_complete else None
+
+    @property
+    def inherited_kgco2e_bound(self) -> Interval:
+        c, o = self.cumulative_kgco2e_bound, self.own_kgco2e_bound
         return Interval(c.low - o.low, c.mid - o.mid, c.high - o.high)
 
     @property
-    def inherited_kwh(self) -> Interval:
-        c, o = self.cumulative_kwh, self.own_kwh
+    def inherited_kwh_bound(self) -> Interval:
+        c, o = self.cumulative_kwh_bound, self.own_kwh_bound
         return Interval(c.low - o.low, c.mid - o.mid, c.high - o.high)
+
+    @property
+    def inherited_kgco2e(self) -> Interval | None:
+        return self.inherited_kgco2e_bound if self.is_inherited_complete else None
+
+    @property
+    def inherited_kwh(self) -> Interval | None:
+        return self.inherited_kwh_bound if self.is_inherited_energy_complete else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly the record ``lineage cost MODEL --format json`` prints for this model."""
+        from lineage.core.records import cost_record
+
+        return cost_record(self.results, self)
 
 
 Shares = dict[tuple[str, str], float]
@@ -216,9 +266,9 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     own = direct[mid]
     return ModelCost(
         model=mid, policy=results.policy,
-        own_kgco2e=own.emissions_kgco2e, own_kwh=own.energy_kwh,
-        cumulative_kgco2e=cumulative, cumulative_kwh=cumulative_kwh,
-        attributed_kgco2e=attributed, attributed_kwh=attributed_kwh,
+        own_kgco2e_bound=own.emissions_kgco2e, own_kwh_bound=own.energy_kwh,
+        cumulative_kgco2e_bound=cumulative, cumulative_kwh_bound=cumulative_kwh,
+        attributed_kgco2e_bound=attributed, attributed_kwh_bound=attributed_kwh,
         contributions=tuple(contributions),
         is_complete=bool(r.complete[i]), is_energy_complete=bool(r.energy_complete[i]),
         is_own_complete=own.is_complete, is_own_energy_complete=own.is_energy_complete,
@@ -226,7 +276,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         is_inherited_energy_complete=bool(r.inherited_energy_complete[i]),
         unknown=tuple(sorted(unknown)),
         basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-        shares_in={u: shares[(u, mid)] for u in G.predecessors(mid)}, shares_out=out)
+        shares_in={u: shares[(u, mid)] for u in G.predecessors(mid)}, shares_out=out,
+        results=results)
 
 
 def _unweighed(results: Results, i: int) -> set[str]:

@@ -35,14 +35,14 @@ def _known(value: Interval | None, complete: bool) -> Interval | None:
 
 def _figures(c: ModelCost) -> dict[str, tuple[Interval | None, bool]]:
     return {
-        "own_kgco2e": (c.own_kgco2e, c.is_own_complete),
-        "inherited_kgco2e": (c.inherited_kgco2e, c.is_inherited_complete),
-        "cumulative_kgco2e": (c.cumulative_kgco2e, c.is_complete),
-        "attributed_kgco2e": (c.attributed_kgco2e, c.is_complete),
-        "own_kwh": (c.own_kwh, c.is_own_energy_complete),
-        "inherited_kwh": (c.inherited_kwh, c.is_inherited_energy_complete),
-        "cumulative_kwh": (c.cumulative_kwh, c.is_energy_complete),
-        "attributed_kwh": (c.attributed_kwh, c.is_energy_complete),
+        "own_kgco2e": (c.own_kgco2e_bound, c.is_own_complete),
+        "inherited_kgco2e": (c.inherited_kgco2e_bound, c.is_inherited_complete),
+        "cumulative_kgco2e": (c.cumulative_kgco2e_bound, c.is_complete),
+        "attributed_kgco2e": (c.attributed_kgco2e_bound, c.is_complete),
+        "own_kwh": (c.own_kwh_bound, c.is_own_energy_complete),
+        "inherited_kwh": (c.inherited_kwh_bound, c.is_inherited_energy_complete),
+        "cumulative_kwh": (c.cumulative_kwh_bound, c.is_energy_complete),
+        "attributed_kwh": (c.attributed_kwh_bound, c.is_energy_complete),
     }
 
 

@@ -58,7 +58,7 @@ def _co2(results: Results, model: str) -> dict[str, Any]:
     gpu_hours = sum(p.inputs.gpu_hours.mid for p in parts if p.inputs.gpu_hours is not None)
     sources = sorted({src for p in parts for src in p.sources})
     co2: dict[str, Any] = {
-        "emissions": _grams(c.own_kgco2e.mid),
+        "emissions": _grams(c.own_kgco2e_bound.mid),
         "source": f"lineage {__version__}: " + ("; ".join(sources) or "declared steps"),
         "training_type": ", ".join(dict.fromkeys(TRAINING_TYPE.get(k, "fine-tuning")
                                                  for k in kinds)),
@@ -124,13 +124,13 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
     if c.is_own_complete:
         out["co2_eq_emissions"] = _co2(results, model)
     block: dict[str, Any] = {"policy": c.policy, "complete": c.is_complete}
-    _figure(block, "own_kgco2e", c.own_kgco2e, c.is_own_complete)
-    _figure(block, "inherited_kgco2e", c.inherited_kgco2e, c.is_inherited_complete)
-    _figure(block, "cumulative_kgco2e", c.cumulative_kgco2e, c.is_complete)
-    _figure(block, "cumulative_kwh", c.cumulative_kwh, c.is_energy_complete)
-    if block["cumulative_kgco2e"] is not None and not c.cumulative_kgco2e.is_exact:
-        block["cumulative_kgco2e_range"] = [round(c.cumulative_kgco2e.low, 3),
-                                            round(c.cumulative_kgco2e.high, 3)]
+    _figure(block, "own_kgco2e", c.own_kgco2e_bound, c.is_own_complete)
+    _figure(block, "inherited_kgco2e", c.inherited_kgco2e_bound, c.is_inherited_complete)
+    _figure(block, "cumulative_kgco2e", c.cumulative_kgco2e_bound, c.is_complete)
+    _figure(block, "cumulative_kwh", c.cumulative_kwh_bound, c.is_energy_complete)
+    if block["cumulative_kgco2e"] is not None and not c.cumulative_kgco2e_bound.is_exact:
+        block["cumulative_kgco2e_range"] = [round(c.cumulative_kgco2e_bound.low, 3),
+                                            round(c.cumulative_kgco2e_bound.high, 3)]
     block |= {
         "scope": SCOPE,
         "registry_checked": registry_checked(results),
@@ -158,13 +158,13 @@ def card_markdown(results: Results, model: str) -> str:
     """A paragraph for the card body that explains the figures of :func:`card_metadata`."""
     c = results.costs[model]
     label = md_escape(results.project.models[model].label)
-    own = (f"Training {label} itself emitted {_kg(c.own_kgco2e.mid)} kgCO2e "
-           f"({_grams(c.own_kgco2e.mid):,.6g} g, the `co2_eq_emissions` figure)."
+    own = (f"Training {label} itself emitted {_kg(c.own_kgco2e_bound.mid)} kgCO2e "
+           f"({_grams(c.own_kgco2e_bound.mid):,.6g} g, the `co2_eq_emissions` figure)."
            if c.is_own_complete else f"The emissions of training {label} itself are unknown.")
     parents = results.project.parents(model)
     if parents:
-        inherited = _prose(c.inherited_kgco2e, c.is_inherited_complete)
-        cumulative = _prose(c.cumulative_kgco2e, c.is_complete)
+        inherited = _prose(c.inherited_kgco2e_bound, c.is_inherited_complete)
+        cumulative = _prose(c.cumulative_kgco2e_bound, c.is_complete)
         inherit = (f" It was derived from {md_escape(', '.join(parents))}; under the "
                    f"`{c.policy}` allocation policy it inherits "
                    + (f"{inherited} of its ancestors' cost" if inherited

@@ -69,9 +69,9 @@ def paragraph(results: Results, model: str) -> tuple[str, list[str]]:
     c = results.costs[model]
     entry = results.project.models[model]
     keys = list(sources(results, model))
-    own = fmt(c.own_kgco2e, c.is_own_complete)
-    inherited = fmt(c.inherited_kgco2e, c.is_inherited_complete)
-    cumulative = fmt(c.cumulative_kgco2e, c.is_complete)
+    own = fmt(c.own_kgco2e_bound, c.is_own_complete)
+    inherited = fmt(c.inherited_kgco2e_bound, c.is_inherited_complete)
+    cumulative = fmt(c.cumulative_kgco2e_bound, c.is_complete)
     checked = entry.file.spec.checked
     text = (f"We estimate the cumulative training emissions of {entry.label} at {cumulative}: "
             f"{own} for its own training steps and {inherited} inherited from the models it "

@@ -126,14 +126,14 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
             return None if figure is None else figure.mid
 
         direct = results.direct
-        rows: list[list[Any]] = [[c.model, "own", mid(c.own_kgco2e, c.is_own_complete),
-                                  mid(c.own_kwh, c.is_own_energy_complete),
+        rows: list[list[Any]] = [[c.model, "own", mid(c.own_kgco2e_bound, c.is_own_complete),
+                                  mid(c.own_kwh_bound, c.is_own_energy_complete),
                                   flag(c.is_own_complete)]]
         rows += [[x.model, "contribution", mid(x.kgco2e, x.is_complete),
                   mid(x.kwh, direct[x.model].is_energy_complete), flag(x.is_complete)]
                  for x in c.contributions]
-        rows += [[c.model, "cumulative", mid(c.cumulative_kgco2e, c.is_complete),
-                  mid(c.cumulative_kwh, c.is_energy_complete), flag(c.is_complete)]]
+        rows += [[c.model, "cumulative", mid(c.cumulative_kgco2e_bound, c.is_complete),
+                  mid(c.cumulative_kwh_bound, c.is_energy_complete), flag(c.is_complete)]]
         return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), rows)
     return report.cost_text(results, c) + "".join(sections)
 
@@ -171,13 +171,13 @@ def all_policies(project: Project, model: str, fmt: str,
         return report.to_json(explain.policies_json(mid, outcomes))
     if fmt == "csv":
         rows: list[list[Any]] = [
-            [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e.mid,
+            [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
              "" if o.cost is None else str(o.cost.is_complete).lower(),
              o.problem or o.assumption] for o in outcomes]
         return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), rows)
     if fmt == "md":
         rows = [[o.policy, "n/a" if o.cost is None else
-                 report.fmt(o.cost.cumulative_kgco2e, o.cost.is_complete),
+                 report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
                  o.problem or o.assumption] for o in outcomes]
         return report.render_markdown(("policy", "cumulative", "assumes"), rows)
     return explain.policies_text(mid, outcomes)

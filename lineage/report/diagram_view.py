@@ -154,8 +154,8 @@ def _cluster_name(results: Results, model: str) -> str | None:
 def _model_lines(results: Results, c: ModelCost) -> tuple[str, ...]:
     spec = results.project.models[c.model].spec
     lines = [f"{fmt_count(spec.params.mid)} params"] if spec.params is not None else []
-    lines.append(f"own {fmt(c.own_kgco2e, results.direct[c.model].is_complete)}")
-    lines.append(f"cumulative {fmt(c.cumulative_kgco2e, c.is_complete)}")
+    lines.append(f"own {fmt(c.own_kgco2e_bound, results.direct[c.model].is_complete)}")
+    lines.append(f"cumulative {fmt(c.cumulative_kgco2e_bound, c.is_complete)}")
     return tuple(lines)
 
 
@@ -165,11 +165,11 @@ def model_tooltip(results: Results, c: ModelCost) -> tuple[tuple[str, str], ...]
     rows = [("model", plain(c.model))]
     if entry.spec.hf:
         rows.append(("Hugging Face", plain(entry.spec.hf)))
-    rows.append(("own", fmt(c.own_kgco2e, results.direct[c.model].is_complete)))
-    rows.append(("inherited", fmt(c.inherited_kgco2e, c.is_complete)))
-    rows.append(("cumulative", fmt(c.cumulative_kgco2e, c.is_complete)))
-    if c.attributed_kgco2e is not None:
-        rows.append(("attributed", fmt(c.attributed_kgco2e, c.is_complete)))
+    rows.append(("own", fmt(c.own_kgco2e_bound, results.direct[c.model].is_complete)))
+    rows.append(("inherited", fmt(c.inherited_kgco2e_bound, c.is_complete)))
+    rows.append(("cumulative", fmt(c.cumulative_kgco2e_bound, c.is_complete)))
+    if c.attributed_kgco2e_bound is not None:
+        rows.append(("attributed", fmt(c.attributed_kgco2e_bound, c.is_complete)))
     if c.basis:
         rows.append(("basis", ", ".join(f"{v:.0%} {b}" for b, v in c.basis.items())))
     for x in c.contributions[:MAX_TIP_CONTRIBUTIONS]:
@@ -190,10 +190,10 @@ def _folded_lines(results: Results, members: list[str]) -> tuple[tuple[str, ...]
         The label lines, and the highest cumulative emissions (kgCO2e) for the fill.
     """
     costs = [results.costs[m] for m in members]
-    own = fmt(total([c.own_kgco2e for c in costs]),
+    own = fmt(total([c.own_kgco2e_bound for c in costs]),
               all(results.direct[m].is_complete for m in members))
-    lo = min(c.cumulative_kgco2e.mid for c in costs)
-    hi = max(c.cumulative_kgco2e.mid for c in costs)
+    lo = min(c.cumulative_kgco2e_bound.mid for c in costs)
+    hi = max(c.cumulative_kgco2e_bound.mid for c in costs)
     complete = all(c.is_complete for c in costs)
     each = fmt(Interval.exact(hi), complete)
     if lo != hi:
@@ -207,13 +207,13 @@ def _folded_lines(results: Results, members: list[str]) -> tuple[tuple[str, ...]
 def _model_node(results: Results, key: str, model: str, scale: Scale | None,
                 focus: str | None, drawn: set[str]) -> NodeView:
     c = results.costs[model]
-    fill = scale.colour(c.cumulative_kgco2e.mid) if scale else UNKNOWN_FILL
+    fill = scale.colour(c.cumulative_kgco2e_bound.mid) if scale else UNKNOWN_FILL
     lines = _model_lines(results, c)
     hidden = sum(1 for u in results.project.G.predecessors(model) if u not in drawn)
     if hidden:  # --depth or --focus left out a parent whose share is in the cumulative figure
         lines += (f"+{hidden} parent{'s' if hidden > 1 else ''} not drawn",)
     return NodeView(key, (model,), plain(results.project.models[model].label), lines,
-                    c.cumulative_kgco2e.mid, fill, text_colour(fill),
+                    c.cumulative_kgco2e_bound.mid, fill, text_colour(fill),
                     _cluster_name(results, model), model_tooltip(results, c),
                     is_focus=model == focus)
 
@@ -304,7 +304,7 @@ def build_view(results: Results, focus: str | None = None, depth: int | None = N
     groups = fold_groups(results, models, focus_id) if fold else {}
     folded = {v: k for k, vs in groups.items() for v in vs}
     shown = [m for m in models if m not in folded]
-    scale = Scale.fit([results.costs[m].cumulative_kgco2e.mid for m in models])
+    scale = Scale.fit([results.costs[m].cumulative_kgco2e_bound.mid for m in models])
     key = {m: f"n{i}" for i, m in enumerate(shown)}
     selected = set(models)
     nodes = [_model_node(results, key[m], m, scale, focus_id, selected) for m in shown]

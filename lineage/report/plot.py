@@ -104,7 +104,7 @@ def contributions(cost: ModelCost, name: str) -> Figure:
     """
     from matplotlib.patches import Patch
 
-    bars = [(f"{name} (own steps)", cost.own_kgco2e.mid, cost.is_own_complete, True)]
+    bars = [(f"{name} (own steps)", cost.own_kgco2e_bound.mid, cost.is_own_complete, True)]
     bars += [(f"{x.model} × {x.coefficient:.3g}", x.kgco2e.mid, x.is_complete, False)
              for x in cost.contributions]
     bars.sort(key=lambda b: (-b[1], b[0]))
@@ -118,7 +118,7 @@ def contributions(cost: ModelCost, name: str) -> Figure:
     ax.set_yticks(ys, [b[0] for b in bars])
     ax.set_xlabel("emissions (tCO2e)")
     ax.margins(x=0.18)
-    total = _label_t(cost.cumulative_kgco2e.mid, cost.is_complete)
+    total = _label_t(cost.cumulative_kgco2e_bound.mid, cost.is_complete)
     ax.set_title(f"Where {name}'s {total}CO2e come from (policy {cost.policy})", loc="left")
     handles = [Patch(facecolor=OWN, label="own steps (incl. teacher inference)"),
                Patch(facecolor=INHERITED, label="inherited: ancestor's own cost × share")]
@@ -156,11 +156,11 @@ def policies(name: str, outcomes: Sequence[PolicyOutcome]) -> Figure:
         c = o.cost
         hatch = None if c.is_complete else HATCH
         incomplete |= not c.is_complete
-        own, inherited = tonnes(c.own_kgco2e.mid), tonnes(c.inherited_kgco2e.mid)
+        own, inherited = tonnes(c.own_kgco2e_bound.mid), tonnes(c.inherited_kgco2e_bound.mid)
         ax.barh(y, own, color=OWN, edgecolor="#333333", linewidth=0.5, hatch=hatch)
         ax.barh(y, inherited, left=own, color=INHERITED, edgecolor="#333333", linewidth=0.5,
                 hatch=hatch)
-        ax.annotate(_label_t(c.cumulative_kgco2e.mid, c.is_complete), (own + inherited, y),
+        ax.annotate(_label_t(c.cumulative_kgco2e_bound.mid, c.is_complete), (own + inherited, y),
                     xytext=(4, 0), textcoords="offset points", va="center", fontsize=9)
     ax.set_yticks(ys, labels)
     ax.set_xlabel("cumulative emissions (tCO2e)")

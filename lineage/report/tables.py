@@ -12,6 +12,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from lineage.core.engine import FamilyTotal, ModelCost, Results
+from lineage.core.records import (
+    cost_record as cost_record,
+)
+from lineage.core.records import (
+    defaults_applied,
+)
+from lineage.core.records import known as known
+from lineage.core.records import step_records as step_records
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
@@ -99,87 +107,6 @@ def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, floa
 # ---------------------------------------------------------------- cost: JSON
 
 
-def known(value: Interval | None, complete: bool) -> Interval | None:
-    """``value``, or None when nothing of it is known (incomplete, and its known part is 0):
-    an unknown figure is written null (JSON) or left empty (CSV), never as a zero."""
-    return None if value is None or (not complete and value.high == 0) else value
-
-
-def _figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
-    out[key] = None if value is None else value.mid
-    if ranged:
-        out[f"{key}_low"] = None if value is None else value.low
-        out[f"{key}_high"] = None if value is None else value.high
-
-
-def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
-    """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
-    entry = results.project.models[c.model]
-    figures = [c.own_kgco2e, c.cumulative_kgco2e, c.own_kwh, c.cumulative_kwh]
-    ranged = not all(v.is_exact for v in figures)
-    out: dict[str, Any] = {
-        "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
-        "complete": c.is_complete, "energy_complete": c.is_energy_complete,
-        "conserving": results.is_conserving, "unknown": list(c.unknown),
-        "basis": {b: round(v, 6) for b, v in c.basis.items()},
-    }
-    _figure(out, "own_kgco2e", known(c.own_kgco2e, c.is_own_complete), ranged)
-    _figure(out, "inherited_kgco2e", known(c.inherited_kgco2e, c.is_inherited_complete), ranged)
-    _figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e, c.is_complete), ranged)
-    _figure(out, "attributed_kgco2e", known(c.attributed_kgco2e, c.is_complete), ranged)
-    _figure(out, "own_kwh", known(c.own_kwh, c.is_own_energy_complete), ranged)
-    _figure(out, "inherited_kwh", known(c.inherited_kwh, c.is_inherited_energy_complete),
-            ranged)
-    _figure(out, "cumulative_kwh", known(c.cumulative_kwh, c.is_energy_complete), ranged)
-    _figure(out, "attributed_kwh", known(c.attributed_kwh, c.is_energy_complete), ranged)
-    contributions = []
-    for x in c.contributions:
-        item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
-                                "complete": x.is_complete}
-        unknown = not x.is_complete and x.kgco2e.high == 0
-        _figure(item, "kgco2e", None if unknown else x.kgco2e, ranged)
-        unknown_kwh = not results.direct[x.model].is_energy_complete and x.kwh.high == 0
-        _figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
-        contributions.append(item)
-    out["contributions"] = contributions
-    out["steps"] = step_records(results, c.model)
-    return out
-
-
-def step_records(results: Results, model: str) -> list[dict[str, Any]]:
-    """Own steps with their parts, bases, estimates and sources."""
-    steps = []
-    for s in results.direct[model].steps:
-        parts = []
-        for p in s.parts:
-            parts.append({
-                "part": p.label, "kgco2e": p.emissions_kgco2e.mid if p.is_complete else None,
-                "kwh": p.energy_kwh.mid if p.is_energy_complete else None,
-                "emissions_basis": p.emissions_basis, "energy_basis": p.energy_basis,
-                "estimate_kgco2e": None if p.estimate_kgco2e is None else p.estimate_kgco2e.mid,
-                "gpu_hours": None if p.inputs.gpu_hours is None else p.inputs.gpu_hours.mid,
-                "inputs_are_estimates": p.is_estimate_input, **step_inputs(results, p.inputs),
-                "sources": list(p.sources), "note": p.note,
-            })
-        steps.append({"kind": s.kind, "from": list(s.parents), "parts": parts})
-    return steps
-
-
-def step_inputs(results: Results, i: Any) -> dict[str, Any]:
-    """What a part's estimate was computed from, as the table shows it (internal units)."""
-    hw = results.project.catalog.hardware.find(i.hardware) if i.hardware else None
-    grid = i.intensity_from if i.intensity_from not in ("", "intensity") else None
-    return {
-        "hardware": i.hardware, "hardware_name": hw.spec.name if hw else None,
-        "power_kw": None if i.power_kw is None else i.power_kw.mid,
-        "utilization": i.utilization.mid, "pue": i.pue.mid, "grid": grid,
-        "intensity_kgco2e_per_kwh": None if i.intensity_kgco2e_per_kwh is None
-        else i.intensity_kgco2e_per_kwh.mid,
-        "defaults": defaults_applied(i) if i.gpu_hours is not None and i.power_kw is not None
-        else [],
-    }
-
-
 def to_json(data: Any) -> str:
     """Stable, sorted, strict JSON (no ``Infinity`` or ``NaN``: a non-finite figure raises
     :class:`~lineage.model.errors.LineageError`)."""
@@ -194,13 +121,6 @@ def basis_line(basis: dict[str, float]) -> str:
         return "no known figure"
     ordered = sorted(basis.items(), key=lambda kv: -kv[1])
     return ", ".join(f"{v:.0%} {b}" if v >= 0.005 else f"<1% {b}" for b, v in ordered if v > 0)
-
-
-def defaults_applied(i: Any) -> list[str]:
-    """The defaults an estimate rests on: 100% of TDP, PUE 1 (the values used when none is
-    given; a value of exactly 1 is read as the default)."""
-    return [text for value, text in ((i.utilization, "100% of TDP"), (i.pue, "PUE 1"))
-            if value.is_exact and value.mid == 1]
 
 
 def _formula(i: Any) -> str:
@@ -260,10 +180,10 @@ def cost_text(results: Results, c: ModelCost) -> str:
     entry = project.models[c.model]
     title = entry.label if entry.label == c.model else f"{entry.label} ({c.model})"
     lines = [f"{title} · policy {c.policy}"]
-    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e, c.is_complete):>24}   "
-                 f"{fmt(c.cumulative_kwh, c.is_energy_complete, 'kwh')}")
-    lines.append(f"  own          {fmt(c.own_kgco2e, c.is_own_complete):>24}   "
-                 f"{fmt(c.own_kwh, c.is_own_energy_complete, 'kwh')}")
+    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e_bound, c.is_complete):>24}   "
+                 f"{fmt(c.cumulative_kwh_bound, c.is_energy_complete, 'kwh')}")
+    lines.append(f"  own          {fmt(c.own_kgco2e_bound, c.is_own_complete):>24}   "
+                 f"{fmt(c.own_kwh_bound, c.is_own_energy_complete, 'kwh')}")
     if not entry.spec.steps:
         lines.append("      no step declared: its own cost is unknown")
     for s in results.direct[c.model].steps:
@@ -273,13 +193,13 @@ def cost_text(results: Results, c: ModelCost) -> str:
             lines.append(f"        {p.label}: {_part_line(p)}")
             for src in p.sources:
                 lines.append(f"          source: {src}")
-    lines.append(f"  inherited    {fmt(c.inherited_kgco2e, c.is_inherited_complete):>24}   "
-                 f"{fmt(c.inherited_kwh, c.is_inherited_energy_complete, 'kwh')}")
+    lines.append(f"  inherited    {fmt(c.inherited_kgco2e_bound, c.is_inherited_complete):>24}   "
+                 f"{fmt(c.inherited_kwh_bound, c.is_inherited_energy_complete, 'kwh')}")
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
-    if c.attributed_kgco2e is not None:
-        lines.append(f"  attributed   {fmt(c.attributed_kgco2e, c.is_complete):>24}   "
+    if c.attributed_kgco2e_bound is not None:
+        lines.append(f"  attributed   {fmt(c.attributed_kgco2e_bound, c.is_complete):>24}   "
                      "(what it bears after passing shares to its children)")
     else:
         lines.append("  attributed   n/a (policy full does not conserve: teachers are counted "
@@ -288,8 +208,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
                       if p.energy_basis == "estimated" for d in defaults_applied(p.inputs)})
     lines.append(f"  basis        {basis_line(c.basis)}" + (
         f" (estimates assume {' and '.join(assumed)} where none is given)" if assumed else ""))
-    eq = equivalents(project.catalog, c.cumulative_kgco2e.mid, c.cumulative_kwh.mid)
-    if eq and c.cumulative_kgco2e.mid > 0:
+    eq = equivalents(project.catalog, c.cumulative_kgco2e_bound.mid, c.cumulative_kwh_bound.mid)
+    if eq and c.cumulative_kgco2e_bound.mid > 0:
         mark = "" if c.is_complete else "≥ "
         lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}"
                                                     for name, n, _ in eq))
@@ -336,10 +256,10 @@ def fmt_count(n: float) -> str:
 def cost_markdown(results: Results, c: ModelCost) -> str:
     """The explanation of one model as a Markdown section (for model cards)."""
     entry = results.project.models[c.model]
-    rows = [("own", c.own_kgco2e, c.is_own_complete, c.own_kwh, c.is_own_energy_complete),
-            ("inherited", c.inherited_kgco2e, c.is_inherited_complete, c.inherited_kwh,
+    rows = [("own", c.own_kgco2e_bound, c.is_own_complete, c.own_kwh_bound, c.is_own_energy_complete),
+            ("inherited", c.inherited_kgco2e_bound, c.is_inherited_complete, c.inherited_kwh_bound,
              c.is_inherited_energy_complete),
-            ("cumulative", c.cumulative_kgco2e, c.is_complete, c.cumulative_kwh,
+            ("cumulative", c.cumulative_kgco2e_bound, c.is_complete, c.cumulative_kwh_bound,
              c.is_energy_complete)]
     out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
            "| | emissions | energy |", "|---|---:|---:|"]
@@ -377,11 +297,11 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
     for mid in models:
         c = results.costs[mid]
         rows.append([
-            mid, fmt(c.own_kgco2e, c.is_own_complete),
-            fmt(c.inherited_kgco2e, c.is_inherited_complete),
-            fmt(c.cumulative_kgco2e, c.is_complete),
-            "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e, c.is_complete),
-            fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), basis_line(c.basis),
+            mid, fmt(c.own_kgco2e_bound, c.is_own_complete),
+            fmt(c.inherited_kgco2e_bound, c.is_inherited_complete),
+            fmt(c.cumulative_kgco2e_bound, c.is_complete),
+            "n/a" if c.attributed_kgco2e_bound is None else fmt(c.attributed_kgco2e_bound, c.is_complete),
+            fmt(c.cumulative_kwh_bound, c.is_energy_complete, "kwh"), basis_line(c.basis),
             "yes" if c.is_complete else "no",
         ])
     return rows

@@ -21,12 +21,12 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
             rows.append([o.policy, "n/a", "n/a", "n/a", o.problem or ""])
             continue
         c = o.cost
-        attributed = "n/a" if c.attributed_kgco2e is None else fmt(c.attributed_kgco2e,
+        attributed = "n/a" if c.attributed_kgco2e_bound is None else fmt(c.attributed_kgco2e_bound,
                                                                      c.is_complete)
-        rows.append([o.policy, fmt(c.cumulative_kgco2e, c.is_complete),
-                     fmt(c.inherited_kgco2e, c.is_inherited_complete), attributed,
+        rows.append([o.policy, fmt(c.cumulative_kgco2e_bound, c.is_complete),
+                     fmt(c.inherited_kgco2e_bound, c.is_inherited_complete), attributed,
                      o.assumption])
-    known = [o.cost.cumulative_kgco2e.mid for o in outcomes
+    known = [o.cost.cumulative_kgco2e_bound.mid for o in outcomes
              if o.cost is not None and o.policy != "full"]
     head = f"{visible(model)}: cumulative cost under every allocation policy\n"
     table = render_table(("policy", "cumulative", "inherited", "attributed", "assumes"), rows)
@@ -50,10 +50,10 @@ def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
                 return None if figure is None else figure.mid
 
             entry |= {"complete": c.is_complete,
-                      "cumulative_kgco2e": mid(c.cumulative_kgco2e, c.is_complete),
-                      "inherited_kgco2e": mid(c.inherited_kgco2e, c.is_inherited_complete),
-                      "attributed_kgco2e": mid(c.attributed_kgco2e, c.is_complete),
-                      "cumulative_kwh": mid(c.cumulative_kwh, c.is_energy_complete)}
+                      "cumulative_kgco2e": mid(c.cumulative_kgco2e_bound, c.is_complete),
+                      "inherited_kgco2e": mid(c.inherited_kgco2e_bound, c.is_inherited_complete),
+                      "attributed_kgco2e": mid(c.attributed_kgco2e_bound, c.is_complete),
+                      "cumulative_kwh": mid(c.cumulative_kwh_bound, c.is_energy_complete)}
         out["policies"][o.policy] = entry
     return out
 
@@ -67,10 +67,10 @@ def compare_rows(cmp: Comparison) -> list[list[str]]:
     rows = []
     for m in cmp.models:
         c = r.costs[m]
-        rows.append([m, fmt(c.own_kgco2e, r.direct[m].is_complete),
-                     fmt(c.inherited_kgco2e, c.is_inherited_complete),
-                     fmt(c.cumulative_kgco2e, c.is_complete),
-                     fmt(c.cumulative_kwh, c.is_energy_complete, "kwh"), basis_line(c.basis),
+        rows.append([m, fmt(c.own_kgco2e_bound, r.direct[m].is_complete),
+                     fmt(c.inherited_kgco2e_bound, c.is_inherited_complete),
+                     fmt(c.cumulative_kgco2e_bound, c.is_complete),
+                     fmt(c.cumulative_kwh_bound, c.is_energy_complete, "kwh"), basis_line(c.basis),
                      "yes" if c.is_complete else "no (≥)"])
     return rows
 

@@ -1,0 +1,101 @@
+"""The record of one model: every figure, its completeness, contributions and steps with
+their inputs, as plain values (docs/method.md#outputs). ``lineage cost --format json`` prints
+it, ``ModelCost.to_dict()`` returns it, ``Results.records()`` gives all of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lineage.model.interval import Interval
+
+if TYPE_CHECKING:
+    from lineage.core.engine import ModelCost, Results
+
+
+def known(value: Interval | None, complete: bool) -> Interval | None:
+    """``value``, or None when nothing of it is known (incomplete, and its known part is 0):
+    an unknown figure is written null (JSON) or left empty (CSV), never as a zero."""
+    return None if value is None or (not complete and value.high == 0) else value
+
+
+def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
+    out[key] = None if value is None else value.mid
+    if ranged:
+        out[f"{key}_low"] = None if value is None else value.low
+        out[f"{key}_high"] = None if value is None else value.high
+
+
+def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
+    """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
+    entry = results.project.models[c.model]
+    figures = [c.own_kgco2e_bound, c.cumulative_kgco2e_bound, c.own_kwh_bound, c.cumulative_kwh_bound]
+    ranged = not all(v.is_exact for v in figures)
+    out: dict[str, Any] = {
+        "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
+        "complete": c.is_complete, "energy_complete": c.is_energy_complete,
+        "conserving": results.is_conserving, "unknown": list(c.unknown),
+        "basis": {b: round(v, 6) for b, v in c.basis.items()},
+    }
+    figure(out, "own_kgco2e", known(c.own_kgco2e_bound, c.is_own_complete), ranged)
+    figure(out, "inherited_kgco2e", known(c.inherited_kgco2e_bound, c.is_inherited_complete), ranged)
+    figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e_bound, c.is_complete), ranged)
+    figure(out, "attributed_kgco2e", known(c.attributed_kgco2e_bound, c.is_complete), ranged)
+    figure(out, "own_kwh", known(c.own_kwh_bound, c.is_own_energy_complete), ranged)
+    figure(out, "inherited_kwh", known(c.inherited_kwh_bound, c.is_inherited_energy_complete),
+            ranged)
+    figure(out, "cumulative_kwh", known(c.cumulative_kwh_bound, c.is_energy_complete), ranged)
+    figure(out, "attributed_kwh", known(c.attributed_kwh_bound, c.is_energy_complete), ranged)
+    contributions = []
+    for x in c.contributions:
+        item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
+                                "complete": x.is_complete}
+        unknown = not x.is_complete and x.kgco2e.high == 0
+        figure(item, "kgco2e", None if unknown else x.kgco2e, ranged)
+        unknown_kwh = not results.direct[x.model].is_energy_complete and x.kwh.high == 0
+        figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
+        contributions.append(item)
+    out["contributions"] = contributions
+    out["steps"] = step_records(results, c.model)
+    return out
+
+
+def step_records(results: Results, model: str) -> list[dict[str, Any]]:
+    """Own steps with their parts, bases, estimates and sources."""
+    steps = []
+    for s in results.direct[model].steps:
+        parts = []
+        for p in s.parts:
+            parts.append({
+                "part": p.label, "kgco2e": p.emissions_kgco2e.mid if p.is_complete else None,
+                "kwh": p.energy_kwh.mid if p.is_energy_complete else None,
+                "emissions_basis": p.emissions_basis, "energy_basis": p.energy_basis,
+                "estimate_kgco2e": None if p.estimate_kgco2e is None else p.estimate_kgco2e.mid,
+                "gpu_hours": None if p.inputs.gpu_hours is None else p.inputs.gpu_hours.mid,
+                "inputs_are_estimates": p.is_estimate_input, **step_inputs(results, p.inputs),
+                "sources": list(p.sources), "note": p.note,
+            })
+        steps.append({"kind": s.kind, "from": list(s.parents), "parts": parts})
+    return steps
+
+
+def step_inputs(results: Results, i: Any) -> dict[str, Any]:
+    """What a part's estimate was computed from, as the table shows it (internal units)."""
+    hw = results.project.catalog.hardware.find(i.hardware) if i.hardware else None
+    grid = i.intensity_from if i.intensity_from not in ("", "intensity") else None
+    return {
+        "hardware": i.hardware, "hardware_name": hw.spec.name if hw else None,
+        "power_kw": None if i.power_kw is None else i.power_kw.mid,
+        "utilization": i.utilization.mid, "pue": i.pue.mid, "grid": grid,
+        "intensity_kgco2e_per_kwh": None if i.intensity_kgco2e_per_kwh is None
+        else i.intensity_kgco2e_per_kwh.mid,
+        "defaults": defaults_applied(i) if i.gpu_hours is not None and i.power_kw is not None
+        else [],
+    }
+
+
+def defaults_applied(i: Any) -> list[str]:
+    """The defaults an estimate rests on: 100% of TDP, PUE 1 (the values used when none is
+    given; a value of exactly 1 is read as the default)."""
+    return [text for value, text in ((i.utilization, "100% of TDP"), (i.pue, "PUE 1"))
+            if value.is_exact and value.mid == 1]

@@ -1,0 +1,57 @@
+"""The library as a notebook meets it: unknown stays unknown (None, never 0), and every record
+is exactly what the command line prints (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import lineage
+from lineage.cli.main import cli
+
+POLICIES = ("equal", "params", "compute", "cutoff", "full")
+
+
+@pytest.fixture(scope="module")
+def project() -> Any:
+    return lineage.load()
+
+
+def test_unknown_is_none_and_the_bound_is_separate(project: Any) -> None:
+    c = lineage.compute(project).cost("falcon-40b")  # Falcon 40B: no published training figure
+    assert c.own_kgco2e is None and c.cumulative_kgco2e is None
+    assert c.own_kgco2e_bound.mid == 0.0  # the known part: nothing
+    known = lineage.compute(project).cost("llama-3.2-1b")
+    assert known.own_kgco2e is not None
+    # 107 t reported + 11.37 t of teacher-logit generation = 118.37 t
+    assert known.own_kgco2e.mid == pytest.approx(118_370, rel=1e-4)
+
+
+def test_a_sum_over_models_cannot_mistake_unknown_for_zero(project: Any) -> None:
+    r = lineage.compute(project)
+    values = [c.own_kgco2e for c in r.costs.values()]
+    assert any(v is None for v in values)  # unknown figures show up as None, not as 0
+    frame = r.to_frame()
+    assert math.isnan(frame.set_index("model").loc["falcon-40b", "own_kgco2e"])
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_to_dict_is_the_cli_json_for_every_registry_model(project: Any, policy: str) -> None:
+    r = lineage.compute(project, policy)
+    printed = CliRunner().invoke(cli, ["table", "--policy", policy, "--format", "json"])
+    assert printed.exit_code == 0, printed.output
+    rows = json.loads(printed.output)
+    assert [row["model"] for row in rows] == sorted(r.costs)
+    for row in rows:
+        assert json.loads(json.dumps(r.costs[row["model"]].to_dict())) == row
+
+
+def test_cost_json_is_to_dict() -> None:
+    printed = CliRunner().invoke(cli, ["cost", "llama-3.2-1b", "--format", "json"])
+    record = json.loads(printed.output)
+    want = json.loads(json.dumps(lineage.compute(lineage.load()).cost("llama-3.2-1b").to_dict()))
+    assert {k: v for k, v in record.items() if k in want} == want
