@@ -29,7 +29,8 @@ def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) 
 def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
     """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
     entry = results.project.models[c.model]
-    figures = [c.own_kgco2e_bound, c.cumulative_kgco2e_bound, c.own_kwh_bound, c.cumulative_kwh_bound]
+    figures = [c.own_kgco2e_bound, c.cumulative_kgco2e_bound, c.own_kwh_bound,
+               c.cumulative_kwh_bound]
     ranged = not all(v.is_exact for v in figures)
     out: dict[str, Any] = {
         "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
@@ -38,7 +39,8 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
         "basis": {b: round(v, 6) for b, v in c.basis.items()},
     }
     figure(out, "own_kgco2e", known(c.own_kgco2e_bound, c.is_own_complete), ranged)
-    figure(out, "inherited_kgco2e", known(c.inherited_kgco2e_bound, c.is_inherited_complete), ranged)
+    figure(out, "inherited_kgco2e", known(c.inherited_kgco2e_bound, c.is_inherited_complete),
+           ranged)
     figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e_bound, c.is_complete), ranged)
     figure(out, "attributed_kgco2e", known(c.attributed_kgco2e_bound, c.is_complete), ranged)
     figure(out, "own_kwh", known(c.own_kwh_bound, c.is_own_energy_complete), ranged)

@@ -256,7 +256,8 @@ def fmt_count(n: float) -> str:
 def cost_markdown(results: Results, c: ModelCost) -> str:
     """The explanation of one model as a Markdown section (for model cards)."""
     entry = results.project.models[c.model]
-    rows = [("own", c.own_kgco2e_bound, c.is_own_complete, c.own_kwh_bound, c.is_own_energy_complete),
+    rows = [("own", c.own_kgco2e_bound, c.is_own_complete, c.own_kwh_bound,
+             c.is_own_energy_complete),
             ("inherited", c.inherited_kgco2e_bound, c.is_inherited_complete, c.inherited_kwh_bound,
              c.is_inherited_energy_complete),
             ("cumulative", c.cumulative_kgco2e_bound, c.is_complete, c.cumulative_kwh_bound,
@@ -300,7 +301,8 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
             mid, fmt(c.own_kgco2e_bound, c.is_own_complete),
             fmt(c.inherited_kgco2e_bound, c.is_inherited_complete),
             fmt(c.cumulative_kgco2e_bound, c.is_complete),
-            "n/a" if c.attributed_kgco2e_bound is None else fmt(c.attributed_kgco2e_bound, c.is_complete),
+            "n/a" if c.attributed_kgco2e_bound is None
+            else fmt(c.attributed_kgco2e_bound, c.is_complete),
             fmt(c.cumulative_kwh_bound, c.is_energy_complete, "kwh"), basis_line(c.basis),
             "yes" if c.is_complete else "no",
         ])
