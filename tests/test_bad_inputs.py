@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -152,36 +151,41 @@ def _run_main(
     return (code if isinstance(code, int) else 1), out, err
 
 
+# The child reports its own high-water mark (VmHWM) as it exits. Why not wait4's ru_maxrss:
+# Linux records the pre-exec image's peak too, and a child forked from a test process that
+# has imported pandas or matplotlib would be charged for the parent's memory.
+_PEAK_SNIPPET = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                with open(os.environ["LINEAGE_TEST_PEAK"], "w") as out:
+                    out.write(line.split()[1])
+atexit.register(_peak)
+sys.argv = ["lineage", *sys.argv[1:]]
+runpy.run_module("lineage", run_name="__main__")
+"""
+
+
 def _run_process(args: list[str], tmp_path: Path) -> tuple[int, str, str, int | None]:
     """Run ``python -m lineage ARGS`` from BAD; return its exit code, output and peak RSS."""
-    peak: int | None
-    env = {**os.environ, "PYTHONUTF8": "1"}
+    measured = Path("/proc/self/status").exists()
+    peak_path = tmp_path / "peak"
+    env = {**os.environ, "PYTHONUTF8": "1", "LINEAGE_TEST_PEAK": str(peak_path)}
+    argv = [sys.executable, "-c", _PEAK_SNIPPET, *args] if measured else \
+        [sys.executable, "-m", "lineage", *args]
     out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "lineage", *args],
-            cwd=BAD,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-        )
-        if not hasattr(os, "wait4"):
+        proc = subprocess.Popen(argv, cwd=BAD, env=env, stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err)
+        # The timeout only keeps a hung child from hanging the suite; it asserts no speed.
+        try:
             proc.wait(timeout=HANG_GUARD_SECONDS)
-            peak = None
-        else:
-            # Why: wait4 gives this child's own peak memory, which RUSAGE_CHILDREN would
-            # mix with every other process the test session has started. The timer only
-            # keeps a hung child from hanging the suite; it asserts nothing about speed.
-            guard = threading.Timer(HANG_GUARD_SECONDS, proc.kill)
-            guard.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            finally:
-                guard.cancel()
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes vs KiB
-            peak = usage.ru_maxrss * scale
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    peak = int(peak_path.read_text()) * 1024 if measured and peak_path.exists() else None
     return (
         proc.returncode,
         out_path.read_text("utf-8", "replace"),
