@@ -87,6 +87,18 @@ def out(text: str) -> None:
         raise OutputClosed from None
 
 
+def out_bytes(data: bytes) -> None:
+    """Write bytes (a PNG, a PDF) to standard output, after any text already written."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},
              invoke_without_command=True)
 @click.pass_context

@@ -74,7 +74,7 @@ def _write(hub: Hub, path: Path, advance: Any, write_atomic: Any) -> int:
         at = start + header["arrays"][name]["offset"]
         body[at: at + a.nbytes] = a.tobytes()
     advance(3)
-    write_atomic(path, bytes(body))
+    write_atomic(path, bytes(body), inputs=[Path(hub.path)])
     advance(4)
     return len(body)
 
