@@ -81,7 +81,7 @@ def _guard_stdout() -> Callable[[], None]:
         line_buffering=bool(old and old.line_buffering))
 
     def restore() -> None:
-        sys.stdout = old  # type: ignore[assignment]
+        sys.stdout = old
 
     return restore
 
