@@ -33,7 +33,7 @@ VERSION = 3
 ALIGN = 64
 HEAD = len(MAGIC) + 8  # the magic, the header length
 MAX_HEADER = 1_000_000
-_CRC_KEY = b', "crc32": "'  # the header's last key; its value is 8 hex digits and '"}' 
+_CRC_KEY = b', "crc32": "'  # the header's last key; its value is 8 hex digits and '"}'
 COLUMNS = ("line", "parent", "child", "relation", "inferred", "emissions_g", "downloads",
            "params", "created")
 
