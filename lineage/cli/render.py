@@ -58,12 +58,12 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     from lineage.report.render import BINARY_FORMATS, format_for
     from lineage.report.render import render as draw
 
-    chosen = format_for(output, fmt)
     to_stdout = output is None or output == "-"
     inputs = inputs_in(files, (".yaml", ".yml"))
     if not to_stdout:
         assert output is not None
         check_not_input(Path(output), inputs)  # before the work, not only after it
+    chosen = format_for(output, fmt)
     if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
         from lineage.model.errors import UsageError
 
