@@ -1,7 +1,8 @@
-"""The cache of the validated registry: same results, and never trusted blindly."""
+"""The cache of the parsed registry: same results, data only, and never trusted blindly."""
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import shutil
@@ -31,12 +32,15 @@ def own_kg(model: str) -> float:
 
 
 def cache_files(root: Path) -> list[Path]:
-    return sorted((root.parent / "cache").glob("registry-*.pickle"))
+    return sorted((root.parent / "cache").glob("registry-*"))
 
 
 def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     first = own_kg("llama-3.2-1b")
-    assert len(cache_files(registry_copy)) == 1
+    (path,) = cache_files(registry_copy)
+    assert path.suffix == ".json"
+    _, _, payload = path.read_bytes().partition(b"\n")
+    assert json.loads(payload)["format"] == 2  # plain data after its SHA-256
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
     assert len(lineage.load().models) == 127
 
@@ -53,11 +57,19 @@ def test_an_edit_that_keeps_size_and_date_is_seen(registry_copy: Path) -> None:
     assert len(cache_files(registry_copy)) == 1  # the old cache was removed
 
 
-@pytest.mark.parametrize("content", [pickle.dumps([]), b"not a pickle", pickle.dumps(42)])
-def test_a_damaged_cache_is_a_miss(registry_copy: Path, content: bytes) -> None:
+@pytest.mark.parametrize("content", [
+    b"not json", b"[]", b'{"format": 2, "files": []}', b'{"format": 1}', b"[" * 100_000,
+    b'{"format": 2, "files": [{"path": 1}]}', pickle.dumps([]),
+    b'{"format": 2, "files": [{"spec": {"$m": "Path", "f": {}, "s": []}}]}',
+])
+@pytest.mark.parametrize("checksum", [True, False])
+def test_a_damaged_cache_is_a_miss(registry_copy: Path, content: bytes, checksum: bool) -> None:
+    import hashlib
+
     before = own_kg("llama-3.2-1b")
     (path,) = cache_files(registry_copy)
-    path.write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest().encode() if checksum else b"0" * 64
+    path.write_bytes(digest + b"\n" + content)
     assert own_kg("llama-3.2-1b") == before
     assert len(lineage.load().models) == 127
 
@@ -72,15 +84,80 @@ class _Planted:
         return (Path.touch, (str(self.mark),))  # type: ignore[return-value]
 
 
-def test_a_cache_others_could_write_is_not_unpickled(registry_copy: Path) -> None:
-    own_kg("llama-3.2-1b")
+def test_a_planted_pickle_never_runs(registry_copy: Path) -> None:
+    """Even in a private folder, as our own file, under the cache's name and the old one."""
+    before = own_kg("llama-3.2-1b")
     (path,) = cache_files(registry_copy)
     mark = registry_copy.parent / "unpickled"
-    path.write_bytes(pickle.dumps(_Planted(mark)))
-    path.chmod(0o666)  # group and world writable: anyone could have written it
-    assert len(lineage.load().models) == 127
-    assert not mark.exists()
-    path.write_bytes(pickle.dumps(_Planted(mark)))
-    path.chmod(0o600)  # ours alone: it is read (so the check above is what protected us)
-    lineage.load()
+    import hashlib
+
+    planted = pickle.dumps(_Planted(mark))
+    for content in (planted, hashlib.sha256(planted).hexdigest().encode() + b"\n" + planted):
+        path.write_bytes(content)
+        path.with_suffix(".pickle").write_bytes(planted)  # where the old versions looked
+        assert own_kg("llama-3.2-1b") == before
+        assert not mark.exists()
+    pickle.loads(planted)  # the control: loading it as a pickle would have run it
     assert mark.exists()
+
+
+def _plant(path: Path, factor: str) -> None:
+    """Rewrite the cached llama-3.2 pretraining step, 107 t, as ``factor`` t, with a valid
+    checksum (what another user with write access could do)."""
+    import hashlib
+
+    payload = path.read_bytes().partition(b"\n")[2]
+    old = b'"$i":[107000.0,107000.0,107000.0]'
+    assert payload.count(old) == 1
+    kg = f"{factor}000.0".encode()
+    payload = payload.replace(old, b'"$i":[' + b",".join([kg] * 3) + b"]")
+    path.write_bytes(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+
+
+@pytest.mark.parametrize("where", ["file-world-writable", "file-group-writable",
+                                   "folder-world-writable", "link"])
+def test_a_cache_others_could_write_is_ignored(registry_copy: Path, where: str) -> None:
+    before = own_kg("llama-3.2-1b")
+    (path,) = cache_files(registry_copy)
+    _plant(path, "907")
+    if where == "file-world-writable":
+        path.chmod(0o606)
+    elif where == "file-group-writable":
+        path.chmod(0o660)
+    elif where == "folder-world-writable":
+        path.parent.chmod(0o777)
+    else:
+        target = registry_copy.parent / "elsewhere.json"
+        path.rename(target)
+        path.symlink_to(target)
+    assert own_kg("llama-3.2-1b") == before
+    assert cache_files(registry_copy) == [path]  # and nothing written there either
+    # The control: the same planted file, made private again, is read (the check held).
+    if where == "link":
+        path.unlink()
+        (registry_copy.parent / "elsewhere.json").rename(path)
+    path.chmod(0o600)
+    path.parent.chmod(0o700)
+    if b"907000.0" not in path.read_bytes():
+        _plant(path, "907")  # an untrusted cache file is replaced by a fresh one
+    assert own_kg("llama-3.2-1b") == pytest.approx(before + 800_000)  # 907 t − 107 t
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root")
+def test_a_cache_owned_by_another_user_is_ignored(registry_copy: Path) -> None:
+    before = own_kg("llama-3.2-1b")
+    (path,) = cache_files(registry_copy)
+    _plant(path, "907")
+    os.chown(path, 65534, 65534)  # nobody
+    assert own_kg("llama-3.2-1b") == before
+    os.chown(path.parent, 65534, 65534)
+    os.chown(path, 0, 0)
+    assert own_kg("llama-3.2-1b") == before
+
+
+def test_no_cache_in_a_folder_others_can_write(registry_copy: Path) -> None:
+    folder = registry_copy.parent / "cache"
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o1777)  # like /tmp
+    own_kg("llama-3.2-1b")
+    assert cache_files(registry_copy) == []

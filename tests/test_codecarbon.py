@@ -107,9 +107,10 @@ ROW = ("2026-03-02T09:00:00,sft,run-b,x,7200,2.25,0.0003,42.5,1520.0,20.0,0.2,8.
     ("        codecarbon: runs/emissions.csv\n",
      V3_HEADER + "\n" + ROW.replace(",2.25,", ",n/a,") + "\n",
      # the cell starts after "2026-03-02T09:00:00,sft,run-b,x,7200," (37 characters)
-     'runs/emissions.csv:2:38: column "emissions" holds "n/a", not a number'),
+     # not quoted: the user named fam.yaml, not this log (issue 16)
+     'runs/emissions.csv:2:38: column "emissions" does not hold a number'),
     ("        codecarbon: runs/emissions.csv\n        run_id: run-z\n", V3_HEADER + "\n" + ROW,
-     'fam.yaml:9:9: no run in runs/emissions.csv has run_id "run-z"; the file has: run-b'),
+     'fam.yaml:9:9: no run in runs/emissions.csv has run_id "run-z"'),
     ("        codecarbon: runs/emissions.csv\n", V3_HEADER + "\n",
      "runs/emissions.csv:1:1: not a CodeCarbon emissions.csv: no run in the file"),
     ("        codecarbon: runs/emissions.csv\n        emissions: 3 kg\n", V3_HEADER + "\n" + ROW,

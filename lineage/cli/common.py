@@ -87,11 +87,26 @@ def out(text: str) -> None:
         raise OutputClosed from None
 
 
+def out_bytes(data: bytes) -> None:
+    """Write bytes (a PNG, a PDF) to standard output, after any text already written."""
+    import sys
+
+    try:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        raise OutputClosed from None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]},
              invoke_without_command=True)
 @click.pass_context
 @click.version_option(package_name="lineage-carbon", prog_name="lineage")
-def cli(ctx: click.Context) -> None:
+@click.option("--allow-path", "allow", multiple=True, metavar="DIR",
+              help="Let a family file's codecarbon: logs be read from DIR too, not only from "
+                   "the family file's own folder (repeatable; or LINEAGE_ALLOW_PATH).")
+def cli(ctx: click.Context, allow: tuple[str, ...]) -> None:
     """lineage: the true carbon cost of an AI model, teachers included.
 
     Declare model families in YAML, then ask what a model cost once the teachers it was
@@ -99,8 +114,28 @@ def cli(ctx: click.Context) -> None:
 
     Example: lineage cost llama-3.2-1b
     """
+    if allow:
+        _allow_paths(ctx, allow)
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
+
+
+def _allow_paths(ctx: click.Context, allow: tuple[str, ...]) -> None:
+    """Widen the folders ``codecarbon:`` paths may lead to, for this command only."""
+    import os
+
+    from lineage.io.codecarbon import ALLOW_ENV
+
+    before = os.environ.get(ALLOW_ENV)
+    os.environ[ALLOW_ENV] = os.pathsep.join([*allow, *([before] if before else [])])
+
+    def restore() -> None:
+        if before is None:
+            os.environ.pop(ALLOW_ENV, None)
+        else:
+            os.environ[ALLOW_ENV] = before
+
+    ctx.call_on_close(restore)
 
 
 def assume_grid_option(fn: F) -> F:

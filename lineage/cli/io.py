@@ -80,8 +80,11 @@ def codecarbon(csv_path: Path, model: str, parents: tuple[str, ...], kind: str,
 
     Example: lineage import codecarbon emissions.csv --model my-ft --from llama-3.2-1b -o my.yaml
     """
+    from lineage.io.atomic import check_not_input
     from lineage.io.importers import read_codecarbon, step_yaml
 
+    if output is not None:
+        check_not_input(output, [csv_path])
     measured = read_codecarbon(csv_path)
     hardware = None
     if measured.gpu_model:
@@ -97,7 +100,7 @@ def codecarbon(csv_path: Path, model: str, parents: tuple[str, ...], kind: str,
     else:
         from lineage.io.atomic import write_atomic
 
-        write_atomic(output, text.encode("utf-8"))
+        write_atomic(output, text.encode("utf-8"), inputs=[csv_path])
         click.echo(f"wrote {output}: {measured.runs} run(s), {measured.energy_kwh:,.4g} kWh, "
                    f"{measured.emissions_kgco2e:,.4g} kgCO2e", err=True)
 
@@ -123,8 +126,12 @@ def hf(paths: tuple[Path, ...], output: Path | None, hub_id: str | None,
 
     Example: lineage import hf cards/ -o family.yaml
     """
+    from lineage.io.atomic import check_not_input, inputs_in
     from lineage.io.hfimport import import_hf
 
+    inputs = inputs_in(paths, (".md",))
+    if output is not None:
+        check_not_input(output, inputs)
     imported = import_hf(list(paths), hub_id, registry=not no_registry)
     for w in imported.warnings:
         click.echo(str(w), err=True)
@@ -133,7 +140,7 @@ def hf(paths: tuple[Path, ...], output: Path | None, hub_id: str | None,
     else:
         from lineage.io.atomic import write_atomic
 
-        write_atomic(output, imported.text.encode("utf-8"))
+        write_atomic(output, imported.text.encode("utf-8"), inputs=inputs)
         click.echo(f"wrote {output}", err=True)
     click.echo(imported.summary(), err=True, nl=False)
 

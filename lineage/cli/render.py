@@ -17,6 +17,7 @@ from lineage.cli.common import (
     assume_grid_option,
     cli,
     files_option,
+    out_bytes,
     policy_option,
 )
 
@@ -53,12 +54,16 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     """
     from lineage.cli.common import dated, project_of
     from lineage.core.engine import compute
-    from lineage.io.atomic import write_atomic
+    from lineage.io.atomic import check_not_input, inputs_in, write_atomic
     from lineage.report.render import BINARY_FORMATS, format_for
     from lineage.report.render import render as draw
 
-    chosen = format_for(output, fmt)
     to_stdout = output is None or output == "-"
+    inputs = inputs_in(files, (".yaml", ".yml"))
+    if not to_stdout:
+        assert output is not None
+        check_not_input(Path(output), inputs)  # before the work, not only after it
+    chosen = format_for(output, fmt)
     if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
         from lineage.model.errors import UsageError
 
@@ -66,11 +71,10 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     results = compute(dated(project_of(files, no_registry, assume_grid), as_of), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
+        out_bytes(data)
     else:
         assert output is not None
-        write_atomic(Path(output), data)
+        write_atomic(Path(output), data, inputs=inputs)
         click.echo(f"wrote {output} ({chosen}, {len(data):,} bytes)", err=True)
 
 

@@ -1,78 +1,212 @@
-"""The validated registry, cached between runs (validating its files costs more than the rest of
-a ``cost`` query). A cache miss or a damaged cache is never an error: the files are read again.
+"""The validated registry, cached between runs as JSON: its values with the position of each,
+and its validated specs as tagged data.
+
+Why JSON and not a pickle: loading a pickle can run any code its writer chose, so a cache
+another user could write was a way to run code as you (issue 16). JSON is data only: the
+decoder builds nothing but plain values, :class:`~lineage.model.interval.Interval` and the spec
+classes of :mod:`lineage.model.schema` named in a fixed table (``model_construct``, no code of
+the file's choosing). A cache is read only from a folder and a file that are ours and that no
+one else can write, checked on the opened descriptors, not on the paths; a link is not
+followed; its SHA-256 must match. A cache miss or a damaged cache is never an error: the files
+are read and validated again.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
+from typing import Any
 
-from lineage.model.files import LoadedFile
+from lineage.io.reading import ReadRefused, open_regular, read_fd
+from lineage.model.errors import Position
+from lineage.model.files import Document, LoadedFile, PathKey
+from lineage.model.interval import Interval
+
+FORMAT = 2
+MAX_CACHE_BYTES = 100_000_000
 
 
 def cache_path(bundled: list[Path]) -> Path | None:
-    """Where the validated registry is cached, named by everything that could change it."""
-    import hashlib
-    import os
+    """Where the validated registry is cached, named by everything that could change it; None
+    when caching is off (``LINEAGE_NO_CACHE``) or the system has no POSIX file owners."""
     import sys
 
-    import pydantic
-
+    from lineage.model import interval, schema
     from lineage.model.version import __version__
 
-    if os.environ.get("LINEAGE_NO_CACHE"):
+    if os.environ.get("LINEAGE_NO_CACHE") or not hasattr(os, "getuid"):
         return None
     base = os.environ.get("LINEAGE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "lineage")
-    key = hashlib.sha256(repr((__version__, sys.version, pydantic.VERSION,
+    key = hashlib.sha256(repr((FORMAT, __version__, sys.version,
                                [str(p) for p in bundled])).encode())
-    for p in bundled:  # the contents, not dates: reading 24 small files costs ~1 ms
-        key.update(p.read_bytes())
-    return Path(base) / f"registry-{key.hexdigest()[:24]}.pickle"
+    for p in (Path(schema.__file__), Path(interval.__file__), *bundled):
+        key.update(p.read_bytes())  # the contents, not dates: ~1 ms for 24 small files
+    return Path(base) / f"registry-{key.hexdigest()[:24]}.json"
 
 
-def cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
-    """The validated registry from the cache, or None (no cache, or an unreadable one).
+def is_private(st: os.stat_result) -> bool:
+    """Owned by us, and neither its group nor others may write it."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
-    Why: validating the 24 registry files costs more than all the rest of a ``cost`` query;
-    a pickle written by this same version, from these same files, skips it. Any problem
-    with the file means a fresh read, never an error.
-    """
-    import os
-    import pickle
 
+def _open_dir(folder: Path) -> int | None:
+    """A descriptor of ``folder`` if it is ours and private, else None."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        path = cache_path(bundled)
-        if path is None or not path.is_file():
-            return None
-        st = path.stat()
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:  # only a file no one else could
-            return None                                     # have written is unpickled
-        files = pickle.loads(path.read_bytes())
-        if isinstance(files, list) and len(files) == len(bundled) and all(
-                isinstance(f, LoadedFile) and f.doc.path == str(p)
-                for f, p in zip(files, bundled, strict=True)):
-            return files
-    except Exception:  # a damaged cache is a cache miss, never an error
+        fd = os.open(folder, flags)
+    except OSError:
         return None
+    if is_private(os.fstat(fd)):
+        return fd
+    os.close(fd)
     return None
 
 
+def _read_private(path: Path) -> bytes | None:
+    """The bytes of ``path`` if the folder and the file are ours and private (each opened
+    once and checked through its descriptor; a link is not followed), else None."""
+    dfd = _open_dir(path.parent)
+    if dfd is None:
+        return None
+    try:
+        fd, st = open_regular(path.name, nofollow=True, dir_fd=dfd)
+        if not is_private(st):
+            os.close(fd)
+            return None
+        return read_fd(fd, st, MAX_CACHE_BYTES)
+    except ReadRefused:
+        return None
+    finally:
+        os.close(dfd)
+
+
+def cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
+    """The validated registry from the cache, or None (no cache, one we do not trust, or a
+    damaged one)."""
+    path = cache_path(bundled)
+    raw = None if path is None else _read_private(path)
+    if raw is None:
+        return None
+    digest, _, payload = raw.partition(b"\n")
+    if digest != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    try:
+        return _decode(json.loads(payload), bundled)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+        return None  # a damaged cache is a cache miss, never an error
+
+
 def store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
-    import os
-    import pickle
+    """Cache the validated registry; nothing happens where we could not trust it later."""
     import tempfile
 
+    path = cache_path(bundled)
+    if path is None:
+        return
     try:
-        path = cache_path(bundled)
-        if path is None:
-            return
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as tmp:
-            tmp.write(pickle.dumps(files, protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(tmp.name, path)
-        for old in path.parent.glob("registry-*.pickle"):  # earlier registries' caches
-            if old != path:
+        dfd = _open_dir(path.parent)
+        if dfd is None:  # a folder others can write: a cache there would never be read
+            return
+        os.close(dfd)
+        payload = _encode(files)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        for old in (*path.parent.glob("registry-*.json"), *path.parent.glob("registry-*.pickle")):
+            if old != path:  # earlier registries' caches, and the old pickles
                 old.unlink(missing_ok=True)
-    except (OSError, pickle.PicklingError):
+    except (OSError, ValueError, TypeError):
         return  # a read-only home: no cache, same results
+
+
+# The encoding: plain JSON values as they are; {"$i": [low, mid, high]} an Interval;
+# {"$m": "StepSpec", "f": {...}, "s": [...]} a spec (its fields and the fields it was given);
+# {"$d": {...}} a mapping of values.
+
+
+def _spec_classes() -> dict[str, tuple[Any, frozenset[str]]]:
+    """The classes a cache may build, by name, with their field names."""
+    from pydantic import BaseModel
+
+    from lineage.model import schema
+
+    return {name: (cls, frozenset(cls.model_fields)) for name, cls in vars(schema).items()
+            if isinstance(cls, type) and issubclass(cls, BaseModel)
+            and cls.__module__ == schema.__name__}
+
+
+def _to_json(v: Any) -> Any:
+    from pydantic import BaseModel
+
+    if v is None or isinstance(v, str | bool | int | float):
+        return v
+    if isinstance(v, Interval):
+        return {"$i": [v.low, v.mid, v.high]}
+    if isinstance(v, BaseModel):
+        return {"$m": type(v).__name__, "s": sorted(v.model_fields_set),
+                "f": {k: _to_json(getattr(v, k)) for k in type(v).model_fields}}
+    if isinstance(v, list):
+        return [_to_json(x) for x in v]
+    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+        return {"$d": {k: _to_json(x) for k, x in v.items()}}
+    raise TypeError(f"cannot cache a {type(v).__name__}")
+
+
+def _from_json(v: Any, classes: dict[str, tuple[Any, frozenset[str]]]) -> Any:
+    if isinstance(v, list):
+        return [_from_json(x, classes) for x in v]
+    if not isinstance(v, dict):
+        return v
+    if "$i" in v:
+        low, mid, high = (float(x) for x in v["$i"])
+        return Interval(low, mid, high)
+    if "$d" in v:
+        return {str(k): _from_json(x, classes) for k, x in v["$d"].items()}
+    cls, names = classes[v["$m"]]  # a KeyError for any name outside the table
+    fields = {k: _from_json(x, classes) for k, x in v["f"].items() if k in names}
+    return cls.model_construct(_fields_set=set(v["s"]) & set(fields), **fields)
+
+
+def _positions(path: str, rows: list[Any]) -> dict[PathKey, Position]:
+    """Why unchecked: the file's SHA-256 matched and no one else could have written it."""
+    return {tuple(row[:-2]): Position(path, row[-2], row[-1]) for row in rows}
+
+
+def _decode(obj: Any, bundled: list[Path]) -> list[LoadedFile] | None:
+    from lineage.model.schema import FileSpec
+
+    if not isinstance(obj, dict) or obj.get("format") != FORMAT:
+        return None
+    files = obj["files"]
+    if not isinstance(files, list) or len(files) != len(bundled):
+        return None
+    classes = _spec_classes()
+    out = []
+    for f, p in zip(files, bundled, strict=True):
+        spec = _from_json(f["spec"], classes)
+        if f["path"] != str(p) or not isinstance(spec, FileSpec):
+            return None
+        doc = Document(f["path"], f["data"], _positions(f["path"], f["values"]),
+                       _positions(f["path"], f["keys"]))
+        out.append(LoadedFile(doc, spec, is_registry=True))
+    return out
+
+
+def _encode(files: list[LoadedFile]) -> bytes:
+    def rows(table: dict[PathKey, Position]) -> list[list[Any]]:
+        return [[*loc, p.line, p.col] for loc, p in table.items()]
+
+    return json.dumps({"format": FORMAT, "files": [
+        {"path": f.doc.path, "data": f.doc.data, "values": rows(f.doc.values),
+         "keys": rows(f.doc.keys), "spec": _to_json(f.spec)} for f in files]},
+        ensure_ascii=False, separators=(",", ":")).encode("utf-8")

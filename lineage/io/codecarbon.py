@@ -8,7 +8,10 @@ were added), so they are read by header name and a missing optional column is to
 
 A family file's step may name such a file (``codecarbon: runs/emissions.csv``, relative to the
 YAML file), optionally with a ``project_name`` or ``run_id`` filter; :func:`resolve_steps`
-replaces the key by the summed energy and emissions with the basis ``measured``.
+replaces the key by the summed energy and emissions with the basis ``measured``. Such a path
+stays inside the YAML file's folder (no ``..``, absolute path or link out of it) unless a
+folder is allowed by ``LINEAGE_ALLOW_PATH`` (``lineage --allow-path DIR``); and since the user
+did not name that file, no message quotes its cells.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
     from lineage.model.schema import FileSpec, StepSpec
 
 REQUIRED = ("duration", "emissions", "energy_consumed")
+MAX_CSV_BYTES = 100_000_000
+ALLOW_ENV = "LINEAGE_ALLOW_PATH"
 FILTERS = ("project_name", "run_id")
 
 
@@ -69,15 +74,18 @@ def _cell_column(raw: str, index: int) -> int:
     return len(raw) + 1 if field == index else 1
 
 
-def _number(row: _Row, header: list[str], key: str, name: str) -> float:
+def _number(row: _Row, header: list[str], key: str, name: str, quote: bool = True) -> float:
+    """The number in column ``key``; ``quote``: the message may show the cell."""
     text = (row.cells.get(key) or "").strip()
     where = Position(name, row.line, _cell_column(row.raw, header.index(key)))
     try:
         value = float(text)
     except ValueError:
-        raise _fail(where, f'column "{key}" holds "{text}", not a number') from None
+        held = f'holds "{text}", not' if quote else "does not hold"
+        raise _fail(where, f'column "{key}" {held} a number') from None
     if not math.isfinite(value) or not 0 <= value <= MAX_VALUE:
-        raise _fail(where, f'column "{key}" holds {text}: expected a finite number between 0 '
+        held = f"holds {text}:" if quote else "holds a number out of range:"
+        raise _fail(where, f'column "{key}" {held} expected a finite number between 0 '
                     "and 1e30")
     return value
 
@@ -100,8 +108,8 @@ def _rows(name: str, text: str) -> tuple[list[str], list[_Row]]:
 
 
 def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str | None = None,
-                    where: Position | None = None, filter_where: Position | None = None
-                    ) -> Measured:
+                    where: Position | None = None, filter_where: Position | None = None,
+                    quote: bool = True) -> Measured:
     """Sum the runs of a CodeCarbon ``emissions.csv`` (those matching the filters, if given).
 
     Args:
@@ -110,6 +118,8 @@ def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str 
         run_id: keep only the rows whose ``run_id`` is this.
         where: where a missing or unreadable file is reported (default: the file itself).
         filter_where: where a filter that matches no row is reported.
+        quote: messages may quote the file's cells (False for a file the user did not name
+            on the command line, such as a family file's ``codecarbon:`` log).
 
     Raises:
         InputErrors: a missing or unreadable file, a missing column, a cell that is not a
@@ -121,11 +131,13 @@ def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str 
         >>> m.runs, m.emissions_kgco2e
         (1, 0.75)
     """
+    from lineage.io.reading import ReadRefused, read_limited
+
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        text = read_limited(path, MAX_CSV_BYTES).decode("utf-8-sig")
+    except (ReadRefused, UnicodeDecodeError) as exc:
+        reason = str(exc) if isinstance(exc, ReadRefused) else "not UTF-8 text"
         raise _fail(where or Position(name, 1, 1), f"cannot read CodeCarbon log {name}: "
                     f"{reason}") from None
     header, rows = _rows(name, text)
@@ -138,12 +150,13 @@ def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str 
     if not kept:
         shown = "; ".join(f'{k} "{v}"' for k, v in filters.items())
         have = sorted({r.cells.get(k, "").strip() for r in rows for k in filters})
-        raise _fail(filter_where or Position(name, 1, 1),
-                    f"no run in {name} has {shown}; the file has: {', '.join(have)}")
-    return _sum(name, header, _last_of_each_run(name, header, kept))
+        listed = f"; the file has: {', '.join(have)}" if quote else ""
+        raise _fail(filter_where or Position(name, 1, 1), f"no run in {name} has {shown}{listed}")
+    return _sum(name, header, _last_of_each_run(name, header, kept, quote), quote)
 
 
-def _last_of_each_run(name: str, header: list[str], rows: list[_Row]) -> list[_Row]:
+def _last_of_each_run(name: str, header: list[str], rows: list[_Row],
+                      quote: bool) -> list[_Row]:
     """One row per ``run_id``: the one with the longest ``duration``.
 
     Why: ``tracker.flush()`` appends a row with the run's totals so far, so several rows of one
@@ -153,24 +166,25 @@ def _last_of_each_run(name: str, header: list[str], rows: list[_Row]) -> list[_R
     for i, row in enumerate(rows):
         key = row.cells.get("run_id", "").strip() or f"row {i}"
         old = last.get(key)
-        if old is None or _number(row, header, "duration", name) >= \
-                _number(old, header, "duration", name):
+        if old is None or _number(row, header, "duration", name, quote) >= \
+                _number(old, header, "duration", name, quote):
             last[key] = row
     return sorted(last.values(), key=lambda r: r.line)
 
 
-def _sum(name: str, header: list[str], rows: list[_Row]) -> Measured:
+def _sum(name: str, header: list[str], rows: list[_Row], quote: bool) -> Measured:
     energy = emissions = 0.0
     gpu_hours: float | None = 0.0
     for row in rows:
-        energy += _number(row, header, "energy_consumed", name)
-        emissions += _number(row, header, "emissions", name)
+        energy += _number(row, header, "energy_consumed", name, quote)
+        emissions += _number(row, header, "emissions", name, quote)
         if not max(energy, emissions) <= MAX_VALUE:  # each run is finite, their sum may not be
             raise _fail(Position(name, row.line, 1), "the runs up to this one sum to more than "
                         "1e30 kWh or kgCO2e: not a real measurement")
-        count = _number(row, header, "gpu_count", name) if row.cells.get("gpu_count") else None
+        count = (_number(row, header, "gpu_count", name, quote) if row.cells.get("gpu_count")
+                 else None)
         if gpu_hours is not None and count is not None:
-            gpu_hours += count * _number(row, header, "duration", name) / 3600
+            gpu_hours += count * _number(row, header, "duration", name, quote) / 3600
             if not gpu_hours <= MAX_VALUE:
                 raise _fail(Position(name, row.line, 1), "gpu_count × duration of the runs up "
                             "to this one pass 1e30 GPU-hours: not a real measurement")
@@ -195,11 +209,11 @@ def _measured_step(doc: Document, loc: PathKey, step: StepSpec) -> StepSpec:
     from lineage.model.interval import Interval
 
     assert step.codecarbon is not None
-    path = Path(doc.path).parent / step.codecarbon
+    where = doc.at((*loc, "codecarbon"), key=True)
+    path = confined(Path(doc.path).parent, step.codecarbon, where)
     key = "run_id" if step.run_id else "project_name"
     m = read_codecarbon(path, project_name=step.project_name, run_id=step.run_id,
-                        where=doc.at((*loc, "codecarbon"), key=True),
-                        filter_where=doc.at((*loc, key), key=True))
+                        where=where, filter_where=doc.at((*loc, key), key=True), quote=False)
     shown = ", ".join(f"{k} {v}" for k, v in (("project_name", step.project_name),
                                                ("run_id", step.run_id)) if v)
     note = (f"{m.runs} CodeCarbon run(s) in {step.codecarbon}" + (f" ({shown})" if shown else "")
@@ -207,6 +221,34 @@ def _measured_step(doc: Document, loc: PathKey, step: StepSpec) -> StepSpec:
     return step.model_copy(update={
         "energy": Interval.exact(m.energy_kwh), "emissions": Interval.exact(m.emissions_kgco2e),
         "basis": "measured", "note": step.note or note})
+
+
+def allowed_folders() -> list[str]:
+    """The folders named by ``LINEAGE_ALLOW_PATH`` (separated by ``os.pathsep``), resolved."""
+    import os
+
+    return [os.path.realpath(p) for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
+
+
+def confined(folder: Path, written: str, where: Position) -> Path:
+    """``written`` (a ``codecarbon:`` value) as a path inside ``folder`` or an allowed folder.
+
+    The check is on the resolved path (``..`` and links followed) and says the same whether
+    the file exists or not, so it cannot be used to probe the disk.
+
+    Raises:
+        InputErrors: the path leads outside (at ``where``).
+    """
+    import os
+
+    path = folder / written
+    real = os.path.realpath(path)
+    roots = [os.path.realpath(folder), *allowed_folders()]
+    if any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots):
+        return path
+    raise _fail(where, f'codecarbon path "{written}" leads outside the folder of {where.path}; '
+                f"move the log beside the family file, or allow its folder with "
+                f"lineage --allow-path DIR (or {ALLOW_ENV})")
 
 
 def resolve_steps(doc: Document, spec: FileSpec) -> FileSpec:

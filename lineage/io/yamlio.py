@@ -2,8 +2,9 @@
 
 Every scalar is read as a string (YAML 1.1's ``NO``, ``012`` and ``1:20`` stay as written);
 numbers are parsed later by :mod:`lineage.model.units`. Duplicate keys, aliases that expand
-beyond a budget, and nesting deeper than :data:`MAX_DEPTH` are errors, so hostile files
-are answered quickly and in bounded memory.
+beyond a budget (:data:`MAX_NODES` values or :data:`MAX_EXPANDED_CHARS` characters), nesting
+deeper than :data:`MAX_DEPTH`, and files that are not regular files or are larger than
+:data:`MAX_BYTES` are errors, so hostile files are answered quickly and in bounded memory.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from lineage.model.files import Document, PathKey
 MAX_DEPTH = 64
 MAX_NODES = 200_000
 MAX_BYTES = 20_000_000
+# Aliases may not make a document larger than the largest file could be written out in full:
+# a 1 MB string aliased 3,000 times is 3 GB of text once a report copies it.
+MAX_EXPANDED_CHARS = MAX_BYTES
 _Loader: Any = getattr(yaml, "CBaseLoader", yaml.BaseLoader)
 
 @dataclass
@@ -31,6 +35,7 @@ class _Open:
     loc: PathKey
     anchor: str | None
     size: int = 1
+    chars: int = 0
     key: str | None = None  # a mapping's pending key
     key_pos: Position | None = None
 
@@ -47,8 +52,9 @@ class _Composer:
     def __init__(self, path: str) -> None:
         self.doc = Document(path, None)
         self.errors: list[InputError] = []
-        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.anchors: dict[str, tuple[Any, int, int]] = {}
         self.count = 0
+        self.chars = 0
         self.stack: list[_Open] = []
 
     def pos(self, event: Any) -> Position:
@@ -67,19 +73,30 @@ class _Composer:
             return (*top.loc, len(top.value))
         return None if top.key is None else (*top.loc, top.key)
 
-    def _grow(self, event: Any, size: int) -> None:
+    def _grow(self, event: Any, size: int, chars: int = 0) -> None:
         self.count += size
+        self.chars += chars
         if self.count > MAX_NODES:
             raise self.fail(event, f"document has over {MAX_NODES:,} values once aliases are "
                             "expanded; refusing to read")
+        if self.chars > MAX_EXPANDED_CHARS:
+            raise self.fail(event, f"document has over {MAX_EXPANDED_CHARS:,} characters once "
+                            "aliases are expanded; refusing to read")
 
-    def _place(self, value: Any, size: int, event: Any) -> None:
+    def _key(self, event: Any, key: str) -> None:
+        self._grow(event, 0, len(key))
+        top = self.stack[-1]
+        top.key, top.key_pos = key, self.pos(event)
+        top.chars += len(key)
+
+    def _place(self, value: Any, size: int, chars: int, event: Any) -> None:
         """Attach a finished value to its parent (or make it the document)."""
         if not self.stack:
             self.doc.data = value
             return
         top = self.stack[-1]
         top.size += size
+        top.chars += chars
         if isinstance(top.value, list):
             top.value.append(value)
             return
@@ -99,18 +116,18 @@ class _Composer:
     def _scalar_or_key(self, event: Any) -> None:
         loc = self._loc()
         if loc is None:  # a mapping key
-            top = self.stack[-1]
-            top.key, top.key_pos = str(event.value), self.pos(event)
+            self._key(event, str(event.value))
             return
-        self._value(event, str(event.value), loc)
+        value = str(event.value)
+        self._value(event, value, loc, 1, len(value))
 
-    def _value(self, event: Any, value: Any, loc: PathKey, size: int = 1) -> None:
-        self._grow(event, size)
+    def _value(self, event: Any, value: Any, loc: PathKey, size: int, chars: int) -> None:
+        self._grow(event, size, chars)
         self.doc.values.setdefault(loc, self.pos(event))
         anchor = getattr(event, "anchor", None)
         if anchor is not None and not isinstance(event, yaml.AliasEvent):
-            self.anchors[anchor] = (value, size)
-        self._place(value, size, event)
+            self.anchors[anchor] = (value, size, chars)
+        self._place(value, size, chars, event)
 
     def _open(self, event: Any, value: Any) -> None:
         loc = self._loc()
@@ -125,8 +142,8 @@ class _Composer:
     def _close(self, event: Any) -> None:
         done = self.stack.pop()
         if done.anchor is not None:
-            self.anchors[done.anchor] = (done.value, done.size)
-        self._place(done.value, done.size, event)
+            self.anchors[done.anchor] = (done.value, done.size, done.chars)
+        self._place(done.value, done.size, done.chars, event)
 
     def _alias(self, event: Any) -> None:
         loc = self._loc()
@@ -135,14 +152,13 @@ class _Composer:
             name = f'"*{event.anchor}"'
             raise self.fail(event, f"alias {name} refers to its own anchor" if open_anchor
                             else f"YAML syntax error: undefined alias {name}")
-        value, size = self.anchors[event.anchor]
+        value, size, chars = self.anchors[event.anchor]
         if loc is None:
             if not isinstance(value, str):
                 raise self.fail(event, "keys must be plain text")
-            top = self.stack[-1]
-            top.key, top.key_pos = value, self.pos(event)
+            self._key(event, value)
             return
-        self._value(event, value, loc, size)
+        self._value(event, value, loc, size, chars)
 
     def feed(self, event: Any) -> None:
         if isinstance(event, yaml.ScalarEvent):
@@ -239,16 +255,19 @@ def parse_text(path: str, text: str) -> Document:
 
 
 def read_file(path: Path) -> Document:
-    """Read and parse one YAML file."""
+    """Read and parse one YAML file.
+
+    Raises:
+        InputErrors: not a regular file (a device, a named pipe: refused without waiting),
+            larger than :data:`MAX_BYTES`, unreadable, or not valid YAML.
+    """
+    from lineage.io.reading import ReadRefused, read_limited
+
     name = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputErrors([InputError(Position(name), f"file is {size:,} bytes; the limit "
-                                          f"is {MAX_BYTES:,}")])
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InputErrors([InputError(Position(name), f"cannot read: {exc.strerror}")]) from None
+        raw = read_limited(path, MAX_BYTES)
+    except ReadRefused as exc:
+        raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
     return parse_text(name, _decode(name, raw))
 
 
