@@ -258,7 +258,7 @@ def test_card_export_parses_and_imports_back(tmp_path: Path) -> None:
         pytest.approx(meta["lineage"]["cumulative_kgco2e"], abs=2e-3)
     assert meta["lineage"]["cumulative_kgco2e"] == pytest.approx(c.cumulative_kgco2e_bound.mid,
                                                                  abs=1e-3)
-    assert meta["lineage"]["registry_checked"] == "2026-11-28"
+    assert meta["lineage"]["registry_checked"] == "2026-12-01"  # the latest registry checked: date
     assert meta["lineage"]["policy"] == "equal"
     # the --markdown skeleton is a card that `import hf` reads back to the same own figure
     readme = tmp_path / "cards" / "acme" / "acme-support-1b" / "README.md"

@@ -28,6 +28,18 @@ MODELS = [
     "meta-llama/Llama-3.2-90B-Vision",
     "allenai/OLMo-2-1124-7B",
     "allenai/OLMo-2-1124-13B",
+    # issue 14 leftovers (2026-12-01)
+    "ibm-granite/granite-3.0-2b-base",
+    "ibm-granite/granite-3.0-8b-base",
+    "ibm-granite/granite-3.0-1b-a400m-base",
+    "ibm-granite/granite-3.0-3b-a800m-base",
+    "ibm-granite/granite-3.0-8b-instruct",
+    "bigcode/starcoderbase",
+    "bigcode/starcoder",
+    "mistralai/Mistral-7B-Instruct-v0.1",
+    "Qwen/Qwen2.5-Coder-7B-Instruct",
+    "apple/OpenELM-270M-Instruct",
+    "apple/OpenELM-3B-Instruct",
 ]
 
 # Registry models with no sourced parameter count, each with the reason. Keep in step with
@@ -164,3 +176,123 @@ def test_the_params_policy_runs_on_the_new_families() -> None:
              "--format", "json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["policy"] == "params"
+
+
+# --- issue 14 leftovers: Granite 3.0, StarCoder, lineage-only families ----------------------
+
+@pytest.mark.parametrize(("model", "gpu_hours", "published_t", "estimate_t"), [
+    # Granite 3.0 report, Table 7: "Granite 3.0 2B 700W 192,030 174.6 68.1"
+    # estimate: 192,030 h x 0.7 kW x PUE 1.3 x 0.39 kg/kWh = 68,152 kg = 68.15 t
+    ("ibm-granite/granite-3.0-2b-base", 192_030, 68.1, 68.152),
+    # "Granite 3.0 8B 700W 832,102 757.0 295.2"; 832,102 x 0.7 x 1.3 x 0.39 = 295.31 t
+    ("ibm-granite/granite-3.0-8b-base", 832_102, 295.2, 295.313),
+    # "Granite 3.0 1B-400M 700W 71,171 64.5 25.2"; 71,171 x 0.7 x 1.3 x 0.39 = 25.26 t
+    ("ibm-granite/granite-3.0-1b-a400m-base", 71_171, 25.2, 25.259),
+    # "Granite 3.0 3B-800M 700W 133,308 121.2 47.2"; 133,308 x 0.7 x 1.3 x 0.39 = 47.31 t
+    ("ibm-granite/granite-3.0-3b-a800m-base", 133_308, 47.2, 47.311),
+])
+def test_granite_reproduces_table_7(cost: dict[str, dict[str, Any]], model: str,
+                                    gpu_hours: float, published_t: float,
+                                    estimate_t: float) -> None:
+    c = cost[model]
+    (part,) = [p for p in _parts(c) if p["part"] == "training"]
+    assert part["gpu_hours"] == gpu_hours
+    assert part["power_kw"] == pytest.approx(0.7)
+    assert part["pue"] == pytest.approx(1.3)
+    assert part["intensity_kgco2e_per_kwh"] == pytest.approx(0.39)
+    assert part["emissions_basis"] == "reported"
+    assert c["own_kgco2e"] / 1000 == pytest.approx(published_t, rel=1e-9)
+    assert part["estimate_kgco2e"] / 1000 == pytest.approx(estimate_t, rel=1e-4)
+    # IBM's own factor reproduces its table within 0.5 %
+    assert part["estimate_kgco2e"] / 1000 == pytest.approx(published_t, rel=0.005)
+
+
+def test_granite_energy_includes_ibm_s_pue(cost: dict[str, dict[str, Any]]) -> None:
+    # Table 7's "Total power consumption": 757.0 MWh; 832,102 h x 0.7 kW x 1.3 = 757,213 kWh
+    assert cost["ibm-granite/granite-3.0-8b-base"]["own_kwh"] == pytest.approx(757_212.82)
+
+
+def test_granite_instruct_inherits_from_its_base(cost: dict[str, dict[str, Any]]) -> None:
+    c = cost["ibm-granite/granite-3.0-8b-instruct"]
+    assert c["steps"][0]["from"] == ["granite-3.0-8b-base"]
+    assert c["own_kgco2e"] is None  # post-training compute is not published
+    assert not c["complete"]
+    (contribution,) = c["contributions"]
+    # policy "equal": 295.2 t x the share this child takes (0.5: the base keeps half)
+    assert contribution["kgco2e"] == pytest.approx(295_200 * contribution["share"])
+
+
+def test_starcoderbase_secondary_figures(cost: dict[str, dict[str, Any]]) -> None:
+    c = cost["bigcode/starcoderbase"]
+    (part,) = [p for p in _parts(c) if p["part"] == "training"]
+    # 320,256 A100-hours and 16.68 tCO2e, both secondary (see registry/families/starcoder.yaml)
+    assert part["gpu_hours"] == 320_256
+    assert part["hardware"] == "a100-sxm4-80gb"
+    assert c["own_kgco2e"] == pytest.approx(16_680)
+    assert part["emissions_basis"] == "reported"
+    assert part["estimate_kgco2e"] is None  # no grid published, so no estimate beside it
+    # energy at the rated 400 W and PUE 1: 320,256 h x 0.4 kW = 128,102.4 kWh
+    assert c["own_kwh"] == pytest.approx(128_102.4)
+
+
+def test_starcoder_is_starcoderbase_further_trained_on_python(
+        cost: dict[str, dict[str, Any]]) -> None:
+    c = cost["bigcode/starcoder"]
+    assert c["steps"][0]["from"] == ["starcoderbase"]
+    assert c["steps"][0]["kind"] == "continued-pretraining"
+    (part,) = _parts(c)
+    # 11,208 GPU-hours (secondary) x 0.4 kW = 4,483.2 kWh; no grid, so emissions unknown
+    assert part["gpu_hours"] == 11_208
+    assert c["own_kwh"] == pytest.approx(4_483.2)
+    assert c["own_kgco2e"] is None
+    assert c["unknown"] == ["starcoder"]
+    # it inherits StarCoderBase's 16.68 t times its share
+    (contribution,) = c["contributions"]
+    assert contribution["model"] == "starcoderbase"
+    assert contribution["kgco2e"] == pytest.approx(16_680 * contribution["share"])
+
+
+@pytest.mark.parametrize(("model", "parent", "params_model"), [
+    # "a instruct fine-tuned version of the Mistral-7B-v0.1" (card)
+    ("mistralai/Mistral-7B-Instruct-v0.1", "mistral-7b-v0.1", "mistral-7b-instruct-v0.1"),
+    # "This repo contains the instruction-tuned 7B Qwen2.5-Coder model" (card)
+    ("Qwen/Qwen2.5-Coder-7B-Instruct", "qwen2.5-coder-7b", "qwen2.5-coder-7b-instruct"),
+    # "We release both pretrained and instruction tuned models with 270M, ... 3B" (card)
+    ("apple/OpenELM-270M-Instruct", "openelm-270m", "openelm-270m-instruct"),
+    ("apple/OpenELM-3B-Instruct", "openelm-3b", "openelm-3b-instruct"),
+])
+def test_lineage_only_families_have_their_parent_and_unknown_cost(
+        cost: dict[str, dict[str, Any]], model: str, parent: str, params_model: str) -> None:
+    c = cost[model]
+    assert c["model"] == params_model
+    assert c["steps"][0]["from"] == [parent]
+    assert c["own_kgco2e"] is None and c["own_kwh"] is None
+    assert c["cumulative_kgco2e"] is None or not c["complete"]
+
+
+def test_qwen_coder_chain_reaches_qwen2_5_7b() -> None:
+    r = _run("cost", "Qwen/Qwen2.5-Coder-7B", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["steps"][0]["from"] == ["qwen2.5-7b"]
+
+
+def test_quebec_grid_is_hydro_quebec_s_direct_rate() -> None:
+    # Hydro-Québec 2016: "360 t CO2/TWh" = 360e6 g / 1e9 kWh = 0.36 g/kWh
+    r = _run("registry", "grids", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    grids = {g["id"]: g for g in json.loads(r.stdout)}
+    assert float(grids["CA-QC"]["kgCO2e/kWh"]) == pytest.approx(0.00036)
+    assert grids["CA-QC"]["year"] == "2016"
+    # IBM's factor for Granite 3.0: 0.39 kg/kWh with PUE 1.3
+    assert float(grids["ibm-granite-us"]["kgCO2e/kWh"]) == pytest.approx(0.39)
+    assert float(grids["ibm-granite-us"]["pue"]) == pytest.approx(1.3)
+
+
+def test_the_forest_hectare_equivalent_is_gone() -> None:
+    # no primary source for 290 t per "hectare of forest": removed on 2026-12-01
+    r = _run("cost", "ibm-granite/granite-3.0-8b-base")
+    assert r.returncode == 0, r.stderr
+    (line,) = [x for x in r.stdout.splitlines() if x.strip().startswith("equivalents")]
+    assert "forest" not in line
+    # 295.2 t / 9.2 t per French resident-year = 32.1
+    assert "32.1 French resident-years" in line
