@@ -43,9 +43,10 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
 
 def warnings(project: Project) -> list[Warning_]:
     """Problems worth a look that do not stop a computation (e.g. reported vs estimate gaps)."""
+    from lineage.core.horizon import horizon_warnings
     from lineage.core.stepcost import direct_costs, gap_warnings
 
-    return gap_warnings(project, direct_costs(project))
+    return gap_warnings(project, direct_costs(project)) + horizon_warnings(project)
 
 
 def load_hub(path: str | Path, *, skip_bad: bool = False) -> Hub:

@@ -94,6 +94,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.core.engine import compute
 
     results = compute(project, policy)
+    _warn_outdated_horizons(results, results.resolve(model))
     text = costview.render(results, results.resolve(model), fmt, extras)
     if fmt == "table":
         from lineage.report.style import fit_lines, terminal_width
@@ -240,3 +241,13 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
         out(render(header, rows))
         return
     out(report.family_text(results, fam))
+
+
+def _warn_outdated_horizons(results: Any, mid: str) -> None:
+    """On stderr: the horizons above ``mid`` that the loaded lineage has outgrown."""
+    from lineage.core.horizon import horizon_warnings
+
+    above = {x.model for x in results.costs[mid].contributions}
+    for w in horizon_warnings(results.project):
+        if w.message.split(":")[0] in above:
+            click.echo(str(w), err=True)

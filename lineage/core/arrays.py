@@ -42,7 +42,7 @@ class ArrayGraph:
 
     Own figures are the known part (what :class:`~lineage.core.stepcost.DirectCost` gives: low, mid,
     high) with flags saying whether the whole is known. ``explicit`` is the written share of an
-    edge (its central value) or NaN; ``expected`` is ``expected_derivatives`` or NaN.
+    edge (its central value) or NaN; ``expected`` is the derivatives horizon or NaN.
     """
 
     ids: Sequence[str]
@@ -90,7 +90,8 @@ def shares(g: ArrayGraph, policy: str, *, weights: FloatArray | None = None,
 
     Each parent u weighs itself ω_u and each child w ω_w; explicit ``share:`` values are
     taken first and the rest r_u is split: s(u→w) = r_u·ω_w / (ω_u + Σ_free ω + phantom),
-    where ``equal``'s phantom reserves room for ``expected_derivatives`` not yet born.
+    where ``equal``'s phantom reserves room for the derivatives of a declared horizon not yet
+    born (``horizon:`` or ``expected_derivatives``).
 
     Args:
         weights: replaces the policy's weights, (n,) or (n, k) for k samples at once.
@@ -339,5 +340,5 @@ def from_project(project: Project, direct: Mapping[str, DirectCost] | None = Non
         own_complete=np.array([d[m].is_complete for m in ids], dtype=bool),
         energy_complete=np.array([d[m].is_energy_complete for m in ids], dtype=bool),
         explicit=explicit,
-        expected=column(lambda m: project.models[m].spec.expected_derivatives),
+        expected=column(lambda m: project.models[m].spec.derivatives_horizon),
         usage=column(spec_mid("usage")), params=column(spec_mid("params")))

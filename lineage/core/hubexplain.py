@@ -214,8 +214,8 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
         c, spec = d[m], project.models[m].spec
         own_kg[i], own_kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
         own_complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
-        if spec.expected_derivatives is not None:
-            expected[i] = spec.expected_derivatives
+        if spec.derivatives_horizon is not None:
+            expected[i] = spec.derivatives_horizon
         usage[i] = math.nan if spec.usage is None else spec.usage.mid
         params[i] = math.nan if spec.params is None else spec.params.mid
     is_project = np.array([m is not None for m in project_side] + [False] * others.size)

@@ -159,7 +159,7 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
     graph = ArrayGraph(
         _UnionIds(pids, hub, unmatched), parent, child, own_kg, own_kwh, own_complete,
         energy_complete, explicit=explicit,
-        expected=np.concatenate([_spec_column(project, pids, "expected_derivatives"),
+        expected=np.concatenate([_spec_column(project, pids, "derivatives_horizon"),
                                  np.full(unmatched.size, math.nan)]),
         usage=_weights(project, pids, "usage", hub.downloads, matched, unmatched),
         params=_weights(project, pids, "params", hub.params, matched, unmatched))

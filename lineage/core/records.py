@@ -58,6 +58,12 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
         figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
         contributions.append(item)
     out["contributions"] = contributions
+    if c.policy == "equal":
+        from lineage.core.horizon import horizons_above
+
+        found = horizons_above(results.project, c.model, [x.model for x in c.contributions])
+        if found:
+            out["horizons"] = [h.record() for h in found]
     out["steps"] = step_records(results, c.model)
     return out
 

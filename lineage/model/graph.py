@@ -109,6 +109,8 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
     f, spec = entry.file, entry.spec
     base = ("models", entry.id)
     _sources_ok(spec.source, f, (*base, "source"), errors)
+    if spec.horizon is not None:
+        _sources_ok(spec.horizon.source, f, (*base, "horizon", "source"), errors)
     for i, step in enumerate(spec.steps):
         _compute_refs(step, cat, f, (*base, "steps", i), errors)
         if step.teacher_inference is not None:

@@ -310,6 +310,27 @@ class DeploymentSpec(_Spec):
         return self
 
 
+class HorizonSpec(_Spec):
+    """The number of derivatives a model's cost is amortized over, with its date and source
+    (docs/method.md, "Amortization horizon"). Under ``equal`` each derivative takes
+    1 / (1 + derivatives) of the parent's cost while it has no more children than that, so a
+    derivative someone else adds moves nobody else's figures."""
+
+    derivatives: int = Field(ge=0)
+    as_of: str = Field(description="YYYY-MM-DD: when the count was read")
+    source: SourceRef | None = None
+    note: str | None = None
+
+    @field_validator("as_of")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        try:
+            dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f'as_of "{value}" is not a date: write YYYY-MM-DD') from None
+        return value
+
+
 class ModelSpec(_Spec):
     """One model: a node of the lineage graph."""
 
@@ -319,10 +340,24 @@ class ModelSpec(_Spec):
     released: str | None = Field(None, description="YYYY-MM-DD (or YYYY-MM, YYYY)")
     usage: Count | None = None
     expected_derivatives: int | None = Field(None, ge=0)
+    horizon: HorizonSpec | None = None
     source: SourceRef | None = None
     note: str | None = None
     steps: list[StepSpec] = Field(default_factory=list)
     deployment: DeploymentSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_horizon(self) -> ModelSpec:
+        if self.horizon is not None and self.expected_derivatives is not None:
+            raise conflict("horizon", 'write either "horizon" (dated, sourced) or '
+                           '"expected_derivatives", not both')
+        return self
+
+    @property
+    def derivatives_horizon(self) -> int | None:
+        """The derivatives this model's cost is amortized over under ``equal``, if declared."""
+        return self.horizon.derivatives if self.horizon is not None \
+            else self.expected_derivatives
 
     @field_validator("released")
     @classmethod

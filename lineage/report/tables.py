@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lineage.core.engine import FamilyTotal, ModelCost, Results
+from lineage.core.horizon import horizons_above
 from lineage.core.records import (
     cost_record as cost_record,
 )
@@ -198,6 +199,9 @@ def cost_text(results: Results, c: ModelCost) -> str:
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
+    if c.policy == "equal":
+        for h in horizons_above(project, c.model, [x.model for x in c.contributions]):
+            lines.append(f"      horizon of {h.model}: {h.text()}")
     if c.attributed_kgco2e_bound is not None:
         lines.append(f"  attributed   {fmt(c.attributed_kgco2e_bound, c.is_complete):>24}   "
                      "(what it bears after passing shares to its children)")

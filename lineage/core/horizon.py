@@ -1,0 +1,90 @@
+"""Amortization horizons (docs/method.md, "Amortization horizon"): which ancestors of a model
+split their cost over a declared number of derivatives, and which horizons the loaded lineage
+has outgrown.
+
+Under ``equal``, a parent u with horizon H and n ≤ H children gives each child
+s = 1 / (1 + H) of its cumulative cost, whoever else publishes a derivative: the figure stays
+put while the horizon holds. When n > H the split falls back to 1 / (1 + n), figures move as
+derivatives are added, and a warning says the horizon is outdated.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lineage.model.errors import Warning_
+from lineage.model.graph import Project
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """The horizon of one model as the explanation shows it."""
+
+    model: str
+    derivatives: int
+    as_of: str | None  # None: a bare ``expected_derivatives``, undated
+    source: str | None  # the source's title or url, when the horizon names one
+    children: int  # the derivatives loaded now
+
+    @property
+    def is_exceeded(self) -> bool:
+        return self.children > self.derivatives
+
+    @property
+    def share(self) -> float:
+        """What one derivative takes under ``equal`` with no explicit share: 1 / (1 + H)."""
+        return 1.0 / (1 + max(self.derivatives, self.children))
+
+    def text(self) -> str:
+        """``1/1,201 each: horizon 1,200 derivatives, Hugging Face model tree on 2026-11-30``."""
+        when = f" on {self.as_of}" if self.as_of else " (undated)"
+        what = f", {self.source}" if self.source else ""
+        out = (f"1/{1 + max(self.derivatives, self.children):,} each: horizon "
+               f"{self.derivatives:,} derivatives{what}{when}")
+        if self.is_exceeded:
+            out += f"; OUTDATED: {self.children:,} derivatives loaded"
+        return out
+
+    def record(self) -> dict[str, object]:
+        return {"model": self.model, "derivatives": self.derivatives, "as_of": self.as_of,
+                "source": self.source, "children": self.children,
+                "exceeded": self.is_exceeded}
+
+
+def horizon_of(project: Project, mid: str) -> Horizon | None:
+    """The horizon ``mid`` declares (``horizon:`` or ``expected_derivatives``), if any."""
+    entry = project.models[mid]
+    spec = entry.spec
+    n = spec.derivatives_horizon
+    if n is None:
+        return None
+    source = None
+    if spec.horizon is not None and spec.horizon.source is not None:
+        ref = spec.horizon.source if isinstance(spec.horizon.source, str) \
+            else spec.horizon.source[0]
+        found = entry.file.spec.sources.get(ref)
+        source = (found.title or found.url or ref) if found is not None else ref
+    as_of = spec.horizon.as_of if spec.horizon is not None else None
+    return Horizon(mid, n, as_of, source, len(list(project.G.successors(mid))))
+
+
+def horizons_above(project: Project, mid: str, ancestors: list[str]) -> list[Horizon]:
+    """The horizons of ``ancestors`` of ``mid`` that have children (in that order)."""
+    return [h for m in ancestors if (h := horizon_of(project, m)) is not None]
+
+
+def horizon_warnings(project: Project) -> list[Warning_]:
+    """A warning for every horizon the loaded lineage has outgrown."""
+    out: list[Warning_] = []
+    for mid in sorted(project.models):
+        h = horizon_of(project, mid)
+        if h is not None and h.is_exceeded:
+            entry = project.models[mid]
+            key = "horizon" if entry.spec.horizon is not None else "expected_derivatives"
+            out.append(Warning_(entry.file.doc.at(("models", mid, key)),
+                                f"{mid}: {h.children:,} derivatives loaded exceed its horizon "
+                                f"of {h.derivatives:,}" + (f" (as of {h.as_of})" if h.as_of
+                                                           else "")
+                                + ": its children's shares now move as derivatives are "
+                                "added; update the horizon"))
+    return out
