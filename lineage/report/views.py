@@ -167,7 +167,8 @@ def _training(ln: Line) -> str:
 
 def _per_million(ln: Line) -> str:
     kwh = "" if ln.kwh_per_1k_queries is None else f"{fmt_kwh(ln.kwh_per_1k_queries * 1000)}, "
-    grid = f" ({ln.intensity_from})" if ln.intensity_from else ""
+    grid = "" if not ln.intensity_from else " (intensity given)" \
+        if ln.intensity_from == "intensity" else f" (grid {ln.intensity_from})"
     return kwh + fmt_kg(ln.kgco2e_per_1k_queries * 1000) + grid
 
 
