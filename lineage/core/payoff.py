@@ -122,7 +122,7 @@ def serve(results: Results, model: str, spec: ServingSpec) -> Line:
     if intensity is None:
         raise UsageError(f"{model}: the deployment names no grid or intensity: give --grid")
     training = results.costs[model]
-    return Line(model, entry.label, training.cumulative_kgco2e.mid, (per_1k * intensity).mid,
+    return Line(model, entry.label, training.cumulative_kgco2e_bound.mid, (per_1k * intensity).mid,
                 training.is_complete, per_1k.mid, basis, inputs.intensity_from)
 
 
