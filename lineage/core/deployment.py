@@ -72,7 +72,7 @@ class Generation:
     def basis(self, version: str, hardware: str | None, tokens_from: str) -> str:
         """"EcoLogits 0.11.3 from 1.23B params, 400 output tokens (task default)" and the rest."""
         def billions(n: Interval) -> str:
-            return f"{n.mid / 1e9:.3g}B"
+            return f"{n.mid / 1e9:,.4g}B"  # 1.23B, 671B, 2,000B
 
         params = billions(self.total_params)
         if self.active_params.mid != self.total_params.mid:
