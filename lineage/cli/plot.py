@@ -106,15 +106,12 @@ def _montecarlo(project: Project, policy: str, mid: str, n: int, seed: int | Non
 
 def _break_even(results: Results, mid: str, against: str | None,
                 serving: tuple[str | None, ...]) -> Figure:
-    from lineage.core.compare import break_even
-    from lineage.core.deployment import deployment_cost
-    from lineage.core.payoff import Payoff, line
+    from lineage.core.payoff import payoff
     from lineage.model.errors import UsageError
     from lineage.report import plot as draw
     from lineage.report.costview import Extras, deployment_spec
 
-    project = results.project
-    parents = project.parents(mid)
+    parents = results.project.parents(mid)
     if not parents:
         raise UsageError(f'"{mid}" has no parent: break-even compares a distilled model with '
                          "its alternative")
@@ -122,12 +119,5 @@ def _break_even(results: Results, mid: str, against: str | None,
     task, queries_per_day, days, grid = serving
     extras = Extras(deployment=True, task=task, queries_per_day=queries_per_day, days=days,
                     grid=grid)
-    lines = []
-    for m in (mid, alt):
-        entry = project.models[m]
-        d = deployment_cost(entry, deployment_spec(results, m, extras), project.catalog,
-                            results.costs[m])
-        lines.append((line(d, entry.label), d.queries))
-    scratch = None if project.parents(alt) or alt in parents else break_even(results, mid, alt)
-    return draw.break_even(Payoff(results.policy, lines[0][0], lines[1][0],
-                                  max(lines[0][1], lines[1][1]), scratch))
+    specs = {m: deployment_spec(results, m, extras) for m in (mid, alt)}
+    return draw.break_even(payoff(results, mid, alt, specs))

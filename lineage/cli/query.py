@@ -22,6 +22,12 @@ from lineage.cli.common import (
 )
 
 
+def output_tokens_option(fn: Any) -> Any:
+    return click.option("--output-tokens", type=click.IntRange(1, 10**9), metavar="N",
+                        help="Tokens generated per query (generative tasks; default: the "
+                             "task's, e.g. 400 for text-generation).")(fn)
+
+
 @cli.command()
 @click.argument("model")
 @files_option
@@ -34,6 +40,7 @@ from lineage.cli.common import (
 @click.option("--deployment", is_flag=True,
               help="Add the inference footprint of the model's deployment: block.")
 @click.option("--task", help="Deployment task (a registry task, e.g. text-generation).")
+@output_tokens_option
 @click.option("--queries-per-day", help="Deployment queries per day (e.g. 1M).")
 @click.option("--days", help="Deployment duration in days.")
 @click.option("--grid", help="Deployment grid (registry id), when the block names none.")
@@ -48,7 +55,8 @@ from lineage.cli.common import (
 @skip_bad_option
 def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
          as_of: str | None, assume_grid: str | None, deployment: bool, task: str | None,
-         queries_per_day: str | None, days: str | None, grid: str | None, embodied: bool,
+         output_tokens: int | None, queries_per_day: str | None, days: str | None,
+         grid: str | None, embodied: bool,
          monte_carlo: int | None, seed: int | None, distribution: str, skip_bad: bool) -> None:
     """One model's cumulative cost, explained: own steps, each ancestor's share, equivalents.
 
@@ -62,14 +70,16 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 
     files, hub = split_files(files)
     extras = costview.Extras(
-        deployment=deployment or any(v is not None for v in (task, queries_per_day, days)),
-        task=task, queries_per_day=queries_per_day, days=days, grid=grid, embodied=embodied,
+        deployment=deployment or any(v is not None for v in (task, output_tokens,
+                                                             queries_per_day, days)),
+        task=task, output_tokens=output_tokens, queries_per_day=queries_per_day, days=days,
+        grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     if hub is not None:
         if monte_carlo:
             raise UsageError("--monte-carlo does not read hub dumps yet")
         if policy == "all" and (deployment or embodied or
-                                any((task, queries_per_day, days, grid))):
+                                any((task, output_tokens, queries_per_day, days, grid))):
             raise UsageError("--policy all compares policies; use --deployment and --embodied "
                              "with one policy")
         from lineage.cli import hub as hub_cli
@@ -86,7 +96,8 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
                          "it out")
     project = component(project, [mid])
     if policy == "all":
-        if deployment or embodied or monte_carlo or any((task, queries_per_day, days, grid)):
+        if deployment or embodied or monte_carlo or \
+                any((task, output_tokens, queries_per_day, days, grid)):
             raise UsageError("--policy all compares policies; use --deployment, --embodied "
                              "and --monte-carlo with one policy")
         out(costview.all_policies(project, model, fmt))
@@ -106,22 +117,43 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 @cli.command()
 @click.argument("models", nargs=-1, required=True)
 @files_option
-@policy_option
+@click.option("--policy", default="equal", show_default=True,
+              type=click.Choice((*POLICY_NAMES, "all")),
+              help='How a parent\'s cost is shared with its children; "all": every policy '
+                   "(with --task or --deployment).")
 @format_option
 @as_of_option
 @assume_grid_option
+@click.option("--deployment", is_flag=True,
+              help="Serve each model as its deployment: block says, and say after how many "
+                   "queries the first model's training is repaid.")
+@click.option("--task", help="Serve every model on this task (e.g. text-generation).")
+@output_tokens_option
+@click.option("--grid", help="Serving grid (registry id), when a block names none.")
+@click.option("--monte-carlo", "monte_carlo", type=click.IntRange(1, 1_000_000), metavar="N",
+              help="With --task/--deployment: sample ranged inputs N times; report the "
+                   "break-even's median and 5–95%.")
+@click.option("--seed", type=int, help="Seed for --monte-carlo (reproducible results).")
+@click.option("--distribution", type=click.Choice(("uniform", "triangular")),
+              default="uniform", show_default=True, help="How --monte-carlo samples a range.")
 def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, policy: str,
-            fmt: str, as_of: str | None, assume_grid: str | None) -> None:
+            fmt: str, as_of: str | None, assume_grid: str | None, deployment: bool,
+            task: str | None, output_tokens: int | None, grid: str | None,
+            monte_carlo: int | None, seed: int | None, distribution: str) -> None:
     """Models side by side: own, inherited, cumulative, energy, basis mix, completeness.
 
     For a derived model beside a model trained from scratch, also the break-even number of
-    students that must share the teacher before distilling wins (equal amortization).
+    students that must share the teacher before distilling wins (equal amortization). With
+    --task or --deployment, the first model is the student: after how many queries its extra
+    training is repaid by cheaper queries, against each other model.
 
-    Example: lineage compare llama-3.2-1b tinyllama-1.1b
+    Example: lineage compare llama-3.2-1b llama-3.1-8b --task text-generation
     """
     from lineage.core.compare import compare as compare_models
     from lineage.core.engine import compute
+    from lineage.model.errors import UsageError
     from lineage.model.graph import component
+    from lineage.report import costview
     from lineage.report import tables as report
     from lineage.report.views import (
         COMPARE_COLUMNS,
@@ -130,23 +162,37 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
         compare_text,
     )
 
+    serving = deployment or any(v is not None for v in (task, output_tokens, grid))
+    if not serving and (policy == "all" or monte_carlo is not None):
+        raise UsageError("--policy all and --monte-carlo on compare need --task or --deployment")
     project = dated(project_of(files, no_registry, assume_grid), as_of)
     project = component(project, [project.model_id(m) for m in models])
-    results = compute(project, policy)
+    results = compute(project, "equal" if policy == "all" else policy)
     cmp = compare_models(results, list(models))
+    in_use: tuple[str, list[dict[str, Any]]] = ("", [])
+    if serving:
+        if len(cmp.models) < 2:
+            raise UsageError("compare --task needs a student and at least one other model")
+        extras = costview.Extras(deployment=True, task=task, output_tokens=output_tokens,
+                                 grid=grid, monte_carlo=monte_carlo, seed=seed,
+                                 distribution=distribution)
+        in_use = costview.in_use(project, list(cmp.models), policy, extras, fmt)
     if fmt == "json":
-        out(report.to_json({"policy": policy,
-                             "models": [report.cost_record(results, results.costs[m])
-                                        for m in cmp.models],
-                             "break_even": [break_even_json(b) for b in cmp.break_evens]}))
+        record = {"policy": policy,
+                  "models": [report.cost_record(results, results.costs[m]) for m in cmp.models],
+                  "break_even": [break_even_json(b) for b in cmp.break_evens]}
+        if serving:
+            record["in_use"] = in_use[1]
+        out(report.to_json(record))
     elif fmt == "csv":
         out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, cmp.models)))
     elif fmt == "md":
-        out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)))
+        out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) +
+            (f"\n```text{in_use[0]}```\n" if in_use[0] else ""))
     else:
         from lineage.report.style import fit_lines, terminal_width
 
-        out(fit_lines(compare_text(cmp), terminal_width()))
+        out(fit_lines(compare_text(cmp) + in_use[0], terminal_width()))
 
 
 @cli.command()

@@ -16,7 +16,7 @@ from lineage.model.errors import Position, Warning_
 from lineage.model.files import LoadedFile
 from lineage.model.graph import ModelEntry, Project, source_spec
 from lineage.model.interval import ZERO, Interval, total
-from lineage.model.schema import ComputeSpec, DefaultsSpec, DeploymentSpec, StepSpec
+from lineage.model.schema import ComputeSpec, DefaultsSpec, ServingSpec, StepSpec
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
 
@@ -121,7 +121,7 @@ class DirectCost:
         return out
 
 
-Level = ComputeSpec | DefaultsSpec | DeploymentSpec
+Level = ComputeSpec | DefaultsSpec | ServingSpec
 
 
 def _chain(levels: Sequence[Level], name: str) -> Interval | None:

@@ -281,33 +281,47 @@ class StepSpec(ComputeSpec):
         return self
 
 
-class DeploymentSpec(_Spec):
-    """The inference footprint of a model in use (docs/method.md#deployment, ``deployment:``)."""
+class ServingSpec(_Spec):
+    """How a model is served: the energy of a query, and where (docs/method.md#deployment)."""
 
     task: str | None = None
     energy_per_1k_queries: Energy | None = None
     gpu_hours_per_query: GpuHours | None = None
+    output_tokens: int | None = Field(
+        None, ge=1, le=10**9, description="tokens generated per query (generative tasks; "
+        "default: the task's output_tokens)")
+    quantization_bits: int | None = Field(
+        None, ge=1, le=64, description="bit width of the served weights (default 16)")
     hardware: str | None = None
     power: Power | None = None
     utilization: Fraction | None = None
     pue: Pue | None = None
-    queries_per_day: Count
-    days: Days
     grid: str | None = None
     intensity: Intensity | None = None
     source: SourceRef | None = None
     note: str | None = None
 
     @model_validator(mode="after")
-    def _one_energy_basis(self) -> DeploymentSpec:
+    def _one_energy_basis(self) -> ServingSpec:
         ways = [self.task is not None, self.energy_per_1k_queries is not None,
                 self.gpu_hours_per_query is not None]
         if sum(ways) != 1:
-            raise conflict("queries_per_day", 'write exactly one of "task", '
+            raise conflict("task", 'write exactly one of "task", '
                            '"energy_per_1k_queries" or "gpu_hours_per_query"')
+        if self.output_tokens is not None and self.task is None:
+            raise conflict("output_tokens", '"output_tokens" sizes a "task"; with '
+                           '"energy_per_1k_queries" or "gpu_hours_per_query" remove it')
         if self.grid is not None and self.intensity is not None:
             raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
+
+
+class DeploymentSpec(ServingSpec):
+    """The inference footprint of a model in use (docs/method.md#deployment, ``deployment:``):
+    how it is served, and how much."""
+
+    queries_per_day: Count
+    days: Days
 
 
 class HorizonSpec(_Spec):
@@ -336,6 +350,8 @@ class ModelSpec(_Spec):
 
     name: str | None = None
     params: Count | None = None
+    active_params: Count | None = Field(
+        None, description="parameters active per token (mixture of experts; default: params)")
     hf: str | None = Field(None, description="Hugging Face repo id, accepted wherever an id is")
     released: str | None = Field(None, description="YYYY-MM-DD (or YYYY-MM, YYYY)")
     usage: Count | None = None
@@ -372,6 +388,14 @@ class ModelSpec(_Spec):
         except ValueError:
             raise ValueError(f'released "{value}" is not a valid date') from None
         return value
+
+    @model_validator(mode="after")
+    def _active_within_total(self) -> ModelSpec:
+        if self.active_params is not None and self.params is not None and \
+                self.active_params.mid > self.params.mid:
+            raise conflict("active_params", '"active_params" exceeds "params": the active '
+                           "parameters are a part of the total")
+        return self
 
 
 class EmbodiedSpec(_Spec):
@@ -420,6 +444,9 @@ class TaskSpec(_Spec):
     energy_per_1k_queries: Energy
     std_per_1k_queries: Energy | None = None
     median_per_1k_queries: Energy | None = None
+    output_tokens: int | None = Field(
+        None, ge=1, description="typical tokens generated per query: the task is generative "
+        "and a model of known size is costed with EcoLogits")
     source: SourceRef | None = None
     note: str | None = None
 

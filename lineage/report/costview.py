@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lineage.core.engine import ModelCost, Results
-from lineage.model.errors import UsageError
+from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
-from lineage.model.schema import DeploymentSpec
+from lineage.model.schema import DeploymentSpec, ServingSpec
 from lineage.report import tables as report
 
 
@@ -20,6 +20,7 @@ class Extras:
 
     deployment: bool = False
     task: str | None = None
+    output_tokens: int | None = None
     queries_per_day: str | None = None
     days: str | None = None
     grid: str | None = None
@@ -36,6 +37,19 @@ def deployment_spec(results: Results, model: str, extras: Extras) -> DeploymentS
     Raises:
         UsageError: no block and not enough on the command line to make one.
     """
+    spec = serving_spec(results, model, extras, volume=True)
+    assert isinstance(spec, DeploymentSpec)
+    return spec
+
+
+def serving_spec(results: Results, model: str, extras: Extras,
+                 volume: bool = False) -> ServingSpec:
+    """How ``model`` is served: its ``deployment:`` block with the command line's values on
+    top; with ``volume``, also how much (queries per day and days: a :class:`DeploymentSpec`).
+
+    Raises:
+        UsageError: no block and not enough on the command line to make one.
+    """
     from pydantic import ValidationError
 
     block = results.project.models[model].spec.deployment
@@ -43,33 +57,43 @@ def deployment_spec(results: Results, model: str, extras: Extras) -> DeploymentS
     if block is not None:
         data = {k: v for k, v in block.model_dump(by_alias=True).items() if v is not None}
         data = {k: _as_text(v, k) for k, v in data.items()}
-    overrides = {"task": extras.task, "queries_per_day": extras.queries_per_day,
-                 "days": extras.days, "grid": extras.grid}
+    overrides = {"task": extras.task, "output_tokens": extras.output_tokens,
+                 "queries_per_day": extras.queries_per_day, "days": extras.days,
+                 "grid": extras.grid}
     if extras.task is not None:
         data.pop("energy_per_1k_queries", None)
         data.pop("gpu_hours_per_query", None)
+        if extras.task != data.get("task"):
+            data.pop("output_tokens", None)  # the block's length was for its own task
     if extras.grid is not None:
         data.pop("intensity", None)
     data |= {k: v for k, v in overrides.items() if v is not None}
+    if not volume:
+        data = {k: v for k, v in data.items() if k not in ("queries_per_day", "days")}
     try:
-        spec = DeploymentSpec.model_validate(data)
+        spec = (DeploymentSpec if volume else ServingSpec).model_validate(data)
     except ValidationError as exc:
-        missing = [f"--{str(e['loc'][0]).replace('_', '-')}" for e in exc.errors()
-                   if e["type"] == "missing"]
-        if block is None and extras.task is None:
-            missing.insert(0, "--task")
-        if missing:
-            whose = f'"{model}" has no deployment: block' if block is None else \
-                f'the deployment: block of "{model}" lacks them'
-            raise UsageError(f"deployment needs {', '.join(missing)} ({whose})") from None
-        first = exc.errors()[0]
-        message = str(first.get("ctx", {}).get("error", first["msg"]))
-        raise UsageError(f"deployment: {message}") from None
+        raise _missing(exc, model, block is None, extras) from None
     if spec.grid is not None and results.project.catalog.grids.find(spec.grid) is None:
         raise results.project.catalog.grids.unknown(spec.grid, None)  # type: ignore[arg-type]
     if spec.task is not None and results.project.catalog.tasks.find(spec.task) is None:
         raise UsageError(str(results.project.catalog.tasks.unknown(spec.task, None)))  # type: ignore[arg-type]
     return spec
+
+
+def _missing(exc: Any, model: str, no_block: bool, extras: Extras) -> UsageError:
+    """What the command line must add, or the first problem of the spec."""
+    missing = [f"--{str(e['loc'][0]).replace('_', '-')}" for e in exc.errors()
+               if e["type"] == "missing"]
+    if no_block and extras.task is None:
+        missing.insert(0, "--task")
+    if missing:
+        whose = f'"{model}" has no deployment: block' if no_block else \
+            f'the deployment: block of "{model}" lacks them'
+        return UsageError(f"deployment needs {', '.join(missing)} ({whose})")
+    first = exc.errors()[0]
+    message = str(first.get("ctx", {}).get("error", first["msg"]))
+    return UsageError(f"deployment: {message}")
 
 
 def _as_text(value: Any, key: str) -> Any:
@@ -181,3 +205,63 @@ def all_policies(project: Project, model: str, fmt: str,
                  o.problem or o.assumption] for o in outcomes]
         return report.render_markdown(("policy", "cumulative", "assumes"), rows)
     return explain.policies_text(mid, outcomes)
+
+
+def in_use(project: Project, models: list[str], policy: str, extras: Extras,
+           fmt: str) -> tuple[str, list[dict[str, Any]]]:
+    """``compare --task`` / ``--deployment``: the first model against each other one in use,
+    under ``policy`` (or every policy), with ``--monte-carlo`` spreads; text and JSON."""
+    from lineage.core.compare import all_policies
+    from lineage.core.engine import compute
+    from lineage.core.payoff import payoff
+    from lineage.report import views as explain
+
+    policies = [o.policy for o in all_policies(project, models[0])] if policy == "all" \
+        else [policy]
+    text, records = "", []
+    for name in policies:
+        try:
+            results = compute(project, name)
+        except InputErrors as exc:
+            first = exc.errors[0].message if exc.errors else str(exc)
+            text += f"\npolicy {name}: n/a ({first})\n"
+            records.append({"policy": name, "problem": first})
+            continue
+        specs = {m: serving_spec(results, m, extras) for m in models}
+        for other in models[1:]:
+            p = payoff(results, models[0], other, specs)
+            text += "\n" + explain.payoff_text(p)
+            record = explain.payoff_json(p)
+            if extras.monte_carlo is not None:
+                line, record["monte_carlo"] = _payoff_monte_carlo(project, p, extras)
+                text += line
+            records.append(record)
+    return text, records
+
+
+def _payoff_monte_carlo(project: Project, p: Any, extras: Extras) -> tuple[str, dict[str, Any]]:
+    import numpy as np
+
+    from lineage.core.montecarlo import simulate
+    from lineage.core.payoff import sampled_crossings
+
+    assert extras.monte_carlo is not None
+    mc = simulate(project, p.policy, n=extras.monte_carlo, seed=extras.seed,
+                  distribution=extras.distribution)
+    got = sampled_crossings(p, mc.samples(p.student.model).tolist(),
+                            mc.samples(p.alternative.model).tolist())
+    crossed = np.array([q for q in got if q is not None])
+    share = len(crossed) / len(got)
+    record: dict[str, Any] = {"n": extras.monte_carlo, "seed": extras.seed,
+                              "distribution": mc.distribution, "share_crossing": share}
+    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
+    head = f"  monte carlo  {extras.monte_carlo:,} samples ({mc.distribution}{seeded}): "
+    if not len(crossed):
+        why = "the student is cheaper from the first query" if p.saving_per_1k_queries > 0 \
+            else "the lines never cross"
+        return head + f"{why} in every sample\n", record
+    lo, mid, hi = (float(np.percentile(crossed, q)) for q in (5, 50, 95))
+    record |= {"median": mid, "p5": lo, "p95": hi}
+    return (head + f"break-even median {report.fmt_count(mid)} queries, 5–95% "
+            f"{report.fmt_count(lo)}–{report.fmt_count(hi)} (in {share:.0%} of samples)\n",
+            record)

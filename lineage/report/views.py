@@ -8,6 +8,7 @@ from typing import Any
 from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
 from lineage.core.deployment import DeploymentCost
 from lineage.core.embodied import EmbodiedCost
+from lineage.core.payoff import Line, Payoff
 from lineage.model.interval import Interval
 from lineage.report.escape import visible
 from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
@@ -146,6 +147,71 @@ def deployment_json(d: DeploymentCost) -> dict[str, Any]:
             "inference_kgco2e": None if d.emissions_kgco2e is None else d.emissions_kgco2e.mid,
             "break_even_queries": d.break_even_queries, "break_even_days": d.break_even_days,
             "training_kgco2e_per_1k_queries": d.training_kgco2e_per_1k_queries}
+
+
+def payoff_text(p: Payoff) -> str:
+    """``compare --task``: each model per million queries, and when the student's training is
+    repaid by its cheaper queries (or why never)."""
+    s, a = p.student, p.alternative
+    width = max(len(s.model), len(a.model))
+    lines = [f"{s.model} vs {a.model} in use (policy {p.policy}): training, then per million "
+             "queries"]
+    lines += [f"  {ln.model:<{width}}  {_training(ln)} to make · {_per_million(ln)} per million "
+              f"queries ({ln.basis})" for ln in (s, a)]
+    return "\n".join(lines) + "\n  " + _verdict(p) + "\n"
+
+
+def _training(ln: Line) -> str:
+    return fmt_kg(ln.training_kgco2e) if ln.is_complete else f"≥ {fmt_kg(ln.training_kgco2e)}"
+
+
+def _per_million(ln: Line) -> str:
+    kwh = "" if ln.kwh_per_1k_queries is None else f"{fmt_kwh(ln.kwh_per_1k_queries * 1000)}, "
+    grid = "" if not ln.intensity_from else " (intensity given)" \
+        if ln.intensity_from == "intensity" else f" (grid {ln.intensity_from})"
+    return kwh + fmt_kg(ln.kgco2e_per_1k_queries * 1000) + grid
+
+
+def _verdict(p: Payoff) -> str:
+    """One sentence; "≥"/"≤" when a training figure is a lower bound, "unknown" when both are."""
+    s, a = p.student, p.alternative
+    gap, saving = abs(p.training_gap_kgco2e), abs(p.saving_per_1k_queries) * 1000
+    per = f"{fmt_kg(saving)} {'saved' if p.saving_per_1k_queries > 0 else 'more'} per million"
+    mark = "" if s.is_complete and a.is_complete else \
+        "≥ " if a.is_complete else "≤ " if s.is_complete else None
+    if mark is None:
+        return ("Break-even unknown: both training figures are lower bounds "
+                "(a cost they depend on is not published).")
+    cross = p.crossing_queries
+    if p.verdict == "repaid" and cross is not None:
+        return (f"The student's {mark}{fmt_kg(gap)} of extra training is repaid by its cheaper "
+                f"queries after {mark}{fmt_count(cross)} queries ({per}).")
+    note = "" if mark == "" else " (training figures are lower bounds)"
+    if p.verdict == "overtaken" and cross is not None:
+        return (f"The student costs {fmt_kg(gap)} less to make but more to serve: "
+                f"{a.model} catches up after {fmt_count(cross)} queries ({per}){note}.")
+    if p.verdict == "never":
+        return (f"The student costs {mark}{fmt_kg(gap)} more to make and no less to serve: "
+                "its training is never repaid.")
+    return (f"The student costs {fmt_kg(gap)} less to make and no more to serve: it is "
+            f"cheaper from the first query{note}.")
+
+
+def payoff_json(p: Payoff) -> dict[str, Any]:
+    def side(ln: Line) -> dict[str, Any]:
+        return {"model": ln.model, "training_kgco2e": ln.training_kgco2e,
+                "training_complete": ln.is_complete,
+                "kwh_per_1k_queries": ln.kwh_per_1k_queries,
+                "kgco2e_per_1k_queries": ln.kgco2e_per_1k_queries, "basis": ln.basis,
+                "intensity_from": ln.intensity_from}
+
+    s, a = p.student.is_complete, p.alternative.is_complete
+    known = s or a
+    bound = None if not known else ("lower" if not s else "upper" if not a else None)
+    return {"policy": p.policy, "student": side(p.student), "alternative": side(p.alternative),
+            "verdict": p.verdict if known else None,
+            "break_even_queries": p.crossing_queries if known else None,
+            "break_even_bound": bound}
 
 
 def embodied_text(own: EmbodiedCost, cumulative: Interval) -> str:
