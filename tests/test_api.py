@@ -55,3 +55,22 @@ def test_cost_json_is_to_dict() -> None:
     record = json.loads(printed.output)
     want = json.loads(json.dumps(lineage.compute(lineage.load()).cost("llama-3.2-1b").to_dict()))
     assert {k: v for k, v in record.items() if k in want} == want
+
+
+def test_results_name_their_inputs_and_repeat_byte_for_byte() -> None:
+    import hashlib
+    from pathlib import Path
+
+    family = Path("examples/my-finetune.yaml")
+    args = ["cost", "llama-3.2-1b", "--format", "json", "-f", str(family)]
+    first = CliRunner().invoke(cli, args).output
+    assert CliRunner().invoke(cli, args).output == first  # the same inputs, the same bytes
+    inputs = json.loads(first)["inputs"]
+    assert inputs["files"] == [{"path": "examples/my-finetune.yaml",
+                                "sha256": hashlib.sha256(family.read_bytes()).hexdigest()}]
+    assert inputs["policy"] == "equal" and inputs["lineage"] == lineage.__version__
+    registry = inputs["registry"]
+    assert registry["files"] >= 30 and len(registry["sha256"]) == 64
+    assert registry["checked"] == "2026-12-01"  # the newest checked: date of the registry
+    dated = json.loads(CliRunner().invoke(cli, [*args, "--as-of", "2025-01-01"]).output)
+    assert dated["inputs"]["options"] == {"as_of": "2025-01-01", "assume_grid": None}

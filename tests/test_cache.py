@@ -40,7 +40,7 @@ def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     (path,) = cache_files(registry_copy)
     assert path.suffix == ".json"
     _, _, payload = path.read_bytes().partition(b"\n")
-    assert json.loads(payload)["format"] == 2  # plain data after its SHA-256
+    assert json.loads(payload)["format"] == 3  # plain data after its SHA-256
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
     assert len(lineage.load().models) == 148  # 127 + 21 added by issue 14
 

@@ -58,6 +58,7 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
         figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
         contributions.append(item)
     out["contributions"] = contributions
+    out["inputs"] = inputs_record(results)
     if c.policy == "equal":
         from lineage.core.horizon import horizons_above
 
@@ -107,3 +108,47 @@ def defaults_applied(i: Any) -> list[str]:
     given; a value of exactly 1 is read as the default)."""
     return [text for value, text in ((i.utilization, "100% of TDP"), (i.pue, "PUE 1"))
             if value.is_exact and value.mid == 1]
+
+
+def inputs_record(results: Results) -> dict[str, Any]:
+    """What a result was computed from (docs/method.md#outputs, "inputs"): the lineage
+    version, the bundled registry (its newest ``checked:`` date and one sha256 over its
+    files), every other file read with its sha256, the policy and the options. Two teams with
+    the same block get the same figures; the same inputs give byte-identical JSON."""
+    import hashlib
+
+    from lineage.model.version import __version__
+
+    project = results.project
+    registry = [f for f in project.files if f.is_registry]
+    digest = hashlib.sha256()
+    for f in registry:
+        digest.update(f"{_name(f.doc.path)}\0{f.doc.sha256}\n".encode())
+    checked = [str(f.spec.checked) for f in registry if f.spec.checked]
+    return {
+        "lineage": __version__,
+        "registry": {"files": len(registry), "checked": str(max(checked)) if checked else None,
+                     "sha256": digest.hexdigest()} if registry else None,
+        "files": [{"path": _shown(f.doc.path), "sha256": f.doc.sha256} for f in project.files
+                  if not f.is_registry],
+        "policy": results.policy,
+        "options": {"as_of": project.as_of, "assume_grid": project.assumed_grid},
+    }
+
+
+def _name(path: str) -> str:
+    """A registry file's name within the registry (the same wherever lineage is installed)."""
+    parts = path.replace("\\", "/").split("/")
+    return "/".join(parts[-2:]) if len(parts) > 1 and parts[-2] == "families" else parts[-1]
+
+
+def _shown(path: str) -> str:
+    """A file's path relative to the working folder when it lies inside it (so the record is
+    the same on every machine for the same checkout), else as given."""
+    import os
+
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive
+        return path
+    return path if rel.startswith("..") else rel.replace(os.sep, "/")

@@ -24,7 +24,7 @@ from lineage.model.errors import Position
 from lineage.model.files import Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
 
-FORMAT = 2
+FORMAT = 3  # 3: each file keeps the sha256 of its bytes
 MAX_CACHE_BYTES = 100_000_000
 
 
@@ -197,7 +197,7 @@ def _decode(obj: Any, bundled: list[Path]) -> list[LoadedFile] | None:
         if f["path"] != str(p) or not isinstance(spec, FileSpec):
             return None
         doc = Document(f["path"], f["data"], _positions(f["path"], f["values"]),
-                       _positions(f["path"], f["keys"]))
+                       _positions(f["path"], f["keys"]), sha256=f.get("sha256"))
         out.append(LoadedFile(doc, spec, is_registry=True))
     return out
 
@@ -208,5 +208,6 @@ def _encode(files: list[LoadedFile]) -> bytes:
 
     return json.dumps({"format": FORMAT, "files": [
         {"path": f.doc.path, "data": f.doc.data, "values": rows(f.doc.values),
-         "keys": rows(f.doc.keys), "spec": _to_json(f.spec)} for f in files]},
+         "keys": rows(f.doc.keys), "sha256": f.doc.sha256, "spec": _to_json(f.spec)}
+        for f in files]},
         ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -268,7 +268,11 @@ def read_file(path: Path) -> Document:
         raw = read_limited(path, MAX_BYTES)
     except ReadRefused as exc:
         raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
-    return parse_text(name, _decode(name, raw))
+    import hashlib
+
+    doc = parse_text(name, _decode(name, raw))
+    doc.sha256 = hashlib.sha256(raw).hexdigest()
+    return doc
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:

@@ -21,6 +21,7 @@ class Document:
     data: Any
     values: dict[PathKey, Position] = field(default_factory=dict)
     keys: dict[PathKey, Position] = field(default_factory=dict)
+    sha256: str | None = None  # of the bytes read, for every result's "inputs" block
 
     def at(self, loc: PathKey, *, key: bool = False) -> Position:
         """The position of ``loc`` (its key when ``key``), or of its nearest written parent."""

@@ -59,6 +59,7 @@ class Project:
     G: Digraph
     aliases: dict[str, str] = field(default_factory=dict)
     assumed_grid: str | None = None  # a grid the user assumes where a step names none
+    as_of: str | None = None  # the date the project was restricted to (--as-of)
 
     def resolve(self, name: str) -> str | None:
         """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
@@ -289,7 +290,7 @@ def subproject(project: Project, keep: set[str]) -> Project:
     models = {m: e for m, e in project.models.items() if m in keep}
     aliases = {a: m for a, m in project.aliases.items() if m in keep}
     return Project(project.files, project.catalog, models, edges, G, aliases,
-                   project.assumed_grid)
+                   project.assumed_grid, project.as_of)
 
 
 def assume_grid(project: Project, grid: str) -> Project:
@@ -332,7 +333,9 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     for m in list(dropped):
         dropped |= project.G.descendants(m)
     keep -= dropped
-    return subproject(project, keep), sorted(dropped)
+    import dataclasses
+
+    return dataclasses.replace(subproject(project, keep), as_of=date), sorted(dropped)
 
 
 def _date_key(text: str) -> tuple[int, int, int]:

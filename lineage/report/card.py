@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.core.engine import Results
+from lineage.core.records import inputs_record
 from lineage.model.interval import Interval
 from lineage.report.tables import md_escape
 
@@ -135,6 +136,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
         "scope": SCOPE,
         "registry_checked": registry_checked(results),
         "tool": f"lineage {__version__}",
+        "inputs": inputs_record(results),
         "note": "cumulative includes an amortized share of every ancestor's cost; "
                 "co2_eq_emissions (grams) is this model's own training only: do not add them",
         # an ancestor of unknown cost contributes null, as in `lineage cost --format json`

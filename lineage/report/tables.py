@@ -18,6 +18,7 @@ from lineage.core.records import (
 )
 from lineage.core.records import (
     defaults_applied,
+    inputs_record,
 )
 from lineage.core.records import known as known
 from lineage.core.records import step_records as step_records
@@ -278,7 +279,20 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
     if c.unknown:
         out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
                    "bounds).")
+    out.append(inputs_line(inputs_record(results)))
     return "\n".join(out) + "\n"
+
+
+def inputs_line(inputs: dict[str, Any]) -> str:
+    """The ``inputs`` block as one Markdown sentence (what the figures were computed from)."""
+    reg = inputs["registry"]
+    parts = [f"lineage {inputs['lineage']}", f"policy `{inputs['policy']}`"]
+    if reg:
+        parts.append(f"registry checked {reg['checked']} (sha256 `{reg['sha256'][:12]}`)")
+    parts += [f"`{md_escape(f['path'])}` (sha256 `{(f['sha256'] or '')[:12]}`)"
+              for f in inputs["files"]]
+    parts += [f"{k.replace('_', '-')} {v}" for k, v in inputs["options"].items() if v]
+    return "Computed from: " + ", ".join(parts) + "."
 
 
 def md_escape(text: str) -> str:
