@@ -63,8 +63,8 @@ def test_results_name_their_inputs_and_repeat_byte_for_byte() -> None:
 
     family = Path("examples/my-finetune.yaml")
     args = ["cost", "llama-3.2-1b", "--format", "json", "-f", str(family)]
-    first = CliRunner().invoke(cli, args).output
-    assert CliRunner().invoke(cli, args).output == first  # the same inputs, the same bytes
+    first = CliRunner().invoke(cli, args).stdout
+    assert CliRunner().invoke(cli, args).stdout == first  # the same inputs, the same bytes
     inputs = json.loads(first)["inputs"]
     assert inputs["files"] == [{"path": "examples/my-finetune.yaml",
                                 "sha256": hashlib.sha256(family.read_bytes()).hexdigest()}]
@@ -72,5 +72,5 @@ def test_results_name_their_inputs_and_repeat_byte_for_byte() -> None:
     registry = inputs["registry"]
     assert registry["files"] >= 30 and len(registry["sha256"]) == 64
     assert registry["checked"] == "2026-12-01"  # the newest checked: date of the registry
-    dated = json.loads(CliRunner().invoke(cli, [*args, "--as-of", "2025-01-01"]).output)
+    dated = json.loads(CliRunner().invoke(cli, [*args, "--as-of", "2025-01-01"]).stdout)
     assert dated["inputs"]["options"] == {"as_of": "2025-01-01", "assume_grid": None}
