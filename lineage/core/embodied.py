@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from lineage.core.stepcost import DirectCost
 from lineage.model.catalog import Catalog
@@ -76,3 +77,14 @@ def embodied_costs(direct: Mapping[str, DirectCost], cat: Catalog) -> dict[str, 
                     bool(emb and emb.estimate)))
         out[mid] = EmbodiedCost(mid, tuple(parts))
     return out
+
+
+def embodied_cumulative(results: Any, own: Mapping[str, EmbodiedCost], model: str
+                        ) -> tuple[Interval, bool]:
+    """``model``'s cumulative embodied emissions under the results' policy, and whether it
+    is complete: its own and every contributing ancestor's embodied figure known (an
+    ancestor's unknown hardware makes the student's figure a lower bound, "≥")."""
+    cumulative = results.propagate({m: e.kgco2e for m, e in own.items()})[model]
+    complete = own[model].is_complete and all(
+        own[x.model].is_complete for x in results.costs[model].contributions)
+    return cumulative, complete

@@ -154,6 +154,7 @@ class Results:
     def __post_init__(self) -> None:
         self.index = {m: i for i, m in enumerate(self.graph.ids)}
         self.costs = _Costs(self)
+        self._cautions: dict[str, list[str]] | None = None
 
     def propagate(self, values: Mapping[str, Interval]) -> dict[str, Interval]:
         """Cumulate any per-model quantity with this policy's shares (e.g. embodied emissions).
@@ -165,6 +166,23 @@ class Results:
             x[self.index[m]] = v.as_tuple()
         x = cumulate(self.graph, self.arrays.shares, x, self.policy)
         return {m: Interval(*x[i].tolist()) for m, i in self.index.items()}
+
+    def cautions(self, mid: str) -> list[str]:
+        """The warnings on figures that ``mid``'s cumulative cost includes: its own and its
+        contributing ancestors' reported figures that disagree with their estimate by more
+        than 25 % (what ``lineage validate`` flags), carried into every figure built on them.
+        """
+        if self._cautions is None:
+            from lineage.core.stepcost import gap_warnings
+
+            found: dict[str, list[str]] = {}
+            for w in gap_warnings(self.project, self.direct):
+                model = w.message.split(":")[0]
+                if model in self.project.models and "differ from the estimate" in w.message:
+                    found.setdefault(model, []).append(w.message)
+            self._cautions = found
+        models = [mid, *(x.model for x in self.costs[mid].contributions)]
+        return [m for model in models for m in self._cautions.get(model, [])]
 
     @property
     def is_conserving(self) -> bool:

@@ -58,6 +58,7 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
         figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
         contributions.append(item)
     out["contributions"] = contributions
+    out["cautions"] = results.cautions(c.model)
     out["inputs"] = inputs_record(results)
     if c.policy == "equal":
         from lineage.core.horizon import horizons_above

@@ -123,15 +123,15 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
         if record is not None:
             record["deployment"] = explain.deployment_json(d)
     if extras.embodied:
-        from lineage.core.embodied import embodied_costs
+        from lineage.core.embodied import embodied_costs, embodied_cumulative
 
         own = embodied_costs(results.direct, results.project.catalog)
-        cumulative = results.propagate({m: e.kgco2e for m, e in own.items()})
-        sections.append(explain.embodied_text(own[model], cumulative[model]))
+        cumulative, complete = embodied_cumulative(results, own, model)
+        sections.append(explain.embodied_text(own[model], cumulative, complete))
         if record is not None:
             record["embodied_kgco2e"] = own[model].kgco2e.mid
-            record["embodied_cumulative_kgco2e"] = cumulative[model].mid
-            record["embodied_complete"] = own[model].is_complete
+            record["embodied_cumulative_kgco2e"] = cumulative.mid
+            record["embodied_complete"] = complete
     if extras.monte_carlo is not None:
         sections.append(_monte_carlo(results, model, extras, record))
     if record is not None:

@@ -224,6 +224,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
     if c.unknown:
         lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
                      "figures that include them are lower bounds (≥)")
+    for caution in results.cautions(c.model):
+        lines.append(f"  caution      {caution} (lineage validate); the figures above include it")
     return visible("\n".join(lines)) + "\n"
 
 

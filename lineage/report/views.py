@@ -214,9 +214,9 @@ def payoff_json(p: Payoff) -> dict[str, Any]:
             "break_even_bound": bound}
 
 
-def embodied_text(own: EmbodiedCost, cumulative: Interval) -> str:
+def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> str:
     lines = [f"  embodied     own {fmt(own.kgco2e, own.is_complete)} · cumulative "
-             f"{fmt(cumulative, own.is_complete)} (hardware manufacturing, by time share; "
+             f"{fmt(cumulative, complete)} (hardware manufacturing, by time share; "
              "not included in the figures above)"]
     for p in own.parts:
         if p.kgco2e is None:
