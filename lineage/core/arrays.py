@@ -58,6 +58,7 @@ class ArrayGraph:
     params: FloatArray | None = None  # (n,) NaN = unknown
     _order: tuple[IntArray, IntArray] | None = field(default=None, repr=False)
     _in: tuple[list[int], list[int]] | None = field(default=None, repr=False)
+    _out: tuple[list[int], list[int]] | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -72,6 +73,13 @@ class ArrayGraph:
             start, edges = csr(self.n, self.child, np.arange(self.parent.size))
             self._in = (start.tolist(), edges.tolist())
         return self._in
+
+    def out_edges(self) -> tuple[list[int], list[int]]:
+        """(start, edges): the edges out of node i are ``edges[start[i]:start[i + 1]]``."""
+        if self._out is None:
+            start, edges = csr(self.n, self.parent, np.arange(self.parent.size))
+            self._out = (start.tolist(), edges.tolist())
+        return self._out
 
     def levels(self) -> tuple[IntArray, IntArray]:
         """(level of each node, edge order sorted by the child's level then child).

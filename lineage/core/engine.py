@@ -149,6 +149,7 @@ class Results:
     arrays: ArrayResults
     retained: Mapping[str, float] = field(default_factory=dict)
     bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
+    members: list[str] | None = None  # the models explained (default: every node of graph)
     costs: MutableMapping[str, ModelCost] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -176,7 +177,8 @@ class Results:
             from lineage.core.stepcost import gap_warnings
 
             found: dict[str, list[str]] = {}
-            for w in gap_warnings(self.project, self.direct):
+            ours = {m: self.direct[m] for m in self.project.models if m in self.index}
+            for w in gap_warnings(self.project, ours):
                 model = w.message.split(":")[0]
                 if model in self.project.models and "differ from the estimate" in w.message:
                     found.setdefault(model, []).append(w.message)
@@ -239,10 +241,12 @@ class _Costs(MutableMapping[str, ModelCost]):
         raise TypeError("a model's cost cannot be removed")
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.results.graph.ids)
+        members = self.results.members
+        return iter(members if members is not None else self.results.graph.ids)
 
     def __len__(self) -> int:
-        return self.results.graph.n
+        members = self.results.members
+        return len(members) if members is not None else self.results.graph.n
 
 
 def _interval(row: np.ndarray) -> Interval:
@@ -270,8 +274,10 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     if results.policy == "compute" and not r.complete[i]:
         unknown |= _unweighed(results, i)
     total = sum(basis.values())
-    G, shares = results.project.G, results.shares
-    out = {w: shares[(mid, w)] for w in G.successors(mid)}
+    s = r.shares.tolist() if isinstance(r.shares, np.ndarray) else list(r.shares)
+    out_start, out_edges = g.out_edges()
+    in_start, in_edges = g.in_edges()
+    out = {ids[int(g.child[e])]: s[e] for e in out_edges[out_start[i]:out_start[i + 1]]}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
     kept = results.retained.get(mid, 1.0 - sum(out.values()))
@@ -294,7 +300,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         is_inherited_energy_complete=bool(r.inherited_energy_complete[i]),
         unknown=tuple(sorted(unknown)),
         basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-        shares_in={u: shares[(u, mid)] for u in G.predecessors(mid)}, shares_out=out,
+        shares_in={ids[int(g.parent[e])]: s[e] for e in in_edges[in_start[i]:in_start[i + 1]]},
+        shares_out=out,
         results=results)
 
 
@@ -302,13 +309,15 @@ def _unweighed(results: Results, i: int) -> set[str]:
     """Under ``compute``, the models with an unknown energy that weighed a share model ``i``
     inherits through (its own, a parent's or a sibling's, at any level up): what
     :func:`lineage.core.arrays.blind` flags, named."""
-    g, direct = results.graph, results.direct
-    G = results.project.G
+    g = results.graph
+    in_start, in_edges = g.in_edges()
+    out_start, out_edges = g.out_edges()
     found: set[str] = set()
     for a in upstream(g, results.arrays.shares, i, every=True):
-        for p in G.predecessors(g.ids[a]):
-            family = {p, *G.successors(p)}
-            found |= {m for m in family if not direct[m].is_energy_complete}
+        for e in in_edges[in_start[a]:in_start[a + 1]]:
+            p = int(g.parent[e])
+            family = {p, *(int(g.child[f]) for f in out_edges[out_start[p]:out_start[p + 1]])}
+            found |= {g.ids[m] for m in family if not g.energy_complete[m]}
     return found
 
 

@@ -70,7 +70,8 @@ def horizon_of(project: Project, mid: str) -> Horizon | None:
 
 def horizons_above(project: Project, mid: str, ancestors: list[str]) -> list[Horizon]:
     """The horizons of ``ancestors`` of ``mid`` that have children (in that order)."""
-    return [h for m in ancestors if (h := horizon_of(project, m)) is not None]
+    return [h for m in ancestors
+            if m in project.models and (h := horizon_of(project, m)) is not None]
 
 
 def horizon_warnings(project: Project) -> list[Warning_]:

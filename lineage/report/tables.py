@@ -186,7 +186,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
                  f"{fmt(c.cumulative_kwh_bound, c.is_energy_complete, 'kwh')}")
     lines.append(f"  own          {fmt(c.own_kgco2e_bound, c.is_own_complete):>24}   "
                  f"{fmt(c.own_kwh_bound, c.is_own_energy_complete, 'kwh')}")
-    if not entry.spec.steps:
+    if not results.direct[c.model].steps:
         lines.append("      no step declared: its own cost is unknown")
     for s in results.direct[c.model].steps:
         origin = f" from {', '.join(s.parents)}" if s.parents else ""
