@@ -78,18 +78,9 @@ def hub_results(project: Project, hub: Hub, model: str, policy: str = "equal") -
         >>> round(r.cost("acme/support-1b").own_kgco2e.mid, 1)  # 148,000 g
         148.0
     """
-    import dataclasses
+    from lineage.core.hubexplain import explain_results
 
-    from lineage.core.engine import compute
-    from lineage.core.hubexplain import explain
-
-    x = explain(project, hub, [model], policy)
-    results = compute(x.project, policy, shares=x.shares, retained=x.retained)
-    mid = x.ids[model]
-    c = results.costs[mid]
-    if c.is_complete and not x.complete[mid]:  # --policy compute: an unknown hub energy
-        results.costs[mid] = dataclasses.replace(c, is_complete=False,
-                                                 is_inherited_complete=False)
+    results: Results = explain_results(project, hub, model, policy)
     return results
 
 

@@ -177,9 +177,11 @@ def propagate(g: ArrayGraph, weights: FloatArray, values: FloatArray, *,
     if order.size == 0:
         return x
     parent, child, w = g.parent[order], g.child[order], weights[order]
+    bounds = np.flatnonzero(np.diff(level[child])) + 1
+    if w.ndim == 1 and bounds.size * 4 > order.size:  # narrow levels (chains): plain Python
+        return _propagate_edgewise(x, parent.tolist(), child.tolist(), w.tolist())
     if w.ndim == 1:
         w = w[:, None]
-    bounds = np.flatnonzero(np.diff(level[child])) + 1
     for lo, hi in zip(np.r_[0, bounds].tolist(), np.r_[bounds, order.size].tolist(),
                       strict=True):
         if hi - lo < 8:
@@ -213,6 +215,21 @@ def cumulate(g: ArrayGraph, s: FloatArray, values: FloatArray, policy: str) -> F
         x[m] = values[above].sum(axis=0)
     weights = np.where(indegree[g.child] >= 2, 0.0, 1.0)
     return propagate(g, weights, x, inplace=True)
+
+
+def _propagate_edgewise(x: FloatArray, parent: list[int], child: list[int],
+                        weights: list[float]) -> FloatArray:
+    """:func:`propagate` edge by edge over Python lists: the edges come sorted by their
+    child's level, so each parent's row is final when it is read."""
+    rows = x.tolist()
+    width = range(x.shape[1])
+    for p, c, w in zip(parent, child, weights, strict=True):
+        if w:
+            rp, rc = rows[p], rows[c]
+            for j in width:
+                rc[j] += w * rp[j]
+    x[:] = rows
+    return x
 
 
 def upstream(g: ArrayGraph, s: FloatArray, v: int, *, every: bool = False

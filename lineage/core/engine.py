@@ -174,14 +174,12 @@ class Results:
         than 25 % (what ``lineage validate`` flags), carried into every figure built on them.
         """
         if self._cautions is None:
-            from lineage.core.stepcost import gap_warnings
+            from lineage.core.stepcost import estimate_gaps
 
             found: dict[str, list[str]] = {}
             ours = {m: self.direct[m] for m in self.project.models if m in self.index}
-            for w in gap_warnings(self.project, ours):
-                model = w.message.split(":")[0]
-                if model in self.project.models and "differ from the estimate" in w.message:
-                    found.setdefault(model, []).append(w.message)
+            for w in estimate_gaps(self.project, ours):
+                found.setdefault(w.message.split(":")[0], []).append(w.message)
             self._cautions = found
         models = [mid, *(x.model for x in self.costs[mid].contributions)]
         return [m for model in models for m in self._cautions.get(model, [])]
@@ -260,17 +258,18 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     if results.policy == "full":  # each ancestor once (docs/method.md, "Policies")
         row = dict.fromkeys(row, 1.0)
     ids = g.ids
-    order = sorted(row, key=lambda x: (-row[x] * direct[ids[x]].emissions_kgco2e.mid, ids[x]))
+    kg, kwh, known = g.own_kg.tolist(), g.own_kwh.tolist(), g.own_complete.tolist()
+    order = sorted(row, key=lambda x: (-row[x] * kg[x][1], ids[x]))
     contributions: list[Contribution] = []
     basis: dict[str, float] = {}
     for x in order:
-        k, d = row[x], direct[ids[x]]
-        for b, kg in d.by_basis().items():
-            basis[b] = basis.get(b, 0.0) + kg * k
+        k = row[x]
+        for b, value in _basis_of(results, ids[x], x).items():
+            basis[b] = basis.get(b, 0.0) + value * k
         if x != i and k > 0:
-            contributions.append(Contribution(ids[x], k, d.emissions_kgco2e * k,
-                                              d.energy_kwh * k, d.is_complete))
-    unknown = {ids[x] for x in row if not direct[ids[x]].is_complete}
+            contributions.append(Contribution(ids[x], k, Interval(*kg[x]) * k,
+                                              Interval(*kwh[x]) * k, known[x]))
+    unknown = {ids[x] for x in row if not known[x]}
     if results.policy == "compute" and not r.complete[i]:
         unknown |= _unweighed(results, i)
     total = sum(basis.values())
@@ -303,6 +302,15 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         shares_in={ids[int(g.parent[e])]: s[e] for e in in_edges[in_start[i]:in_start[i + 1]]},
         shares_out=out,
         results=results)
+
+
+def _basis_of(results: Results, mid: str, x: int) -> dict[str, float]:
+    """A model's own central emissions by basis: from its steps when it is a model of the
+    project, else (a row of a hub dump) reported on the Hub when known."""
+    if mid in results.project.models:
+        return results.direct[mid].by_basis()
+    g = results.graph
+    return {"reported": float(g.own_kg[x, 1])} if g.own_complete[x] else {}
 
 
 def _unweighed(results: Results, i: int) -> set[str]:

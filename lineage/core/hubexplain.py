@@ -14,6 +14,7 @@ not the whole file.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from lineage.model.graph import Project
 from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
+LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
 
 
 @dataclass
@@ -52,6 +54,20 @@ class _Walk:
         for h, m in sorted(self.to_project.items()):
             self.to_hub.setdefault(m, []).append(h)
         self.matched = np.fromiter(self.to_project, dtype=np.int64)
+        self.matched_set = set(self.to_project)
+        self.calls = 0
+        self._lists: tuple[list[int], list[int], list[int], list[int]] | None = None
+
+    def lists(self) -> tuple[list[int], list[int], list[int], list[int]] | None:
+        """The dump's edges as plain lists (by child; by parent), once a walk is long enough
+        that one numpy call per model would cost more than reading the columns once."""
+        self.calls += 1
+        if self._lists is None and self.calls > LONG_WALK:
+            hub = self.hub
+            order = hub.by_parent
+            self._lists = (hub.child.tolist(), hub.parent.tolist(),
+                           hub.parent[order].tolist(), hub.child[order].tolist())
+        return self._lists
 
     def key(self, name: str) -> Key:
         mid = self.project.resolve(name)
@@ -69,6 +85,11 @@ class _Walk:
         if k[0] == "p":
             return [("p", u) for u in sorted(self.project.G.predecessors(str(k[1])))]
         h = int(k[1])
+        lists = self.lists()
+        if lists is not None:
+            child, parent = lists[0], lists[1]
+            lo, hi = bisect_left(child, h), bisect_left(child, h + 1)
+            return list(dict.fromkeys(self._of_hub(u) for u in parent[lo:hi]))
         lo, hi = np.searchsorted(self.hub.child, [h, h + 1])
         return list(dict.fromkeys(self._of_hub(int(u)) for u in self.hub.parent[lo:hi]))
 
@@ -76,6 +97,16 @@ class _Walk:
         """(project children, unmatched hub children) in the joined graph."""
         hub = self.hub
         nodes = self.to_hub.get(str(k[1]), []) if k[0] == "p" else [int(k[1])]
+        project_kids: list[Key] = [("p", w) for w in sorted(
+            self.project.G.successors(str(k[1])))] if k[0] == "p" else []
+        lists = self.lists()
+        if lists is not None:
+            by_parent, their_child = lists[2], lists[3]
+            kids_set: set[int] = set()
+            for h in nodes:
+                kids_set.update(their_child[bisect_left(by_parent, h):
+                                            bisect_left(by_parent, h + 1)])
+            return project_kids, np.array(sorted(kids_set - self.matched_set), dtype=np.int64)
         found = []
         for h in nodes:
             lo, hi = np.searchsorted(hub.parent, [h, h + 1], sorter=hub.by_parent)
@@ -83,8 +114,6 @@ class _Walk:
         kids = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
         if self.matched.size and kids.size:  # a project model keeps its declared parents
             kids = kids[~np.isin(kids, self.matched)]
-        project_kids: list[Key] = [("p", w) for w in sorted(
-            self.project.G.successors(str(k[1])))] if k[0] == "p" else []
         return project_kids, kids
 
     def above(self, starts: list[Key]) -> list[Key]:
@@ -181,23 +210,18 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
         if hub_kids.size:
             hub_edges.append((i, hub_kids))
     hub_base = len(closure) + len(extra_project)
-    fresh_nodes: list[np.ndarray] = []
-    n_fresh = 0
     in_closure = {int(k[1]): i for i, k in enumerate(closure) if k[0] == "h"}
-    hub_nodes = np.fromiter(in_closure, dtype=np.int64, count=len(in_closure))
-    sort = np.argsort(hub_nodes)
-    lookup = (hub_nodes[sort], np.fromiter(in_closure.values(), dtype=np.int64,
-                                           count=len(in_closure))[sort])
-    for i, kids in hub_edges:  # hub children: a closure node, or a new leaf
-        known = _closure_positions(kids, lookup)
-        fresh = known < 0
-        numbers = np.where(fresh, hub_base + n_fresh + np.cumsum(fresh) - 1, known)
-        n_fresh += int(fresh.sum())
-        fresh_nodes.append(kids[fresh])
-        parent.extend([i] * kids.size)
-        child.extend(numbers.tolist())
-        explicit.extend([math.nan] * kids.size)
-    others = np.concatenate(fresh_nodes) if fresh_nodes else np.empty(0, dtype=np.int64)
+    fresh_list: list[int] = []
+    for i, kids in hub_edges:  # hub children: a closure node, or a new leaf (plain Python:
+        for h in kids.tolist():  # a chain has one child per node, a numpy call would dominate)
+            pos = in_closure.get(h, -1)
+            if pos < 0:
+                pos = hub_base + len(fresh_list)
+                fresh_list.append(h)
+            parent.append(i)
+            child.append(pos)
+            explicit.append(math.nan)
+    others = np.array(fresh_list, dtype=np.int64)
     n = hub_base + others.size
     project_side: list[str | None] = [str(k[1]) if k[0] == "p" else None for k in closure]
     project_side += extra_project
@@ -233,16 +257,6 @@ def _small_graph(walk: _Walk, closure: list[Key], d: dict[str, DirectCost]) -> _
                               usage=usage, params=params),
                    project, hub, project_side, hub_side)
     return small
-
-
-def _closure_positions(kids: np.ndarray, lookup: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """The closure position of each hub node of ``kids``, or -1 (``lookup``: the closure's hub
-    nodes sorted, and their positions; built once per query, so this stays O(kids·log))."""
-    nodes, where = lookup
-    if not nodes.size:
-        return np.full(kids.size, -1, dtype=np.int64)
-    pos = np.minimum(np.searchsorted(nodes, kids), nodes.size - 1)
-    return np.where(nodes[pos] == kids, where[pos], -1)
 
 
 def _small_name(small: _Small, k: int) -> str:
@@ -466,3 +480,108 @@ def shadowed(project: Project, hub: Hub, also: Iterable[str] = ()) -> Warning_ |
                     f"or your files declare (first: {hub.ids[first]} = {matched[first]}): "
                     "their declared steps and parents are used, not the dump's base_model "
                     "and co2_eq_emissions")
+
+
+def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
+    """``name`` (a project or hub model) explained with the shares of the whole joined graph,
+    computed on its ancestors' small graph and nothing else (docs/method.md, "Hub dumps").
+
+    The engine runs on the small graph's columns; the hub models among the ancestors stay rows
+    of it (their own cost read from the dump's columns as a one-step
+    :class:`~lineage.core.stepcost.DirectCost`), so no model spec, file or project is built
+    for them: explaining the leaf of a 100,000-model chain costs its chain, once.
+
+    Raises:
+        UsageError: a name that neither the project nor the dump holds.
+        InputErrors: a cycle among the ancestors, or a policy that lacks data.
+    """
+    import dataclasses
+
+    from lineage.core.engine import Results
+    from lineage.core.hubgraph import cycle_error
+    from lineage.core.stepcost import direct_costs
+    from lineage.model.graph import ModelEntry
+
+    d = direct_costs(project)
+    walk = _Walk(project, hub, [name])
+    start = walk.key(name)
+    closure = walk.above([start])
+    small = _small_graph(walk, closure, d)
+    g = small.graph
+    g.ids = [_small_name(small, k) for k in range(g.n)]
+    try:
+        r = compute_arrays(g, policy)
+    except CycleError as exc:
+        raise InputErrors([cycle_error(g.ids, g.parent, g.child, exc.members,
+                                       small.where)]) from None
+    except WeightError as exc:
+        raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
+                                        small.where)) from None
+    members = [small.name(k) for k in closure]
+    direct = _HubDirect(d, small, walk)
+    shares = {(g.ids[u], g.ids[v]): s for u, v, s in zip(
+        g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True)}
+    mid = small.name(start)
+    shown = project
+    if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
+        f = hub_file(hub, {int(start[1]): []})
+        entry = ModelEntry(mid, f.spec.models[mid], f)
+        shown = dataclasses.replace(project, files=[*project.files, f],
+                                    models={**project.models, mid: entry},
+                                    aliases={**project.aliases, mid.lower(): mid})
+    return Results(shown, policy, direct, shares, g, r, members=members)
+
+
+class _HubDirect(dict[str, DirectCost]):
+    """Own costs of the small graph's models: the project's as computed, the dump's read from
+    its columns when first asked for."""
+
+    def __init__(self, project: dict[str, DirectCost], small: _Small, walk: _Walk) -> None:
+        super().__init__(project)
+        self.small, self.walk = small, walk
+        self.rows = {_small_name(small, k): k for k in range(small.graph.n)
+                     if k >= len(small.project_side) or small.project_side[k] is None}
+
+    def __missing__(self, mid: str) -> DirectCost:
+        k = self.rows[mid]
+        h = int(self.small.hub_side[k])
+        parents = [_small_name(self.small, int(self.small.graph.parent[e]))
+                   for e in _in(self.small.graph, k)]
+        cost = hub_direct(self.small.hub, h, parents)
+        self[mid] = cost
+        return cost
+
+
+def _in(g: ArrayGraph, k: int) -> list[int]:
+    start, edges = g.in_edges()
+    return edges[start[k]:start[k + 1]]
+
+
+def hub_direct(hub: Hub, h: int, parents: list[str]) -> DirectCost:
+    """Hub node ``h``'s own cost from the dump's columns: one step, its reported emissions
+    (grams on the Hub) or unknown; no step at all for a model with neither parent nor figure
+    (and for a parent the dump does not hold)."""
+    from lineage.core.stepcost import Inputs, PartCost, StepCost
+    from lineage.model.interval import ZERO, Interval
+
+    mid = hub.ids[h]
+    if h >= hub.n_models:
+        return DirectCost(mid, [])
+    grams = float(hub.emissions_g[h])
+    if not parents and math.isnan(grams):
+        return DirectCost(mid, [])
+    relation = RELATIONS[int(hub.relation[h])]
+    notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
+                                                   if hub.inferred[h] else "")] if parents else []
+    known = not math.isnan(grams)
+    if not known:
+        notes.append("no co2_eq_emissions on the Hub: cost unknown")
+    part = PartCost(
+        label="training", energy_kwh=ZERO, energy_basis="unknown",
+        emissions_kgco2e=Interval.exact(grams / 1000) if known else ZERO,
+        emissions_basis="reported" if known else "unknown", estimate_kgco2e=None,
+        inputs=Inputs(None, None, "", Interval.exact(1.0), Interval.exact(1.0), None, ""),
+        sources=(f"Hugging Face Hub metadata ({hub.path})",) if known else (),
+        is_estimate_input=False, note="; ".join(notes) or None)
+    kind = KIND_OF_RELATION.get(relation, "other") if parents else "other"
+    return DirectCost(mid, [StepCost(mid, 0, kind, tuple(parents), (part,))])

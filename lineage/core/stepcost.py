@@ -8,7 +8,7 @@ figure unknown (``complete=False``): it is never guessed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lineage.model.catalog import Catalog
@@ -261,7 +261,12 @@ def direct_costs(project: Project) -> dict[str, DirectCost]:
 def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning_]:
     """Warnings where a reported figure and its estimate differ by more than 25%, and where a
     model is released before one of its parents."""
-    out = release_order_warnings(project)
+    return release_order_warnings(project) + estimate_gaps(project, costs)
+
+
+def estimate_gaps(project: Project, costs: Mapping[str, DirectCost]) -> list[Warning_]:
+    """Where a reported figure and its estimate differ by more than 25 %."""
+    out: list[Warning_] = []
     for mid, d in costs.items():
         entry = project.models[mid]
         for s in d.steps:
