@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lineage.api import hub_arrays, hub_results, load, load_hub, warnings
-    from lineage.core.engine import Contribution, FamilyTotal, ModelCost, Results, compute, family
+    from lineage.core.engine import Contribution, ModelCost, Results, compute
+    from lineage.core.family import FamilyTotal, family
     from lineage.model.errors import InputError, InputErrors, LineageError, UsageError
     from lineage.model.interval import Interval
     from lineage.model.policy import POLICIES
@@ -27,9 +28,9 @@ from lineage.model.version import __version__
 
 _WHERE = {
     "load": "api", "warnings": "api", "load_hub": "api", "hub_results": "api",
-    "hub_arrays": "api", "Contribution": "core.engine", "FamilyTotal": "core.engine",
+    "hub_arrays": "api", "Contribution": "core.engine", "FamilyTotal": "core.family",
     "ModelCost": "core.engine", "Results": "core.engine", "compute": "core.engine",
-    "family": "core.engine", "InputError": "model.errors", "InputErrors": "model.errors",
+    "family": "core.family", "InputError": "model.errors", "InputErrors": "model.errors",
     "LineageError": "model.errors", "UsageError": "model.errors",
     "Interval": "model.interval", "POLICIES": "model.policy",
 }

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import lineage
 from lineage.cli.main import cli, main
-from lineage.core.engine import family
+from lineage.core.family import family
 
 CARDS = Path(__file__).parent / "data" / "cards"
 DIA = Path(__file__).parent / "data" / "dia"

@@ -249,7 +249,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     Example: lineage family llama-3.1-8b
     """
     from lineage.core.engine import compute
-    from lineage.core.engine import family as family_total
+    from lineage.core.family import family as family_total
     from lineage.report import tables as report
 
     files, hub = split_files(files)

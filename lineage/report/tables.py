@@ -11,7 +11,8 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from lineage.core.engine import FamilyTotal, ModelCost, Results
+from lineage.core.engine import ModelCost, Results
+from lineage.core.family import FamilyTotal
 from lineage.core.horizon import horizons_above
 from lineage.core.records import (
     cost_record as cost_record,
