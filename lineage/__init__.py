@@ -58,7 +58,8 @@ __all__ = [
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    """The public names (what a notebook's completion should offer), not the imports."""
+    return sorted(__all__)
 
 
 def __getattr__(name: str) -> Any:
