@@ -74,3 +74,21 @@ def test_results_name_their_inputs_and_repeat_byte_for_byte() -> None:
     assert registry["checked"] == "2026-12-01"  # the newest checked: date of the registry
     dated = json.loads(CliRunner().invoke(cli, [*args, "--as-of", "2025-01-01"]).stdout)
     assert dated["inputs"]["options"] == {"as_of": "2025-01-01", "assume_grid": None}
+
+
+def test_validate_json_lists_every_problem_with_its_position() -> None:
+    result = CliRunner().invoke(cli, ["validate", "--format", "json", "--no-registry",
+                                      "tests/data/bad/bare-energy.yaml"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "ok": False, "files": None, "models": None,
+        "problems": [{"path": "tests/data/bad/bare-energy.yaml", "line": 7, "col": 17,
+                      "severity": "error",
+                      "message": 'energy "5" needs a unit: write "5 kWh"'}]}
+    fine = CliRunner().invoke(cli, ["validate", "--format", "json", "examples/my-finetune.yaml"])
+    assert fine.exit_code == 0
+    assert json.loads(fine.stdout) == {"ok": True, "files": 1, "models": 2, "problems": []}
+    # the registry's explained warnings, as warnings (exit 0), or errors with --strict (exit 2)
+    registry = CliRunner().invoke(cli, ["validate", "--format", "json", "--strict"])
+    assert registry.exit_code == 2
+    assert {p["severity"] for p in json.loads(registry.stdout)["problems"]} == {"error"}

@@ -4,7 +4,7 @@ registry holds."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,7 +24,13 @@ if TYPE_CHECKING:
 @click.argument("paths", nargs=-1)
 @click.option("--no-registry", is_flag=True, help="Check the files without the bundled registry.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors (exit 2).")
-def validate(paths: tuple[str, ...], no_registry: bool, strict: bool) -> None:
+@click.option("--format", "fmt", default="text", show_default=True,
+              type=click.Choice(("text", "json")),
+              help="json: one object with every problem (path, line, col, severity, message) "
+                   "on standard output, for editors and CI.")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, strict: bool,
+             fmt: str) -> None:
     """Check files; print every problem as path:line:col: message.
 
     With no PATH, checks the bundled registry. A hub dump (.jsonl) is checked line by line,
@@ -37,10 +43,15 @@ def validate(paths: tuple[str, ...], no_registry: bool, strict: bool) -> None:
 
     paths, hub = split_files(paths)
     if hub is not None:  # a dump: every line, then the lineage it forms with the files
+        if fmt == "json":
+            raise UsageError("validate --format json reads lineage files; check a hub dump "
+                             "with the text format")
         from lineage.cli.hub import check_dump
 
         check_dump(paths, hub, no_registry, strict)
         return
+    if fmt == "json":
+        ctx.exit(_validate_json(paths, no_registry, strict))
     project = project_of(paths, no_registry)
     found = [w for w in warnings(project)
              if not paths or not w.where or not _is_registry_path(w.where.path)]
@@ -51,6 +62,34 @@ def validate(paths: tuple[str, ...], no_registry: bool, strict: bool) -> None:
     checked = [f for f in project.files if not f.is_registry] if paths else project.files
     n_models = sum(len(f.spec.models) for f in checked)
     click.echo(f"ok: {len(checked)} file(s), {n_models} models, {len(found)} warning(s)")
+
+
+def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> int:
+    """Print every problem as one JSON object; the exit code validate would give."""
+    from lineage.api import warnings
+    from lineage.model.errors import InputErrors
+    from lineage.report.tables import to_json
+
+    def item(where: Any, message: str, severity: str) -> dict[str, Any]:
+        return {"path": where.path if where else None, "line": where.line if where else None,
+                "col": where.col if where else None, "severity": severity,
+                "message": message}
+
+    try:
+        project = project_of(paths, no_registry)
+    except InputErrors as exc:
+        problems = [item(e.where, str(e.args[0]), "error") for e in exc.errors]
+        out(to_json({"ok": False, "files": None, "models": None, "problems": problems}))
+        return 2
+    found = [w for w in warnings(project)
+             if not paths or not w.where or not _is_registry_path(w.where.path)]
+    checked = [f for f in project.files if not f.is_registry] if paths else project.files
+    bad = strict and bool(found)
+    out(to_json({"ok": not bad, "files": len(checked),
+                 "models": sum(len(f.spec.models) for f in checked),
+                 "problems": [item(w.where, w.message, "error" if strict else "warning")
+                              for w in found]}))
+    return 2 if bad else 0
 
 
 def _is_registry_path(path: str) -> bool:
