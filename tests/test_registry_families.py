@@ -338,9 +338,9 @@ TEACHERS = ("llama-3.1-8b", "llama-3.1-70b")
 _HORIZONS = _registry_horizons()
 
 
-@pytest.mark.skipif(not all(t in _HORIZONS for t in TEACHERS),
-                    reason="llama-3.1-8b and llama-3.1-70b carry no sourced horizon in the "
-                           "registry yet (registry/README.md, 'Horizons')")
+@pytest.mark.xfail(not all(t in _HORIZONS for t in TEACHERS), strict=True,
+                   reason="llama-3.1-8b and llama-3.1-70b carry no sourced horizon in the "
+                          "registry yet (registry/README.md, 'Horizons'): the figure moves")
 def test_unrelated_finetunes_of_the_teachers_move_no_figure(tmp_path: Path) -> None:
     alone, grown = _with_and_without_unrelated(tmp_path)
     h8, h70 = (_HORIZONS[t]["derivatives"] for t in TEACHERS)
@@ -357,8 +357,8 @@ def test_unrelated_finetunes_of_the_teachers_move_no_figure(tmp_path: Path) -> N
         assert not shown[teacher]["exceeded"]
 
 
-@pytest.mark.skipif(any(t in _HORIZONS for t in TEACHERS),
-                    reason="a teacher of llama-3.2-1b declares a horizon: the test above applies")
+@pytest.mark.xfail(any(t in _HORIZONS for t in TEACHERS), strict=True,
+                   reason="a teacher of llama-3.2-1b declares a horizon: the test above applies")
 def test_without_horizons_the_teachers_split_over_their_loaded_children(
         tmp_path: Path) -> None:
     # What the README says beside its headline until the horizons are sourced: each teacher
