@@ -356,7 +356,7 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    dump = write(tmp_path, "big.jsonl", [{"id": f"o/m{i}"} for i in range(20_000)])
+    dump = write(tmp_path, "big.jsonl", [{"id": f"o/m{i}", "params": "1B"} for i in range(20_000)])
     proc = subprocess.Popen([sys.executable, "-m", "lineage", "table", "--no-registry", "-f",
                              str(dump), "--format", "csv"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
