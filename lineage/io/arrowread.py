@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -84,8 +85,7 @@ def _json(name: str, data: bytes) -> Lines:
     _ids(lines, table["id"])
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
     located = _located(data, lines.ids)
-    for row, obj in located:
-        lines.take(row, (obj,))
+    lines.take(located)
     _typed(lines, table, {row for row, _ in located})
     return lines
 
@@ -97,15 +97,48 @@ def _ids(lines: Lines, column: Any) -> None:
 
     if column.null_count:
         raise Unread
-    ids = column.to_pylist()
-    if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
-        raise Unread
-    lines.ids = ids
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
-    lines.lowered = pc.utf8_lower(column).to_pylist() if ascii_only else \
-        [m.lower() for m in ids]
-    folded = pc.utf8_lower(column) if ascii_only else pa.array(lines.lowered)
-    lines.unique = pc.count_distinct(folded).as_py() == len(ids)
+    if ascii_only:  # printable and not spaced, checked in C
+        if pc.any(pc.match_substring_regex(column, r"^\s|\s$|^$|[\x00-\x1f\x7f]")).as_py():
+            raise Unread
+        lines.ids = column.to_pylist()
+        folded = pc.utf8_lower(column).combine_chunks()
+    else:
+        lines.ids = ids = column.to_pylist()
+        if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
+            raise Unread
+        lines.lowered = [m.lower() for m in ids]
+        folded = pa.array(lines.lowered, pa.string())
+    lines.unique = pc.count_distinct(folded).as_py() == len(lines.ids)
+    if lines.unique:
+        lines.finder = Folded(folded)
+
+
+class Folded:
+    """Finds Hub ids, without case, in a column of the ids in lower case (one hash look-up in
+    C per name: no dictionary of millions of Python strings). Used when no two ids are alike
+    in any case, so that the exact spelling has nothing to win over."""
+
+    def __init__(self, folded: Any) -> None:
+        self.folded = folded
+
+    def extend(self, ids: list[str]) -> None:
+        import pyarrow as pa
+
+        if ids:
+            self.folded = pa.concat_arrays([self.folded.cast(pa.string()),
+                                            pa.array([m.lower() for m in ids], pa.string())])
+
+    def __call__(self, names: Iterable[str]) -> dict[str, int]:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        names = list(names)
+        if not names:
+            return {}
+        at = pc.index_in(pa.array([n.lower() for n in names], pa.string()),
+                         value_set=self.folded).to_pylist()
+        return {n: int(k) for n, k in zip(names, at, strict=True) if k is not None}
 
 
 def _located(data: bytes, ids: list[str]) -> list[tuple[int, Any]]:

@@ -23,6 +23,7 @@ import gc
 import math
 import re
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -67,7 +68,8 @@ class Lines:
         self.errors: list[InputError] = []
         self.problems: Problems = []  # found by a fast reader: (node, key, message)
         self.lowered: list[str] | None = None  # the ids in lower case
-        self.unique = False  # a fast reader found no two ids alike
+        self.unique = False  # a fast reader found no two ids alike, in any case
+        self.finder: Any = None  # with ``unique``: finds ids in a column (lineage.io.arrowread)
 
     def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
         at = raw.find(f'"{key}"'.encode()) if key else -1
@@ -107,12 +109,12 @@ class Lines:
         self.downloads += map(rec.downloads, objs)
         self.params += map(rec.params, objs)
         self.created += map(rec.created, objs)
-        self.take(node, objs)
+        self.take(enumerate(objs, node))
         return True
 
-    def take(self, node: int, objs: Any) -> None:
-        """The free-form fields (lineage, emissions) of the records ``objs``, from ``node``."""
-        for i, o in enumerate(objs, node):
+    def take(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """The free-form fields (lineage, emissions) of the ``(node, record)`` pairs."""
+        for i, o in records:
             found = rec.lineage(o)
             if found is not None:
                 self.bases.append((i, *found))
@@ -190,10 +192,10 @@ class Lines:
     def duplicates(self, problems: Problems) -> None:
         """Ids written on two lines, in any case as the Hub compares them (found by sorting
         hashes, not with a dictionary of all)."""
-        if self.lowered is None:
-            self.lowered = [m.lower() for m in self.ids]  # kept for the parents' look-up
         if self.unique:
             return
+        if self.lowered is None:
+            self.lowered = [m.lower() for m in self.ids]  # kept for the parents' look-up
         folded = self.lowered
         hashes = np.fromiter(map(hash, folded), dtype=np.int64, count=len(folded))
         order = np.argsort(hashes, kind="stable")  # equal hashes: ascending nodes
@@ -245,7 +247,9 @@ class Lines:
         keep = np.ones(len(self.ids), dtype=bool)
         keep[[node for node, _, _ in problems]] = False
         ids, lowered = self.ids, self.lowered
-        assert lowered is not None
+        if not keep.all() or self.finder is None:
+            lowered = self.lowered = lowered or [m.lower() for m in ids]
+            self.finder = None
         if not keep.all():
             ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
             lowered = [m for m, k in zip(lowered, keep.tolist(), strict=True) if k]
@@ -257,13 +261,15 @@ class Lines:
                          (relation, inferred, grams_, downloads, params, created), skip_bad)
 
 
-def _assemble(lines: Lines, ids: list[str], lowered: list[str], keep: np.ndarray,
+def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.ndarray,
               child_of: list[int], parent_names: list[str], cols: tuple[Any, ...],
               skip_bad: bool) -> Hub:
     """The :class:`Hub`: parents found among the ids (or made stubs), edges, columns."""
     relation, inferred, grams_, downloads, params, created = cols
     n_models = len(ids)
-    where = find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
+    finder = lines.finder
+    where = finder(set(parent_names)) if finder is not None else \
+        find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
     stubs_by_key: dict[str, int] = {}
     for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
         if name not in where:  # (one stub for all the spellings of one id)
@@ -271,6 +277,8 @@ def _assemble(lines: Lines, ids: list[str], lowered: list[str], keep: np.ndarray
                 stubs_by_key[name.lower()] = len(ids)
                 ids.append(name)
             where[name] = stubs_by_key[name.lower()]
+    if finder is not None:
+        finder.extend(ids[n_models:])
     parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     child = np.array(child_of, dtype=np.int64)
@@ -292,7 +300,8 @@ def _assemble(lines: Lines, ids: list[str], lowered: list[str], keep: np.ndarray
         downloads=column(downloads, np.float64, math.nan),
         params=column(params, np.float64, math.nan),
         created=column(created, "datetime64[D]", np.datetime64("NaT")),
-        skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [])
+        skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [],
+        finder=finder)
 
 
 def _base_problem(key: str) -> str:

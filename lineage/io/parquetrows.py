@@ -54,8 +54,7 @@ def parquet_lines(path: Path, wanted: tuple[str, ...],
     lines.lowered = [m.lower() for m in ids_list]
     lines.lines = np.flatnonzero(good) + 1
     records = _records(table, lines)
-    for row, obj in records.items():
-        lines.take(row, (obj,))
+    lines.take(records.items())
     typed(lines, _typed_only(table), set(records))
     return lines
 
