@@ -16,8 +16,8 @@ Parquet: the columns of those names, nested values as structs or as JSON text.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np

@@ -22,8 +22,8 @@ from __future__ import annotations
 import gc
 import math
 import re
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -252,7 +252,7 @@ class Lines:
             self.finder = None
         if not keep.all():
             ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
-            lowered = [m for m, k in zip(lowered, keep.tolist(), strict=True) if k]
+            lowered = [m for m, k in zip(lowered or [], keep.tolist(), strict=True) if k]
             renumber = np.cumsum(keep) - 1
             pairs = [(int(renumber[c]), p) for c, p in zip(child_of, parent_names, strict=True)
                      if keep[c]]
