@@ -142,3 +142,26 @@ def test_a_bad_base_models_is_located(tmp_path: Path) -> None:
     assert [str(e) for e in info.value.errors] == [
         f'{path}:2:15: "baseModels" must be {{"relation": …, "models": [{{"id": "org/name"}}, '
         "…]}"]
+
+
+def test_a_derivative_of_a_mirror_inherits_from_the_registry_model(tmp_path: Path) -> None:
+    # huggyllama/llama-7b is listed under llama-7b's mirrors (registry/families/llama-1.yaml)
+    path = write_lines(tmp_path / "m.jsonl", [
+        {"id": "huggyllama/llama-7b", "downloads": 10},
+        {"id": "x/alpaca-lora", "cardData": {"co2_eq_emissions": 100},
+         "baseModels": {"relation": "adapter", "models": [{"id": "huggyllama/llama-7b"}]}}])
+    result = CliRunner().invoke(cli, ["cost", "x/alpaca-lora", "-f", str(path),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.output)
+    # LLaMA 7B: 14 t (its paper's Table 15), shared under equal with itself, its two registry
+    # children (Alpaca 7B, Vicuna 7B v1.3) and this Hub adapter: 14 t / 4 = 3.5 t; own 100 g
+    assert [c["model"] for c in record["contributions"]] == ["llama-7b"]
+    assert record["cumulative_kgco2e"] == pytest.approx(3500.1)
+    assert [s["kind"] for s in record["steps"]] == ["finetuning"]
+
+
+def test_a_mirror_is_another_name_of_the_model() -> None:
+    result = CliRunner().invoke(cli, ["cost", "huggyllama/llama-7b", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["model"] == "llama-7b"

@@ -44,7 +44,7 @@ def write_index(hub: Hub, path: Path) -> int:
                 "crc32": {name: crc(batch.column(name)) for name in batch.schema.names}}
         text = json.dumps(meta)
         schema = batch.schema.with_metadata({"lineage": text,
-                                             "lineage_crc32": "%08x" % zlib.crc32(text.encode())})
+                                             "lineage_crc32": f"{zlib.crc32(text.encode()):08x}"})
         sink = pa.BufferOutputStream()
         with pa.ipc.new_file(sink, schema) as writer:
             writer.write_batch(batch.replace_schema_metadata(schema.metadata))
@@ -81,8 +81,9 @@ def _batch(hub: Hub) -> Any:
     })
 
 
-def _view(buf: Any, dtype: Any, count: int) -> np.ndarray:
-    return np.frombuffer(buf, dtype=dtype, count=count) if count else np.zeros(0, dtype)
+def _view(buf: Any, dtype: Any, count: int) -> memoryview:
+    """The first ``count`` items of ``buf`` (ValueError if it is shorter), as bytes to sum."""
+    return np.frombuffer(buf, dtype=dtype, count=count).data if count else memoryview(b"")
 
 
 def crc(arr: Any) -> int:
@@ -101,15 +102,13 @@ def crc(arr: Any) -> int:
     n, bufs = len(arr), arr.buffers()
     if pa.types.is_dictionary(arr.type):
         return crc(arr.indices)
-    if n and bufs[0] is not None:
-        value = zlib.crc32(_view(bufs[0], np.uint8, -(-n // 8)))
-    else:
-        value = 0
+    value = zlib.crc32(_view(bufs[0], np.uint8, -(-n // 8))) if n and bufs[0] is not None \
+        else 0
     if pa.types.is_boolean(arr.type):
         return zlib.crc32(_view(bufs[1], np.uint8, -(-n // 8)), value)
     if pa.types.is_string(arr.type) or pa.types.is_list(arr.type):
-        offsets = _view(bufs[1], np.int32, n + 1)
-        value = zlib.crc32(offsets, value)
+        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1)
+        value = zlib.crc32(offsets.data, value)
         end = int(offsets[-1]) if n else 0
         if pa.types.is_string(arr.type):
             return zlib.crc32(_view(bufs[2], np.uint8, end), value)
@@ -156,8 +155,6 @@ def _columns(table: Any, header: dict[str, Any], lo: int, hi: int) -> dict[str, 
     Raises:
         ValueError: the first problem found.
     """
-    import pyarrow as pa
-
     if table.num_columns != len(EXPECTED) or table.schema.names != list(EXPECTED):
         raise ValueError("its columns are not the index's")
     cols: dict[str, Any] = {}
