@@ -86,6 +86,25 @@ def _view(buf: Any, dtype: Any, count: int) -> memoryview:
     return np.frombuffer(buf, dtype=dtype, count=count).data if count else memoryview(b"")
 
 
+def numbers(arr: Any) -> np.ndarray:
+    """A fixed-width arrow array's values as a numpy view, without a copy (and without
+    ``pyarrow``'s own conversion, which imports pandas)."""
+    width = arr.type.bit_width // 8
+    kind = "f" if str(arr.type) == "double" else "i"
+    return np.frombuffer(arr.buffers()[1], dtype=np.dtype(f"<{kind}{width}"), count=len(arr),
+                         offset=arr.offset * width)
+
+
+def bits(arr: Any, which: int, missing: bool = False) -> np.ndarray:
+    """A bitmap of ``arr`` (0: validity, 1: boolean values) as a bool array (all ``missing``
+    when there is none)."""
+    buf = arr.buffers()[which]
+    if buf is None:
+        return np.full(len(arr), missing)
+    raw = np.frombuffer(buf, dtype=np.uint8, count=-(-len(arr) // 8))
+    return np.unpackbits(raw, bitorder="little")[: len(arr)].astype(bool)
+
+
 def crc(arr: Any) -> int:
     """CRC-32 of a column's logical bytes (values, offsets, validity), whatever padding the
     file adds around them.
@@ -180,7 +199,7 @@ def _columns(table: Any, header: dict[str, Any], lo: int, hi: int) -> dict[str, 
     for name, values, bound in (("relation", cols["relation"].indices, len(RELATIONS)),
                                 ("parents", cols["parents"].values, n),
                                 ("id_order", cols["id_order"], n)):
-        a = np.asarray(values)
+        a = numbers(values)
         if a.size and (a.min() < 0 or a.max() >= bound):
             raise ValueError(f"column {name} points outside the index")
     if any(cols[k].null_count for k in ("id", "line", "inferred", "emissions_g", "downloads",
@@ -246,7 +265,7 @@ def read_index(path: Path) -> Hub:
         table = pa.Table.from_batches([reader.get_batch(0)])
         cols = _columns(table, header, whole.address, whole.address + whole.size)
         parents = cols["parents"]
-        offsets = np.asarray(parents.offsets)
+        offsets = numbers(parents.offsets)
         if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or \
                 offsets[-1] != len(parents.values):
             raise ValueError("column parents points outside the index")
@@ -256,14 +275,15 @@ def read_index(path: Path) -> Hub:
             exc, RecursionError) else "the metadata nests too deeply"
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
-    n = table.num_rows
-    child = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-    ids = IndexIds(cols["id"], np.asarray(cols["id_order"]))
-    created = cols["created"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    counts = np.diff(offsets)
+    has = np.flatnonzero(counts)  # the nodes with parents: a third of the Hub's
+    child = np.repeat(has.astype(np.int64), counts[has])
+    ids = IndexIds(cols["id"], numbers(cols["id_order"]))
+    created = numbers(cols["created"]).astype("datetime64[D]")
+    created[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
     return Hub(path=header["source"], ids=ids, n_models=header["n_models"],
-               line=np.asarray(cols["line"]), parent=np.asarray(parents.values), child=child,
-               relation=np.asarray(cols["relation"].indices),
-               inferred=cols["inferred"].to_numpy(zero_copy_only=False),
-               emissions_g=np.asarray(cols["emissions_g"]),
-               downloads=np.asarray(cols["downloads"]), params=np.asarray(cols["params"]),
+               line=numbers(cols["line"]), parent=numbers(parents.values), child=child,
+               relation=numbers(cols["relation"].indices), inferred=bits(cols["inferred"], 1),
+               emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
+               params=numbers(cols["params"]),
                created=created, finder=ids.find)
