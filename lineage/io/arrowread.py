@@ -44,9 +44,8 @@ def read_json(path: Path) -> Lines | None:
     """A JSON Lines dump read with pyarrow, or None (then read it line by line)."""
     import pyarrow as pa
 
-    data = path.read_bytes()
     try:
-        return _json(str(path), data)
+        return _json(str(path), path.read_bytes())
     except (Unread, pa.ArrowException, UnicodeDecodeError, ValueError):
         return None
 
@@ -84,9 +83,8 @@ def _json(name: str, data: bytes) -> Lines:
     lines = Lines(name)
     _ids(lines, table["id"])
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
-    located = _located(data, lines.ids)
-    lines.take(located)
-    _typed(lines, table, {row for row, _ in located})
+    located = _located(data, lines)
+    _typed(lines, table, located)
     return lines
 
 
@@ -141,33 +139,51 @@ class Folded:
         return {n: int(k) for n, k in zip(names, at, strict=True) if k is not None}
 
 
-def _located(data: bytes, ids: list[str]) -> list[tuple[int, Any]]:
-    """(row, record) of the lines that name a free-form field, parsed with orjson (the lines
-    are cut and searched by pyarrow's kernels, not by a Python loop)."""
-    import orjson
+def _located(data: bytes, lines: Lines) -> set[int]:
+    """The rows of the lines that name a free-form field, parsed with orjson a slice at a time
+    (the lines are cut and searched by pyarrow's kernels, not by a Python loop) and taken into
+    ``lines``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     whole = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [
         None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)])
-    lines = pc.split_pattern(whole, b"\n").flatten()
-    found = pc.match_substring_regex(lines, _FREE.pattern)
-    rows = np.flatnonzero(found.to_numpy(zero_copy_only=False))
-    if not rows.size:
-        return []
-    picked = lines.take(pa.array(rows))
-    raws = picked.to_pylist()
+    cut = pc.split_pattern(whole, b"\n").flatten()
+    rows = np.flatnonzero(pc.match_substring_regex(cut, _FREE.pattern)
+                          .to_numpy(zero_copy_only=False))
+    picked = cut.take(pa.array(rows))
+    del cut, whole
+    for at in range(0, rows.size, SLICE):
+        _parse(picked.slice(at, SLICE), rows[at: at + SLICE].tolist(), lines)
+    return set(rows.tolist())
+
+
+SLICE = 1 << 16  # lines parsed at once: a few tens of MB of Python objects at most
+
+
+def _parse(raw_lines: Any, rows: list[int], lines: Lines) -> None:
+    """Parse ``raw_lines`` (the rows ``rows``) with orjson and take their free-form fields.
+
+    Raises:
+        Unread: a line that is not the record pyarrow read (another id), or that repeats a key
+            orjson would silently take the last of.
+    """
+    import orjson
+    import pyarrow.compute as pc
+
+    raws = raw_lines.to_pylist()
     if rows[0] == 0 and raws[0].startswith(b"\xef\xbb\xbf"):
         raws[0] = raws[0][3:]
     objs = orjson.loads(b"[" + b",".join(raws) + b"]")
-    twice = np.flatnonzero(pc.greater(pc.count_substring(picked, b'"base_model"'), 1)
+    twice = np.flatnonzero(pc.greater(pc.count_substring(raw_lines, b'"base_model"'), 1)
                            .to_numpy(zero_copy_only=False))
-    if any(repeated_key(raws[k]) for k in twice.tolist()):  # orjson would keep the last
+    if any(repeated_key(raws[k]) for k in twice.tolist()):
         raise Unread
-    out = list(zip(rows.tolist(), objs, strict=True))
-    if not all(type(o) is dict and o.get("id") == ids[r] for r, o in out):
+    ids = lines.ids
+    if len(objs) != len(rows) or not all(type(o) is dict and o.get("id") == ids[r]
+                                         for r, o in zip(rows, objs, strict=True)):
         raise Unread
-    return out
+    lines.take(zip(rows, objs, strict=True))
 
 
 def _typed(lines: Lines, table: Any, located: set[int]) -> None:
