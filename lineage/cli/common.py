@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "json", "md", "csv")
-HUB_SUFFIXES = (".jsonl", ".ndjson", ".lineage")  # a hub dump, or its compiled index
+HUB_SUFFIXES = (".jsonl", ".ndjson", ".parquet", ".lineage")  # a hub dump, or its index
 POLICY_NAMES = tuple(p.value for p in Policy)
 
 

@@ -1,16 +1,20 @@
-"""Hub-scale input: a JSON Lines dump of Hugging Face model metadata (issue 7).
+"""Hub-scale input: a dump of Hugging Face model metadata, JSON Lines or Parquet (issues 7, 12).
 
-One model per line, with the Hub's own field names; only ``id`` is required::
+One model per line (or row); only ``id`` is required. Our flat lines::
 
     {"id": "org/name", "base_model": ["org/parent"], "base_model_relation": "finetune",
      "co2_eq_emissions": 1234.5, "downloads": 1200, "created_at": "2024-09-18",
      "params": "1.2B"}
 
-``co2_eq_emissions`` is in GRAMS, as on the Hub (a number, or a mapping with ``emissions``);
-``downloads`` is the ``usage`` weight; ``base_model_relation`` is absent → inferred as the Hub
-does (several bases → merge, otherwise finetune). Parents absent from the dump become stub
-models with an unknown cost. The dump is kept as columns (numpy arrays), never as a Python
-object per model, so that 1.9 million lines load in seconds.
+and the Hub's own records (``baseModels``, ``cardData``, ``safetensors``, ``tags``…: see
+:mod:`lineage.io.hubrecords`) are both read. ``co2_eq_emissions`` is in GRAMS, as on the Hub;
+``base_model_relation`` absent → inferred as the Hub does (several bases → merge, otherwise
+finetune). Parents absent from the dump become stub models with an unknown cost. The dump is
+kept as columns (numpy arrays), never as a Python object per model.
+
+Reading: :mod:`lineage.io.arrowread` reads the file with pyarrow (multithreaded) when it is
+well-formed; a file it cannot take (a bad line, a field that changes type) is read here, line
+by line with orjson, so that every bad line is named at ``path:line:col``.
 """
 
 from __future__ import annotations
@@ -18,50 +22,54 @@ from __future__ import annotations
 import gc
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from lineage.io import hubrecords as rec
+from lineage.io.hubvalues import (
+    BASE,
+    RELATION_CODES,
+    Bad,
+    Problems,
+    counts,
+    dates,
+    grams,
+    relation_problem,
+)
 from lineage.model.errors import InputError, InputErrors, Position
-from lineage.model.hub import RELATIONS, Hub, find_ids
-
-if TYPE_CHECKING:
-    pass
+from lineage.model.hub import Hub, find_ids
 
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
-SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
-_COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?)\s*([kKmMbBtT]?)\s*$")
-_BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
-_SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
-_MASS = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)\s*(g|kg|t)?\s*"
-                   r"(?:co2(?:e|eq)?)?\s*$", re.I)
-_GRAMS = {"g": 1.0, "kg": 1e3, "t": 1e6}
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
+SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
 
 
-class _Lines:
+class Lines:
     """Collects the columns while the file is read.
 
-    The file is parsed in chunks of a few MB, each as one JSON array (orjson), and each field
-    is pulled out of a chunk with one list comprehension; a chunk that holds a bad line is
-    read again line by line to say which. Downloads, params, dates and emissions are kept raw
-    and converted column by column afterwards (numpy), with a per-value check only to locate
-    a bad value. No dictionary of all ids is built unless a query needs one.
+    The slow path parses the file in chunks of a few MB, each as one JSON array (orjson); a
+    chunk that holds a bad line is read again line by line to say which. The fast readers
+    (:mod:`lineage.io.arrowread`) fill the same fields, with ``downloads``, ``params`` and
+    ``created`` already as checked numpy columns.
     """
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.ids: list[str] = []
-        self.lines: list[int] = []
-        self.bases: list[Any] = []  # (node, base_model, base_model_relation) of lines with one
+        self.lines: Any = []  # line (or row) numbers, 1-based
+        self.bases: list[Any] = []  # (node, base models, relation, key) of nodes with lineage
         self.emissions: dict[int, Any] = {}
-        self.downloads: list[Any] = []
-        self.params: list[Any] = []
-        self.created: list[Any] = []
+        self.downloads: Any = []  # raw values, or a float64 column
+        self.params: Any = []
+        self.created: Any = []  # raw values, or a datetime64[D] column
         self.errors: list[InputError] = []
-        self.dropped: set[int] = set()
-        self.lowered: list[str] = []  # the ids in lower case, once duplicates() ran
+        self.problems: Problems = []  # found by a fast reader: (node, key, message)
+        self.lowered: list[str] | None = None  # the ids in lower case
+        self.unique = False  # a fast reader found no two ids alike, in any case
+        self.finder: Any = None  # with ``unique``: finds ids in a column (lineage.io.arrowread)
 
     def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
         at = raw.find(f'"{key}"'.encode()) if key else -1
@@ -82,7 +90,7 @@ class _Lines:
             except orjson.JSONDecodeError:
                 objs = None
             # one object per line: a line holding two objects would shift every line number
-            if objs is None or len(objs) != len(chunk) or any(map(_may_repeat, chunk)) or \
+            if objs is None or len(objs) != len(chunk) or any(map(may_repeat, chunk)) or \
                     not self.chunk(first, objs):
                 self.slow(first, chunk)
             first += len(chunk)
@@ -93,20 +101,26 @@ class _Lines:
             return False
         ids = [o.get("id") for o in objs]
         if set(map(type, ids)) != {str} or not all(map(str.isprintable, ids)) or \
-                _SPACED.search("\n".join(ids)):
+                SPACED.search("\n".join(ids)):
             return False
         node = len(self.ids)
         self.ids += ids
         self.lines += range(first, first + len(objs))
-        self.downloads += [o.get("downloads") for o in objs]
-        self.params += [o.get("params") for o in objs]
-        self.created += [o.get("created_at") for o in objs]
-        self.bases += [(node + i, o.get("base_model"), o.get("base_model_relation"))
-                       for i, o in enumerate(objs)
-                       if "base_model" in o or "base_model_relation" in o]
-        self.emissions.update((node + i, o["co2_eq_emissions"]) for i, o in enumerate(objs)
-                              if "co2_eq_emissions" in o)
+        self.downloads += map(rec.downloads, objs)
+        self.params += map(rec.params, objs)
+        self.created += map(rec.created, objs)
+        self.take(enumerate(objs, node))
         return True
+
+    def take(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """The free-form fields (lineage, emissions) of the ``(node, record)`` pairs."""
+        for i, o in records:
+            found = rec.lineage(o)
+            if found is not None:
+                self.bases.append((i, *found))
+            has, value = rec.emissions(o)
+            if has:
+                self.emissions[i] = value
 
     def slow(self, first: int, chunk: list[bytes]) -> None:
         """Line by line, to name each bad line (JSON, object, id); the good ones are kept."""
@@ -117,7 +131,7 @@ class _Lines:
                 continue
             try:
                 obj = orjson.loads(raw)
-                repeated = _repeated_key(raw) if _may_repeat(raw) else None
+                repeated = repeated_key(raw) if may_repeat(raw) else None
             except orjson.JSONDecodeError:  # its wording changes between orjson versions
                 self.bad(lineno, raw, None, "not a valid JSON line (JSON Lines: one object "
                          "per line)")
@@ -129,21 +143,20 @@ class _Lines:
                 self.bad(lineno, raw, repeated, f'the record has "{repeated}" twice; keep one')
                 continue
             mid = obj.get("id")
-            if type(mid) is not str or _BAD_ID.search(mid) or not mid.isprintable():
+            if type(mid) is not str or BAD_ID.search(mid) or not mid.isprintable():
                 self.bad(lineno, raw, "id" if "id" in obj else None, '"id" must be a Hub id '
                          'such as "org/name" (a non-empty string without control characters)')
                 continue
             self.chunk(lineno, [obj])
 
-    def edges(self, problems: list[tuple[int, str, str]]) -> tuple[list[int], list[str],
-                                                                    list[int], list[bool]]:
+    def edges(self, problems: Problems) -> tuple[list[int], list[str], list[int], list[bool]]:
         """(child nodes, parent names) of every edge, and each node's relation code."""
         child_of: list[int] = []
         parent_names: list[str] = []
         relation = [0] * len(self.ids)
         inferred = [False] * len(self.ids)
         ids = self.ids
-        for node, base, rel in self.bases:
+        for node, base, rel, key in self.bases:
             if type(base) is str:
                 parents = [base]
             elif type(base) is list and all(type(p) is str for p in base):
@@ -151,35 +164,39 @@ class _Lines:
             elif base is None or base == []:
                 parents = []
             else:
-                problems.append((node, "base_model", _BASE))
+                problems.append((node, key, _base_problem(key)))
                 continue
             if not parents and rel is None:  # "base_model": null, as exports write it
                 continue
-            code = _RELATION.get(rel, -1) if rel is not None else \
+            code = RELATION_CODES.get(rel, -1) if rel is not None else \
                 (4 if len(parents) > 1 else 1)
             if code <= 0 or not parents:
-                problems.append((node, "base_model_relation", _relation_problem(rel)))
+                problems.append((node, key if key != "base_model" else "base_model_relation",
+                                 relation_problem(rel)))
                 continue
             if ids[node].lower() in {p.lower() for p in parents}:
-                problems.append((node, "base_model", f'"{ids[node]}" names itself as its base '
-                                 "model"))
+                problems.append((node, key, f'"{ids[node]}" names itself as its base model'))
                 continue
             relation[node], inferred[node] = code, rel is None
             child_of += [node] * len(parents)
             parent_names += parents
         if not all(map(str.isprintable, parent_names)) or \
-                _SPACED.search("\n".join(parent_names)):
-            bad = {c for c, p in zip(child_of, parent_names, strict=True) if _BAD_ID.search(p)
+                SPACED.search("\n".join(parent_names)):
+            bad = {c for c, p in zip(child_of, parent_names, strict=True) if BAD_ID.search(p)
                    or not p.isprintable()}
-            problems += [(c, "base_model", _BASE) for c in sorted(bad)]
+            problems += [(c, "base_model", BASE) for c in sorted(bad)]
             pairs = [(c, p) for c, p in zip(child_of, parent_names, strict=True) if c not in bad]
             child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
         return child_of, parent_names, relation, inferred
 
-    def duplicates(self, problems: list[tuple[int, str, str]]) -> None:
+    def duplicates(self, problems: Problems) -> None:
         """Ids written on two lines, in any case as the Hub compares them (found by sorting
         hashes, not with a dictionary of all)."""
-        self.lowered = folded = [m.lower() for m in self.ids]  # kept for the parents' look-up
+        if self.unique:
+            return
+        if self.lowered is None:
+            self.lowered = [m.lower() for m in self.ids]  # kept for the parents' look-up
+        folded = self.lowered
         hashes = np.fromiter(map(hash, folded), dtype=np.int64, count=len(folded))
         order = np.argsort(hashes, kind="stable")  # equal hashes: ascending nodes
         same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
@@ -195,113 +212,104 @@ class _Lines:
                     problems.append((node, "id", f'duplicate id "{self.ids[node]}" (first on '
                                      f"line {self.lines[first[key]]}{spelled})"))
 
+    def columns(self, problems: Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(downloads, params, created) as checked columns."""
+        def raw(values: Any, convert: Any) -> np.ndarray:
+            return values if isinstance(values, np.ndarray) else convert(values)
+
+        return (raw(self.downloads, lambda v: counts(v, "downloads", problems)),
+                raw(self.params, lambda v: counts(v, "params", problems)),
+                raw(self.created, lambda v: dates(v, problems)))
+
     def hub(self, skip_bad: bool, read_line: Any) -> Hub:
         """The columns, with every bad value of every line reported (or its line skipped)."""
-        problems: list[tuple[int, str, str]] = []  # (node, key, message)
+        problems: Problems = list(self.problems)
         self.duplicates(problems)
         child_of, parent_names, relation, inferred = self.edges(problems)
-        downloads = _counts(self.downloads, "downloads", problems)
-        params = _counts(self.params, "params", problems)
-        created = _dates(self.created, problems)
-        grams = np.full(len(self.ids), math.nan)
+        downloads, params, created = self.columns(problems)
+        grams_ = np.full(len(self.ids), math.nan)
         for node, value in self.emissions.items():
             try:
-                grams[node] = _grams(value)
-            except _Bad as exc:
+                grams_[node] = grams(value)
+            except Bad as exc:
                 problems.append((node, exc.key, exc.message))
         problems.sort()
-        raws = read_line(sorted({self.lines[node] for node, _, _ in problems[:MAX_SHOWN + 1]}))
+        raws = read_line(sorted({int(self.lines[node]) for node, _, _ in
+                                 problems[:MAX_SHOWN + 1]}))
         for node, key, message in problems:
-            lineno = self.lines[node]
+            lineno = int(self.lines[node])
             self.bad(lineno, raws.get(lineno, b""), key, message)
         if self.errors and not skip_bad:
             raise InputErrors(_shown(sorted(self.errors, key=lambda e: e.sort_key())))
+        if self.ids and not child_of and not self.emissions and np.isnan(params).all():
+            raise InputErrors([InputError(Position(self.path), "not one record carries lineage"
+                                          f", emissions or params; we read {rec.LOOKED_FOR}")])
         keep = np.ones(len(self.ids), dtype=bool)
         keep[[node for node, _, _ in problems]] = False
         ids, lowered = self.ids, self.lowered
+        if not keep.all() or self.finder is None:
+            lowered = self.lowered = lowered or [m.lower() for m in ids]
+            self.finder = None
         if not keep.all():
             ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
-            lowered = [m for m, k in zip(lowered, keep.tolist(), strict=True) if k]
+            lowered = [m for m, k in zip(lowered or [], keep.tolist(), strict=True) if k]
             renumber = np.cumsum(keep) - 1
             pairs = [(int(renumber[c]), p) for c, p in zip(child_of, parent_names, strict=True)
                      if keep[c]]
             child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
-        n_models = len(ids)
-        where = find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
-        stubs_by_key: dict[str, int] = {}
-        for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
-            if name not in where:  # (one stub for all the spellings of one id)
-                if name.lower() not in stubs_by_key:
-                    stubs_by_key[name.lower()] = len(ids)
-                    ids.append(name)
-                where[name] = stubs_by_key[name.lower()]
-        parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
-                             count=len(parent_names))
-        child = np.array(child_of, dtype=np.int64)
-        if parent.size:  # two spellings of one parent make one edge; children stay sorted
-            pair = np.unique(child * len(ids) + parent)
-            child, parent = pair // len(ids), pair % len(ids)
-        stubs = len(ids) - n_models
-
-        def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
-            values = np.asarray(values, dtype=dtype)[keep]
-            return np.concatenate([values, np.full(stubs, fill, dtype=values.dtype)])
-
-        return Hub(
-            path=self.path, ids=ids, n_models=n_models,
-            line=column(self.lines, np.int64, 0),
-            parent=parent, child=child,
-            relation=column(relation, np.int8, 0), inferred=column(inferred, bool, False),
-            emissions_g=column(grams, np.float64, math.nan),
-            downloads=column(downloads, np.float64, math.nan),
-            params=column(params, np.float64, math.nan),
-            created=column(created, "datetime64[D]", np.datetime64("NaT")),
-            skipped=sorted(self.errors, key=lambda e: e.sort_key()) if skip_bad else [])
+        return _assemble(self, ids, lowered, keep, child_of, parent_names,
+                         (relation, inferred, grams_, downloads, params, created), skip_bad)
 
 
-def _counts(raw: list[Any], key: str, problems: list[tuple[int, str, str]]) -> np.ndarray:
-    """A float column from JSON numbers or count strings ("1.2B"); None → NaN.
+def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.ndarray,
+              child_of: list[int], parent_names: list[str], cols: tuple[Any, ...],
+              skip_bad: bool) -> Hub:
+    """The :class:`Hub`: parents found among the ids (or made stubs), edges, columns."""
+    relation, inferred, grams_, downloads, params, created = cols
+    n_models = len(ids)
+    finder = lines.finder
+    where = finder(set(parent_names)) if finder is not None else \
+        find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
+    stubs_by_key: dict[str, int] = {}
+    for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
+        if name not in where:  # (one stub for all the spellings of one id)
+            if name.lower() not in stubs_by_key:
+                stubs_by_key[name.lower()] = len(ids)
+                ids.append(name)
+            where[name] = stubs_by_key[name.lower()]
+    if finder is not None:
+        finder.extend(ids[n_models:])
+    parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
+                         count=len(parent_names))
+    child = np.array(child_of, dtype=np.int64)
+    if parent.size:  # two spellings of one parent make one edge; children stay sorted
+        pair = np.unique(child * len(ids) + parent)
+        child, parent = pair // len(ids), pair % len(ids)
+    stubs = len(ids) - n_models
 
-    Each distinct value is parsed once (Hub columns repeat a lot), then mapped in C.
-    """
-    if not set(map(type, raw)) <= {int, float, str, type(None)}:  # lists, objects, booleans
-        parsed = [_checked(v, key) for v in raw]
-    else:
-        table = {v: _checked(v, key) for v in set(raw)}
-        parsed = list(map(table.__getitem__, raw))
-    if str in set(map(type, parsed)):
-        for i, v in enumerate(parsed):
-            if type(v) is str:
-                problems.append((i, key, v))
-        parsed = [math.nan if type(v) is str else v for v in parsed]
-    return np.array(parsed, dtype=np.float64)
+    def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
+        values = np.asarray(values, dtype=dtype)[keep]
+        return np.concatenate([values, np.full(stubs, fill, dtype=values.dtype)])
+
+    return Hub(
+        path=lines.path, ids=ids, n_models=n_models,
+        line=column(lines.lines, np.int64, 0),
+        parent=parent, child=child,
+        relation=column(relation, np.int8, 0), inferred=column(inferred, bool, False),
+        emissions_g=column(grams_, np.float64, math.nan),
+        downloads=column(downloads, np.float64, math.nan),
+        params=column(params, np.float64, math.nan),
+        created=column(created, "datetime64[D]", np.datetime64("NaT")),
+        skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [],
+        finder=finder)
 
 
-def _checked(value: Any, key: str) -> float | str:
-    """The count ``value`` holds, or the message saying why it is not one."""
-    if type(value) is bool:
-        return f'"{key}" must be a count such as 1200 or "1.2B", not {_show(value)}'
-    try:
-        return _count(value, key)
-    except _Bad as exc:
-        return exc.message
-
-
-def _dates(raw: list[Any], problems: list[tuple[int, str, str]]) -> np.ndarray:
-    text = [v[:10] if type(v) is str else "NaT" for v in raw]
-    for i in (i for i, v in enumerate(raw) if v is not None and type(v) is not str):
-        problems.append((i, "created_at", f'"created_at" must be a date such as '
-                         f'"2024-09-18", not {_show(raw[i])}'))
-    try:
-        return np.array(text, dtype="datetime64[D]")
-    except ValueError:  # find the bad ones
-        out = np.full(len(raw), np.datetime64("NaT"), dtype="datetime64[D]")
-        for i, v in enumerate(text):
-            try:
-                out[i] = np.datetime64(_date(raw[i]), "D") if v != "NaT" else out[i]
-            except _Bad as exc:
-                problems.append((i, exc.key, exc.message))
-        return out
+def _base_problem(key: str) -> str:
+    if key == "baseModels":
+        return '"baseModels" must be {"relation": …, "models": [{"id": "org/name"}, …]}'
+    if key == "cardData":
+        return '"cardData.base_model" must be a Hub id or a list of Hub ids'
+    return BASE
 
 
 def _shown(errors: list[InputError]) -> list[InputError]:
@@ -312,84 +320,15 @@ def _shown(errors: list[InputError]) -> list[InputError]:
                                             "bad lines (--skip-bad-lines loads the others)")]
 
 
-class _Bad(Exception):
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(message)
-        self.key, self.message = key, message
+KEYED = (b'"id"', b'"base_model"')
 
 
-_BASE = '"base_model" must be a Hub id or a list of Hub ids'
-_RELATION = {name: code for code, name in enumerate(RELATIONS) if name}
+def may_repeat(raw: bytes) -> bool:
+    """Whether a line may hold a key that matters twice (a quick test; see repeated_key)."""
+    return any(raw.count(k) > 1 for k in KEYED)
 
 
-def _relation_problem(value: Any) -> str:
-    if value is None or value in _RELATION:
-        return '"base_model_relation" without a "base_model"'
-    return (f'"base_model_relation" is {_show(value)}; the Hub knows finetune, adapter, '
-            "quantized and merge")
-
-
-def _number(value: Any, key: str, what: str) -> float:
-    if type(value) in (int, float):
-        x = float(value)
-    elif type(value) is str and key == "co2_eq_emissions" and _MASS.match(value):
-        m = _MASS.match(value)  # "149.2", "149.2 g", "12 kg", "1.5 t": the unit is explicit
-        assert m is not None
-        x = float(m.group(1)) * _GRAMS[(m.group(2) or "g").lower()]
-    elif type(value) is str and _COUNT.match(value) and key != "co2_eq_emissions":
-        m = _COUNT.match(value)
-        assert m is not None
-        x = float(m.group(1).replace(",", "").replace("_", "")) * \
-            SUFFIX.get(m.group(2).lower(), 1.0)
-    else:
-        raise _Bad(key, f'"{key}" must be {what}, not {_show(value)}')
-    if not math.isfinite(x) or x < 0:
-        raise _Bad(key, f'"{key}" must be a finite number ≥ 0, not {_show(value)}')
-    return x
-
-
-def _grams(value: Any) -> float:
-    if type(value) is dict:
-        value = value.get("emissions")
-    if value is None:
-        return math.nan
-    return _number(value, "co2_eq_emissions", 'a number of grams (or a string such as "12 kg")')
-
-
-def _count(value: Any, key: str) -> float:
-    return math.nan if value is None else _number(value, key, 'a count such as 1200 or "1.2B"')
-
-
-def _date(value: Any) -> str:
-    if value is None:
-        return "NaT"
-    if type(value) is not str or not re.match(r"^\d{4}-\d{2}-\d{2}", value):
-        raise _Bad("created_at", f'"created_at" must be a date such as "2024-09-18", not '
-                   f"{_show(value)}")
-    try:
-        np.datetime64(value[:10], "D")
-    except ValueError:
-        raise _Bad("created_at", f'"created_at" "{value}" is not a valid date') from None
-    return value[:10]
-
-
-def _show(value: Any) -> str:
-    """``value`` as JSON writes it (true, null, "text"), cut to 40 characters."""
-    import json
-
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-_KEYED = (b'"id"', b'"base_model"')
-
-
-def _may_repeat(raw: bytes) -> bool:
-    """Whether a line may hold a key that matters twice (a quick test; see _repeated_key)."""
-    return any(raw.count(k) > 1 for k in _KEYED)
-
-
-def _repeated_key(raw: bytes) -> str | None:
+def repeated_key(raw: bytes) -> str | None:
     """The first top-level key of the JSON object ``raw`` written twice, or None."""
     import json
 
@@ -404,30 +343,45 @@ def _repeated_key(raw: bytes) -> str | None:
     return None
 
 
-def read_jsonl(path: Path, *, skip_bad: bool = False) -> Hub:
-    """Read a JSON Lines dump into columns.
+def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
+    """Read a hub dump into columns: JSON Lines (our flat lines or the Hub API's records) or a
+    Parquet snapshot (told by its first bytes, ``PAR1``).
 
     Raises:
-        InputErrors: bad lines (each at its line and the column of the offending key), unless
-            ``skip_bad``, when they are left out and kept in ``Hub.skipped``.
+        InputErrors: bad lines (each at its line and the column of the offending key; in
+            Parquet, at its row), unless ``skip_bad``, when they are left out and kept in
+            ``Hub.skipped``; a file in which no record carries anything we read.
     """
     name = str(path)
     try:
         size = path.stat().st_size
+        with path.open("rb") as f:
+            magic = f.read(4)
     except OSError as exc:
         raise InputErrors([InputError(Position(name), f"cannot read: {exc.strerror}")]) \
             from None
-    lines = _Lines(name)
     was_enabled = gc.isenabled()
     gc.disable()  # millions of small containers: the cyclic collector would rescan them all
     try:
-        with path.open("rb") as f, progress(size, f"reading {path.name}",
-                                                      size > 20_000_000) as advance:
-            lines.read(f, advance)
+        if magic == b"PAR1":
+            from lineage.io.arrowread import read_parquet
+
+            return read_parquet(path).hub(skip_bad, lambda wanted: {})
+        from lineage.io.arrowread import read_json
+
+        lines = read_json(path)  # None: a file the fast reader does not take as it is
+        if lines is None:
+            lines = Lines(name)
+            with path.open("rb") as f, progress(size, f"reading {path.name}",
+                                                size > 20_000_000) as advance:
+                lines.read(f, advance)
         return lines.hub(skip_bad, lambda wanted: _lines_at(path, wanted))
     finally:
         if was_enabled:
             gc.enable()
+
+
+read_jsonl = read_dump  # its name before Parquet was read
 
 
 def _lines_at(path: Path, wanted: list[int]) -> dict[int, bytes]:

@@ -1,244 +1,236 @@
-"""``lineage index``: a hub dump compiled into one binary file that opens instantly (issue 7).
+"""``lineage index``: a hub dump compiled into an Arrow IPC file that opens instantly (issues 7,
+12, 16).
 
-Layout: the magic ``LINEAGE-HUB\\n``, a little-endian u64 header length, a JSON header
-(format version, the dump it came from, one ``{dtype, shape, offset, crc32}`` entry per
-column, and last the header's own CRC-32 computed with its eight hex digits as zeros), then
-each column's raw bytes, aligned to 64 bytes. Opening checks the header (its checksum, types,
-ranges, every column inside the file) and every column's CRC-32, so a damaged file is refused
-at once, never read as other numbers (issue 16; CRC-32 finds every single-bit flip and every
-burst of up to 32 bits). Reading maps the file into memory
-(``numpy.memmap``): nothing is parsed or copied until a query touches it, so opening a
-1.9-million-model index costs milliseconds. Ids are one UTF-8 blob with offsets, plus the
-order that sorts them, so a look-up is a binary search, not a dictionary of millions of
-strings.
+The file is a standard Arrow IPC file (Feather v2, uncompressed, one record batch): pyarrow,
+DuckDB and polars open it as it is (``pyarrow.ipc.open_file``, ``polars.read_ipc``, DuckDB's
+``arrow`` extension). One row per node (the dump's models, then the parents it names but does
+not hold); the layout is written in ``docs/method.md`` ("The index file"). The schema's metadata
+``lineage`` is a JSON object (format, version, source, counts, the CRC-32 of every column)
+and ``lineage_crc32`` the CRC-32 of that text. Opening maps the file into memory (nothing is
+parsed or copied) and checks the metadata, the types, every position against its range and
+every column's CRC-32, so a damaged file is refused at once, never read as other numbers.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
-import struct
 import zlib
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lineage.model.errors import InputError, InputErrors, Position
-from lineage.model.hub import Hub
+from lineage.model.hub import RELATIONS, Hub
 
-MAGIC = b"LINEAGE-HUB\n"
-VERSION = 3
-ALIGN = 64
-HEAD = len(MAGIC) + 8  # the magic, the header length
-MAX_HEADER = 1_000_000
-_CRC_KEY = b', "crc32": "'  # the header's last key; its value is 8 hex digits and '"}'
-COLUMNS = ("line", "parent", "child", "relation", "inferred", "emissions_g", "downloads",
-           "params", "created")
+FORMAT = "lineage-hub-index"
+VERSION = 4
+MAX_METADATA = 1_000_000
+NUMBERS = ("line", "emissions_g", "downloads", "params")
 
 
 def write_index(hub: Hub, path: Path) -> int:
     """Write ``hub`` to ``path`` atomically; returns the file size in bytes."""
+    import pyarrow as pa
+
     from lineage.io.atomic import write_atomic
     from lineage.io.dump import progress
 
-    with progress(4, f"writing {path.name}", hub.n > 200_000) as advance:
-        return _write(hub, path, advance, write_atomic)
+    with progress(3, f"writing {path.name}", hub.n > 200_000) as advance:
+        batch = _batch(hub)
+        advance(1)
+        meta = {"format": FORMAT, "version": VERSION, "source": hub.path,
+                "n_models": hub.n_models, "skipped": len(hub.skipped),
+                "crc32": {name: crc(batch.column(name)) for name in batch.schema.names}}
+        text = json.dumps(meta)
+        schema = batch.schema.with_metadata({"lineage": text,
+                                             "lineage_crc32": f"{zlib.crc32(text.encode()):08x}"})
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, schema) as writer:
+            writer.write_batch(batch.replace_schema_metadata(schema.metadata))
+        advance(2)
+        data = sink.getvalue().to_pybytes()
+        write_atomic(path, data, inputs=[Path(hub.path)])
+        advance(3)
+    return len(data)
 
 
-def _write(hub: Hub, path: Path, advance: Any, write_atomic: Any) -> int:
-    encoded = [m.encode("utf-8") for m in hub.ids]
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)),
-              out=offsets[1:])
-    folded = [m.lower().encode("utf-8") for m in hub.ids]  # Hub ids ignore case
-    advance(1)
-    order = np.array(sorted(range(len(folded)), key=folded.__getitem__), dtype=np.int64)
-    advance(2)
-    arrays: dict[str, np.ndarray] = {
-        "id_blob": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-        "id_offsets": offsets, "id_order": order, "by_parent": hub.by_parent,
-    }
-    for name in COLUMNS:
-        value = getattr(hub, name)
-        arrays[name] = value.view(np.int64) if name == "created" else value
-    header: dict[str, Any] = {"version": VERSION, "source": hub.path, "n_models": hub.n_models,
-                              "skipped": len(hub.skipped), "arrays": {}}
-    offset = 0
-    for name, a in arrays.items():
-        a = np.ascontiguousarray(a)
-        arrays[name] = a
-        header["arrays"][name] = {"dtype": a.dtype.str, "shape": list(a.shape),
-                                  "offset": offset, "crc32": zlib.crc32(a.data)}
-        offset += -(-a.nbytes // ALIGN) * ALIGN
-    header["crc32"] = "0" * 8
-    text = json.dumps(header).encode("utf-8")
-    text = text[:-10] + b"%08x" % zlib.crc32(text) + text[-2:]
-    start = -(-(HEAD + len(text)) // ALIGN) * ALIGN
-    body = bytearray(start + offset)
-    body[: len(MAGIC)] = MAGIC
-    body[len(MAGIC): HEAD] = struct.pack("<Q", len(text))
-    body[HEAD: HEAD + len(text)] = text
-    for name, a in arrays.items():
-        at = start + header["arrays"][name]["offset"]
-        body[at: at + a.nbytes] = a.tobytes()
-    advance(3)
-    write_atomic(path, bytes(body), inputs=[Path(hub.path)])
-    advance(4)
-    return len(body)
+def _batch(hub: Hub) -> Any:
+    """The index's one record batch (see the module docstring for its columns)."""
+    import pyarrow as pa
+
+    order = np.argsort(hub.child, kind="stable")  # children are sorted; stay safe
+    counts = np.bincount(hub.child, minlength=hub.n)
+    offsets = np.zeros(hub.n + 1, dtype=np.int32)
+    np.cumsum(counts, out=offsets[1:])
+    parents = pa.ListArray.from_arrays(pa.array(offsets), pa.array(hub.parent[order]))
+    folded = sorted(range(hub.n), key=lambda i: hub.ids[i].lower().encode("utf-8"))
+    created = hub.created.astype("datetime64[D]")
+    return pa.RecordBatch.from_pydict({
+        "id": pa.array(list(hub.ids), pa.string()),
+        "line": pa.array(hub.line, pa.int64()),
+        "relation": pa.DictionaryArray.from_arrays(pa.array(hub.relation, pa.int8()),
+                                                   pa.array(RELATIONS, pa.string())),
+        "inferred": pa.array(hub.inferred, pa.bool_()),
+        "emissions_g": pa.array(hub.emissions_g, pa.float64()),
+        "downloads": pa.array(hub.downloads, pa.float64()),
+        "params": pa.array(hub.params, pa.float64()),
+        "created": pa.array(created, pa.date32(), mask=np.isnat(created)),
+        "parents": parents,
+        "id_order": pa.array(np.array(folded, dtype=np.int64)),
+    })
 
 
-class _BlobIds(Sequence[str]):
-    """The ids of an index, decoded one at a time from the mapped blob."""
-
-    def __init__(self, blob: np.ndarray, offsets: np.ndarray, order: np.ndarray) -> None:
-        self.blob, self.offsets, self.order = blob, offsets, order
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    def raw(self, i: int) -> bytes:
-        return self.blob[self.offsets[i]: self.offsets[i + 1]].tobytes()
-
-    def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            lo, hi, step = i.indices(len(self))
-            if step != 1:
-                return [self[k] for k in range(lo, hi, step)]
-            data = self.blob[self.offsets[lo]: self.offsets[hi]].tobytes()
-            cuts = (self.offsets[lo: hi + 1] - self.offsets[lo]).tolist()
-            return [data[a:b].decode("utf-8") for a, b in itertools.pairwise(cuts)]
-        if i < 0:
-            i += len(self)
-        return self.raw(int(i)).decode("utf-8")
-
-    def folded(self, k: int) -> bytes:
-        return self.raw(int(self.order[k])).decode("utf-8").lower().encode("utf-8")
-
-    def find(self, names: Iterable[str]) -> dict[str, int]:
-        """Binary search of each name, without case, in the ids sorted without case; among
-        ids that differ only by case, the exact spelling wins, else the first line."""
-        out: dict[str, int] = {}
-        for name in set(names):
-            key = name.lower().encode("utf-8")
-            lo, hi = 0, len(self.order)
-            while lo < hi:
-                mid = (lo + hi) // 2
-                if self.folded(mid) < key:
-                    lo = mid + 1
-                else:
-                    hi = mid
-            same = []
-            while lo < len(self.order) and self.folded(lo) == key:
-                same.append(int(self.order[lo]))
-                lo += 1
-            if same:
-                exact = [i for i in same if self[i] == name]
-                out[name] = min(exact or same)
-        return out
+def _view(buf: Any, dtype: Any, count: int) -> memoryview:
+    """The first ``count`` items of ``buf`` (ValueError if it is shorter), as bytes to sum."""
+    return np.frombuffer(buf, dtype=dtype, count=count).data if count else memoryview(b"")
 
 
-def _check(arrays: dict[str, np.ndarray], n_models: int) -> None:
-    """Cheap checks that every index points inside its array (min and max, no full scan of
-    the ids), so that a damaged file is refused here rather than failing later.
+def numbers(arr: Any) -> np.ndarray:
+    """A fixed-width arrow array's values as a numpy view, without a copy (and without
+    ``pyarrow``'s own conversion, which imports pandas)."""
+    width = arr.type.bit_width // 8
+    kind = "f" if str(arr.type) == "double" else "i"
+    return np.frombuffer(arr.buffers()[1], dtype=np.dtype(f"<{kind}{width}"), count=len(arr),
+                         offset=arr.offset * width)
+
+
+def bits(arr: Any, which: int, missing: bool = False) -> np.ndarray:
+    """A bitmap of ``arr`` (0: validity, 1: boolean values) as a bool array (all ``missing``
+    when there is none)."""
+    buf = arr.buffers()[which]
+    if buf is None:
+        return np.full(len(arr), missing)
+    raw = np.frombuffer(buf, dtype=np.uint8, count=-(-len(arr) // 8))
+    return np.unpackbits(raw, bitorder="little")[: len(arr)].astype(bool)
+
+
+def crc(arr: Any) -> int:
+    """CRC-32 of a column's logical bytes (values, offsets, validity), whatever padding the
+    file adds around them.
+
+    Raises:
+        ValueError: a buffer too short for its length (a damaged file).
+    """
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.offset:
+        raise ValueError("a column starts at an offset")
+    n, bufs = len(arr), arr.buffers()
+    if pa.types.is_dictionary(arr.type):
+        return crc(arr.indices)
+    value = zlib.crc32(_view(bufs[0], np.uint8, -(-n // 8))) if n and bufs[0] is not None \
+        else 0
+    if pa.types.is_boolean(arr.type):
+        return zlib.crc32(_view(bufs[1], np.uint8, -(-n // 8)), value)
+    if pa.types.is_string(arr.type) or pa.types.is_list(arr.type):
+        offsets = np.frombuffer(bufs[1], dtype=np.int32, count=n + 1)
+        value = zlib.crc32(offsets.data, value)
+        end = int(offsets[-1]) if n else 0
+        if pa.types.is_string(arr.type):
+            return zlib.crc32(_view(bufs[2], np.uint8, end), value)
+        return zlib.crc32(_view(arr.values.buffers()[1], np.int64, end), value)
+    return zlib.crc32(_view(bufs[1], np.dtype(f"u{arr.type.bit_width // 8}"), n), value)
+
+
+def _metadata(schema: Any) -> dict[str, Any]:
+    """The checked ``lineage`` metadata.
 
     Raises:
         ValueError: the first problem found.
     """
-    for key in ("id_blob", "id_offsets", "id_order", "by_parent", *COLUMNS):
-        if key not in arrays:
-            raise ValueError(f"column {key} is missing")
-    offsets = arrays["id_offsets"]
-    n, e = offsets.size - 1, arrays["parent"].size
-    if n < n_models or offsets[0] != 0 or offsets[-1] != arrays["id_blob"].size:
-        raise ValueError("the ids do not fit their offsets")
-    for key, size, bound in (("id_order", n, n), ("parent", e, n), ("child", e, n),
-                             ("by_parent", e, e)):
-        a = arrays[key]
-        if a.dtype.kind not in "iu" or offsets.dtype.kind not in "iu":
-            raise ValueError(f"column {key} does not hold positions")
-        if a.size != size or (size and (a.min() < 0 or a.max() >= bound)):
-            raise ValueError(f"column {key} points outside the index")
-    for key in COLUMNS:
-        if arrays[key].size != (e if key in ("parent", "child") else n):
-            raise ValueError(f"column {key} has the wrong length")
-
-
-def _header(mm: np.ndarray) -> tuple[dict[str, Any], int]:
-    """The checked header and where the columns start.
-
-    Raises:
-        ValueError: the first problem found.
-    """
-    (size,) = struct.unpack("<Q", mm[len(MAGIC): HEAD].tobytes())
-    if size > min(MAX_HEADER, mm.size - HEAD):
-        raise ValueError("the header is cut short")
-    text = mm[HEAD: HEAD + size].tobytes()
-    zeroed = text[:-10] + b"0" * 8 + text[-2:]
-    if text[-22:-10] != _CRC_KEY or text[-2:] != b'"}' or \
-            text[-10:-2] != b"%08x" % zlib.crc32(zeroed):
-        raise ValueError("the header's checksum does not match")
+    meta = schema.metadata or {}
+    text, check = meta.get(b"lineage"), meta.get(b"lineage_crc32")
+    if text is None or check is None or len(text) > MAX_METADATA:
+        raise ValueError("it lacks its lineage metadata")
+    if check != b"%08x" % zlib.crc32(text):
+        raise ValueError("the metadata's checksum does not match")
     header = json.loads(text)
-    if not isinstance(header, dict) or header.get("version") != VERSION:
-        found = header.get("version") if isinstance(header, dict) else None
-        raise ValueError(f"format version {found}, expected {VERSION}")
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError("it lacks its lineage metadata")
+    if header.get("version") != VERSION:
+        raise ValueError(f"format version {header.get('version')}, expected {VERSION}")
     for key in ("n_models", "skipped"):
         if type(header.get(key)) is not int or header[key] < 0:
             raise ValueError(f"{key} is not a count")
-    if not isinstance(header.get("source"), str) or not isinstance(header.get("arrays"), dict):
-        raise ValueError("the header lacks its source or its columns")
-    return header, -(-(HEAD + size) // ALIGN) * ALIGN
+    if not isinstance(header.get("source"), str) or not isinstance(header.get("crc32"), dict):
+        raise ValueError("the metadata lacks its source or its checksums")
+    return header
 
 
-def _column(mm: np.ndarray, key: str, spec: Any, start: int) -> np.ndarray:
-    """One column, mapped, once its description is checked (its checksum: :func:`_verify`).
+EXPECTED = {"id": "string", "line": "int64", "relation": "dictionary<values=string, "
+            "indices=int8, ordered=0>", "inferred": "bool", "emissions_g": "double",
+            "downloads": "double", "params": "double", "created": "date32[day]",
+            "parents": "list<item: int64>", "id_order": "int64"}
+
+
+def _columns(table: Any, header: dict[str, Any], lo: int, hi: int) -> dict[str, Any]:
+    """The columns, each checked for its type, its buffers (inside the file's mapping, from
+    address ``lo`` to ``hi``: a forged length must not read past it), its checksum and its
+    ranges.
 
     Raises:
-        ValueError: a bad description or a column outside the file.
+        ValueError: the first problem found.
     """
-    if not isinstance(spec, dict) or not isinstance(spec.get("dtype"), str):
-        raise ValueError(f"column {key} is not described")
-    dtype = np.dtype(spec["dtype"])
-    shape, offset, crc = spec.get("shape"), spec.get("offset"), spec.get("crc32")
-    if dtype.kind not in "biuf" or dtype.itemsize > 8 or not (
-            isinstance(shape, list) and len(shape) == 1 and type(shape[0]) is int
-            and shape[0] >= 0 and type(offset) is int and offset >= 0 and type(crc) is int):
-        raise ValueError(f"column {key} is not described")
-    at = start + offset
-    if at + shape[0] * dtype.itemsize > mm.size:
-        raise ValueError(f"column {key} is cut short")
-    return np.frombuffer(mm, dtype=dtype, count=shape[0], offset=at)
+    if table.num_columns != len(EXPECTED) or table.schema.names != list(EXPECTED):
+        raise ValueError("its columns are not the index's")
+    cols: dict[str, Any] = {}
+    for name, kind in EXPECTED.items():
+        column = table.column(name)
+        if str(column.type) != kind or column.num_chunks != 1:
+            raise ValueError(f"column {name} is not described")
+        arr = column.chunk(0)
+        parts = [arr.indices, arr.dictionary] if name == "relation" else [arr]
+        if not all(lo <= b.address and b.address + b.size <= hi for part in parts
+                   for b in part.buffers() if b is not None):
+            raise ValueError(f"column {name} is cut short")
+        arr.validate()  # lengths against buffer sizes (a forged length reads past its buffer)
+        if crc(arr) != header["crc32"].get(name):
+            raise ValueError(f"column {name}'s checksum does not match")
+        cols[name] = arr
+    n = table.num_rows
+    if n < header["n_models"]:
+        raise ValueError("the ids do not fit their offsets")
+    cols["relation"].dictionary.validate(full=True)  # not in a checksum: its offsets checked
+    if cols["relation"].dictionary.to_pylist() != list(RELATIONS):
+        raise ValueError("column relation does not name the Hub's relations")
+    for name, values, bound in (("relation", cols["relation"].indices, len(RELATIONS)),
+                                ("parents", cols["parents"].values, n),
+                                ("id_order", cols["id_order"], n)):
+        a = numbers(values)
+        if a.size and (a.min() < 0 or a.max() >= bound):
+            raise ValueError(f"column {name} points outside the index")
+    if any(cols[k].null_count for k in ("id", "line", "inferred", "emissions_g", "downloads",
+                                          "params", "parents", "id_order")):
+        raise ValueError("column parents points outside the index")
+    return cols
 
 
-def _verify(arrays: dict[str, np.ndarray], header: dict[str, Any]) -> None:
-    """Raises ValueError for the first column whose CRC-32 does not match."""
-    for key, a in arrays.items():
-        if zlib.crc32(a.data) != header["arrays"][key]["crc32"]:
-            raise ValueError(f"column {key}'s checksum does not match")
-
-
-def _map(path: Path) -> np.ndarray:
-    """The file mapped into memory, once it is known to be a regular file (a named pipe
-    would block the opening).
+def _mapped(path: Path) -> Any:
+    """The file mapped into memory, once it is known to be a regular file (a named pipe would
+    block). Read through a ``BufferReader``, every buffer the file describes is checked to lie
+    inside the mapping (``pyarrow.memory_map`` let a forged length read past the end).
 
     Raises:
         InputErrors: not a regular file, unreadable or empty.
     """
+    import mmap
     import os
 
     from lineage.io.reading import ReadRefused, open_regular
 
-    name = str(path)
     try:
         fd, _ = open_regular(path)
     except ReadRefused as exc:
-        raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
-    with os.fdopen(fd, "rb") as f:
-        try:
-            return np.memmap(f, dtype=np.uint8, mode="r")
-        except (OSError, ValueError) as exc:
-            raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
+        raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
+    try:
+        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError) as exc:
+        raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
+    finally:
+        os.close(fd)
 
 
 def read_index(path: Path) -> Hub:
@@ -248,25 +240,50 @@ def read_index(path: Path) -> Hub:
         InputErrors: not an index, another format version, or a damaged or truncated file
             (every column's checksum is checked).
     """
+    import pyarrow as pa
+
+    from lineage.io.indexids import IndexIds
+
     name = str(path)
-    mm = _map(path)
-    if mm.size < HEAD or mm[: len(MAGIC)].tobytes() != MAGIC:
-        raise InputErrors([InputError(Position(name, 1, 1), "not a lineage hub index (make "
-                                      "one with lineage index DUMP.jsonl -o FILE.lineage)")])
+    mapped = _mapped(path)
+    whole = pa.py_buffer(mapped)
     try:
-        header, start = _header(mm)
-        arrays = {key: _column(mm, key, spec, start) for key, spec in header["arrays"].items()}
-        _check(arrays, header["n_models"])
-        _verify(arrays, header)
-    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        reason = str(exc).strip(chr(39)) if not isinstance(exc, RecursionError) else \
-            "the header nests too deeply"
+        reader = pa.ipc.open_file(pa.BufferReader(whole))
+    except (pa.ArrowException, OSError, ValueError):
+        with path.open("rb") as f:
+            magic = f.read(12)
+        reason = "the file is cut short or its footer is damaged" if magic.startswith(
+            b"ARROW1") else "format version 3, expected 4" if magic == b"LINEAGE-HUB\n" else None
+        message = f"damaged lineage hub index: {reason} (rebuild it with lineage index)" \
+            if reason else "not a lineage hub index (make one with lineage index DUMP.jsonl -o " \
+            "FILE.lineage)"
+        raise InputErrors([InputError(Position(name, 1, 1), message)]) from None
+    try:
+        header = _metadata(reader.schema)
+        if reader.num_record_batches != 1:
+            raise ValueError("it holds more than one record batch")
+        table = pa.Table.from_batches([reader.get_batch(0)])
+        cols = _columns(table, header, whole.address, whole.address + whole.size)
+        parents = cols["parents"]
+        offsets = numbers(parents.offsets)
+        if offsets[0] != 0 or np.any(np.diff(offsets) < 0) or \
+                offsets[-1] != len(parents.values):
+            raise ValueError("column parents points outside the index")
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError,
+            IndexError, OverflowError, pa.ArrowException) as exc:
+        reason = str(exc).strip(chr(39)).splitlines()[0] if not isinstance(
+            exc, RecursionError) else "the metadata nests too deeply"
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
-    ids = _BlobIds(arrays["id_blob"], arrays["id_offsets"], arrays["id_order"])
+    counts = np.diff(offsets)
+    has = np.flatnonzero(counts)  # the nodes with parents: a third of the Hub's
+    child = np.repeat(has.astype(np.int64), counts[has])
+    ids = IndexIds(cols["id"], numbers(cols["id_order"]))
+    created = numbers(cols["created"]).astype("datetime64[D]")
+    created[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
     return Hub(path=header["source"], ids=ids, n_models=header["n_models"],
-               line=arrays["line"], parent=arrays["parent"], child=arrays["child"],
-               relation=arrays["relation"], inferred=arrays["inferred"],
-               emissions_g=arrays["emissions_g"], downloads=arrays["downloads"],
-               params=arrays["params"], created=arrays["created"].view("datetime64[D]"),
-               parent_order=arrays["by_parent"], finder=ids.find)
+               line=numbers(cols["line"]), parent=numbers(parents.values), child=child,
+               relation=numbers(cols["relation"].indices), inferred=bits(cols["inferred"], 1),
+               emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
+               params=numbers(cols["params"]),
+               created=created, finder=ids.find)

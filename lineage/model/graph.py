@@ -112,6 +112,8 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
     _sources_ok(spec.source, f, (*base, "source"), errors)
     if spec.horizon is not None:
         _sources_ok(spec.horizon.source, f, (*base, "horizon", "source"), errors)
+    for i, mirror in enumerate(spec.mirrors):
+        _sources_ok(mirror.source, f, (*base, "mirrors", i, "source"), errors)
     for i, step in enumerate(spec.steps):
         _compute_refs(step, cat, f, (*base, "steps", i), errors)
         if step.teacher_inference is not None:
@@ -166,7 +168,8 @@ def _collect_models(files: list[LoadedFile], errors: list[InputError]
                 continue
             models[mid] = entry
     for mid, entry in models.items():
-        for alias in (mid.lower(), (entry.spec.hf or "").lower()):
+        for alias in (mid.lower(), (entry.spec.hf or "").lower(),
+                      *(m.hf.lower() for m in entry.spec.mirrors)):
             if not alias:
                 continue
             owner = aliases.setdefault(alias, mid)

@@ -344,6 +344,13 @@ class HorizonSpec(_Spec):
             raise ValueError(f'as_of "{value}" is not a date: write YYYY-MM-DD') from None
         return value
 
+class MirrorSpec(_Spec):
+    """A third-party re-upload of a model's identical weights on the Hugging Face Hub."""
+
+    hf: str = Field(description="the re-upload's Hugging Face repo id")
+    source: SourceRef = Field(description="what shows the weights are the model's own")
+    note: str | None = None
+
 
 class ModelSpec(_Spec):
     """One model: a node of the lineage graph."""
@@ -353,6 +360,9 @@ class ModelSpec(_Spec):
     active_params: Count | None = Field(
         None, description="parameters active per token (mixture of experts; default: params)")
     hf: str | None = Field(None, description="Hugging Face repo id, accepted wherever an id is")
+    mirrors: list[MirrorSpec] = Field(default_factory=list, description="third-party "
+                                      "re-uploads of the same weights: other names of this "
+                                      "model, on the Hub and on the command line")
     released: str | None = Field(None, description="YYYY-MM-DD (or YYYY-MM, YYYY)")
     usage: Count | None = None
     expected_derivatives: int | None = Field(None, ge=0)

@@ -8,9 +8,9 @@ import contextlib
 import io
 import json
 import re
-import struct
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from lineage.cli.main import main
 from lineage.io.dump import read_jsonl
-from lineage.io.index import ALIGN, MAGIC, write_index
+from lineage.io.index import crc, write_index
 
 DUMP = [
     {"id": "org/t", "downloads": 1000, "co2_eq_emissions": 5000},
@@ -93,25 +93,24 @@ def test_a_truncated_index_is_refused(index: tuple[Path, bytes, list[str]],
     _check(path.with_name("cut.lineage"), good[:size], answers)
 
 
-def _crafted(good: bytes, edit: object) -> bytes:
-    """The index with its header replaced by ``edit(header)`` (or by raw bytes), the header's
+def _forged(good: Path, out: Path, meta_edit: Any = None, column: str | None = None,
+            values: Any = None) -> None:
+    """The index with its metadata edited by ``meta_edit(meta)`` or one column replaced, every
     checksum made valid again: what a deliberate forger would write."""
-    (size,) = struct.unpack("<Q", good[len(MAGIC): len(MAGIC) + 8])
-    header = json.loads(good[len(MAGIC) + 8: len(MAGIC) + 8 + size])
-    if isinstance(edit, bytes):
-        text = edit
-    else:
-        assert callable(edit)
-        edit(header)
-        header.pop("crc32")
-        header["crc32"] = "0" * 8
-        text = json.dumps(header).encode()
-        text = text[:-10] + b"%08x" % zlib.crc32(text) + text[-2:]
-    def start(n: int) -> int:
-        return -(-(len(MAGIC) + 8 + n) // ALIGN) * ALIGN
+    import pyarrow as pa
 
-    head = MAGIC + struct.pack("<Q", len(text)) + text
-    return head + bytes(start(len(text)) - len(head)) + good[start(size):]
+    table = pa.ipc.open_file(pa.memory_map(str(good))).read_all()
+    meta = json.loads(table.schema.metadata[b"lineage"])
+    if column is not None:
+        table = table.set_column(table.schema.names.index(column), column, values)
+        meta["crc32"][column] = crc(table.column(column))
+    if meta_edit is not None:
+        meta_edit(meta)
+    text = json.dumps(meta).encode()
+    table = table.replace_schema_metadata({b"lineage": text,
+                                           b"lineage_crc32": b"%08x" % zlib.crc32(text)})
+    with pa.ipc.new_file(str(out), table.schema) as writer:
+        writer.write_table(table)
 
 
 def _set(path: tuple[str | int, ...], value: object) -> object:
@@ -123,26 +122,51 @@ def _set(path: tuple[str | int, ...], value: object) -> object:
     return edit
 
 
-@pytest.mark.parametrize(("edit", "reason"), [
-    (b"[" * 100_000, "the header's checksum does not match"),
-    (_set(("n_models",), "6"), "n_models is not a count"),
-    (_set(("n_models",), -1), "n_models is not a count"),
-    (_set(("n_models",), 10**30), "the ids do not fit their offsets"),
-    (_set(("arrays",), []), "the header lacks its source or its columns"),
-    (_set(("arrays", "parent", "dtype"), "|O"), "column parent is not described"),
-    (_set(("arrays", "parent", "shape"), [-1]), "column parent is not described"),
-    (_set(("arrays", "parent", "shape"), [2, 2]), "column parent is not described"),
-    (_set(("arrays", "parent", "offset"), 10**12), "column parent is cut short"),
-    (_set(("arrays", "parent", "dtype"), "<f8"), "column parent does not hold positions"),
-    (_set(("arrays", "line", "crc32"), 1), "column line's checksum does not match"),
-    (_set(("version",), 2), "format version 2, expected 3"),
+def _parents(outside: int) -> Any:
+    import pyarrow as pa
+
+    return pa.array([[], [outside], [1], [0, 1]], pa.list_(pa.int64()))
+
+
+@pytest.mark.parametrize(("edit", "column", "reason"), [
+    (_set(("n_models",), "6"), None, "n_models is not a count"),
+    (_set(("n_models",), -1), None, "n_models is not a count"),
+    (_set(("n_models",), 10**30), None, "the ids do not fit their offsets"),
+    (_set(("crc32",), []), None, "the metadata lacks its source or its checksums"),
+    (_set(("crc32", "params"), 1), None, "column params's checksum does not match"),
+    (_set(("version",), 3), None, "format version 3, expected 4"),
+    (_set(("format",), "other"), None, "it lacks its lineage metadata"),
+    (None, ("parents", _parents(10**9)), "column parents points outside the index"),
+    (None, ("parents", _parents(-1)), "column parents points outside the index"),
+    (None, ("params", "text"), "column params is not described"),
 ])
-def test_a_crafted_header_is_refused(index: tuple[Path, bytes, list[str]], edit: object,
-                                     reason: str) -> None:
-    path, good, _ = index
-    crafted = path.with_name("crafted.lineage")
-    crafted.write_bytes(_crafted(good, edit))
-    code, out, err = _run([*COMMANDS[0], "-f", str(crafted)])
+def test_a_forged_index_is_refused(index: tuple[Path, bytes, list[str]], edit: object,
+                                   column: Any, reason: str) -> None:
+    import pyarrow as pa
+
+    path, _, _ = index
+    forged = path.with_name("forged.lineage")
+    name, values = column if column else (None, None)
+    if isinstance(values, str):
+        values = pa.array(["x"] * 4)
+    _forged(path, forged, edit, name, values)
+    code, out, err = _run([*COMMANDS[0], "-f", str(forged)])
     assert (code, out) == (2, "")
-    assert err == f"{crafted}:1:1: damaged lineage hub index: {reason} (rebuild it with " \
+    assert err == f"{forged}:1:1: damaged lineage hub index: {reason} (rebuild it with " \
                   "lineage index)\n"
+
+
+def test_the_index_opens_with_pyarrow_and_duckdb(index: tuple[Path, bytes, list[str]]) -> None:
+    import pyarrow as pa
+
+    path, _, _ = index
+    table = pa.ipc.open_file(pa.memory_map(str(path))).read_all()
+    assert table.column("id").to_pylist() == ["org/t", "a/ft", "a/q", "b/merge"]
+    assert table.column("parents").to_pylist() == [[], [0], [1], [0, 1]]
+    assert table.column("relation").to_pylist() == ["", "finetune", "quantized", "merge"]
+    assert table.column("emissions_g").to_pylist()[:2] == [5000.0, 1500.0]  # grams
+    duckdb = pytest.importorskip("duckdb")
+    con = duckdb.connect()
+    con.register("t", table)
+    assert con.execute("SELECT id, len(parents) FROM t WHERE len(parents) > 0 ORDER BY id"
+                       ).fetchall() == [("a/ft", 1), ("a/q", 1), ("b/merge", 2)]

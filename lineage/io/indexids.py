@@ -1,0 +1,57 @@
+"""The ids of an index (:mod:`lineage.io.index`), read one at a time from the mapped Arrow
+string column, and found by binary search in their case-folded order (no dictionary of
+millions of strings)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+class IndexIds(Sequence[str]):
+    """``ids[i]`` decodes one id; ``find`` looks names up without case."""
+
+    def __init__(self, column: Any, order: np.ndarray) -> None:
+        self.column, self.order = column, order
+
+    def __len__(self) -> int:
+        return len(self.column)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            lo, hi, step = i.indices(len(self))
+            if step != 1:
+                return [self[k] for k in range(lo, hi, step)]
+            return self.column.slice(lo, max(0, hi - lo)).to_pylist()
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.column[int(i)].as_py()
+
+    def folded(self, k: int) -> bytes:
+        return str(self[int(self.order[k])]).lower().encode("utf-8")
+
+    def find(self, names: Iterable[str]) -> dict[str, int]:
+        """Binary search of each name, without case, in the ids sorted without case; among
+        ids that differ only by case, the exact spelling wins, else the first line."""
+        out: dict[str, int] = {}
+        for name in set(names):
+            key = name.lower().encode("utf-8")
+            lo, hi = 0, len(self.order)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self.folded(mid) < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            same = []
+            while lo < len(self.order) and self.folded(lo) == key:
+                same.append(int(self.order[lo]))
+                lo += 1
+            if same:
+                exact = [i for i in same if self[i] == name]
+                out[name] = min(exact or same)
+        return out

@@ -1,0 +1,125 @@
+"""A Parquet snapshot of the Hub's models, row by row where it must be (issue 12).
+
+The typed columns (counts, dates, tags, ``safetensors.total``) are read as columns; the
+free-form ones (``baseModels``, ``cardData``, flat ``base_model`` and ``co2_eq_emissions``)
+are turned into a small record per row that has one, from a struct or from JSON text, and
+read by :mod:`lineage.io.hubrecords` as a JSON line would be. A bad value is reported at
+``path:ROW:1`` (rows counted from 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lineage.io.dump import BAD_ID, Lines
+from lineage.model.errors import InputError, InputErrors, Position
+
+FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
+CARD = ("base_model", "base_model_relation", "co2_eq_emissions")
+JSON_TEXT = ("baseModels", "cardData", "safetensors", "gguf")
+
+
+def parquet_lines(path: Path, wanted: tuple[str, ...],
+                  typed: Callable[[Lines, Any, set[int]], None]) -> Lines:
+    """The rows of ``path`` as :class:`Lines` (``typed`` reads the typed columns)."""
+    import pyarrow.parquet as pq
+
+    name = str(path)
+    pf = pq.ParquetFile(path)
+    present = [c for c in wanted if c in pf.schema_arrow.names]
+    if "id" not in present:
+        raise InputErrors([InputError(Position(name), 'a Parquet snapshot needs an "id" '
+                                      f"column; it has {', '.join(pf.schema_arrow.names)}")])
+    table = pf.read(columns=present, use_threads=True)
+    lines = Lines(name)
+    ids = table["id"].combine_chunks()
+    ids_list: list[Any] = ids.to_pylist() if str(ids.type) in ("string", "large_string") \
+        else [None] * len(table)
+    good = np.array([type(m) is str and not BAD_ID.search(m) and m.isprintable()
+                     for m in ids_list], dtype=bool)
+    for row in np.flatnonzero(~good).tolist():
+        lines.errors.append(InputError(Position(name, row + 1, 1), '"id" must be a Hub id '
+                                       'such as "org/name" (a non-empty string without '
+                                       "control characters)"))
+    if not good.all():
+        import pyarrow as pa
+
+        table = table.filter(pa.array(good))
+        ids_list = [m for m, g in zip(ids_list, good.tolist(), strict=True) if g]
+    lines.ids = ids_list
+    lines.lowered = [m.lower() for m in ids_list]
+    lines.lines = np.flatnonzero(good) + 1
+    records = _records(table, lines)
+    lines.take(records.items())
+    typed(lines, _typed_only(table), set(records))
+    return lines
+
+
+def _typed_only(table: Any) -> Any:
+    """The table with ``safetensors``/``gguf`` as structs (JSON text parsed) and the free-form
+    columns left out."""
+    import pyarrow as pa
+
+    for key in ("safetensors", "gguf"):
+        if key in table.column_names and pa.types.is_string(table[key].type):
+            totals = [_total(v) for v in _values(table[key], key)]
+            struct = pa.array([None if t is None else {"total": t} for t in totals],
+                              type=pa.struct([("total", pa.float64())]))
+            table = table.set_column(table.column_names.index(key), key, struct)
+    keep = [c for c in table.column_names if c not in FREE]
+    return table.select(keep)
+
+
+def _total(value: Any) -> float | None:
+    total = value.get("total") if type(value) is dict else None
+    return float(total) if isinstance(total, int | float) else None
+
+
+def _values(column: Any, key: str) -> list[Any]:
+    """Python values of one column; JSON text is parsed for the nested fields."""
+    import orjson
+
+    values: list[Any] = column.to_pylist()
+    if key in JSON_TEXT and str(column.type) in ("string", "large_string"):
+        out = []
+        for v in values:
+            try:
+                out.append(None if v is None else orjson.loads(v))
+            except orjson.JSONDecodeError:
+                out.append(v)  # text where a mapping belongs: a bad shape, reported
+        return out
+    return values
+
+
+def _card(table: Any) -> list[Any]:
+    """``cardData`` per row, only the keys we read (a struct can hold hundreds)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    column = table["cardData"].combine_chunks()
+    if not pa.types.is_struct(column.type):
+        return _values(column, "cardData")
+    fields = [column.type.field(i).name for i in range(column.type.num_fields)]
+    parts = {k: _values(pc.struct_field(column, k), k) for k in CARD if k in fields}
+    valid = column.is_valid().to_pylist()
+    return [{k: v[i] for k, v in parts.items() if v[i] is not None} if valid[i] else None
+            for i in range(len(column))]
+
+
+def _records(table: Any, lines: Lines) -> dict[int, dict[str, Any]]:
+    """``{row: record}`` of the rows that carry a free-form field."""
+    columns = {k: (_card(table) if k == "cardData" else _values(table[k], k))
+               for k in FREE if k in table.column_names}
+    tags = table["tags"].to_pylist() if "tags" in table.column_names and columns else None
+    out: dict[int, dict[str, Any]] = {}
+    for key, values in columns.items():
+        for row in (i for i, v in enumerate(values) if v is not None):
+            record = out.setdefault(row, {"id": lines.ids[row]})
+            record[key] = values[row]
+            if tags is not None:
+                record["tags"] = tags[row]
+    return out
