@@ -153,7 +153,10 @@ class Results:
     costs: MutableMapping[str, ModelCost] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = {m: i for i, m in enumerate(self.graph.ids)}
+        # members come first in the graph's node order when given (a hub explanation: the
+        # closure, then children only there to weigh the shares), so only they are named
+        names = self.graph.ids if self.members is None else self.members
+        self.index = {m: i for i, m in enumerate(names)}
         self.costs = _Costs(self)
         self._cautions: dict[str, list[str]] | None = None
 
@@ -276,10 +279,12 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     s = r.shares.tolist() if isinstance(r.shares, np.ndarray) else list(r.shares)
     out_start, out_edges = g.out_edges()
     in_start, in_edges = g.in_edges()
-    out = {ids[int(g.child[e])]: s[e] for e in out_edges[out_start[i]:out_start[i + 1]]}
+    out = {ids[k]: s[e] for e in out_edges[out_start[i]:out_start[i + 1]]
+           if (k := int(g.child[e])) < len(results.index)}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
-    kept = results.retained.get(mid, 1.0 - sum(out.values()))
+    kept = results.retained.get(mid, float(r.kept[i]) if r.kept is not None
+                                else 1.0 - sum(out.values()))
     attributed = attributed_kwh = None
     if results.is_conserving:
         attributed = _bounded(results, "attributed_kgco2e", i,

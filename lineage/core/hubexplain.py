@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -55,6 +55,7 @@ class _Walk:
             self.to_hub.setdefault(m, []).append(h)
         self.matched = np.fromiter(self.to_project, dtype=np.int64)
         self.matched_set = set(self.to_project)
+        self.closure: list[Key] = []
         self.calls = 0
         self._lists: tuple[list[int], list[int], list[int], list[int]] | None = None
 
@@ -508,7 +509,7 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
     closure = walk.above([start])
     small = _small_graph(walk, closure, d)
     g = small.graph
-    g.ids = [_small_name(small, k) for k in range(g.n)]
+    g.ids = _Names(small)
     try:
         r = compute_arrays(g, policy)
     except CycleError as exc:
@@ -518,9 +519,11 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
                                         small.where)) from None
     members = [small.name(k) for k in closure]
+    walk.closure = closure
     direct = _HubDirect(d, small, walk)
+    n_closure = len(closure)
     shares = {(g.ids[u], g.ids[v]): s for u, v, s in zip(
-        g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True)}
+        g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True) if v < n_closure}
     mid = small.name(start)
     shown = project
     if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
@@ -532,6 +535,28 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
     return Results(shown, policy, direct, shares, g, r, members=members)
 
 
+class _Names(Sequence[str]):
+    """The small graph's node names, read from the dump only when asked for (a registry
+    model's thousands of Hub children weigh its shares but are never named)."""
+
+    def __init__(self, small: _Small) -> None:
+        self.small, self.size = small, len(small.graph.ids)
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, k: int | slice) -> str | Sequence[str]:
+        if isinstance(k, slice):
+            return [_small_name(self.small, j) for j in range(*k.indices(len(self)))]
+        return _small_name(self.small, k)
+
+
 class _HubDirect(dict[str, DirectCost]):
     """Own costs of the small graph's models: the project's as computed, the dump's read from
     its columns when first asked for."""
@@ -539,8 +564,8 @@ class _HubDirect(dict[str, DirectCost]):
     def __init__(self, project: dict[str, DirectCost], small: _Small, walk: _Walk) -> None:
         super().__init__(project)
         self.small, self.walk = small, walk
-        self.rows = {_small_name(small, k): k for k in range(small.graph.n)
-                     if k >= len(small.project_side) or small.project_side[k] is None}
+        self.rows = {_small_name(small, k): k for k in range(len(walk.closure))
+                     if small.project_side[k] is None}
 
     def __missing__(self, mid: str) -> DirectCost:
         k = self.rows[mid]
