@@ -34,8 +34,7 @@ from hub_synth import HUB_MODELS, generate
 
 from lineage.api import load
 from lineage.core.arrays import compute_arrays
-from lineage.core.engine import compute
-from lineage.core.hubexplain import explain
+from lineage.core.hubexplain import explain_results
 from lineage.core.hubgraph import Joined, edge_shares, join
 from lineage.io.dump import read_jsonl
 
@@ -156,9 +155,8 @@ def main() -> None:
     name = j.graph.ids[deepest]
 
     def query() -> float:
-        x = explain(project, hub, [name], "equal")
-        return compute(x.project, "equal", shares=x.shares, retained=x.retained) \
-            .costs[x.ids[name]].cumulative_kgco2e_bound.mid
+        return explain_results(project, hub, name, "equal") \
+            .costs[name].cumulative_kgco2e_bound.mid
 
     query_s, answer = median_time(query, opts.runs)
     assert abs(answer - ours[deepest]) <= 1e-9 * max(abs(answer), 1.0)

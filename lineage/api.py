@@ -34,7 +34,7 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
     """
     files = load_files(paths, registry=registry)
     if hub is not None:
-        from lineage.core.hubexplain import hub_parents_file
+        from lineage.core.hubfiles import hub_parents_file
 
         extra = hub_parents_file(files, hub)
         files = files if extra is None else [*files, extra]

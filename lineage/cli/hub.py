@@ -46,7 +46,8 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
     """
     from lineage.api import load_files
     from lineage.cli.common import assumed
-    from lineage.core.hubexplain import hub_parents_file, shadowed
+    from lineage.core.hubfamily import shadowed
+    from lineage.core.hubfiles import hub_parents_file
     from lineage.model.errors import InputError, InputErrors
     from lineage.model.graph import build
 
@@ -146,7 +147,7 @@ def table(j: Joined, policy: str, fmt: str) -> None:
 def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
            assume: str | None, root: str, fmt: str) -> None:
     """The own cost of ROOT and every descendant, project and dump, with coverage."""
-    from lineage.core.hubexplain import family as family_total
+    from lineage.core.hubfamily import family as family_total
     from lineage.report.hubtable import family_record, family_rows, family_text
     from lineage.report.tables import to_json
 

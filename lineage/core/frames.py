@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.engine import ModelCost, Results
 from lineage.model.interval import Interval
 
 if TYPE_CHECKING:
@@ -33,7 +32,7 @@ def _known(value: Interval | None, complete: bool) -> Interval | None:
     return None if value is None or (not complete and value.high == 0) else value
 
 
-def _figures(c: ModelCost) -> dict[str, tuple[Interval | None, bool]]:
+def _figures(c: Any) -> dict[str, tuple[Interval | None, bool]]:
     return {
         "own_kgco2e": (c.own_kgco2e_bound, c.is_own_complete),
         "inherited_kgco2e": (c.inherited_kgco2e_bound, c.is_inherited_complete),
@@ -46,7 +45,7 @@ def _figures(c: ModelCost) -> dict[str, tuple[Interval | None, bool]]:
     }
 
 
-def record(results: Results, c: ModelCost) -> dict[str, Any]:
+def record(results: Any, c: Any) -> dict[str, Any]:
     """One row of :func:`to_frame`: the record's scalars, unknown figures as None."""
     entry = results.project.models[c.model]
     row: dict[str, Any] = {
@@ -64,7 +63,7 @@ def record(results: Results, c: ModelCost) -> dict[str, Any]:
     return row
 
 
-def to_frame(results: Results) -> pd.DataFrame:
+def to_frame(results: Any) -> pd.DataFrame:
     """One row per model (sorted by id), the columns of :data:`COLUMNS`; unknown is NaN.
 
     Example:
@@ -82,14 +81,14 @@ def to_frame(results: Results) -> pd.DataFrame:
     return frame
 
 
-def edge_gpu_hours(results: Results, parent: str, child: str) -> float | None:
+def edge_gpu_hours(results: Any, parent: str, child: str) -> float | None:
     """GPU-hours of ``child``'s steps from ``parent`` (teacher inference included)."""
     hours = [p.inputs.gpu_hours.mid for s in results.direct[child].steps if parent in s.parents
              for p in s.parts if p.inputs.gpu_hours is not None]
     return sum(hours) if hours else None
 
 
-def to_networkx(results: Results) -> nx.DiGraph:
+def to_networkx(results: Any) -> nx.DiGraph:
     """The lineage as a ``networkx.DiGraph`` with the figures as attributes.
 
     Nodes: ``own``, ``cumulative``, ``attributed`` (kgCO2e, central; None when unknown or,

@@ -1,16 +1,15 @@
 """The record of one model: every figure, its completeness, contributions and steps with
 their inputs, as plain values (docs/method.md#outputs). ``lineage cost --format json`` prints
-it, ``ModelCost.to_dict()`` returns it, ``Results.records()`` gives all of them.
+it, ``ModelCost.to_dict()`` returns it. Arguments are a
+:class:`~lineage.core.engine.Results` and its :class:`~lineage.core.engine.ModelCost` (typed
+``Any`` here: the engine imports this module, not the other way round).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lineage.model.interval import Interval
-
-if TYPE_CHECKING:
-    from lineage.core.engine import ModelCost, Results
 
 
 def known(value: Interval | None, complete: bool) -> Interval | None:
@@ -26,7 +25,7 @@ def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) 
         out[f"{key}_high"] = None if value is None else value.high
 
 
-def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
+def cost_record(results: Any, c: Any) -> dict[str, Any]:
     """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
     entry = results.project.models[c.model]
     figures = [c.own_kgco2e_bound, c.cumulative_kgco2e_bound, c.own_kwh_bound,
@@ -70,7 +69,7 @@ def cost_record(results: Results, c: ModelCost) -> dict[str, Any]:
     return out
 
 
-def step_records(results: Results, model: str) -> list[dict[str, Any]]:
+def step_records(results: Any, model: str) -> list[dict[str, Any]]:
     """Own steps with their parts, bases, estimates and sources."""
     steps = []
     for s in results.direct[model].steps:
@@ -89,7 +88,7 @@ def step_records(results: Results, model: str) -> list[dict[str, Any]]:
     return steps
 
 
-def step_inputs(results: Results, i: Any) -> dict[str, Any]:
+def step_inputs(results: Any, i: Any) -> dict[str, Any]:
     """What a part's estimate was computed from, as the table shows it (internal units)."""
     hw = results.project.catalog.hardware.find(i.hardware) if i.hardware else None
     grid = i.intensity_from if i.intensity_from not in ("", "intensity") else None
@@ -111,7 +110,7 @@ def defaults_applied(i: Any) -> list[str]:
             if value.is_exact and value.mid == 1]
 
 
-def inputs_record(results: Results) -> dict[str, Any]:
+def inputs_record(results: Any) -> dict[str, Any]:
     """What a result was computed from (docs/method.md#outputs, "inputs"): the lineage
     version, the bundled registry (its newest ``checked:`` date and one sha256 over its
     files), every other file read with its sha256, the policy and the options. Two teams with

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from lineage.io import hubrecords as rec
-from lineage.io.dump import SPACED, Lines, repeated_key
+from lineage.io.dumplines import SPACED, Lines, repeated_key
 from lineage.io.hubvalues import Problems, checked, dates
 from lineage.model.errors import InputError, InputErrors, Position
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.dump import BAD_ID, Lines
+from lineage.io.dumplines import BAD_ID, Lines
 from lineage.model.errors import InputError, InputErrors, Position
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")

@@ -1,0 +1,103 @@
+"""Dump models as lineage models: the Hub records a family file names as parents (with their
+own Hub ancestors) become model specs beside it, so the file's models inherit from them
+(docs/method.md, "Hub dumps")."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lineage.model.errors import Position
+from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
+
+
+def hub_file(hub: Hub, parents: dict[int, list[str]]) -> Any:
+    """The hub nodes ``parents`` names (with their parents' ids) as a lineage file, each model
+    at its line of the dump.
+
+    Built with ``model_construct``: the values come from the checked columns, and validating
+    them again would build pydantic's validators, the slowest part of a cold start.
+    """
+    from lineage.model.files import Document, LoadedFile
+    from lineage.model.schema import DefaultsSpec, FileSpec, SourceSpec
+
+    models: dict[str, Any] = {}
+    where: dict[tuple[Any, ...], Position] = {}
+    for h, names in parents.items():
+        mid = hub.ids[h]
+        where[("models", mid)] = hub.where(h)
+        models[mid] = hub_model(hub, h, names)
+    source = SourceSpec.model_construct(
+        title=f"Hugging Face Hub metadata ({hub.path})",
+        note="co2_eq_emissions read in grams, as the Hub defines it; downloads as usage")
+    spec = FileSpec.model_construct(lineage=1, defaults=DefaultsSpec.model_construct(),
+                                    sources={"hub": source}, models=models)
+    return LoadedFile(Document(hub.path, {}, values=where, keys=dict(where)), spec)
+
+
+def hub_model(hub: Hub, h: int, parents: list[str]) -> Any:
+    """Hub node ``h`` as a lineage :class:`~lineage.model.schema.ModelSpec`."""
+    from lineage.model.interval import Interval
+    from lineage.model.schema import ModelSpec, ParentSpec, StepSpec
+
+    def known(x: float) -> Interval | None:
+        return None if math.isnan(x) else Interval.exact(float(x))
+
+    if h >= hub.n_models:
+        return ModelSpec.model_construct(hf=hub.ids[h], note=f"named as a base model in "
+                                         f"{hub.path} but absent from it: cost unknown")
+    grams = float(hub.emissions_g[h])
+    steps = []
+    if parents or not math.isnan(grams):
+        relation = RELATIONS[int(hub.relation[h])]
+        notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
+                                                       if hub.inferred[h] else "")] \
+            if parents else []
+        if math.isnan(grams):
+            notes.append("no co2_eq_emissions on the Hub: cost unknown")
+        steps.append(StepSpec.model_construct(
+            kind=KIND_OF_RELATION.get(relation, "other"),
+            parents=[ParentSpec.model_construct(model=p) for p in parents],
+            emissions=known(grams / 1000), source=None if math.isnan(grams) else "hub",
+            note="; ".join(notes) or None))
+    return ModelSpec.model_construct(
+        hf=hub.ids[h], usage=known(hub.downloads[h]), params=known(hub.params[h]),
+        released=None if np.isnat(hub.created[h]) else str(hub.created[h]), steps=steps)
+
+
+def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
+    """The dump models that lineage files name as parents, with their hub ancestors, as a
+    lineage file to load beside them (None when the files name none).
+
+    A parent that no file declares (the registry's included), but the dump holds (in any
+    case), is taken from the dump; its ancestors come along up to the declared models.
+    """
+    names: dict[str, str] = {}  # spelled as matches() spells them: one look-up serves both
+    for f in files:
+        for mid, spec in f.spec.models.items():
+            names[mid] = mid
+            if spec.hf:
+                names[spec.hf] = mid
+    declared = {n.lower() for n in names}
+    wanted = {ref.model for f in files if not f.is_registry for spec in f.spec.models.values()
+              for step in spec.steps for ref in step.parents
+              if ref.model.lower() not in declared}
+    if not wanted:
+        return None
+    found = hub.find([*wanted, *names])
+    # hub lines that ARE declared models stop the walk
+    stop = {found[n]: m for n, m in names.items() if n in found}
+    found = {n: found[n] for n in wanted if n in found}
+    parents: dict[int, list[str]] = {}
+    stack = [h for h in found.values() if h not in stop]
+    while stack:
+        h = stack.pop()
+        if h in parents:
+            continue
+        lo, hi = np.searchsorted(hub.child, [h, h + 1])
+        above = [int(u) for u in hub.parent[lo:hi]]
+        parents[h] = list(dict.fromkeys(stop.get(u, hub.ids[u]) for u in above))
+        stack.extend(u for u in above if u not in stop)
+    return hub_file(hub, parents) if parents else None

@@ -1,0 +1,327 @@
+"""A JSON Lines dump read line by line with orjson (the path every bad line is named on, at
+``path:line:col``), its columns gathered as they are read, then assembled into the
+:class:`~lineage.model.hub.Hub` columns: ids, parents (stubs for those the dump lacks),
+relations, emissions, downloads, params, dates."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from lineage.io import hubrecords as rec
+from lineage.io.hubvalues import (
+    BASE,
+    RELATION_CODES,
+    Bad,
+    Problems,
+    counts,
+    dates,
+    grams,
+    relation_problem,
+)
+from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.hub import Hub, find_ids
+
+MAX_SHOWN = 20  # bad lines listed before "… and N more"
+BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
+SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
+
+
+class Lines:
+    """Collects the columns while the file is read.
+
+    The slow path parses the file in chunks of a few MB, each as one JSON array (orjson); a
+    chunk that holds a bad line is read again line by line to say which. The fast readers
+    (:mod:`lineage.io.arrowread`) fill the same fields, with ``downloads``, ``params`` and
+    ``created`` already as checked numpy columns.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.ids: list[str] = []
+        self.lines: Any = []  # line (or row) numbers, 1-based
+        self.bases: list[Any] = []  # (node, base models, relation, key) of nodes with lineage
+        self.emissions: dict[int, Any] = {}
+        self.downloads: Any = []  # raw values, or a float64 column
+        self.params: Any = []
+        self.created: Any = []  # raw values, or a datetime64[D] column
+        self.errors: list[InputError] = []
+        self.problems: Problems = []  # found by a fast reader: (node, key, message)
+        self.lowered: list[str] | None = None  # the ids in lower case
+        self.unique = False  # a fast reader found no two ids alike, in any case
+        self.finder: Any = None  # with ``unique``: finds ids in a column (lineage.io.arrowread)
+
+    def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
+        at = raw.find(f'"{key}"'.encode()) if key else -1
+        col = len(raw[:at].decode("utf-8", "replace")) + 1 if at >= 0 else 1  # characters
+        self.errors.append(InputError(Position(self.path, lineno, col), message))
+
+    def read(self, f: Any, advance: Any) -> None:
+        """Read every line of the binary file ``f``."""
+        import orjson
+
+        first = 1
+        while chunk := f.readlines(1 << 22):
+            advance(f.tell())
+            if first == 1 and chunk[0].startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
+                chunk[0] = chunk[0][3:]
+            try:
+                objs = orjson.loads(b"[" + b",".join(chunk) + b"]")
+            except orjson.JSONDecodeError:
+                objs = None
+            # one object per line: a line holding two objects would shift every line number
+            if objs is None or len(objs) != len(chunk) or any(map(may_repeat, chunk)) or \
+                    not self.chunk(first, objs):
+                self.slow(first, chunk)
+            first += len(chunk)
+
+    def chunk(self, first: int, objs: list[Any]) -> bool:
+        """Take a parsed chunk whose lines are all objects with good ids; False otherwise."""
+        if set(map(type, objs)) != {dict}:
+            return False
+        ids = [o.get("id") for o in objs]
+        if set(map(type, ids)) != {str} or not all(map(str.isprintable, ids)) or \
+                SPACED.search("\n".join(ids)):
+            return False
+        node = len(self.ids)
+        self.ids += ids
+        self.lines += range(first, first + len(objs))
+        self.downloads += map(rec.downloads, objs)
+        self.params += map(rec.params, objs)
+        self.created += map(rec.created, objs)
+        self.take(enumerate(objs, node))
+        return True
+
+    def take(self, records: Iterable[tuple[int, dict[str, Any]]]) -> None:
+        """The free-form fields (lineage, emissions) of the ``(node, record)`` pairs."""
+        for i, o in records:
+            found = rec.lineage(o)
+            if found is not None:
+                self.bases.append((i, *found))
+            has, value = rec.emissions(o)
+            if has:
+                self.emissions[i] = value
+
+    def slow(self, first: int, chunk: list[bytes]) -> None:
+        """Line by line, to name each bad line (JSON, object, id); the good ones are kept."""
+        import orjson
+
+        for lineno, raw in enumerate(chunk, first):
+            if raw.isspace():
+                continue
+            try:
+                obj = orjson.loads(raw)
+                repeated = repeated_key(raw) if may_repeat(raw) else None
+            except orjson.JSONDecodeError:  # its wording changes between orjson versions
+                self.bad(lineno, raw, None, "not a valid JSON line (JSON Lines: one object "
+                         "per line)")
+                continue
+            if type(obj) is not dict:
+                self.bad(lineno, raw, None, 'a line must be a JSON object {"id": "org/name", …}')
+                continue
+            if repeated:  # orjson would keep the last one silently
+                self.bad(lineno, raw, repeated, f'the record has "{repeated}" twice; keep one')
+                continue
+            mid = obj.get("id")
+            if type(mid) is not str or BAD_ID.search(mid) or not mid.isprintable():
+                self.bad(lineno, raw, "id" if "id" in obj else None, '"id" must be a Hub id '
+                         'such as "org/name" (a non-empty string without control characters)')
+                continue
+            self.chunk(lineno, [obj])
+
+    def edges(self, problems: Problems) -> tuple[list[int], list[str], list[int], list[bool]]:
+        """(child nodes, parent names) of every edge, and each node's relation code."""
+        child_of: list[int] = []
+        parent_names: list[str] = []
+        relation = [0] * len(self.ids)
+        inferred = [False] * len(self.ids)
+        ids = self.ids
+        for node, base, rel, key in self.bases:
+            if type(base) is str:
+                parents = [base]
+            elif type(base) is list and all(type(p) is str for p in base):
+                parents = list(dict.fromkeys(base))
+            elif base is None or base == []:
+                parents = []
+            else:
+                problems.append((node, key, _base_problem(key)))
+                continue
+            if not parents and rel is None:  # "base_model": null, as exports write it
+                continue
+            code = RELATION_CODES.get(rel, -1) if rel is not None else \
+                (4 if len(parents) > 1 else 1)
+            if code <= 0 or not parents:
+                problems.append((node, key if key != "base_model" else "base_model_relation",
+                                 relation_problem(rel)))
+                continue
+            if ids[node].lower() in {p.lower() for p in parents}:
+                problems.append((node, key, f'"{ids[node]}" names itself as its base model'))
+                continue
+            relation[node], inferred[node] = code, rel is None
+            child_of += [node] * len(parents)
+            parent_names += parents
+        if not all(map(str.isprintable, parent_names)) or \
+                SPACED.search("\n".join(parent_names)):
+            bad = {c for c, p in zip(child_of, parent_names, strict=True) if BAD_ID.search(p)
+                   or not p.isprintable()}
+            problems += [(c, "base_model", BASE) for c in sorted(bad)]
+            pairs = [(c, p) for c, p in zip(child_of, parent_names, strict=True) if c not in bad]
+            child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
+        return child_of, parent_names, relation, inferred
+
+    def duplicates(self, problems: Problems) -> None:
+        """Ids written on two lines, in any case as the Hub compares them (found by sorting
+        hashes, not with a dictionary of all)."""
+        if self.unique:
+            return
+        if self.lowered is None:
+            self.lowered = [m.lower() for m in self.ids]  # kept for the parents' look-up
+        folded = self.lowered
+        hashes = np.fromiter(map(hash, folded), dtype=np.int64, count=len(folded))
+        order = np.argsort(hashes, kind="stable")  # equal hashes: ascending nodes
+        same = np.flatnonzero(hashes[order][1:] == hashes[order][:-1])
+        first: dict[str, int] = {}
+        reported: set[int] = set()
+        for k in same.tolist():
+            for node in (int(order[k]), int(order[k + 1])):
+                key = folded[node]
+                if first.setdefault(key, node) != node and node not in reported:
+                    reported.add(node)
+                    earlier = self.ids[first[key]]
+                    spelled = "" if earlier == self.ids[node] else f' as "{earlier}"'
+                    problems.append((node, "id", f'duplicate id "{self.ids[node]}" (first on '
+                                     f"line {self.lines[first[key]]}{spelled})"))
+
+    def columns(self, problems: Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(downloads, params, created) as checked columns."""
+        def raw(values: Any, convert: Any) -> np.ndarray:
+            return values if isinstance(values, np.ndarray) else convert(values)
+
+        return (raw(self.downloads, lambda v: counts(v, "downloads", problems)),
+                raw(self.params, lambda v: counts(v, "params", problems)),
+                raw(self.created, lambda v: dates(v, problems)))
+
+    def hub(self, skip_bad: bool, read_line: Any) -> Hub:
+        """The columns, with every bad value of every line reported (or its line skipped)."""
+        problems: Problems = list(self.problems)
+        self.duplicates(problems)
+        child_of, parent_names, relation, inferred = self.edges(problems)
+        downloads, params, created = self.columns(problems)
+        grams_ = np.full(len(self.ids), math.nan)
+        for node, value in self.emissions.items():
+            try:
+                grams_[node] = grams(value)
+            except Bad as exc:
+                problems.append((node, exc.key, exc.message))
+        problems.sort()
+        raws = read_line(sorted({int(self.lines[node]) for node, _, _ in
+                                 problems[:MAX_SHOWN + 1]}))
+        for node, key, message in problems:
+            lineno = int(self.lines[node])
+            self.bad(lineno, raws.get(lineno, b""), key, message)
+        if self.errors and not skip_bad:
+            raise InputErrors(shown(sorted(self.errors, key=lambda e: e.sort_key())))
+        if self.ids and not child_of and not self.emissions and np.isnan(params).all():
+            raise InputErrors([InputError(Position(self.path), "not one record carries lineage"
+                                          f", emissions or params; we read {rec.LOOKED_FOR}")])
+        keep = np.ones(len(self.ids), dtype=bool)
+        keep[[node for node, _, _ in problems]] = False
+        ids, lowered = self.ids, self.lowered
+        if not keep.all() or self.finder is None:
+            lowered = self.lowered = lowered or [m.lower() for m in ids]
+            self.finder = None
+        if not keep.all():
+            ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
+            lowered = [m for m, k in zip(lowered or [], keep.tolist(), strict=True) if k]
+            renumber = np.cumsum(keep) - 1
+            pairs = [(int(renumber[c]), p) for c, p in zip(child_of, parent_names, strict=True)
+                     if keep[c]]
+            child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
+        return _assemble(self, ids, lowered, keep, child_of, parent_names,
+                         (relation, inferred, grams_, downloads, params, created), skip_bad)
+
+
+def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.ndarray,
+              child_of: list[int], parent_names: list[str], cols: tuple[Any, ...],
+              skip_bad: bool) -> Hub:
+    """The :class:`Hub`: parents found among the ids (or made stubs), edges, columns."""
+    relation, inferred, grams_, downloads, params, created = cols
+    n_models = len(ids)
+    finder = lines.finder
+    where = finder(set(parent_names)) if finder is not None else \
+        find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
+    stubs_by_key: dict[str, int] = {}
+    for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
+        if name not in where:  # (one stub for all the spellings of one id)
+            if name.lower() not in stubs_by_key:
+                stubs_by_key[name.lower()] = len(ids)
+                ids.append(name)
+            where[name] = stubs_by_key[name.lower()]
+    if finder is not None:
+        finder.extend(ids[n_models:])
+    parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
+                         count=len(parent_names))
+    child = np.array(child_of, dtype=np.int64)
+    if parent.size:  # two spellings of one parent make one edge; children stay sorted
+        pair = np.unique(child * len(ids) + parent)
+        child, parent = pair // len(ids), pair % len(ids)
+    stubs = len(ids) - n_models
+
+    def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
+        values = np.asarray(values, dtype=dtype)[keep]
+        return np.concatenate([values, np.full(stubs, fill, dtype=values.dtype)])
+
+    return Hub(
+        path=lines.path, ids=ids, n_models=n_models,
+        line=column(lines.lines, np.int64, 0),
+        parent=parent, child=child,
+        relation=column(relation, np.int8, 0), inferred=column(inferred, bool, False),
+        emissions_g=column(grams_, np.float64, math.nan),
+        downloads=column(downloads, np.float64, math.nan),
+        params=column(params, np.float64, math.nan),
+        created=column(created, "datetime64[D]", np.datetime64("NaT")),
+        skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [],
+        finder=finder)
+
+
+def _base_problem(key: str) -> str:
+    if key == "baseModels":
+        return '"baseModels" must be {"relation": …, "models": [{"id": "org/name"}, …]}'
+    if key == "cardData":
+        return '"cardData.base_model" must be a Hub id or a list of Hub ids'
+    return BASE
+
+
+KEYED = (b'"id"', b'"base_model"')
+
+
+def may_repeat(raw: bytes) -> bool:
+    """Whether a line may hold a key that matters twice (a quick test; see repeated_key)."""
+    return any(raw.count(k) > 1 for k in KEYED)
+
+
+def repeated_key(raw: bytes) -> str | None:
+    """The first top-level key of the JSON object ``raw`` written twice, or None."""
+    import json
+
+    pairs = json.loads(raw, object_pairs_hook=lambda p: p)
+    if not isinstance(pairs, list):
+        return None
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return str(key)
+        seen.add(key)
+    return None
+
+
+def shown(errors: list[InputError]) -> list[InputError]:
+    if len(errors) <= MAX_SHOWN:
+        return errors
+    rest = errors[MAX_SHOWN]
+    return [*errors[:MAX_SHOWN], InputError(rest.where, f"… and {len(errors) - MAX_SHOWN} more "
+                                            "bad lines (--skip-bad-lines loads the others)")]
