@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from lineage.cli.render import render
 
-DATA = Path(__file__).parent / "data" / "render"
+DATA = Path(__file__).parents[1] / "data" / "render"
 TINY = ["--no-registry", "-f", str(DATA / "tiny.yaml"), "-f", str(DATA / "community.yaml")]
 pytestmark = pytest.mark.needs("chromium")
 CHROMIUM = os.environ.get("LINEAGE_CHROMIUM", "/usr/bin/chromium")

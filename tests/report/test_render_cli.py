@@ -23,7 +23,7 @@ from lineage.report import render as render_mod
 from lineage.report.render import Engine, find_engines
 from lineage.report.tables import fmt
 
-DATA = Path(__file__).parent / "data" / "render"
+DATA = Path(__file__).parents[1] / "data" / "render"
 TINY = ["--no-registry", "-f", str(DATA / "tiny.yaml"), "-f", str(DATA / "community.yaml")]
 HOSTILE = ["--no-registry", "-f", str(DATA / "hostile")]
 SVG = "{http://www.w3.org/2000/svg}"

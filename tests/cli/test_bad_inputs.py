@@ -27,7 +27,7 @@ import pytest
 
 from lineage.cli.main import main
 
-BAD = Path(__file__).parent / "data" / "bad"
+BAD = Path(__file__).parents[1] / "data" / "bad"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 PROBLEM_LINE = re.compile(r"^[^:]+:\d+:\d+: .+")
 MAX_RSS_BYTES = 200 * 1024 * 1024

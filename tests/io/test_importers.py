@@ -13,7 +13,7 @@ from lineage.cli.main import cli, main
 from lineage.io.importers import read_codecarbon
 from lineage.report.card import card_metadata
 
-DATA = Path(__file__).parent / "data" / "import"
+DATA = Path(__file__).parents[1] / "data" / "import"
 
 
 def test_codecarbon_runs_are_summed() -> None:

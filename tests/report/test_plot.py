@@ -15,7 +15,7 @@ from lineage.core.engine import compute
 from lineage.core.payoff import Line, Payoff
 from lineage.report import plot as draw
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 
 
 @pytest.fixture(autouse=True)

@@ -160,7 +160,7 @@ def test_cli_policy_all_and_compare_text(tmp_path) -> None:  # type: ignore[no-u
 
 
 def test_cli_monte_carlo_is_reproducible_and_within_bounds() -> None:
-    family = str(Path(__file__).parent / "data" / "family.yaml")
+    family = str(Path(__file__).parents[1] / "data" / "family.yaml")
     args = ["cost", "sibling", "-f", family, "--no-registry",
             "--monte-carlo", "2000", "--seed", "7", "--format", "json"]
     first = json.loads(CliRunner().invoke(cli, args).output)

@@ -205,5 +205,5 @@ def test_registry_1b_against_8b_in_queries() -> None:
 ])
 def test_bad_requests_are_one_line(args: list[str], message: str) -> None:
     p = subprocess.run([sys.executable, "-m", "lineage", *args], capture_output=True,
-                       text=True, cwd=Path(__file__).parent.parent)
+                       text=True, cwd=Path(__file__).parents[2])
     assert (p.returncode, p.stdout, p.stderr) == (2, "", message)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from lineage.cli.main import cli
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 FAMILY = str(DATA / "family.yaml")
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 

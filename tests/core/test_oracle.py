@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import lineage
 from tests import oracle
-from tests.test_properties import dags, project_of
+from tests.core.test_properties import dags, project_of
 
 POLICIES = ("equal", "usage", "params", "compute", "cutoff", "full")
 

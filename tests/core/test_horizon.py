@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import lineage
 from lineage.cli.main import cli
-from tests.test_properties import dags, project_of
+from tests.core.test_properties import dags, project_of
 
 
 def _children(models: dict[str, Any], mid: str) -> int:

@@ -13,7 +13,7 @@ import lineage
 from lineage.cli.main import cli, main
 from lineage.io.codecarbon import read_codecarbon
 
-DATA = Path(__file__).parent / "data" / "codecarbon"
+DATA = Path(__file__).parents[1] / "data" / "codecarbon"
 V3_HEADER = (DATA / "v3" / "emissions.csv").read_text().splitlines()[0]
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from lineage.model.schema import json_schema
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 FILES = sorted([*ROOT.glob("examples/*.yaml"), *ROOT.glob("registry/*.yaml"),
                 *ROOT.glob("registry/families/*.yaml"), ROOT / "tests/data/family.yaml"])
 

@@ -208,7 +208,7 @@ def test_family_over_a_dump(family: Path, dump: Path) -> None:
 
 
 def test_skip_bad_lines_loads_the_rest(tmp_path: Path) -> None:
-    bad = Path(__file__).parent / "data" / "bad" / "hub-bad-lines.jsonl"
+    bad = Path(__file__).parents[1] / "data" / "bad" / "hub-bad-lines.jsonl"
     result = CliRunner().invoke(cli, ["cost", "ok/base", "--no-registry", "-f", str(bad),
                                       "--skip-bad-lines"])
     assert result.exit_code == 0, result.output
@@ -245,7 +245,7 @@ def test_the_python_api(tmp_path: Path) -> None:
     import lineage
 
     project = lineage.load()
-    hub = lineage.load_hub(Path(__file__).parent.parent / "examples" / "hub-sample.jsonl")
+    hub = lineage.load_hub(Path(__file__).parents[2] / "examples" / "hub-sample.jsonl")
     r = lineage.hub_results(project, hub, "acme/support-1b-lora-fr")
     c = r.cost("acme/support-1b-lora-fr")
     assert c.own_kgco2e_bound.mid == pytest.approx(2.1)  # co2_eq_emissions: 2100 g
@@ -386,7 +386,7 @@ def test_a_dump_line_that_is_a_registry_model_is_said_to_be_unused(tmp_path: Pat
 
 
 def test_validate_reads_a_dump() -> None:
-    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    sample = Path(__file__).parents[2] / "examples" / "hub-sample.jsonl"
     result = CliRunner().invoke(cli, ["validate", str(sample)])
     assert result.exit_code == 0
     # 4 lines; 6 edges (the merge has 3 bases); meta-llama/Llama-3.2-1B-Instruct (a registry
@@ -397,7 +397,7 @@ def test_validate_reads_a_dump() -> None:
 
 def test_a_family_file_can_name_a_dump_model_that_descends_from_the_registry(
         tmp_path: Path) -> None:
-    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    sample = Path(__file__).parents[2] / "examples" / "hub-sample.jsonl"
     mine = tmp_path / "mine.yaml"
     mine.write_text("lineage: 1\nsources: {log: https://example.org/log}\nmodels:\n  mine:\n"
                     "    steps: [{kind: finetuning, from: acme/support-1b, emissions: 10 kg, "
@@ -457,7 +457,7 @@ def test_as_of_a_date(tmp_path: Path, family: Path) -> None:
 
 
 def test_every_policy_with_a_dump() -> None:
-    sample = Path(__file__).parent.parent / "examples" / "hub-sample.jsonl"
+    sample = Path(__file__).parents[2] / "examples" / "hub-sample.jsonl"
     runner = CliRunner()
     every = json.loads(runner.invoke(cli, ["cost", "acme/support-1b-lora-fr", "-f",
                                            str(sample), "--policy", "all", "--format",

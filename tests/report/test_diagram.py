@@ -27,7 +27,7 @@ from lineage.report.diagram_style import (
 )
 from lineage.report.diagram_view import fold_groups
 
-DATA = Path(__file__).parent / "data" / "render"
+DATA = Path(__file__).parents[1] / "data" / "render"
 TINY = [DATA / "tiny.yaml", DATA / "community.yaml"]
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from lineage.cli.cite import cite
 from lineage.cli.main import main
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 PAYOFF = str(DATA / "plot" / "payoff.yaml")
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 

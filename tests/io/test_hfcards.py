@@ -14,9 +14,9 @@ import lineage
 from lineage.cli.main import cli, main
 from lineage.core.family import family
 
-CARDS = Path(__file__).parent / "data" / "cards"
-DIA = Path(__file__).parent / "data" / "dia"
-ROOT = Path(__file__).parent.parent
+CARDS = Path(__file__).parents[1] / "data" / "cards"
+DIA = Path(__file__).parents[1] / "data" / "dia"
+ROOT = Path(__file__).parents[2]
 
 
 def _import(tmp_path: Path, *paths: Path, registry: bool = True) -> tuple[Path, str]:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from lineage.cli.main import cli
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 BLOCKS = re.findall(r"```text\n\$ (lineage [^\n]*)\n(.*?)```",
                     (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
 

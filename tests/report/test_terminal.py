@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from lineage.cli.main import cli
 from lineage.report import style
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parents[1] / "data"
 FAMILY = str(DATA / "family.yaml")
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 

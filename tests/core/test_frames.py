@@ -10,7 +10,7 @@ import pytest
 import lineage
 from lineage.core.frames import COLUMNS, to_frame, to_networkx
 
-FAMILY = str(Path(__file__).parent / "data" / "plot" / "payoff.yaml")
+FAMILY = str(Path(__file__).parents[1] / "data" / "plot" / "payoff.yaml")
 
 
 @pytest.fixture(autouse=True)
