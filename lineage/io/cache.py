@@ -43,7 +43,10 @@ def cache_path(bundled: list[Path]) -> Path | None:
         "lineage")
     key = hashlib.sha256(repr((FORMAT, __version__, sys.version,
                                [str(p) for p in bundled])).encode())
-    for p in (Path(schema.__file__), Path(interval.__file__), *bundled):
+    from lineage.model import catalog_specs, spec_base
+
+    for p in (Path(schema.__file__), Path(spec_base.__file__), Path(catalog_specs.__file__),
+              Path(interval.__file__), *bundled):
         key.update(p.read_bytes())  # the contents, not dates: ~1 ms for 24 small files
     return Path(base) / f"registry-{key.hexdigest()[:24]}.json"
 
@@ -138,11 +141,13 @@ def _spec_classes() -> dict[str, tuple[Any, frozenset[str]]]:
     """The classes a cache may build, by name, with their field names."""
     from pydantic import BaseModel
 
-    from lineage.model import schema
+    from lineage.model import catalog_specs, schema, spec_base
 
-    return {name: (cls, frozenset(cls.model_fields)) for name, cls in vars(schema).items()
+    modules = (schema, spec_base, catalog_specs)
+    return {name: (cls, frozenset(cls.model_fields)) for m in modules
+            for name, cls in vars(m).items()
             if isinstance(cls, type) and issubclass(cls, BaseModel)
-            and cls.__module__ == schema.__name__}
+            and cls.__module__ == m.__name__}
 
 
 def _to_json(v: Any) -> Any:

@@ -9,24 +9,46 @@ validation error back to the line and column of the YAML it came from.
 from __future__ import annotations
 
 import datetime as dt
-import re
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
-    ValidationInfo,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from lineage.model.catalog_specs import (
+    EmbodiedSpec,
+    EquivalentSpec,
+    GridSpec,
+    HardwareSpec,
+    TaskSpec,
+)
 from lineage.model.interval import Interval
-from lineage.model.units import Dim, parse
+from lineage.model.spec_base import (
+    DATE,
+    Count,
+    Days,
+    Emissions,
+    Energy,
+    Fraction,
+    GpuHours,
+    Hours,
+    Intensity,
+    Power,
+    Pue,
+    SourceRef,
+    SourceSpec,
+    Spec,
+    conflict,
+)
+
+__all__ = [
+    "ComputeSpec", "DefaultsSpec", "DeploymentSpec", "EmbodiedSpec", "EquivalentSpec",
+    "FileSpec", "GridSpec", "HardwareSpec", "HorizonSpec", "ModelSpec", "ParentSpec",
+    "ServingSpec", "SiteSpec", "SourceSpec", "StepKind", "StepSpec", "TaskSpec",
+    "TeacherInferenceSpec", "TotalSpec", "conflict", "json_schema",
+]
 
 FORMAT_VERSION = 1
 
@@ -36,135 +58,7 @@ StepKind = Literal[
 ]
 STEP_KINDS: tuple[str, ...] = StepKind.__args__  # type: ignore[attr-defined]
 
-_UNIT_HINTS = {
-    Dim.COUNT: ("a count; thousands separators and k/M/B/T suffixes allowed", "370k"),
-    Dim.GPU_HOURS: ("GPU-hours: a count (370k) or with GPU-h, GPU-hours or h", "40 GPU-h"),
-    Dim.HOURS: ("hours (a plain number or with h/days)", "3"),
-    Dim.DAYS: ("days (a plain number or with days/h)", "14"),
-    Dim.LIFETIME: ("a duration with a unit", "4 years"),
-    Dim.POWER: ("a power with its unit (W, kW)", "700 W"),
-    Dim.ENERGY: ("an energy with its unit (Wh, kWh, MWh, GWh, J, MJ, GJ)", "36 MWh"),
-    Dim.EMISSIONS: ("a mass of CO2e with its unit (g, kg, t; CO2e optional)", "107 tCO2e"),
-    Dim.INTENSITY: ("a carbon intensity (gCO2e/kWh or kgCO2e/kWh)", "0.385 kgCO2e/kWh"),
-    Dim.MEMORY: ("a memory size (GB)", "80 GB"),
-    Dim.FRACTION: ("a fraction between 0 and 1, or a percentage", "0.8"),
-    Dim.PUE: ("a power usage effectiveness, at least 1", "1.1"),
-}
-
-
-def _quantity(dim: Dim) -> Any:
-    """An annotated type: text with a unit → :class:`Interval` in internal units."""
-
-    def check(value: Any, info: ValidationInfo) -> Interval:
-        if isinstance(value, Interval):
-            return value
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"{info.field_name} must be written as text such as "
-                             f'"{_UNIT_HINTS[dim][1]}"')
-        return parse(value if isinstance(value, str) else repr(value), dim,
-                     str(info.field_name))
-
-    description, example = _UNIT_HINTS[dim]
-    accepts_number = not dim.value.needs_unit
-    json: dict[str, Any] = (
-        {"type": ["string", "number"], "minimum": 0} if accepts_number else {"type": "string"}
-    )
-    json |= {"description": f"{description}; a range a..b or x ± p% is allowed",
-             "examples": [example]}
-    return Annotated[Interval, PlainValidator(check), PlainSerializer(_dump),
-                     WithJsonSchema(json)]
-
-
-def _dump(value: Interval) -> float | list[float]:
-    """A quantity in internal units: one number, or [low, mid, high] for a range."""
-    return value.mid if value.is_exact else [value.low, value.mid, value.high]
-
-
-if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annotated type
-    Count = Interval
-    GpuHours = Interval
-    Hours = Interval
-    Days = Interval
-    Lifetime = Interval
-    Power = Interval
-    Energy = Interval
-    Emissions = Interval
-    Intensity = Interval
-    Memory = Interval
-    Fraction = Interval
-    Pue = Interval
-else:
-    Count = _quantity(Dim.COUNT)
-    GpuHours = _quantity(Dim.GPU_HOURS)
-    Hours = _quantity(Dim.HOURS)
-    Days = _quantity(Dim.DAYS)
-    Lifetime = _quantity(Dim.LIFETIME)
-    Power = _quantity(Dim.POWER)
-    Energy = _quantity(Dim.ENERGY)
-    Emissions = _quantity(Dim.EMISSIONS)
-    Intensity = _quantity(Dim.INTENSITY)
-    Memory = _quantity(Dim.MEMORY)
-    Fraction = _quantity(Dim.FRACTION)
-    Pue = _quantity(Dim.PUE)
-
-SourceRef = str | list[str]
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
-
-
-def conflict(key: str, message: str) -> PydanticCustomError:
-    """An error between fields of one mapping, reported at ``key``'s line."""
-    return PydanticCustomError("field_conflict", message, {"key": key})
-
-
-# Control characters (ESC, C0 but newline and tab, DEL, C1) would act on the terminal or the
-# file that shows a label; keys and model references may not even hold newlines or tabs.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def _no_control(key: str, value: Any, strict: bool = False, what: str = "") -> None:
-    texts = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    for text in (t for t in texts if isinstance(t, str)):
-        found = (_CONTROL_OR_BREAK if strict else _CONTROL).search(text)
-        if found:
-            what = what or '"' + key.encode("unicode_escape").decode() + '"'
-            raise conflict(key, f"{what} holds the control character "
-                           f"\\x{ord(found.group(0)):02x}; remove it (it would act on the "
-                           "terminal or file that shows the text)")
-
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True,
-                              arbitrary_types_allowed=True, defer_build=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _printable(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(key, str):
-                    _no_control(key, key, strict=True)
-                    _no_control(key, value, strict=key in ("model", "from", "models"))
-                    if isinstance(value, dict):
-                        for inner in value:
-                            shown = inner.encode("unicode_escape").decode() \
-                                if isinstance(inner, str) else inner
-                            _no_control(key, inner, strict=True,
-                                        what=f'the key "{shown}" under "{key}"')
-        return data
-
-
-class SourceSpec(_Spec):
-    """A named citation: where a figure was read, ideally with a short verbatim quote."""
-
-    url: str | None = None
-    title: str | None = None
-    quote: str | None = None
-    note: str | None = None
-    accessed: str | None = None
-
-
-class SiteSpec(_Spec):
+class SiteSpec(Spec):
     """Where and on what compute ran: the fields a file's ``defaults`` may set."""
 
     hardware: str | None = None
@@ -230,7 +124,7 @@ class TeacherInferenceSpec(ComputeSpec):
     """Compute spent by teachers producing labels, logits or synthetic data for a step."""
 
 
-class ParentSpec(_Spec):
+class ParentSpec(Spec):
     """A parent written as a mapping: ``{model: ID, share: 0.2, role: teacher}``."""
 
     model: str
@@ -281,7 +175,7 @@ class StepSpec(ComputeSpec):
         return self
 
 
-class ServingSpec(_Spec):
+class ServingSpec(Spec):
     """How a model is served: the energy of a query, and where (docs/method.md#deployment)."""
 
     task: str | None = None
@@ -324,7 +218,7 @@ class DeploymentSpec(ServingSpec):
     days: Days
 
 
-class HorizonSpec(_Spec):
+class HorizonSpec(Spec):
     """The number of derivatives a model's cost is amortized over, with its date and source
     (docs/method.md, "Amortization horizon"). Under ``equal`` each derivative takes
     1 / (1 + derivatives) of the parent's cost while it has no more children than that, so a
@@ -344,7 +238,7 @@ class HorizonSpec(_Spec):
             raise ValueError(f'as_of "{value}" is not a date: write YYYY-MM-DD') from None
         return value
 
-class MirrorSpec(_Spec):
+class MirrorSpec(Spec):
     """A third-party re-upload of a model's identical weights on the Hugging Face Hub."""
 
     hf: str = Field(description="the re-upload's Hugging Face repo id")
@@ -352,7 +246,7 @@ class MirrorSpec(_Spec):
     note: str | None = None
 
 
-class ModelSpec(_Spec):
+class ModelSpec(Spec):
     """One model: a node of the lineage graph."""
 
     name: str | None = None
@@ -390,7 +284,7 @@ class ModelSpec(_Spec):
     def _date(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not _DATE.match(value):
+        if not DATE.match(value):
             raise ValueError(f'released "{value}" is not a date: write YYYY-MM-DD')
         parts = [int(p) for p in value.split("-")] + [1, 1]
         try:
@@ -408,69 +302,7 @@ class ModelSpec(_Spec):
         return self
 
 
-class EmbodiedSpec(_Spec):
-    """Manufacturing emissions of one device, spread over its lifetime."""
-
-    emissions: Emissions
-    lifetime: Lifetime
-    estimate: bool = False
-    source: SourceRef | None = None
-    note: str | None = None
-
-
-class HardwareSpec(_Spec):
-    """An accelerator of the registry."""
-
-    name: str
-    vendor: str | None = None
-    kind: Literal["gpu", "tpu", "accelerator", "cpu"] = "gpu"
-    form_factor: str | None = None
-    aliases: list[str] = Field(default_factory=list)
-    power: Power | None = Field(None, description="rated power; leave out when unpublished")
-    memory: Memory | None = None
-    released: str | None = None
-    source: SourceRef | None = None
-    note: str | None = None
-    embodied: EmbodiedSpec | None = None
-
-
-class GridSpec(_Spec):
-    """The carbon intensity of a place's electricity, or of a publisher's method."""
-
-    name: str
-    kind: Literal["country", "region", "cloud", "world", "method"] = "region"
-    intensity: Intensity
-    year: str | None = None
-    pue: Pue | None = None
-    aliases: list[str] = Field(default_factory=list)
-    source: SourceRef | None = None
-    note: str | None = None
-
-
-class TaskSpec(_Spec):
-    """Inference energy of a task, per 1,000 queries."""
-
-    name: str
-    energy_per_1k_queries: Energy
-    std_per_1k_queries: Energy | None = None
-    median_per_1k_queries: Energy | None = None
-    output_tokens: int | None = Field(
-        None, ge=1, description="typical tokens generated per query: the task is generative "
-        "and a model of known size is costed with EcoLogits")
-    source: SourceRef | None = None
-    note: str | None = None
-
-
-class EquivalentSpec(_Spec):
-    """A familiar unit: one of it equals ``per`` (an emission or an energy)."""
-
-    name: str
-    per: str = Field(description="emissions (e.g. 290 tCO2e) or energy (e.g. 0.022 kWh)")
-    source: SourceRef | None = None
-    note: str | None = None
-
-
-class TotalSpec(_Spec):
+class TotalSpec(Spec):
     """A figure published only for a group of models (e.g. Gemma 2's one total)."""
 
     models: list[str]
@@ -481,7 +313,7 @@ class TotalSpec(_Spec):
     note: str | None = None
 
 
-class FileSpec(_Spec):
+class FileSpec(Spec):
     """One lineage file: models and, for registry or user data, hardware, grids, tasks."""
 
     lineage: int = Field(description="format version; write 1")
