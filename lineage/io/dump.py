@@ -29,6 +29,8 @@ from lineage.io.dumplines import Lines
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import Hub
 
+ARROW_MIN_BYTES = 32_000_000
+
 
 def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
     """Read a hub dump into columns: JSON Lines (our flat lines or the Hub API's records) or a
@@ -54,9 +56,11 @@ def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
             from lineage.io.arrowread import read_parquet
 
             return read_parquet(path).hub(skip_bad, lambda wanted: {})
-        from lineage.io.arrowread import read_json
+        lines = None
+        if size >= ARROW_MIN_BYTES:  # None: a file the fast reader does not take as it is
+            from lineage.io.arrowread import read_json
 
-        lines = read_json(path)  # None: a file the fast reader does not take as it is
+            lines = read_json(path)
         if lines is None:
             lines = Lines(name)
             with path.open("rb") as f, progress(size, f"reading {path.name}",
@@ -69,6 +73,9 @@ def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
 
 
 read_jsonl = read_dump  # its name before Parquet was read
+# Below this size the line reader (orjson) is as fast as pyarrow's threads and spares their
+# import: a 7 MB dump of 100,000 fine-tunes reads in 0.48 s line by line, 0.59 s + 0.08 s of
+# import with pyarrow; the 194 MB synthetic Hub reads faster with pyarrow.
 
 
 def _lines_at(path: Path, wanted: list[int]) -> dict[int, bytes]:
