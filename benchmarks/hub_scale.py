@@ -93,15 +93,16 @@ def duckdb_propagation(j: Joined, s: np.ndarray) -> tuple[float, float, int, np.
     c₀ = d, then c_{k+1}(v) = d(v) + Σ s(u→v)·c_k(u) as one join and one GROUP BY per pass,
     until a pass changes no value by more than 1e-12 relative (DuckDB's parallel sums are
     not summed in a fixed order, so exact equality may never come): on a DAG, pass k fixes
-    the models of level k, so it stops after depth + 1 passes. (A recursive CTE over every ancestor path, the other textbook
-    form, builds one row per path: far more rows than models on the Hub's fan-out.)
+    the models of level k, so it stops after depth + 1 passes. (A recursive CTE over every
+    ancestor path, the other textbook form, builds one row per path: far more rows than
+    models on the Hub's fan-out.)
     """
     import duckdb
     import pyarrow as pa
 
     start = time.perf_counter()
     con = duckdb.connect()
-    con.execute("SET threads TO %d" % (os.cpu_count() or 1))
+    con.execute(f"SET threads TO {os.cpu_count() or 1}")
     nodes = pa.table({"id": np.arange(j.graph.n), "own": j.graph.own_kg[:, 1]})
     edges = pa.table({"parent": j.graph.parent, "child": j.graph.child, "s": s})
     con.register("nodes_arrow", nodes)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pyarrow.parquet as pq
 import pytest
@@ -26,8 +26,8 @@ class FakeHub:
     id), as ``ModelInfo`` objects. ``fail_after`` pages, the listing breaks (a lost
     connection)."""
 
-    calls: list[dict[str, Any]] = []
-    fail_after: int | None = None
+    calls: ClassVar[list[dict[str, Any]]] = []
+    fail_after: ClassVar[int | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass

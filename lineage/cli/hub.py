@@ -215,7 +215,10 @@ def index(dump: Path, output: Path, skip_bad: bool) -> None:
 
 @cli.group(name="hub")
 def hub_group() -> None:
-    """The Hugging Face Hub's model list: fetch a snapshot to give to -f."""
+    """The Hugging Face Hub's model list: fetch a snapshot to give to -f.
+
+    Example: lineage hub fetch --author acme -o acme.parquet
+    """
 
 
 @hub_group.command()
@@ -258,7 +261,7 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
                     from None
     try:
         from huggingface_hub import HfApi
-        from tqdm.auto import tqdm
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise UsageError("lineage hub fetch needs huggingface_hub: "
                          "pip install 'lineage-carbon[hub]'") from None
