@@ -187,6 +187,9 @@ def test_bad_dates_and_outputs_are_one_line(tmp_path: Path,
                      "--since", "2024-13-01")
     assert (code, err) == (2, 'lineage: --since "2024-13-01" is not a full date: write '
                               "YYYY-MM-DD\n")
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "no" / "s.parquet"))
+    assert code == 2
+    assert err.startswith(f'lineage: cannot write "{tmp_path / "no" / "s.parquet.partial"}": ')
     code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.jsonl"))
     assert (code, err) == (2, f'lineage: write the snapshot to a ".parquet" file, not '
                               f'"{tmp_path / "s.jsonl"}"\n')

@@ -189,7 +189,10 @@ def _resume(partial: Path, filters: Filters,
             raise UsageError(f'"{partial}" holds a fetch with other filters '
                              f"({_shown(state.filters)}): rerun with them, or add --restart")
         return state
-    partial.mkdir(parents=True, exist_ok=True)
+    try:
+        partial.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f'cannot write "{partial}": {exc.strerror or exc}') from None
     started = (now or (lambda: dt.datetime.now(dt.UTC)))().replace(microsecond=0)
     return State(filters=wanted, started=started.isoformat())
 
