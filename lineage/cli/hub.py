@@ -1,5 +1,5 @@
-"""Hub dumps on the command line: ``lineage index`` and the hub paths of ``cost``, ``table``
-and ``family`` (a ``-f`` that names a ``.jsonl`` dump or a ``.lineage`` index)."""
+"""Hub dumps on the command line: ``lineage hub fetch``, ``lineage index`` and the hub paths of
+``cost``, ``table`` and ``family`` (a ``-f`` that names a dump or a ``.lineage`` index)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from lineage.model.errors import Warning_
     from lineage.model.graph import Project
     from lineage.model.hub import Hub
-
-
 
 
 def open_hub(path: str, skip_bad: bool) -> Hub:
@@ -213,3 +211,67 @@ def index(dump: Path, output: Path, skip_bad: bool) -> None:
     click.echo(f"indexed {hub.n_models:,} models, {hub.parent.size:,} edges, "
                f"{hub.n - hub.n_models:,} parents not in the dump → {output} "
                f"({size / 1e6:,.1f} MB) in {time.perf_counter() - start:.1f} s", err=True)
+
+
+@cli.group(name="hub")
+def hub_group() -> None:
+    """The Hugging Face Hub's model list: fetch a snapshot to give to -f.
+
+    Example: lineage hub fetch --author acme -o acme.parquet
+    """
+
+
+@hub_group.command()
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="The Parquet snapshot to write (e.g. snapshot.parquet).")
+@click.option("--author", help="Only this user's or organisation's models.")
+@click.option("--base-model", "base_model", metavar="ID",
+              help="Only the direct derivatives of ID (the Hub's base_model:ID tag); a full "
+                   "tag such as base_model:quantized:ID is passed as it is.")
+@click.option("--search", help="Only models whose id contains this text (the Hub's search).")
+@click.option("--since", metavar="YYYY-MM-DD", help="Only models created on or after this day.")
+@click.option("--until", metavar="YYYY-MM-DD", help="Only models created on or before this day.")
+@click.option("--limit", type=click.IntRange(min=1), help="Stop after this many models.")
+@click.option("--restart", is_flag=True, help="Discard an interrupted fetch and start again.")
+@click.option("--batch-rows", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Models per row group (and per resumable step).")
+def fetch(output: Path, author: str | None, base_model: str | None, search: str | None,
+          since: str | None, until: str | None, limit: int | None, restart: bool,
+          batch_rows: int) -> None:
+    """Stream the Hub API's model list into a Parquet snapshot that -f reads (resumable:
+    rerun the same command after an interruption).
+
+    Example: lineage hub fetch --author meta-llama -o meta.parquet &&
+    lineage cost meta-llama/Llama-3.2-1B -f meta.parquet
+    """
+    import sys
+
+    from lineage.cli.common import check_date
+    from lineage.io.hubfetch import Filters
+    from lineage.io.hubfetch import fetch as fetch_models
+
+    if output.suffix != ".parquet":
+        raise UsageError(f'write the snapshot to a ".parquet" file, not "{output}"')
+    for flag, day in (("--since", since), ("--until", until)):
+        if day is not None:
+            try:
+                check_date(day)
+            except UsageError:
+                raise UsageError(f'{flag} "{day}" is not a full date: write YYYY-MM-DD') \
+                    from None
+    try:
+        from huggingface_hub import HfApi
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
+    except ImportError:
+        raise UsageError("lineage hub fetch needs huggingface_hub: "
+                         "pip install 'lineage-carbon[hub]'") from None
+    filters = Filters(author=author, base_model=base_model, search=search, since=since,
+                      until=until, limit=limit)
+    api = HfApi()
+    with tqdm(unit=" models", file=sys.stderr, disable=not sys.stderr.isatty(),
+              desc="listing the Hub") as bar:
+        state = fetch_models(lambda kwargs: api.list_models(**kwargs), output, filters,
+                             batch_rows=batch_rows, restart=restart,
+                             progress=lambda k: bar.update(k - bar.n))
+    click.echo(f"fetched {state.rows:,} models (snapshot of {state.started}) → {output}",
+               err=True)

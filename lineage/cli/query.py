@@ -76,12 +76,10 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
     if hub is not None:
-        if monte_carlo:
-            raise UsageError("--monte-carlo does not read hub dumps yet")
-        if policy == "all" and (deployment or embodied or
+        if policy == "all" and (deployment or embodied or monte_carlo or
                                 any((task, output_tokens, queries_per_day, days, grid))):
-            raise UsageError("--policy all compares policies; use --deployment and --embodied "
-                             "with one policy")
+            raise UsageError("--policy all compares policies; use --deployment, --embodied "
+                             "and --monte-carlo with one policy")
         from lineage.cli import hub as hub_cli
         hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras,
                      as_of)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from lineage.core.arrays import cumulate
+from lineage.core.arrays import ArrayGraph, cumulate
 from lineage.core.arrays import shares as edge_shares
 from lineage.core.engine import Results, compute
 from lineage.core.stepcost import DirectCost, PartCost
@@ -196,7 +196,7 @@ def _part_emissions(part: PartCost, block: ComputeSpec, energy: Value, s: _Sampl
 
 def _direct(project: Project, direct: Mapping[str, DirectCost], s: _Sampler
             ) -> tuple[dict[str, Value], dict[str, Value]]:
-    """d(v) per model as (kgCO2e, kWh), each a constant or ``n`` samples."""
+    """d(v) per model of ``direct`` as (kgCO2e, kWh), each a constant or ``n`` samples."""
     kg: dict[str, Value] = {}
     kwh: dict[str, Value] = {}
     for mid, d in direct.items():
@@ -289,7 +289,61 @@ def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int
         True
     """
     _check(n, distribution)
-    results = compute(project, policy)
+    return _whole(compute(project, policy), n, seed, distribution)
+
+
+def simulate_results(results: Results, n: int = 10_000, seed: int | None = None,
+                     distribution: str = "uniform") -> MonteCarlo:
+    """:func:`simulate` for results already computed: a project's (the same draws as
+    :func:`simulate` with the results' project and policy), or one model explained from a hub
+    dump (:func:`lineage.core.hubexplain.explain_results`).
+
+    For a hub explanation, the ranged inputs of the project models among the explained
+    model and its ancestors (``results.members``; those whose own cost is a range) are
+    sampled and propagated over those models alone, with the shares of the whole joined
+    graph as computed (at central values: they are not resampled). The Hub's models report
+    exact figures, so their own costs are constants; the children that only weigh the shares
+    are not part of it.
+
+    Raises:
+        UsageError: an unknown distribution, or ``n`` < 1.
+
+    Example: a registry-like model ``base`` (own 90..110 t) with two hub children, one of
+    them ``org/ft`` (100 kg reported), which takes a third of it under ``equal``: its
+    cumulative samples lie in [30.1, 36.77] t (``tests/test_montecarlo.py``).
+    """
+    _check(n, distribution)
+    if results.members is None:
+        return _whole(results, n, seed, distribution)
+    members = results.members
+    m = len(members)
+    g = results.graph
+    keep = g.child < m  # the members come first and hold all their ancestors
+    closure = ArrayGraph(list(members), g.parent[keep], g.child[keep], g.own_kg[:m],
+                         g.own_kwh[:m], g.own_complete[:m], g.energy_complete[:m])
+    shares = results.arrays.shares[keep]
+    sampler = _Sampler(n, seed, distribution)
+    spread = (closure.own_kg[:, 0] < closure.own_kg[:, 2]) | \
+        (closure.own_kwh[:, 0] < closure.own_kwh[:, 2])  # the Hub's figures are exact
+    ranged = {members[i]: results.direct[members[i]] for i in np.flatnonzero(spread).tolist()}
+    kg, kwh = _direct(results.project, ranged, sampler)
+    kg_columns = np.repeat(closure.own_kg[:, 1:2], n, axis=1)
+    kwh_columns = np.repeat(closure.own_kwh[:, 1:2], n, axis=1)
+    for i, mid in enumerate(members):
+        if mid in ranged:
+            kg_columns[i], kwh_columns[i] = kg[mid], kwh[mid]
+    cumulative_kg = cumulate(closure, shares, kg_columns, results.policy)
+    cumulative_kwh = cumulate(closure, shares, kwh_columns, results.policy)
+    return MonteCarlo(
+        results=results, n=n, seed=seed, distribution=distribution,
+        inputs_sampled=sampler.count, shares_vary=False,
+        kgco2e={mid: cumulative_kg[i] for i, mid in enumerate(members)},
+        kwh={mid: cumulative_kwh[i] for i, mid in enumerate(members)})
+
+
+def _whole(results: Results, n: int, seed: int | None, distribution: str) -> MonteCarlo:
+    """Every model of the results' project sampled; shares resampled where they vary."""
+    project, policy = results.project, results.policy
     sampler = _Sampler(n, seed, distribution)
     kg, kwh = _direct(project, results.direct, sampler)
     kg_columns, kwh_columns = _columns(results, kg, n), _columns(results, kwh, n)

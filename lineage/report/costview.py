@@ -164,11 +164,11 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
 
 def _monte_carlo(results: Results, model: str, extras: Extras,
                  record: dict[str, Any] | None) -> str:
-    from lineage.core.montecarlo import simulate
+    from lineage.core.montecarlo import simulate_results
 
     assert extras.monte_carlo is not None
-    mc = simulate(results.project, results.policy, n=extras.monte_carlo, seed=extras.seed,
-                  distribution=extras.distribution)
+    mc = simulate_results(results, n=extras.monte_carlo, seed=extras.seed,
+                          distribution=extras.distribution)
     s = mc.summary(model)
     if record is not None:
         record["monte_carlo"] = {"n": extras.monte_carlo, "seed": extras.seed,

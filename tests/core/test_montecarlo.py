@@ -373,3 +373,47 @@ models:
         mc = simulate(project, policy, n=100, seed=12)
         assert not mc.shares_vary
         assert mc.summary("child").max == mc.summary("child").min == 100_000 * share
+
+
+def test_monte_carlo_over_a_hub_dump_samples_the_ranged_ancestor(tmp_path: Any) -> None:
+    """A registry-like model ``base`` (own 90..110 t, Hub id org/base) has two Hub children:
+    ``org/ft`` (reports 100,000 g = 100 kg) and ``org/other`` (no figure). Under ``equal``,
+    base splits with both: s(base→ft) = 1/3, so c(ft) = 0.1 t + base/3, every sample in
+    [0.1 + 30, 0.1 + 36.667] t = [30,100, 36,766.7] kg, central value 33,433.3 kg. The hub
+    model's own cost is exact; only base's range is drawn; org/other only weighs the share."""
+    import json
+
+    from click.testing import CliRunner
+
+    from lineage.api import hub_results, load, load_hub
+    from lineage.cli.main import cli
+    from lineage.core.montecarlo import simulate_results
+
+    family = tmp_path / "base.yaml"
+    family.write_text("lineage: 1\nmodels:\n  base:\n    hf: org/base\n"
+                      "    steps: [{kind: pretraining, emissions: 90..110 t}]\n")
+    dump = tmp_path / "hub.jsonl"
+    dump.write_text('{"id": "org/ft", "base_model": "org/base", "co2_eq_emissions": 100000}\n'
+                    '{"id": "org/other", "base_model": "org/base"}\n')
+    hub = load_hub(dump)
+    results = hub_results(load([family], registry=False, hub=hub), hub, "org/ft")
+    assert results.cost("org/ft").cumulative_kgco2e_bound.mid == pytest.approx(100 + 100_000 / 3)
+    mc = simulate_results(results, n=4000, seed=7)
+    ft, base = mc.samples("org/ft"), mc.samples("base")
+    assert mc.inputs_sampled == 1 and not mc.shares_vary
+    assert np.allclose(ft, 100 + base / 3, rtol=1e-12)  # the propagation, sample by sample
+    assert base.min() >= 90_000 and base.max() <= 110_000
+    s = mc.summary("org/ft")
+    assert s.min >= 30_100 and s.max <= 100 + 110_000 / 3
+    # uniform on [30,100, 36,766.7]: median 33,433.3, 5th percentile 30,433.3 (W = 6,666.7;
+    # 4 standard errors ≈ 210 and 55)
+    assert s.median == pytest.approx(33_433.3, abs=210)
+    assert s.p5 == pytest.approx(30_433.3, abs=60)
+    assert set(mc.kgco2e) == {"org/ft", "base"}  # the ancestors only, not org/other
+    # the command line: the same draws (same seed) in the JSON record
+    result = CliRunner().invoke(cli, ["cost", "org/ft", "-f", str(family), "-f", str(dump),
+                                      "--no-registry", "--monte-carlo", "4000", "--seed", "7",
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)["monte_carlo"]
+    assert record["kgco2e"]["median"] == s.median and record["kgco2e"]["n"] == 4000

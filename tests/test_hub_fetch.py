@@ -1,0 +1,195 @@
+"""``lineage hub fetch`` against recorded API pages (tests/data/hubapi/, written by hand from
+the documented shapes: see its README): no network, ``HfApi.list_models`` monkeypatched."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from lineage.cli.main import cli
+from lineage.io.hubfetch import EXPAND, snapshot_metadata
+
+PAGES = sorted((Path(__file__).parent / "data" / "hubapi").glob("page-*.json"))
+RECORDS = [r for p in PAGES for r in json.loads(p.read_text(encoding="utf-8"))]
+
+
+class FakeHub:
+    """``list_models`` served from the recorded pages, filtered as the Hub filters
+    (``author``: the id's owner; ``filter``: a tag the model carries; ``search``: part of the
+    id), as ``ModelInfo`` objects. ``fail_after`` pages, the listing breaks (a lost
+    connection)."""
+
+    calls: ClassVar[list[dict[str, Any]]] = []
+    fail_after: ClassVar[int | None] = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def list_models(self, **kwargs: Any) -> Iterator[Any]:
+        from huggingface_hub.hf_api import ModelInfo
+
+        FakeHub.calls.append(kwargs)
+        for k, page in enumerate(PAGES):
+            if FakeHub.fail_after is not None and k == FakeHub.fail_after:
+                raise KeyboardInterrupt  # Ctrl-C or a dropped connection between pages
+            for item in json.loads(page.read_text(encoding="utf-8")):
+                if kwargs.get("author") and not item["id"].startswith(kwargs["author"] + "/"):
+                    continue
+                if kwargs.get("filter") and kwargs["filter"] not in item.get("tags", []):
+                    continue
+                if kwargs.get("search") and kwargs["search"] not in item["id"]:
+                    continue
+                yield ModelInfo(**item)
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> type[FakeHub]:
+    import huggingface_hub
+
+    FakeHub.calls = []
+    FakeHub.fail_after = None
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHub)
+    return FakeHub
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """The real entry point in this process (its error boundary included): (exit, stderr)."""
+    from lineage.cli.main import main as entry
+
+    with pytest.raises(SystemExit) as exc:
+        entry(list(args))
+    return int(exc.value.code or 0), capsys.readouterr().err
+
+
+def test_fetch_writes_the_fields_we_read_and_the_snapshot_metadata(hub: Any,
+                                                                   tmp_path: Path) -> None:
+    out = tmp_path / "snapshot.parquet"
+    result = run("hub", "fetch", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert hub.calls == [{"expand": list(EXPAND), "sort": "created_at"}]
+    table = pq.read_table(out)
+    assert table["id"].to_pylist() == [r["id"] for r in RECORDS]
+    assert table.column_names == ["id", "createdAt", "downloads", "downloadsAllTime", "tags",
+                                  "baseModels", "cardData", "safetensors", "gguf"]
+    row = table.slice(1, 1).to_pylist()[0]  # acme/llama-3.2-1b-support
+    assert row["downloadsAllTime"] == 9400
+    assert json.loads(row["baseModels"]) == {
+        "relation": "finetune", "models": [{"id": "meta-llama/Llama-3.2-1B-Instruct"}]}
+    # only the card's keys we read; the emissions mapping as written (grams)
+    assert json.loads(row["cardData"]) == {
+        "base_model": "meta-llama/Llama-3.2-1B-Instruct",
+        "co2_eq_emissions": {"emissions": 148000, "source": "CodeCarbon",
+                             "training_type": "fine-tuning", "geographical_location": "France",
+                             "hardware_used": "8 x H100-80GB"}}
+    assert json.loads(row["safetensors"])["total"] == 1235814400
+    assert row["createdAt"].isoformat() == "2025-02-03T14:00:00+00:00"
+    gguf = table.slice(0, 1).to_pylist()[0]["gguf"]
+    assert json.loads(gguf) == {"total": 1235814400}  # not the chat template
+    meta = snapshot_metadata(out)
+    assert meta is not None and meta["format"] == "lineage-hub-snapshot"
+    assert meta["rows"] == 8 and meta["expand"] == list(EXPAND)
+    assert meta["filters"] == {"author": None, "base_model": None, "search": None,
+                               "since": None, "until": None, "limit": None}
+    assert meta["snapshot"].endswith("+00:00")
+    assert not (tmp_path / "snapshot.parquet.partial").exists()
+    assert "fetched 8 models" in result.stderr
+
+
+def test_the_snapshot_reads_back_as_the_same_api_records_in_json_lines(hub: Any,
+                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "snapshot.parquet"
+    assert run("hub", "fetch", "-o", str(out)).exit_code == 0
+    lines = tmp_path / "records.jsonl"
+    lines.write_text("".join(json.dumps(r) + "\n" for r in RECORDS), encoding="utf-8")
+    model = "acme/llama-3.2-1b-support-GGUF"
+    from_parquet = run("cost", model, "-f", str(out), "--format", "json")
+    from_lines = run("cost", model, "-f", str(lines), "--format", "json")
+    assert from_parquet.exit_code == 0, from_parquet.output
+    same = json.loads(from_parquet.stdout.replace(str(out), "DUMP"))
+    assert same == json.loads(from_lines.stdout.replace(str(lines), "DUMP"))
+    cost = json.loads(run("cost", "acme/llama-3.2-1b-support", "-f", str(out),
+                          "--format", "json").stdout)
+    assert cost["own_kgco2e"] == 148.0  # cardData.co2_eq_emissions: 148,000 g
+    assert {c["model"] for c in cost["contributions"]} >= {"llama-3.2-1b"}
+
+
+def test_filters_go_to_the_api_and_dates_are_applied_here(hub: Any, tmp_path: Path) -> None:
+    out = tmp_path / "s.parquet"
+    result = run("hub", "fetch", "-o", str(out), "--author", "acme",
+                 "--base-model", "meta-llama/Llama-3.2-1B-Instruct")
+    assert result.exit_code == 0, result.output
+    assert hub.calls[-1]["author"] == "acme"
+    assert hub.calls[-1]["filter"] == "base_model:meta-llama/Llama-3.2-1B-Instruct"
+    assert pq.read_table(out)["id"].to_pylist() == ["acme/llama-3.2-1b-support"]
+    assert run("hub", "fetch", "-o", str(out), "--since", "2024-09-18",
+               "--until", "2025-01-31").exit_code == 0
+    assert pq.read_table(out)["id"].to_pylist() == [
+        "beta/support-merge", "zeta/llama-3.2-1b-math", "meta-llama/Llama-3.2-1B-Instruct",
+        "meta-llama/Llama-3.2-1B"]
+    meta = snapshot_metadata(out)
+    assert meta is not None and meta["filters"]["since"] == "2024-09-18"
+    # newest first: the first model older than --since ends the listing (page 3 never read)
+    assert run("hub", "fetch", "-o", str(out), "--search", "llama", "--limit", "2").exit_code == 0
+    assert pq.read_table(out)["id"].to_pylist() == ["acme/llama-3.2-1b-support-GGUF",
+                                                    "acme/llama-3.2-1b-support"]
+
+
+def test_an_interrupted_fetch_resumes_where_it_stopped(hub: Any, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    out = tmp_path / "s.parquet"
+    partial = tmp_path / "s.parquet.partial"
+    hub.fail_after = 1  # the listing breaks after page 1 (3 models; batches of 2)
+    result = CliRunner().invoke(cli, ["hub", "fetch", "-o", str(out), "--batch-rows", "2"])
+    assert result.exit_code != 0 and not out.exists()
+    state = json.loads((partial / "state.json").read_text())
+    assert (state["rows"], state["parts"], state["last_id"]) == (
+        2, 1, "acme/llama-3.2-1b-support")
+    hub.fail_after = None
+    code, err = main(capsys, "hub", "fetch", "-o", str(out), "--author", "acme")
+    assert code == 2
+    assert err == (f'lineage: "{partial}" holds a fetch with other filters (none): rerun '
+                   "with them, or add --restart\n")
+    result = run("hub", "fetch", "-o", str(out), "--batch-rows", "2")
+    assert result.exit_code == 0, result.output
+    table = pq.read_table(out)
+    assert table["id"].to_pylist() == [r["id"] for r in RECORDS]  # each once, in order
+    assert pq.ParquetFile(out).metadata.num_row_groups == 4  # 2 + 2 + 2 + 2
+    meta = snapshot_metadata(out)
+    assert meta is not None and meta["snapshot"] == state["started"]
+    assert not partial.exists()
+
+
+def test_without_huggingface_hub_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "huggingface_hub", None)
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.parquet"))
+    assert (code, err) == (2, "lineage: lineage hub fetch needs huggingface_hub: "
+                              "pip install 'lineage-carbon[hub]'\n")
+    assert not (tmp_path / "s.parquet.partial").exists()
+
+
+def test_bad_dates_and_outputs_are_one_line(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.parquet"),
+                     "--since", "2024-13-01")
+    assert (code, err) == (2, 'lineage: --since "2024-13-01" is not a full date: write '
+                              "YYYY-MM-DD\n")
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "no" / "s.parquet"))
+    assert code == 2
+    assert err.startswith(f'lineage: cannot write "{tmp_path / "no" / "s.parquet.partial"}": ')
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.jsonl"))
+    assert (code, err) == (2, f'lineage: write the snapshot to a ".parquet" file, not '
+                              f'"{tmp_path / "s.jsonl"}"\n')
