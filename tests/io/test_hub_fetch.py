@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from lineage.cli.main import cli
 from lineage.io.hubfetch import EXPAND, snapshot_metadata
 
-PAGES = sorted((Path(__file__).parent / "data" / "hubapi").glob("page-*.json"))
+PAGES = sorted((Path(__file__).parents[1] / "data" / "hubapi").glob("page-*.json"))
 RECORDS = [r for p in PAGES for r in json.loads(p.read_text(encoding="utf-8"))]
 
 
