@@ -15,6 +15,7 @@ from lineage.cli.common import (
     project_of,
     split_files,
 )
+from lineage.report.escape import visible
 
 if TYPE_CHECKING:
     pass
@@ -56,7 +57,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
     found = [w for w in warnings(project)
              if not paths or not w.where or not _is_registry_path(w.where.path)]
     for w in found:
-        click.echo(str(w), err=True)
+        click.echo(visible(str(w)), err=True)
     if strict and found:
         raise UsageError(f"{len(found)} warning(s) and --strict was given")
     checked = [f for f in project.files if not f.is_registry] if paths else project.files

@@ -20,6 +20,7 @@ from lineage.cli import checks, cite, hub, plot, query, render  # noqa: F401  (t
 from lineage.cli import io as io_commands  # noqa: F401
 from lineage.cli.common import OutputClosed, cli
 from lineage.model.errors import UsageError
+from lineage.report.escape import visible
 
 
 class OutputFailed(UsageError):
@@ -102,16 +103,16 @@ def main(argv: list[str] | None = None) -> None:
         code = cli.main(args=argv, prog_name="lineage", standalone_mode=False)
         sys.stdout.flush()
     except click.exceptions.ClickException as exc:
-        click.echo(f"lineage: {exc.format_message()}", err=True)
+        click.echo(visible(f"lineage: {exc.format_message()}"), err=True)
         sys.exit(2)
     except click.exceptions.Abort:
         sys.exit(130)
     except InputErrors as exc:
         for line in exc.errors:
-            click.echo(str(line), err=True)
+            click.echo(visible(str(line)), err=True)
         sys.exit(2)
     except LineageError as exc:
-        click.echo(f"lineage: {exc}", err=True)
+        click.echo(visible(f"lineage: {exc}"), err=True)
         sys.exit(2)
     except (BrokenPipeError, OutputClosed):
         import contextlib

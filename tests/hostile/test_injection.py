@@ -104,3 +104,15 @@ def test_card_markdown_escapes_names(capsys: pytest.CaptureFixture[str],
 
 def test_md_escape_shows_control_characters() -> None:
     assert md_escape("a\x1bb") == "a\\\\x1bb"  # the escape's backslash is itself escaped
+
+
+def test_a_name_on_the_command_line_cannot_drive_the_terminal() -> None:
+    # an unknown model named with an OSC title sequence: the error line shows it escaped
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "lineage", "cost", "evil\x1b]0;pwned\x07"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    assert 'unknown model "evil\\x1b]0;pwned\\x07"' in done.stderr
