@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lineage.cli.common import (
+    Source,
     cli,
     format_option,
     out,
@@ -49,7 +50,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
                              "with the text format")
         from lineage.cli.hub import check_dump
 
-        check_dump(paths, hub, no_registry, strict)
+        check_dump(Source(paths, hub, no_registry), strict)
         return
     if fmt == "json":
         ctx.exit(_validate_json(paths, no_registry, strict))

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from lineage.cli.common import assume_grid_option, cli, files_option, out, policy_option, project_of
+from lineage.cli.common import (
+    Source,
+    assume_grid_option,
+    cli,
+    files_option,
+    out,
+    policy_option,
+)
 
 
 @cli.command()
@@ -24,7 +31,7 @@ def cite(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.model.graph import component
     from lineage.report.cite import render
 
-    project = project_of(files, no_registry, assume_grid)
+    project = Source.of(files, no_registry, assume_grid=assume_grid).project()
     mid = project.model_id(model)
     results = compute(component(project, [mid]), policy)
     out(render(results, mid, fmt))

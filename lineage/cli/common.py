@@ -4,6 +4,7 @@ and writing to standard output."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -182,3 +183,42 @@ def dated(project: Project, as_of: str | None) -> Project:
     click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
                "later or undated left out", err=True)
     return dated
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a command reads, resolved once: lineage files, at most one hub dump or index, the
+    registry or not, and the options that shape the loaded project (``--skip-bad-lines``,
+    ``--assume-grid``, ``--as-of``). Commands take one of these instead of six parameters.
+    """
+
+    files: tuple[str, ...]
+    hub: str | None
+    no_registry: bool = False
+    skip_bad: bool = False
+    assume_grid: str | None = None
+    as_of: str | None = None
+
+    @classmethod
+    def of(cls, files: tuple[str, ...], no_registry: bool, *, skip_bad: bool = False,
+           assume_grid: str | None = None, as_of: str | None = None) -> Source:
+        """The source that ``-f`` options name (a dump or index told by its suffix).
+
+        Raises:
+            UsageError: more than one dump, or an --as-of that is not a full date.
+        """
+        lineage_files, hub = split_files(files)
+        if as_of is not None:
+            check_date(as_of)
+        return cls(lineage_files, hub, no_registry, skip_bad, assume_grid, as_of)
+
+    def project(self, *, dated_too: bool = True) -> Project:
+        """The registry (unless left out) and the files, the grid assumed, restricted to
+        ``as_of`` (unless ``dated_too`` is False: then the caller restricts it).
+
+        Raises:
+            UsageError: a hub dump was named (this command reads lineage files only).
+        """
+        project = project_of(self.files + ((self.hub,) if self.hub else ()), self.no_registry,
+                             self.assume_grid)
+        return dated(project, self.as_of) if dated_too else project

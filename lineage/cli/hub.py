@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lineage.cli.common import cli, out, skip_bad_option
+from lineage.cli.common import Source, cli, out, skip_bad_option
 from lineage.model.errors import UsageError
 
 if TYPE_CHECKING:
@@ -31,9 +31,7 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
     return hub
 
 
-def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
-                    skip_bad: bool, assume: str | None, *, acyclic: bool = False,
-                    as_of: str | None = None, query: Iterable[str] = ()
+def project_and_hub(src: Source, *, acyclic: bool = False, query: Iterable[str] = ()
                     ) -> tuple[Project, Hub, Warning_ | None]:
     """The registry and the files, with the dump models they name as parents; the dump; and
     a warning if dump lines restate declared models.
@@ -51,12 +49,13 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
 
     errors: list[InputError] = []
     hub = loaded = None
+    assert src.hub is not None
     try:
-        hub = open_hub(hub_path, skip_bad)
+        hub = open_hub(src.hub, src.skip_bad)
     except InputErrors as exc:
         errors += exc.errors
     try:
-        loaded = load_files(files, registry=not no_registry)
+        loaded = load_files(src.files, registry=not src.no_registry)
     except InputErrors as exc:
         errors += exc.errors
     InputErrors.raise_if_any(errors)
@@ -68,12 +67,13 @@ def project_and_hub(files: tuple[str, ...], hub_path: str, no_registry: bool,
             errors += exc.errors
     extra = hub_parents_file(loaded, hub)
     try:
-        project = assumed(build(loaded if extra is None else [*loaded, extra]), assume)
+        project = assumed(build(loaded if extra is None else [*loaded, extra]),
+                          src.assume_grid)
     except InputErrors as exc:
         errors += exc.errors
     InputErrors.raise_if_any(errors)
-    if as_of is not None:
-        project, hub = _as_of(project, hub, as_of)
+    if src.as_of is not None:
+        project, hub = _as_of(project, hub, src.as_of)
     warning = shadowed(project, hub, query)  # one pass finds the queried names too
     if warning is not None:
         click.echo(str(warning), err=True)
@@ -98,30 +98,25 @@ def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     return dated, hub
 
 
-def joined(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
-           assume: str | None, as_of: str | None = None) -> Joined:
+def joined(src: Source) -> Joined:
     from lineage.core.hubgraph import join
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
-                                      as_of=as_of)
+    project, hub, _ = project_and_hub(src)
     return join(project, hub)
 
 
-def cost(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
-         assume: str | None, model: str, policy: str, fmt: str, extras: Any,
-         as_of: str | None = None) -> None:
+def cost(src: Source, model: str, policy: str, fmt: str, extras: Any) -> None:
     """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
     from lineage.api import hub_results
     from lineage.report import costview
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
-                                      as_of=as_of, query=[model])
+    project, hub, _ = project_and_hub(src, query=[model])
     try:
         results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
     except UsageError as exc:
-        if as_of is None:
+        if src.as_of is None:
             raise
-        raise UsageError(f"{exc} as of {as_of} (created later, undated, or below such a "
+        raise UsageError(f"{exc} as of {src.as_of} (created later, undated, or below such a "
                          "model)") from None
     if policy == "all":  # the same ancestors, the whole hub's shares under each policy
         mid = results.resolve(model)
@@ -142,15 +137,13 @@ def table(j: Joined, policy: str, fmt: str) -> None:
         out(chunk)
 
 
-def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: bool,
-           assume: str | None, root: str, fmt: str) -> None:
+def family(src: Source, root: str, fmt: str) -> None:
     """The own cost of ROOT and every descendant, project and dump, with coverage."""
     from lineage.core.hubfamily import family as family_total
     from lineage.report.hubtable import family_record, family_rows, family_text
     from lineage.report.tables import to_json
 
-    project, hub, _ = project_and_hub(files, hub_path, no_registry, skip_bad, assume,
-                                      query=[root])
+    project, hub, _ = project_and_hub(src, query=[root])
     fam = family_total(project, hub, root)
     if fmt == "json":
         out(to_json(family_record(fam)))
@@ -163,16 +156,15 @@ def family(files: tuple[str, ...], hub_path: str, no_registry: bool, skip_bad: b
         out(family_text(fam))
 
 
-def check_dump(files: tuple[str, ...], hub_path: str, no_registry: bool,
-               strict: bool) -> None:
+def check_dump(src: Source, strict: bool) -> None:
     """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
     from lineage.model.errors import UsageError
 
-    _, hub, warning = project_and_hub(files, hub_path, no_registry, False, None, acyclic=True)
+    _, hub, warning = project_and_hub(src, acyclic=True)
     warned = warning is not None  # printed by project_and_hub
     if strict and warned:
         raise UsageError("1 warning(s) and --strict was given")
-    click.echo(f"ok: {hub_path}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
+    click.echo(f"ok: {src.hub}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
                f"{hub.n - hub.n_models:,} parents not in the dump, "
                f"{int(warned)} warning(s)")
 

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING
 import click
 
 from lineage.cli.common import (
+    Source,
     as_of_option,
     assume_grid_option,
     cli,
-    dated,
     files_option,
     policy_option,
-    project_of,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +68,7 @@ def plot(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.report import plot as draw
 
     fmt = draw.format_of(output)
-    project = dated(project_of(files, no_registry, assume_grid), as_of)
+    project = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of).project()
     mid = project.model_id(model)
     others = [project.model_id(against)] if against else []
     project = component(project, [mid, *others])

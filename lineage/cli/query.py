@@ -8,6 +8,7 @@ import click
 
 from lineage.cli.common import (
     POLICY_NAMES,
+    Source,
     as_of_option,
     assume_grid_option,
     cli,
@@ -16,9 +17,7 @@ from lineage.cli.common import (
     format_option,
     out,
     policy_option,
-    project_of,
     skip_bad_option,
-    split_files,
 )
 
 
@@ -68,23 +67,23 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     from lineage.model.graph import component
     from lineage.report import costview
 
-    files, hub = split_files(files)
+    src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
+                    as_of=as_of)
     extras = costview.Extras(
         deployment=deployment or any(v is not None for v in (task, output_tokens,
                                                              queries_per_day, days)),
         task=task, output_tokens=output_tokens, queries_per_day=queries_per_day, days=days,
         grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
-    if hub is not None:
+    if src.hub is not None:
         if policy == "all" and (deployment or embodied or monte_carlo or
                                 any((task, output_tokens, queries_per_day, days, grid))):
             raise UsageError("--policy all compares policies; use --deployment, --embodied "
                              "and --monte-carlo with one policy")
         from lineage.cli import hub as hub_cli
-        hub_cli.cost(files, hub, no_registry, skip_bad, assume_grid, model, policy, fmt, extras,
-                     as_of)
+        hub_cli.cost(src, model, policy, fmt, extras)
         return
-    full = project_of(files, no_registry, assume_grid)
+    full = src.project(dated_too=False)
     mid = full.model_id(model)
     project = dated(full, as_of)
     if mid not in project.models:
@@ -163,7 +162,7 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     serving = deployment or any(v is not None for v in (task, output_tokens, grid))
     if not serving and (policy == "all" or monte_carlo is not None):
         raise UsageError("--policy all and --monte-carlo on compare need --task or --deployment")
-    project = dated(project_of(files, no_registry, assume_grid), as_of)
+    project = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of).project()
     project = component(project, [project.model_id(m) for m in models])
     results = compute(project, "equal" if policy == "all" else policy)
     cmp = compare_models(results, list(models))
@@ -207,30 +206,20 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     Example: lineage table -f my-family.yaml --format csv
     """
     from lineage.core.engine import compute
-    from lineage.report import tables as report
+    from lineage.report.writers import TABLE_WRITERS
 
-    files, hub = split_files(files)
-    if hub is not None:
+    src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
+                    as_of=as_of)
+    if src.hub is not None:
         from lineage.cli import hub as hub_cli
-        hub_cli.table(hub_cli.joined(files, hub, no_registry, skip_bad, assume_grid, as_of),
-                      policy, fmt)
+        hub_cli.table(hub_cli.joined(src), policy, fmt)
         return
+    results = compute(src.project(), policy)
+    if fmt == "table":
+        from lineage.report.style import use_colour
 
-    results = compute(dated(project_of(files, no_registry, assume_grid), as_of), policy)
-    models = sorted(results.costs)
-    if fmt == "json":
-        out(report.to_json([report.cost_record(results, results.costs[m]) for m in models]))
-    elif fmt == "csv":
-        out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, models)))
-    elif fmt == "md":
-        out(report.render_markdown(report.TABLE_COLUMNS, report.table_rows(results, models)))
-    else:
-        from lineage.report.style import fit_table, terminal_width, use_colour
-
-        colour = use_colour()
-        click.get_current_context().color = colour  # click strips escapes off a terminal
-        out(fit_table(report.TABLE_COLUMNS, report.table_rows(results, models),
-                      terminal_width(), colour))
+        click.get_current_context().color = use_colour()  # click strips escapes off a terminal
+    out(TABLE_WRITERS[fmt](results, sorted(results.costs)))
 
 
 @cli.command()
@@ -248,19 +237,19 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     """
     from lineage.core.engine import compute
     from lineage.core.family import family as family_total
-    from lineage.report import tables as report
+    from lineage.report.writers import FAMILY_WRITERS
 
-    files, hub = split_files(files)
-    if hub is not None:
+    src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
+                    as_of=as_of)
+    if src.hub is not None:
         if as_of is not None:
             from lineage.model.errors import UsageError
 
             raise UsageError("--as-of does not read hub dumps yet")
         from lineage.cli import hub as hub_cli
-        hub_cli.family(files, hub, no_registry, skip_bad, assume_grid, root, fmt)
+        hub_cli.family(src, root, fmt)
         return
-
-    full = project_of(files, no_registry, assume_grid)
+    full = src.project(dated_too=False)
     root_id = full.model_id(root)
     project = dated(full, as_of)
     if root_id not in project.models:
@@ -268,23 +257,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 
         raise UsageError(f'"{root_id}" is left out by --as-of {as_of}')
     results = compute(project, "cutoff")
-    fam = family_total(results.project, results.resolve(root), results.direct)
-    if fmt == "json":
-        out(report.to_json(report.family_record(results, fam)))
-        return
-    if fmt in ("csv", "md"):
-        header = ("model", "own_kgco2e", "own_kwh", "complete")
-        d = results.direct
-        figure = report.known
-        rows: list[list[Any]] = [
-            [m, getattr(figure(d[m].emissions_kgco2e, d[m].is_complete), "mid", None),
-             getattr(figure(d[m].energy_kwh, d[m].is_energy_complete), "mid", None),
-             str(d[m].is_complete).lower()]
-            for m in fam.models]
-        render = report.render_csv if fmt == "csv" else report.render_markdown
-        out(render(header, rows))
-        return
-    out(report.family_text(results, fam))
+    out(FAMILY_WRITERS[fmt](results, family_total(results.project, root_id, results.direct)))
 
 
 def _warn_outdated_horizons(results: Any, mid: str) -> None:

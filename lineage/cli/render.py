@@ -52,7 +52,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
-    from lineage.cli.common import dated, project_of
+    from lineage.cli.common import Source
     from lineage.core.engine import compute
     from lineage.io.atomic import check_not_input, inputs_in, write_atomic
     from lineage.report.render import BINARY_FORMATS, format_for
@@ -68,7 +68,8 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         from lineage.model.errors import UsageError
 
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
-    results = compute(dated(project_of(files, no_registry, assume_grid), as_of), policy)
+    results = compute(Source.of(files, no_registry, assume_grid=assume_grid,
+                                  as_of=as_of).project(), policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
         out_bytes(data)
