@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from lineage.cli.main import main
+from tests.peak import PEAK_SNIPPET
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
@@ -151,29 +152,12 @@ def _run_main(
     return (code if isinstance(code, int) else 1), out, err
 
 
-# The child reports its own high-water mark (VmHWM) as it exits. Why not wait4's ru_maxrss:
-# Linux records the pre-exec image's peak too, and a child forked from a test process that
-# has imported pandas or matplotlib would be charged for the parent's memory.
-_PEAK_SNIPPET = """
-import atexit, os, runpy, sys
-def _peak():
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                with open(os.environ["LINEAGE_TEST_PEAK"], "w") as out:
-                    out.write(line.split()[1])
-atexit.register(_peak)
-sys.argv = ["lineage", *sys.argv[1:]]
-runpy.run_module("lineage", run_name="__main__")
-"""
-
-
 def _run_process(args: list[str], tmp_path: Path) -> tuple[int, str, str, int | None]:
     """Run ``python -m lineage ARGS`` from BAD; return its exit code, output and peak RSS."""
     measured = Path("/proc/self/status").exists()
     peak_path = tmp_path / "peak"
     env = {**os.environ, "PYTHONUTF8": "1", "LINEAGE_TEST_PEAK": str(peak_path)}
-    argv = [sys.executable, "-c", _PEAK_SNIPPET, *args] if measured else \
+    argv = [sys.executable, "-c", PEAK_SNIPPET, *args] if measured else \
         [sys.executable, "-m", "lineage", *args]
     out_path, err_path = tmp_path / "stdout", tmp_path / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:

@@ -18,11 +18,12 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from tests.peak import PEAK_SNIPPET
 
 CASES = Path(__file__).parent / "cases"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
@@ -87,22 +88,25 @@ def _digests(folder: Path) -> dict[str, str]:
 
 def run(args: list[str], cwd: Path) -> tuple[int, str, str, int]:
     """``python -m lineage ARGS`` in ``cwd``: exit code, stdout, stderr, peak RSS in bytes."""
-    env = {**os.environ, "PYTHONUTF8": "1", "LINEAGE_NO_CACHE": "1"}
+    peak_path = cwd.parent / "peak"
+    env = {**os.environ, "PYTHONUTF8": "1", "LINEAGE_NO_CACHE": "1",
+           "LINEAGE_TEST_PEAK": str(peak_path)}
     env.pop("LINEAGE_ALLOW_PATH", None)
     out_path, err_path = cwd.parent / "stdout", cwd.parent / "stderr"
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen([sys.executable, "-m", "lineage", *args], cwd=cwd, env=env,
+        # the child reports its own peak (tests/peak.py): wait4's would include the pages of
+        # this test process it was forked from
+        proc = subprocess.Popen([sys.executable, "-c", PEAK_SNIPPET, *args], cwd=cwd, env=env,
                                 stdin=subprocess.DEVNULL, stdout=out, stderr=err)
-        # Why: the timer only keeps a hung child from hanging the suite; no speed is asserted.
-        guard = threading.Timer(HANG_GUARD_SECONDS, proc.kill)
-        guard.start()
+        # Why: the timeout only keeps a hung child from hanging the suite; no speed is asserted.
         try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            guard.cancel()
-    scale = 1 if sys.platform == "darwin" else 1024
-    return (os.waitstatus_to_exitcode(status), out_path.read_text("utf-8", "replace"),
-            err_path.read_text("utf-8", "replace"), usage.ru_maxrss * scale)
+            proc.wait(timeout=HANG_GUARD_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    peak = int(peak_path.read_text()) * 1024 if peak_path.exists() else 0
+    return (proc.returncode, out_path.read_text("utf-8", "replace"),
+            err_path.read_text("utf-8", "replace"), peak)
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo") or not hasattr(os, "wait4"), reason="POSIX only")
