@@ -59,3 +59,12 @@ def make_project(tmp_path: Path):  # type: ignore[no-untyped-def]
         return lineage.load(paths, registry=registry)
 
     return make
+
+
+@pytest.fixture(params=["pyarrow", "lines"])
+def both_readers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A test run twice: its dumps read with pyarrow, then line by line (in use, files under
+    ``lineage.io.dump.ARROW_MIN_BYTES`` take the line reader)."""
+    monkeypatch.setattr("lineage.io.dump.ARROW_MIN_BYTES", 0 if request.param == "pyarrow"
+                        else 1 << 62)
+    return str(request.param)

@@ -58,6 +58,7 @@ StepKind = Literal[
 ]
 STEP_KINDS: tuple[str, ...] = StepKind.__args__  # type: ignore[attr-defined]
 
+
 class SiteSpec(Spec):
     """Where and on what compute ran: the fields a file's ``defaults`` may set."""
 

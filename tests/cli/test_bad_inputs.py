@@ -25,8 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from lineage.cli.main import main
-from tests.peak import PEAK_SNIPPET
+from tests.support import PEAK_SNIPPET, run_main
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
@@ -141,17 +140,6 @@ def _normalise(text: str) -> str:
     return text.replace(os.sep, "/") if os.sep != "/" else text
 
 
-def _run_main(
-    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> tuple[int, str, str]:
-    monkeypatch.chdir(BAD)
-    with pytest.raises(SystemExit) as exit_info:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exit_info.value.code
-    return (code if isinstance(code, int) else 1), out, err
-
-
 def _run_process(args: list[str], tmp_path: Path) -> tuple[int, str, str, int | None]:
     """Run ``python -m lineage ARGS`` from BAD; return its exit code, output and peak RSS."""
     measured = Path("/proc/self/status").exists()
@@ -190,7 +178,7 @@ def test_bad_input_is_refused_with_its_golden_message(
     if name in IN_SUBPROCESS:
         code, out, err, peak = _run_process(args, tmp_path)
     else:
-        code, out, err = _run_main(args, capsys, monkeypatch)
+        code, out, err = run_main(args, capsys, monkeypatch, BAD)
     err = _normalise(err)
     golden = BAD / f"{name}.expected"
     if REGEN:

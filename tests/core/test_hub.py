@@ -34,13 +34,7 @@ models:
 
 
 
-@pytest.fixture(autouse=True, params=["pyarrow", "lines"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test twice: the dump read with pyarrow, and line by line (small files take the
-    line reader in use; ARROW_MIN_BYTES picks)."""
-    monkeypatch.setattr("lineage.io.dump.ARROW_MIN_BYTES", 0 if request.param == "pyarrow"
-                        else 1 << 62)
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("both_readers")
 
 def write(tmp_path: Path, name: str, lines: list[dict[str, Any]]) -> Path:
     path = tmp_path / name

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.peak import PEAK_SNIPPET
+from tests.support import PEAK_SNIPPET
 
 CASES = Path(__file__).parent / "cases"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"

@@ -16,21 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from lineage.cli.main import main
 from lineage.report.escape import csv_cell, visible
 from lineage.report.tables import md_escape, render_csv, render_table
+from tests.support import run_main
 
 DATA = Path(__file__).parent / "data_numbers"
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(DATA)
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
+    return run_main(args, capsys, monkeypatch, DATA)
 
 
 @pytest.mark.parametrize(("name", "message"), [

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from lineage.cli.main import main
 from lineage.model.units import Dim, UnitError, parse
+from tests.support import run_main
 
 DATA = Path(__file__).parent / "data_numbers"
 REGEN = os.environ.get("LINEAGE_REGEN") == "1"
@@ -52,12 +53,7 @@ CASES: dict[str, list[str]] = {
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> tuple[int, str, str]:
-    monkeypatch.chdir(DATA)
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    out, err = capsys.readouterr()
-    code = exc.value.code
-    return (code if isinstance(code, int) else 1), out, err
+    return run_main(args, capsys, monkeypatch, DATA)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

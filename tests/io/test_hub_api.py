@@ -44,13 +44,7 @@ API = [
 
 
 
-@pytest.fixture(autouse=True, params=["pyarrow", "lines"])
-def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every test twice: the dump read with pyarrow, and line by line (small files take the
-    line reader in use; ARROW_MIN_BYTES picks)."""
-    monkeypatch.setattr("lineage.io.dump.ARROW_MIN_BYTES", 0 if request.param == "pyarrow"
-                        else 1 << 62)
-    return str(request.param)
+pytestmark = pytest.mark.usefixtures("both_readers")
 
 def write_lines(path: Path, records: list[dict[str, Any]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")

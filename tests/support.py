@@ -1,6 +1,25 @@
-"""Peak memory of a ``lineage`` child process, as the child itself measured it."""
+"""Helpers the test modules share: ``lineage``'s main run in this process (exit code, stdout,
+stderr), and a child process that reports its own peak memory."""
 
 from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lineage.cli.main import main
+
+
+def run_main(args: list[str], capsys: pytest.CaptureFixture[str],
+             monkeypatch: pytest.MonkeyPatch, cwd: Path) -> tuple[int, str, str]:
+    """``lineage ARGS`` through the real error boundary, from ``cwd``."""
+    monkeypatch.chdir(cwd)
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    out, err = capsys.readouterr()
+    code = exit_info.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
 
 # The child reports its own high-water mark (VmHWM) as it exits. Why not wait4's ru_maxrss:
 # Linux records the pre-exec image's peak too, and a child forked from a test process that
