@@ -27,7 +27,7 @@ from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError
 from lineage.model.errors import InputErrors, Position, UsageError
 from lineage.model.graph import Project
-from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.model.hub import Hub, hub_step
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
@@ -319,23 +319,15 @@ def hub_direct(hub: Hub, h: int, parents: list[str]) -> DirectCost:
     from lineage.model.interval import ZERO, Interval
 
     mid = hub.ids[h]
-    if h >= hub.n_models:
+    step = hub_step(hub, h, bool(parents))
+    if step is None:
         return DirectCost(mid, [])
-    grams = float(hub.emissions_g[h])
-    if not parents and math.isnan(grams):
-        return DirectCost(mid, [])
-    relation = RELATIONS[int(hub.relation[h])]
-    notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
-                                                   if hub.inferred[h] else "")] if parents else []
-    known = not math.isnan(grams)
-    if not known:
-        notes.append("no co2_eq_emissions on the Hub: cost unknown")
+    known = step.grams is not None
     part = PartCost(
         label="training", energy_kwh=ZERO, energy_basis="unknown",
-        emissions_kgco2e=Interval.exact(grams / 1000) if known else ZERO,
+        emissions_kgco2e=Interval.exact(step.grams / 1000) if step.grams is not None else ZERO,
         emissions_basis="reported" if known else "unknown", estimate_kgco2e=None,
         inputs=Inputs(None, None, "", Interval.exact(1.0), Interval.exact(1.0), None, ""),
         sources=(f"Hugging Face Hub metadata ({hub.path})",) if known else (),
-        is_estimate_input=False, note="; ".join(notes) or None)
-    kind = KIND_OF_RELATION.get(relation, "other") if parents else "other"
-    return DirectCost(mid, [StepCost(mid, 0, kind, tuple(parents), (part,))])
+        is_estimate_input=False, note=step.note)
+    return DirectCost(mid, [StepCost(mid, 0, step.kind, tuple(parents), (part,))])

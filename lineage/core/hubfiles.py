@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from lineage.model.errors import Position
-from lineage.model.hub import KIND_OF_RELATION, RELATIONS, Hub
+from lineage.model.hub import Hub, hub_step
 
 
 def hub_file(hub: Hub, parents: dict[int, list[str]]) -> Any:
@@ -48,20 +48,11 @@ def hub_model(hub: Hub, h: int, parents: list[str]) -> Any:
     if h >= hub.n_models:
         return ModelSpec.model_construct(hf=hub.ids[h], note=f"named as a base model in "
                                          f"{hub.path} but absent from it: cost unknown")
-    grams = float(hub.emissions_g[h])
-    steps = []
-    if parents or not math.isnan(grams):
-        relation = RELATIONS[int(hub.relation[h])]
-        notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
-                                                       if hub.inferred[h] else "")] \
-            if parents else []
-        if math.isnan(grams):
-            notes.append("no co2_eq_emissions on the Hub: cost unknown")
-        steps.append(StepSpec.model_construct(
-            kind=KIND_OF_RELATION.get(relation, "other"),
-            parents=[ParentSpec.model_construct(model=p) for p in parents],
-            emissions=known(grams / 1000), source=None if math.isnan(grams) else "hub",
-            note="; ".join(notes) or None))
+    step = hub_step(hub, h, bool(parents))
+    steps = [] if step is None else [StepSpec.model_construct(
+        kind=step.kind, parents=[ParentSpec.model_construct(model=p) for p in parents],
+        emissions=None if step.grams is None else Interval.exact(step.grams / 1000),
+        source=None if step.grams is None else "hub", note=step.note)]
     return ModelSpec.model_construct(
         hf=hub.ids[h], usage=known(hub.downloads[h]), params=known(hub.params[h]),
         released=None if np.isnat(hub.created[h]) else str(hub.created[h]), steps=steps)

@@ -22,6 +22,37 @@ KIND_OF_RELATION: dict[str, StepKind] = {"finetune": "finetuning", "adapter": "f
                                          "quantized": "quantization", "merge": "merging"}
 
 
+@dataclass(frozen=True)
+class HubStep:
+    """What a dump says of one model's own step: its kind (from the relation to its bases),
+    its emissions in grams (None: not reported) and a note saying how it was read."""
+
+    kind: StepKind
+    grams: float | None
+    note: str | None
+
+
+def hub_step(hub: Hub, h: int, has_parents: bool) -> HubStep | None:
+    """Node ``h``'s own step, or None when the dump gives it none: a parent the dump does not
+    hold, or a line with neither a base model nor an emissions figure."""
+    import math
+
+    if h >= hub.n_models:
+        return None
+    grams = float(hub.emissions_g[h])
+    known = not math.isnan(grams)
+    if not has_parents and not known:
+        return None
+    relation = RELATIONS[int(hub.relation[h])]
+    notes = [f"base_model_relation {relation}" + (" (inferred as the Hub does)"
+                                                   if hub.inferred[h] else "")] \
+        if has_parents else []
+    if not known:
+        notes.append("no co2_eq_emissions on the Hub: cost unknown")
+    return HubStep(KIND_OF_RELATION.get(relation, "other"), grams if known else None,
+                   "; ".join(notes) or None)
+
+
 @dataclass
 class Hub:
     """A dump as columns. Nodes ``0 … n_models-1`` are the dump's lines; the rest are stubs
