@@ -262,9 +262,9 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 
 def _warn_outdated_horizons(results: Any, mid: str) -> None:
     """On stderr: the horizons above ``mid`` that the loaded lineage has outgrown."""
-    from lineage.core.horizon import horizon_warnings
+    from lineage.core.horizon import horizon_warning
 
-    above = {x.model for x in results.costs[mid].contributions}
-    for w in horizon_warnings(results.project):
-        if w.message.split(":")[0] in above:
+    for x in results.costs[mid].contributions:
+        if x.model in results.project.models and \
+                (w := horizon_warning(results.project, x.model)) is not None:
             click.echo(str(w), err=True)

@@ -181,8 +181,8 @@ class Results:
 
             found: dict[str, list[str]] = {}
             ours = {m: self.direct[m] for m in self.project.models if m in self.index}
-            for w in estimate_gaps(self.project, ours):
-                found.setdefault(w.message.split(":")[0], []).append(w.message)
+            for model, w in estimate_gaps(self.project, ours):
+                found.setdefault(model, []).append(w.message)
             self._cautions = found
         models = [mid, *(x.model for x in self.costs[mid].contributions)]
         return [m for model in models for m in self._cautions.get(model, [])]

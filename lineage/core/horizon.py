@@ -74,18 +74,20 @@ def horizons_above(project: Project, mid: str, ancestors: list[str]) -> list[Hor
             if m in project.models and (h := horizon_of(project, m)) is not None]
 
 
+def horizon_warning(project: Project, mid: str) -> Warning_ | None:
+    """The warning for ``mid``'s horizon if the loaded lineage has outgrown it, else None."""
+    h = horizon_of(project, mid)
+    if h is None or not h.is_exceeded:
+        return None
+    entry = project.models[mid]
+    key = "horizon" if entry.spec.horizon is not None else "expected_derivatives"
+    return Warning_(entry.file.doc.at(("models", mid, key)),
+                    f"{mid}: {h.children:,} derivatives loaded exceed its horizon of "
+                    f"{h.derivatives:,}" + (f" (as of {h.as_of})" if h.as_of else "")
+                    + ": its children's shares now move as derivatives are added; update the "
+                    "horizon")
+
+
 def horizon_warnings(project: Project) -> list[Warning_]:
     """A warning for every horizon the loaded lineage has outgrown."""
-    out: list[Warning_] = []
-    for mid in sorted(project.models):
-        h = horizon_of(project, mid)
-        if h is not None and h.is_exceeded:
-            entry = project.models[mid]
-            key = "horizon" if entry.spec.horizon is not None else "expected_derivatives"
-            out.append(Warning_(entry.file.doc.at(("models", mid, key)),
-                                f"{mid}: {h.children:,} derivatives loaded exceed its horizon "
-                                f"of {h.derivatives:,}" + (f" (as of {h.as_of})" if h.as_of
-                                                           else "")
-                                + ": its children's shares now move as derivatives are "
-                                "added; update the horizon"))
-    return out
+    return [w for mid in sorted(project.models) if (w := horizon_warning(project, mid))]

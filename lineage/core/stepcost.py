@@ -261,12 +261,13 @@ def direct_costs(project: Project) -> dict[str, DirectCost]:
 def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning_]:
     """Warnings where a reported figure and its estimate differ by more than 25%, and where a
     model is released before one of its parents."""
-    return release_order_warnings(project) + estimate_gaps(project, costs)
+    return release_order_warnings(project) + [w for _, w in estimate_gaps(project, costs)]
 
 
-def estimate_gaps(project: Project, costs: Mapping[str, DirectCost]) -> list[Warning_]:
-    """Where a reported figure and its estimate differ by more than 25 %."""
-    out: list[Warning_] = []
+def estimate_gaps(project: Project, costs: Mapping[str, DirectCost]
+                  ) -> list[tuple[str, Warning_]]:
+    """(model, warning) where a reported figure and its estimate differ by more than 25 %."""
+    out: list[tuple[str, Warning_]] = []
     for mid, d in costs.items():
         entry = project.models[mid]
         for s in d.steps:
@@ -280,9 +281,10 @@ def estimate_gaps(project: Project, costs: Mapping[str, DirectCost]) -> list[War
                     if k:
                         loc = (*loc, "teacher_inference")
                     where: Position = entry.file.doc.at((*loc, "emissions"))
-                    out.append(Warning_(where, f'{mid}: reported {p.label} emissions '
-                                        f"{rep.mid / 1000:,.4g} tCO2e differ from the estimate "
-                                        f"{est.mid / 1000:,.4g} tCO2e by {gap:+.0%}"))
+                    out.append((mid, Warning_(
+                        where, f'{mid}: reported {p.label} emissions {rep.mid / 1000:,.4g} '
+                        f"tCO2e differ from the estimate {est.mid / 1000:,.4g} tCO2e by "
+                        f"{gap:+.0%}")))
     return out
 
 

@@ -80,6 +80,9 @@ def test_an_outgrown_horizon_is_a_warning(tmp_path: Path) -> None:
     assert warned == [f"{f}:7:14: warning: base: 3 derivatives loaded exceed its horizon of 2 "
                       "(as of 2026-11-30): its children's shares now move as derivatives are "
                       "added; update the horizon"]
+    # cost says so too, on stderr, for the horizons above the model it explains
+    shown = CliRunner().invoke(cli, ["cost", "a", "-f", str(f), "--no-registry"])
+    assert shown.stderr == warned[0] + "\n"
     # now 1/(1 + 3) each: a = 1 + 90/4 = 23.5 t
     assert lineage.compute(lineage.load([f], registry=False)).cost("a") \
         .cumulative_kgco2e_bound.mid == pytest.approx(23_500)
