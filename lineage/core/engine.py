@@ -261,7 +261,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     if results.policy == "full":  # each ancestor once (docs/method.md, "Policies")
         row = dict.fromkeys(row, 1.0)
     ids = g.ids
-    kg, kwh, known = g.own_kg.tolist(), g.own_kwh.tolist(), g.own_complete.tolist()
+    # the rows of the model's ancestors only: one model costs its ancestry, not the graph
+    kg = {x: g.own_kg[x].tolist() for x in row}
     order = sorted(row, key=lambda x: (-row[x] * kg[x][1], ids[x]))
     contributions: list[Contribution] = []
     basis: dict[str, float] = {}
@@ -271,15 +272,16 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
             basis[b] = basis.get(b, 0.0) + value * k
         if x != i and k > 0:
             contributions.append(Contribution(ids[x], k, Interval(*kg[x]) * k,
-                                              Interval(*kwh[x]) * k, known[x]))
-    unknown = {ids[x] for x in row if not known[x]}
+                                              Interval(*g.own_kwh[x].tolist()) * k,
+                                              bool(g.own_complete[x])))
+    unknown = {ids[x] for x in row if not g.own_complete[x]}
     if results.policy == "compute" and not r.complete[i]:
         unknown |= _unweighed(results, i)
     total = sum(basis.values())
-    s = r.shares.tolist() if isinstance(r.shares, np.ndarray) else list(r.shares)
+    s = r.shares
     out_start, out_edges = g.out_edges()
     in_start, in_edges = g.in_edges()
-    out = {ids[k]: s[e] for e in out_edges[out_start[i]:out_start[i + 1]]
+    out = {ids[k]: float(s[e]) for e in out_edges[out_start[i]:out_start[i + 1]]
            if (k := int(g.child[e])) < len(results.index)}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
@@ -304,7 +306,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         is_inherited_energy_complete=bool(r.inherited_energy_complete[i]),
         unknown=tuple(sorted(unknown)),
         basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-        shares_in={ids[int(g.parent[e])]: s[e] for e in in_edges[in_start[i]:in_start[i + 1]]},
+        shares_in={ids[int(g.parent[e])]: float(s[e])
+                   for e in in_edges[in_start[i]:in_start[i + 1]]},
         shares_out=out,
         results=results)
 
