@@ -16,15 +16,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from lineage.io.reading import ReadRefused, open_regular, read_fd
 from lineage.model.errors import Position
-from lineage.model.files import Document, LoadedFile, PathKey
+from lineage.model.files import Deferred, Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
 
-FORMAT = 3  # 3: each file keeps the sha256 of its bytes
+FORMAT = 4  # 4: positions on a second line, decoded when first needed
 MAX_CACHE_BYTES = 100_000_000
 
 
@@ -98,7 +100,7 @@ def cached_registry(bundled: list[Path]) -> list[LoadedFile] | None:
     if digest != hashlib.sha256(payload).hexdigest().encode():
         return None
     try:
-        return _decode(json.loads(payload), bundled)
+        return _decode(payload, bundled)
     except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
         return None  # a damaged cache is a cache miss, never an error
 
@@ -132,9 +134,12 @@ def store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
         return  # a read-only home: no cache, same results
 
 
-# The encoding: plain JSON values as they are; {"$i": [low, mid, high]} an Interval;
+# The encoding, two JSON texts on two lines. The first holds each file's path, sha256, data
+# and spec: plain JSON values as they are; {"$i": [low, mid, high]} an Interval;
 # {"$m": "StepSpec", "f": {...}, "s": [...]} a spec (its fields and the fields it was given);
-# {"$d": {...}} a mapping of values.
+# {"$d": {...}} a mapping of values (whose keys never start with "$", checked when writing).
+# The second holds each file's positions, read only when a message needs one (they are most
+# of the work of decoding, and most runs print no message).
 
 
 def _spec_classes() -> dict[str, tuple[Any, frozenset[str]]]:
@@ -162,24 +167,28 @@ def _to_json(v: Any) -> Any:
                 "f": {k: _to_json(getattr(v, k)) for k in type(v).model_fields}}
     if isinstance(v, list):
         return [_to_json(x) for x in v]
-    if isinstance(v, dict) and all(isinstance(k, str) for k in v):
+    if isinstance(v, dict) and all(isinstance(k, str) and not k.startswith("$") for k in v):
         return {"$d": {k: _to_json(x) for k, x in v.items()}}
     raise TypeError(f"cannot cache a {type(v).__name__}")
 
 
-def _from_json(v: Any, classes: dict[str, tuple[Any, frozenset[str]]]) -> Any:
-    if isinstance(v, list):
-        return [_from_json(x, classes) for x in v]
-    if not isinstance(v, dict):
-        return v
-    if "$i" in v:
-        low, mid, high = (float(x) for x in v["$i"])
-        return Interval(low, mid, high)
-    if "$d" in v:
-        return {str(k): _from_json(x, classes) for k, x in v["$d"].items()}
-    cls, names = classes[v["$m"]]  # a KeyError for any name outside the table
-    fields = {k: _from_json(x, classes) for k, x in v["f"].items() if k in names}
-    return cls.model_construct(_fields_set=set(v["s"]) & set(fields), **fields)
+def _hook(classes: dict[str, tuple[Any, frozenset[str]]]) -> Any:
+    """The decoder's ``object_hook``: each tagged object as it is built, innermost first (the
+    JSON scanner walks the text in C; only objects reach Python)."""
+
+    def build(v: dict[str, Any]) -> Any:
+        if "$i" in v:
+            low, mid, high = (float(x) for x in v["$i"])
+            return Interval(low, mid, high)
+        if "$d" in v:
+            return v["$d"]
+        if "$m" in v:
+            cls, names = classes[v["$m"]]  # a KeyError for any name outside the table
+            fields = {k: x for k, x in v["f"].items() if k in names}
+            return cls.model_construct(_fields_set=set(v["s"]) & set(fields), **fields)
+        return v  # a spec's "f", a file's entry, the whole text
+
+    return build
 
 
 def _positions(path: str, rows: list[Any]) -> dict[PathKey, Position]:
@@ -187,32 +196,50 @@ def _positions(path: str, rows: list[Any]) -> dict[PathKey, Position]:
     return {tuple(row[:-2]): Position(path, row[-2], row[-1]) for row in rows}
 
 
-def _decode(obj: Any, bundled: list[Path]) -> list[LoadedFile] | None:
+class _Later:
+    """The second line of the cache, decoded once, when a position is first asked for."""
+
+    def __init__(self, text: bytes) -> None:
+        self.text: bytes = text
+        self.rows: Any = None
+
+    def table(self, i: int, which: str, path: str) -> dict[PathKey, Position]:
+        if self.rows is None:
+            self.rows = json.loads(self.text)
+        rows: list[Any] = self.rows[i][which]
+        return _positions(path, rows)
+
+
+def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
     from lineage.model.schema import FileSpec
 
+    first, _, second = payload.partition(b"\n")
+    obj = json.loads(first, object_hook=_hook(_spec_classes()))
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         return None
     files = obj["files"]
     if not isinstance(files, list) or len(files) != len(bundled):
         return None
-    classes = _spec_classes()
+    later = _Later(second)
     out = []
-    for f, p in zip(files, bundled, strict=True):
-        spec = _from_json(f["spec"], classes)
-        if f["path"] != str(p) or not isinstance(spec, FileSpec):
+    for i, (f, p) in enumerate(zip(files, bundled, strict=True)):
+        spec, path = f["spec"], f["path"]
+        if path != str(p) or not isinstance(spec, FileSpec):
             return None
-        doc = Document(f["path"], f["data"], _positions(f["path"], f["values"]),
-                       _positions(f["path"], f["keys"]), sha256=f.get("sha256"))
+        doc = Document(path, f["data"], Deferred(partial(later.table, i, "values", path)),
+                       Deferred(partial(later.table, i, "keys", path)), sha256=f.get("sha256"))
         out.append(LoadedFile(doc, spec, is_registry=True))
     return out
 
 
 def _encode(files: list[LoadedFile]) -> bytes:
-    def rows(table: dict[PathKey, Position]) -> list[list[Any]]:
+    def rows(table: Mapping[PathKey, Position]) -> list[list[Any]]:
         return [[*loc, p.line, p.col] for loc, p in table.items()]
 
-    return json.dumps({"format": FORMAT, "files": [
-        {"path": f.doc.path, "data": f.doc.data, "values": rows(f.doc.values),
-         "keys": rows(f.doc.keys), "sha256": f.doc.sha256, "spec": _to_json(f.spec)}
-        for f in files]},
-        ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    def text(obj: Any) -> bytes:
+        return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+    return text({"format": FORMAT, "files": [
+        {"path": f.doc.path, "data": _to_json(f.doc.data), "sha256": f.doc.sha256,
+         "spec": _to_json(f.spec)} for f in files]}) + b"\n" + text(
+        [{"values": rows(f.doc.values), "keys": rows(f.doc.keys)} for f in files])

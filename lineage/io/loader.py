@@ -10,23 +10,24 @@ from pathlib import Path
 from lineage.io.cache import cached_registry, store_registry
 from lineage.io.registry import registry_files
 from lineage.io.validation import validate_document
-from lineage.io.yamlio import expand_paths, read_file
 from lineage.model.errors import InputError, InputErrors
 from lineage.model.files import Document, LoadedFile
 
 
 def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> list[LoadedFile]:
     """Read and validate files without building the graph (no networkx import)."""
-    sources: list[tuple[Path, bool]] = []
     bundled = registry_files() if registry else []
-    seen = {p.resolve() for p in bundled}
     cached = cached_registry(bundled) if bundled else None
-    if cached is None:
-        sources += [(p, True) for p in bundled]
-    for p in expand_paths(paths):
-        if p.resolve() not in seen:  # the same file named twice is read once
-            seen.add(p.resolve())
-            sources.append((p, False))
+    sources = [(p, True) for p in bundled] if cached is None else []
+    wanted = list(paths)
+    if wanted or sources:  # YAML to read: the parser is imported only then
+        from lineage.io.yamlio import expand_paths, read_file
+
+        seen = {p.resolve() for p in bundled}
+        for p in expand_paths(wanted):
+            if p.resolve() not in seen:  # the same file named twice is read once
+                seen.add(p.resolve())
+                sources.append((p, False))
     docs: list[tuple[Document, bool]] = []
     errors: list[InputError] = []
     for path, is_registry in sources:

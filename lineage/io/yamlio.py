@@ -50,7 +50,9 @@ class _Composer:
     """
 
     def __init__(self, path: str) -> None:
-        self.doc = Document(path, None)
+        self.values: dict[PathKey, Position] = {}
+        self.keys: dict[PathKey, Position] = {}
+        self.doc = Document(path, None, self.values, self.keys)
         self.errors: list[InputError] = []
         self.anchors: dict[str, tuple[Any, int, int]] = {}
         self.count = 0
@@ -102,14 +104,14 @@ class _Composer:
             return
         assert top.key is not None
         if top.key in top.value:
-            first = self.doc.keys[(*top.loc, top.key)]
+            first = self.keys[(*top.loc, top.key)]
             self.errors.append(InputError(top.key_pos, f'duplicate key "{top.key}" (first '
                                           f"written at line {first.line})"))
         elif top.key == "<<":
             self.errors.append(InputError(top.key_pos, "merge keys (<<) are not supported"))
         else:
             assert top.key_pos is not None
-            self.doc.keys[(*top.loc, top.key)] = top.key_pos
+            self.keys[(*top.loc, top.key)] = top.key_pos
             top.value[top.key] = value
         top.key, top.key_pos = None, None
 
@@ -123,7 +125,7 @@ class _Composer:
 
     def _value(self, event: Any, value: Any, loc: PathKey, size: int, chars: int) -> None:
         self._grow(event, size, chars)
-        self.doc.values.setdefault(loc, self.pos(event))
+        self.values.setdefault(loc, self.pos(event))
         anchor = getattr(event, "anchor", None)
         if anchor is not None and not isinstance(event, yaml.AliasEvent):
             self.anchors[anchor] = (value, size, chars)
@@ -136,7 +138,7 @@ class _Composer:
         if len(self.stack) > MAX_DEPTH:
             raise self.fail(event, f"nesting deeper than {MAX_DEPTH} levels")
         self._grow(event, 1)
-        self.doc.values.setdefault(loc, self.pos(event))
+        self.values.setdefault(loc, self.pos(event))
         self.stack.append(_Open(value, loc, event.anchor))
 
     def _close(self, event: Any) -> None:

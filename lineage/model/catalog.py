@@ -38,7 +38,11 @@ class Entry(Generic[T]):
     id: str
     spec: T
     file: LoadedFile
-    where: Position
+    table: str  # its key in the file: hardware, grids, tasks or equivalents
+
+    @property
+    def where(self) -> Position:
+        return self.file.doc.at((self.table, self.id), key=True)
 
 
 @dataclass
@@ -106,15 +110,15 @@ class Catalog:
         for f in files:
             s = f.spec
             for hid, hw in s.hardware.items():
-                cat.hardware.add(Entry(hid, hw, f, f.doc.at(("hardware", hid), key=True)),
+                cat.hardware.add(Entry(hid, hw, f, "hardware"),
                                  hw.aliases, errors)
             for gid, grid in s.grids.items():
-                cat.grids.add(Entry(gid, grid, f, f.doc.at(("grids", gid), key=True)),
+                cat.grids.add(Entry(gid, grid, f, "grids"),
                               grid.aliases, errors)
             for tid, task in s.tasks.items():
-                cat.tasks.add(Entry(tid, task, f, f.doc.at(("tasks", tid), key=True)), [],
+                cat.tasks.add(Entry(tid, task, f, "tasks"), [],
                               errors)
             for eid, eq in s.equivalents.items():
-                cat.equivalents.add(Entry(eid, eq, f, f.doc.at(("equivalents", eid), key=True)),
+                cat.equivalents.add(Entry(eid, eq, f, "equivalents"),
                                     [], errors)
         return cat

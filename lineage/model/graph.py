@@ -12,7 +12,7 @@ from typing import Any
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
 from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
-from lineage.model.files import LoadedFile
+from lineage.model.files import LoadedFile, PathKey
 from lineage.model.interval import Interval
 from lineage.model.schema import ComputeSpec, ModelSpec, SourceSpec
 
@@ -45,7 +45,12 @@ class Edge:
     share: Interval | None
     roles: frozenset[str]
     kinds: frozenset[str]
-    where: Position
+    file: LoadedFile  # the parent first written at ``loc`` of this file
+    loc: PathKey
+
+    @property
+    def where(self) -> Position:
+        return self.file.doc.at(self.loc)
 
 
 @dataclass
@@ -187,19 +192,19 @@ def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
     for mid, entry in models.items():
         for i, step in enumerate(entry.spec.steps):
             for j, ref in enumerate(step.parents):
-                loc = ("models", mid, "steps", i, "from", j)
-                where = entry.file.doc.at(loc)
+                loc: PathKey = ("models", mid, "steps", i, "from", j)
                 parent = ref.model if ref.model in models else aliases.get(ref.model.lower())
+                at = entry.file.doc.at  # positions are looked up for messages only
                 if parent is None:
-                    errors.append(InputError(where, f'unknown model "{ref.model}"'
+                    errors.append(InputError(at(loc), f'unknown model "{ref.model}"'
                                              + did_you_mean(ref.model, list(models))))
                     continue
                 if parent == mid:
-                    errors.append(InputError(where, f'model "{mid}" lists itself as a parent'))
+                    errors.append(InputError(at(loc), f'model "{mid}" lists itself as a parent'))
                     continue
                 old = edges.get((parent, mid))
                 if old is not None and old.share is not None and ref.share is not None:
-                    errors.append(InputError(where, f'"{parent}" is given a share twice for '
+                    errors.append(InputError(at(loc), f'"{parent}" is given a share twice for '
                                              f'"{mid}"'))
                     continue
                 roles = {ref.role} if ref.role else set()
@@ -208,7 +213,7 @@ def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
                     (old.share if old else None),
                     frozenset(roles | (set(old.roles) if old else set())),
                     frozenset({step.kind} | (set(old.kinds) if old else set())),
-                    old.where if old else where)
+                    old.file if old else entry.file, old.loc if old else loc)
     return edges
 
 

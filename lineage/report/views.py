@@ -3,15 +3,17 @@ models compared (with break-even), deployment, embodied emissions."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
-from lineage.core.deployment import DeploymentCost
-from lineage.core.embodied import EmbodiedCost
-from lineage.core.payoff import Line, Payoff
 from lineage.model.interval import Interval
 from lineage.report.escape import visible
 from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
+
+if TYPE_CHECKING:  # the results' types only: ``cost`` needs none of their modules
+    from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
+    from lineage.core.deployment import DeploymentCost
+    from lineage.core.embodied import EmbodiedCost
+    from lineage.core.payoff import Line, Payoff
 
 
 def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:

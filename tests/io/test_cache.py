@@ -40,9 +40,30 @@ def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     (path,) = cache_files(registry_copy)
     assert path.suffix == ".json"
     _, _, payload = path.read_bytes().partition(b"\n")
-    assert json.loads(payload)["format"] == 3  # plain data after its SHA-256
+    specs, positions = payload.split(b"\n")  # plain data after its SHA-256, on two lines
+    assert json.loads(specs)["format"] == 4
+    assert len(json.loads(positions)) == len(json.loads(specs)["files"])
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
     assert len(lineage.load().models) == 148  # 127 + 21 added by issue 14
+
+
+def test_cached_positions_and_data_are_those_read(registry_copy: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The positions come back from the cache's second line, when first asked for."""
+    from lineage.io.loader import load_files
+
+    load_files([])  # writes the cache
+    cached = load_files([])
+    monkeypatch.setenv("LINEAGE_NO_CACHE", "1")
+    fresh = load_files([])
+    assert [f.doc.path for f in cached] == [f.doc.path for f in fresh]
+    for c, f in zip(cached, fresh, strict=True):
+        assert type(c.doc.values).__name__ == "Deferred"
+        assert dict(c.doc.values) == dict(f.doc.values)
+        assert dict(c.doc.keys) == dict(f.doc.keys)
+        assert c.doc.data == f.doc.data
+        assert c.spec == f.spec
+        assert c.doc.sha256 == f.doc.sha256
 
 
 def test_an_edit_that_keeps_size_and_date_is_seen(registry_copy: Path) -> None:
