@@ -14,7 +14,6 @@ not the whole file.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, overload
@@ -49,14 +48,15 @@ class Walk:
         self._lists: tuple[list[int], list[int], list[int], list[int]] | None = None
 
     def lists(self) -> tuple[list[int], list[int], list[int], list[int]] | None:
-        """The dump's edges as plain lists (by child; by parent), once a walk is long enough
-        that one numpy call per model would cost more than reading the columns once."""
+        """The dump's edges as plain lists (where each node's parents start, the parents;
+        where its children start, the children), once a walk is long enough that one numpy
+        call per model would cost more than reading the columns once."""
         self.calls += 1
         if self._lists is None and self.calls > LONG_WALK:
             hub = self.hub
-            order = hub.by_parent
-            self._lists = (hub.child.tolist(), hub.parent.tolist(),
-                           hub.parent[order].tolist(), hub.child[order].tolist())
+            start, child = hub.downs
+            self._lists = (hub.ups.tolist(), hub.parent.tolist(), start.tolist(),
+                           child.tolist())
         return self._lists
 
     def key(self, name: str) -> Key:
@@ -77,11 +77,11 @@ class Walk:
         h = int(k[1])
         lists = self.lists()
         if lists is not None:
-            child, parent = lists[0], lists[1]
-            lo, hi = bisect_left(child, h), bisect_left(child, h + 1)
-            return list(dict.fromkeys(self._of_hub(u) for u in parent[lo:hi]))
-        lo, hi = np.searchsorted(self.hub.child, [h, h + 1])
-        return list(dict.fromkeys(self._of_hub(int(u)) for u in self.hub.parent[lo:hi]))
+            up, parent = lists[0], lists[1]
+            return list(dict.fromkeys(self._of_hub(u) for u in parent[up[h]:up[h + 1]]))
+        starts = self.hub.ups
+        return list(dict.fromkeys(self._of_hub(int(u))
+                                  for u in self.hub.parent[starts[h]:starts[h + 1]]))
 
     def children(self, k: Key) -> tuple[list[Key], np.ndarray]:
         """(project children, unmatched hub children) in the joined graph."""
@@ -91,17 +91,13 @@ class Walk:
             self.project.G.successors(str(k[1])))] if k[0] == "p" else []
         lists = self.lists()
         if lists is not None:
-            by_parent, their_child = lists[2], lists[3]
+            start, their_child = lists[2], lists[3]
             kids_set: set[int] = set()
             for h in nodes:
-                kids_set.update(their_child[bisect_left(by_parent, h):
-                                            bisect_left(by_parent, h + 1)])
+                kids_set.update(their_child[start[h]:start[h + 1]])
             return project_kids, np.array(sorted(kids_set - self.matched_set), dtype=np.int64)
-        found = []
-        for h in nodes:
-            lo, hi = np.searchsorted(hub.parent, [h, h + 1], sorter=hub.by_parent)
-            found.append(hub.child[hub.by_parent[lo:hi]])
-        kids = np.unique(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        _, found = hub.children_of(np.array(nodes, dtype=np.int64))
+        kids = np.unique(found)
         if self.matched.size and kids.size:  # a project model keeps its declared parents
             kids = kids[~np.isin(kids, self.matched)]
         return project_kids, kids

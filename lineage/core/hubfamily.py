@@ -51,7 +51,7 @@ def family(project: Project, hub: Hub, root: str,
             hub_seen[fresh] = True
             frontier = np.concatenate([frontier, fresh])
         if frontier.size:  # hub models: a whole level at once
-            parents, below = _hub_children(hub, frontier)
+            parents, below = hub.children_of(frontier)
             keep = ~np.isin(below, walk.matched)  # a project model keeps its declared parents
             hub_edges.append((parents[keep], below[keep]))
             below = np.unique(below[keep])
@@ -89,15 +89,6 @@ def family(project: Project, hub: Hub, root: str,
                      complete, energy_complete,
                      {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
                      reported)
-
-
-def _hub_children(hub: Hub, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(parent, child) of every dump edge out of ``nodes``, vectorised."""
-    lo = np.searchsorted(hub.parent, nodes, side="left", sorter=hub.by_parent)
-    hi = np.searchsorted(hub.parent, nodes, side="right", sorter=hub.by_parent)
-    counts = hi - lo
-    offsets = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-    return np.repeat(nodes, counts), hub.child[hub.by_parent[offsets]]
 
 
 def _check_no_cycle(hub: Hub, nodes: np.ndarray,

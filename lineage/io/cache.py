@@ -43,14 +43,15 @@ def cache_path(bundled: list[Path]) -> Path | None:
     base = os.environ.get("LINEAGE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "lineage")
-    key = hashlib.sha256(repr((FORMAT, __version__, sys.version,
-                               [str(p) for p in bundled])).encode())
+    where = repr([str(p) for p in bundled]).encode()
+    key = hashlib.sha256(repr((FORMAT, __version__, sys.version)).encode() + where)
     from lineage.model import catalog_specs, spec_base
 
     for p in (Path(schema.__file__), Path(spec_base.__file__), Path(catalog_specs.__file__),
               Path(interval.__file__), *bundled):
         key.update(p.read_bytes())  # the contents, not dates: ~1 ms for 24 small files
-    return Path(base) / f"registry-{key.hexdigest()[:24]}.json"
+    install = hashlib.sha256(where).hexdigest()[:8]  # one installation's registry folder
+    return Path(base) / f"registry-{install}-{key.hexdigest()[:24]}.json"
 
 
 def is_private(st: os.stat_result) -> bool:
@@ -127,11 +128,30 @@ def store_registry(bundled: list[Path], files: list[LoadedFile]) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        for old in (*path.parent.glob("registry-*.json"), *path.parent.glob("registry-*.pickle")):
-            if old != path:  # earlier registries' caches, and the old pickles
-                old.unlink(missing_ok=True)
+        _prune(path)
     except (OSError, ValueError, TypeError):
         return  # a read-only home: no cache, same results
+
+
+KEPT = 8  # caches of other installations (virtual environments, checkouts) kept beside ours
+
+
+def _prune(path: Path) -> None:
+    """Remove the caches this one replaces (the same installation's, of an earlier registry
+    or version), the old pickles, and all but the :data:`KEPT` newest of other installations'
+    (several environments on one machine must not evict each other's caches at every run)."""
+    install = path.name.split("-")[1]
+    others = []
+    for old in (*path.parent.glob("registry-*.json"), *path.parent.glob("registry-*.pickle")):
+        if old == path:
+            continue
+        parts = old.name.split("-")
+        if old.suffix == ".pickle" or len(parts) != 3 or parts[1] == install:
+            old.unlink(missing_ok=True)
+        else:
+            others.append((old.stat().st_mtime, old))
+    for _, old in sorted(others, reverse=True)[KEPT:]:
+        old.unlink(missing_ok=True)
 
 
 # The encoding, two JSON texts on two lines. The first holds each file's path, sha256, data

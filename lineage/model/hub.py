@@ -72,6 +72,8 @@ class Hub:
     created: np.ndarray  # datetime64[D] per node, NaT = unknown
     skipped: list[InputError] = field(default_factory=list)
     parent_order: np.ndarray | None = field(default=None, repr=False)
+    kids: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see downs
+    up_start: np.ndarray | None = field(default=None, repr=False)  # see ups
     finder: Callable[[Iterable[str]], dict[str, int]] | None = field(default=None, repr=False)
     found: dict[str, int | None] = field(default_factory=dict, repr=False)  # find's answers
 
@@ -85,6 +87,34 @@ class Hub:
         if self.parent_order is None:
             self.parent_order = np.argsort(self.parent, kind="stable")
         return self.parent_order
+
+    @property
+    def ups(self) -> np.ndarray:
+        """Where each node's parents start: node k's parents are
+        ``parent[start[k]:start[k + 1]]`` (edges are sorted by child)."""
+        if self.up_start is None:
+            self.up_start = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.child, minlength=self.n), out=self.up_start[1:])
+        return self.up_start
+
+    @property
+    def downs(self) -> tuple[np.ndarray, np.ndarray]:
+        """The children by parent, as (start, child): node k's children are
+        ``child[start[k]:start[k + 1]]``. An index stores them; a dump's are sorted once."""
+        if self.kids is None:
+            order = self.by_parent
+            start = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(self.parent, minlength=self.n), out=start[1:])
+            self.kids = (start, self.child[order])
+        return self.kids
+
+    def children_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(parent, child) of every edge out of ``nodes``, vectorised."""
+        start, child = self.downs
+        lo, hi = start[nodes], start[nodes + 1]
+        counts = hi - lo
+        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+        return np.repeat(nodes, counts), child[at]
 
     def find(self, names: Iterable[str]) -> dict[str, int]:
         """The nodes of the Hub ids ``names``, compared without case as the Hub does (an exact

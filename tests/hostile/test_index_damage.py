@@ -134,7 +134,7 @@ def _parents(outside: int) -> Any:
     (_set(("n_models",), 10**30), None, "the ids do not fit their offsets"),
     (_set(("crc32",), []), None, "the metadata lacks its source or its checksums"),
     (_set(("crc32", "params"), 1), None, "column params's checksum does not match"),
-    (_set(("version",), 3), None, "format version 3, expected 4"),
+    (_set(("version",), 3), None, "format version 3, expected 5"),
     (_set(("format",), "other"), None, "it lacks its lineage metadata"),
     (None, ("parents", _parents(10**9)), "column parents points outside the index"),
     (None, ("parents", _parents(-1)), "column parents points outside the index"),

@@ -66,6 +66,40 @@ def test_cached_positions_and_data_are_those_read(registry_copy: Path,
         assert c.doc.sha256 == f.doc.sha256
 
 
+def test_two_installations_keep_their_own_caches(registry_copy: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two checkouts (or environments) on one machine do not evict each other's cache."""
+    from lineage.io import cache
+
+    other = registry_copy.parent / "other"
+    shutil.copytree(registry_copy, other)
+    first = [registry_copy / p.relative_to(registry_dir()) for p in registry_files()]
+    second = [other / p.relative_to(registry_dir()) for p in registry_files()]
+    for files in (first, second):
+        monkeypatch.setattr("lineage.io.loader.registry_files", lambda files=files: files)
+        lineage.load()
+    assert len(cache_files(registry_copy)) == 2
+    assert cache.cached_registry(first) is not None
+    assert cache.cached_registry(second) is not None
+
+
+def test_other_installations_caches_are_bounded(registry_copy: Path) -> None:
+    """At most KEPT caches of other installations stay: the newest."""
+    from lineage.io.cache import KEPT
+
+    folder = registry_copy.parent / "cache"
+    folder.mkdir(mode=0o700)
+    for k in range(KEPT + 3):  # other installations' caches, oldest first
+        old = folder / f"registry-{k:08x}-{'0' * 24}.json"
+        old.write_bytes(b"{}")
+        os.utime(old, (1_000_000 + k, 1_000_000 + k))
+    lineage.load()
+    kept = sorted(p.name for p in cache_files(registry_copy))
+    assert len(kept) == KEPT + 1  # ours and the KEPT newest others
+    assert f"registry-{0:08x}-{'0' * 24}.json" not in kept
+    assert f"registry-{KEPT + 2:08x}-{'0' * 24}.json" in kept
+
+
 def test_an_edit_that_keeps_size_and_date_is_seen(registry_copy: Path) -> None:
     family = registry_copy / "families" / "llama-3.2.yaml"
     before = own_kg("llama-3.2-1b")
