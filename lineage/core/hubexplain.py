@@ -30,6 +30,7 @@ from lineage.model.hub import Hub, hub_step
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
+SMALL = 64  # children read one by one below this, as arrays above
 
 
 class Walk:
@@ -154,17 +155,37 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
             hub_edges.append((i, hub_kids))
     hub_base = len(closure) + len(extra_project)
     in_closure = {int(k[1]): i for i, k in enumerate(closure) if k[0] == "h"}
-    fresh_list: list[int] = []
-    for i, kids in hub_edges:  # hub children: a closure node, or a new leaf (plain Python:
-        for h in kids.tolist():  # a chain has one child per node, a numpy call would dominate)
-            pos = in_closure.get(h, -1)
-            if pos < 0:
-                pos = hub_base + len(fresh_list)
-                fresh_list.append(h)
-            parent.append(i)
-            child.append(pos)
-            explicit.append(math.nan)
-    others = np.array(fresh_list, dtype=np.int64)
+    closure_hub = np.fromiter(in_closure, dtype=np.int64, count=len(in_closure))
+    fresh: list[np.ndarray] = []  # hub children that are new leaves, in order
+    loose: list[int] = []  # the latest of them, not yet in ``fresh``
+    n_fresh = 0
+    ends: list[tuple[np.ndarray, np.ndarray]] = []  # (parent, child) of the hub edges
+    for i, kids in hub_edges:  # hub children: a closure node, or a new leaf
+        if kids.size <= SMALL:  # plain Python: along a chain a numpy call would dominate
+            pos = []
+            for h in kids.tolist():
+                j = in_closure.get(h, -1)
+                if j < 0:
+                    j = hub_base + n_fresh
+                    loose.append(h)
+                    n_fresh += 1
+                pos.append(j)
+            at = np.array(pos, dtype=np.int64)
+        else:  # a model with thousands of derivatives: vectorised
+            inside = np.isin(kids, closure_hub)
+            at = np.empty(kids.size, dtype=np.int64)
+            at[inside] = [in_closure[h] for h in kids[inside].tolist()]
+            new = kids[~inside]
+            at[~inside] = hub_base + n_fresh + np.arange(new.size)
+            fresh += [np.array(loose, dtype=np.int64), new]
+            loose = []
+            n_fresh += new.size
+        ends.append((np.full(kids.size, i, dtype=np.int64), at))
+    others = np.concatenate([*fresh, np.array(loose, dtype=np.int64)])
+    parent_all = np.concatenate([np.array(parent, dtype=np.int64), *(e[0] for e in ends)])
+    child_all = np.concatenate([np.array(child, dtype=np.int64), *(e[1] for e in ends)])
+    explicit_all = np.concatenate([np.array(explicit, dtype=float),
+                                   np.full(parent_all.size - len(parent), math.nan)])
     n = hub_base + others.size
     project_side: list[str | None] = [str(k[1]) if k[0] == "p" else None for k in closure]
     project_side += extra_project
@@ -194,9 +215,8 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
     for column, values in ((usage, hub.downloads), (params, hub.params)):
         fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
         column[fill] = values[hub_side[fill]]
-    small = _Small(ArrayGraph([""] * n, np.array(parent, dtype=np.int64),
-                              np.array(child, dtype=np.int64), own_kg, own_kwh, own_complete,
-                              energy_complete, explicit=np.array(explicit), expected=expected,
+    small = _Small(ArrayGraph([""] * n, parent_all, child_all, own_kg, own_kwh, own_complete,
+                              energy_complete, explicit=explicit_all, expected=expected,
                               usage=usage, params=params),
                    project, hub, project_side, hub_side)
     return small
