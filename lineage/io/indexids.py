@@ -15,6 +15,10 @@ class IndexIds(Sequence[str]):
 
     def __init__(self, column: Any, order: np.ndarray) -> None:
         self.column, self.order = column, order
+        buffers = column.buffers()  # validity, offsets, bytes: checked by the index reader
+        self.offsets = np.frombuffer(buffers[1], dtype=np.int32, count=len(column) + 1,
+                                     offset=column.offset * 4)
+        self.data = memoryview(buffers[2]) if buffers[2] is not None else memoryview(b"")
 
     def __len__(self) -> int:
         return len(self.column)
@@ -32,7 +36,11 @@ class IndexIds(Sequence[str]):
         return self.column[int(i)].as_py()
 
     def folded(self, k: int) -> bytes:
-        return str(self[int(self.order[k])]).lower().encode("utf-8")
+        """The k-th id in case-folded order, as the sort key (read from the bytes directly:
+        a binary search reads about 21 of them per name)."""
+        i = int(self.order[k])
+        raw = bytes(self.data[int(self.offsets[i]):int(self.offsets[i + 1])])
+        return raw.lower() if raw.isascii() else raw.decode("utf-8").lower().encode("utf-8")
 
     def find(self, names: Iterable[str]) -> dict[str, int]:
         """Binary search of each name, without case, in the ids sorted without case; among

@@ -39,14 +39,16 @@ def gather(start: IntArray, targets: IntArray, frontier: IntArray) -> IntArray:
 
 
 NARROW = 64  # a frontier this small is walked node by node (numpy calls cost more than it)
+NARROW_RUN = 64  # ... once that many narrow levels came (a chain, not a wide graph's tail)
 
 
 def levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArray]:
     """(level of each node, the edges sorted by their child's level then child).
 
     A Kahn sort whose frontier is a whole level: one gather per level while levels are wide
-    (hub graphs: a dozen levels of thousands), node by node while they are narrow (a chain of
-    100,000 fine-tunes: one level each), so both cost O(V + E).
+    (hub graphs: a dozen levels of thousands), node by node over plain lists once a run of
+    narrow levels shows a chain (100,000 fine-tunes: one level each), so both cost O(V + E);
+    the few narrow levels at the tail of a wide graph stay arrays (no list of millions).
 
     Raises:
         CycleError: some parent links form a cycle.
@@ -55,12 +57,13 @@ def levels(n: int, parent: IntArray, child: IntArray) -> tuple[IntArray, IntArra
     indegree = np.bincount(child, minlength=n).astype(np.int64)
     level = np.full(n, -1, dtype=np.int64)
     frontier = np.flatnonzero(indegree == 0)
-    depth = 0
+    depth = narrow = 0
     lists: tuple[list[int], list[int], list[int]] | None = None
     while frontier.size:
         level[frontier] = depth
-        if frontier.size < NARROW:
-            if lists is None:
+        narrow = narrow + 1 if frontier.size < NARROW else 0
+        if narrow > NARROW_RUN or (lists is not None and frontier.size < NARROW):
+            if lists is None:  # the columns as lists once: then each step costs its edges
                 lists = (start.tolist(), kids.tolist(), indegree.tolist())
             frontier = _narrow_step(lists, frontier.tolist())
             depth += 1
