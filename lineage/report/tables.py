@@ -9,10 +9,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lineage.core.engine import ModelCost, Results
-from lineage.core.family import FamilyTotal
 from lineage.core.horizon import horizons_above
 from lineage.core.records import (
     cost_record as cost_record,
@@ -27,6 +25,10 @@ from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
 from lineage.report.escape import csv_row, strict_json, visible
+
+if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
+    from lineage.core.engine import ModelCost, Results
+    from lineage.core.family import FamilyTotal
 
 FIGURES = ("own", "inherited", "cumulative", "attributed")
 
