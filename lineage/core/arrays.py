@@ -237,23 +237,30 @@ def upstream(g: ArrayGraph, s: FloatArray, v: int, *, every: bool = False
     """The contribution coefficients of node ``v``: {ancestor x: Σ over paths x→v of the
     product of the shares} (docs/method.md, "Contributions"), with ``v`` itself at 1.
 
-    One backward pass over ``v``'s ancestors only (children before parents, by level), so
-    explaining one model costs O(its ancestors and their edges), not O(graph). Paths through
+    One backward pass over ``v``'s ancestors only (children before parents, in the reverse
+    of a depth-first post-order), so explaining one model costs O(its ancestors and their
+    edges), not O(graph). Paths through
     a zero share are dropped unless ``every`` (then every ancestor is listed, at 0 or more).
     """
-    level = g.levels()[0]
     start, edges = g.in_edges()
     parent = g.parent
     coeff: dict[int, float] = {v: 1.0}
-    seen, stack = {v}, [v]
+    seen = {v}
+    done: list[int] = []  # depth-first post-order: each ancestor after all of its own
+    stack = [(v, start[v])]
     while stack:  # the ancestors reached (through non-zero shares unless ``every``)
-        c = stack.pop()
-        for e in edges[start[c]:start[c + 1]]:
-            p = int(parent[e])
-            if (every or s[e] != 0.0) and p not in seen:
-                seen.add(p)
-                stack.append(p)
-    for c in sorted(seen, key=lambda m: -int(level[m])):
+        c, at = stack[-1]
+        if at == start[c + 1]:
+            stack.pop()
+            done.append(c)
+            continue
+        stack[-1] = (c, at + 1)
+        e = edges[at]
+        p = int(parent[e])
+        if (every or s[e] != 0.0) and p not in seen:
+            seen.add(p)
+            stack.append((p, start[p]))
+    for c in reversed(done):  # children before parents: no level of the whole graph needed
         k = coeff.get(c, 0.0)
         for e in edges[start[c]:start[c + 1]]:
             p = int(parent[e])

@@ -283,7 +283,7 @@ def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.
         emissions_g=column(grams_, np.float64, math.nan),
         downloads=column(downloads, np.float64, math.nan),
         params=column(params, np.float64, math.nan),
-        created=column(created, "datetime64[D]", np.datetime64("NaT")),
+        dates=column(created, "datetime64[D]", np.datetime64("NaT")),
         skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [],
         finder=finder)
 

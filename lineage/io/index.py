@@ -290,17 +290,18 @@ def read_index(path: Path) -> Hub:
             exc, RecursionError) else "the metadata nests too deeply"
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
-    counts = np.diff(offsets)
-    has = np.flatnonzero(counts)  # the nodes with parents: a third of the Hub's
-    child = np.repeat(has.astype(np.int64), counts[has])
+    child = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     ids = IndexIds(cols["id"], numbers(cols["id_order"]))
-    created = numbers(cols["created"]).astype("datetime64[D]")
-    created[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
+
+    def created() -> np.ndarray:
+        days = numbers(cols["created"]).astype("datetime64[D]")
+        days[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
+        return days
     return Hub(path=header["source"], ids=ids, n_models=header["n_models"],
                line=numbers(cols["line"]), parent=numbers(parents.values), child=child,
                relation=numbers(cols["relation"].indices), inferred=bits(cols["inferred"], 1),
                emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
-               params=numbers(cols["params"]), created=created, finder=ids.find,
+               params=numbers(cols["params"]), dates=created, finder=ids.find,
                kids=(kid_start, numbers(children.values)), up_start=offsets)
 
 

@@ -69,7 +69,7 @@ class Hub:
     emissions_g: np.ndarray  # float64 per node, NaN = not reported
     downloads: np.ndarray  # float64 per node, NaN = unknown
     params: np.ndarray  # float64 per node, NaN = unknown
-    created: np.ndarray  # datetime64[D] per node, NaT = unknown
+    dates: np.ndarray | Callable[[], np.ndarray]  # see created; a reader may defer it
     skipped: list[InputError] = field(default_factory=list)
     parent_order: np.ndarray | None = field(default=None, repr=False)
     kids: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see downs
@@ -80,6 +80,14 @@ class Hub:
     @property
     def n(self) -> int:
         return len(self.ids)
+
+    @property
+    def created(self) -> np.ndarray:
+        """datetime64[D] per node, NaT = unknown (converted when first asked for: most
+        queries never read a date)."""
+        if callable(self.dates):
+            self.dates = self.dates()
+        return self.dates
 
     @property
     def by_parent(self) -> np.ndarray:
@@ -151,7 +159,7 @@ class Hub:
                     parent=number[self.parent[edges]], child=number[self.child[edges]],
                     relation=self.relation[keep], inferred=self.inferred[keep],
                     emissions_g=self.emissions_g[keep], downloads=self.downloads[keep],
-                    params=self.params[keep], created=self.created[keep])
+                    params=self.params[keep], dates=self.created[keep])
         return dated, int(drop.sum())
 
     def where(self, node: int) -> Position:
