@@ -26,7 +26,7 @@ from lineage.model.errors import Position
 from lineage.model.files import Deferred, Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
 
-FORMAT = 4  # 4: positions on a second line, decoded when first needed
+FORMAT = 5  # 5: positions on a line per file, decoded when first needed
 MAX_CACHE_BYTES = 100_000_000
 
 
@@ -44,7 +44,10 @@ def cache_path(bundled: list[Path]) -> Path | None:
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "lineage")
     where = repr([str(p) for p in bundled]).encode()
-    key = hashlib.sha256(repr((FORMAT, __version__, sys.version)).encode() + where)
+    import pydantic
+
+    key = hashlib.sha256(repr((FORMAT, __version__, sys.version, pydantic.VERSION)).encode()
+                         + where)
     from lineage.model import catalog_specs, spec_base
 
     for p in (Path(schema.__file__), Path(spec_base.__file__), Path(catalog_specs.__file__),
@@ -154,23 +157,27 @@ def _prune(path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-# The encoding, two JSON texts on two lines. The first holds each file's path, sha256, data
+# The encoding, JSON texts on lines. The first holds each file's path, sha256, data
 # and spec: plain JSON values as they are; {"$i": [low, mid, high]} an Interval;
 # {"$m": "StepSpec", "f": {...}, "s": [...]} a spec (its fields and the fields it was given);
 # {"$d": {...}} a mapping of values (whose keys never start with "$", checked when writing).
-# The second holds each file's positions, read only when a message needs one (they are most
-# of the work of decoding, and most runs print no message).
+# Then one line per file holds its positions, read only when a message needs one of that file
+# (they are most of the work of decoding, and most runs print no message).
 
 
-def _spec_classes() -> dict[str, tuple[Any, frozenset[str]]]:
-    """The classes a cache may build, by name, with their field names."""
+def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
+    """The classes a cache may build, by name, with their field names, and whether an object
+    can be made by setting its fields directly (what ``model_construct`` does when every
+    field is given: no alias, default, extra or post-init step to run)."""
     from pydantic import BaseModel
 
     from lineage.model import catalog_specs, schema, spec_base
 
     modules = (schema, spec_base, catalog_specs)
-    return {name: (cls, frozenset(cls.model_fields)) for m in modules
-            for name, cls in vars(m).items()
+    return {name: (cls, frozenset(cls.model_fields), not cls.__pydantic_post_init__
+                   and cls.model_config.get("extra") != "allow"
+                   and not cls.__pydantic_root_model__)
+            for m in modules for name, cls in vars(m).items()
             if isinstance(cls, type) and issubclass(cls, BaseModel)
             and cls.__module__ == m.__name__}
 
@@ -192,9 +199,10 @@ def _to_json(v: Any) -> Any:
     raise TypeError(f"cannot cache a {type(v).__name__}")
 
 
-def _hook(classes: dict[str, tuple[Any, frozenset[str]]]) -> Any:
+def _hook(classes: dict[str, tuple[Any, frozenset[str], bool]]) -> Any:
     """The decoder's ``object_hook``: each tagged object as it is built, innermost first (the
     JSON scanner walks the text in C; only objects reach Python)."""
+    setter = object.__setattr__
 
     def build(v: dict[str, Any]) -> Any:
         if "$i" in v:
@@ -203,9 +211,18 @@ def _hook(classes: dict[str, tuple[Any, frozenset[str]]]) -> Any:
         if "$d" in v:
             return v["$d"]
         if "$m" in v:
-            cls, names = classes[v["$m"]]  # a KeyError for any name outside the table
-            fields = {k: x for k, x in v["f"].items() if k in names}
-            return cls.model_construct(_fields_set=set(v["s"]) & set(fields), **fields)
+            cls, names, direct = classes[v["$m"]]  # a KeyError for any name outside the table
+            given = v["f"]
+            fields_set = set(v["s"]) & names
+            if direct and given.keys() == names:  # every field, in the class's order
+                m = cls.__new__(cls)
+                setter(m, "__dict__", {k: given[k] for k in cls.model_fields})
+                setter(m, "__pydantic_fields_set__", fields_set)
+                setter(m, "__pydantic_extra__", None)
+                setter(m, "__pydantic_private__", None)
+                return m
+            fields = {k: x for k, x in given.items() if k in names}
+            return cls.model_construct(_fields_set=fields_set & set(fields), **fields)
         return v  # a spec's "f", a file's entry, the whole text
 
     return build
@@ -217,30 +234,28 @@ def _positions(path: str, rows: list[Any]) -> dict[PathKey, Position]:
 
 
 class _Later:
-    """The second line of the cache, decoded once, when a position is first asked for."""
+    """The positions' lines of the cache (one per file), each decoded when a position of its
+    file is first asked for."""
 
-    def __init__(self, text: bytes) -> None:
-        self.text: bytes = text
-        self.rows: Any = None
+    def __init__(self, lines: list[bytes]) -> None:
+        self.lines = lines
 
     def table(self, i: int, which: str, path: str) -> dict[PathKey, Position]:
-        if self.rows is None:
-            self.rows = json.loads(self.text)
-        rows: list[Any] = self.rows[i][which]
+        rows: list[Any] = json.loads(self.lines[i])[which]
         return _positions(path, rows)
 
 
 def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
     from lineage.model.schema import FileSpec
 
-    first, _, second = payload.partition(b"\n")
+    first, *rest = payload.split(b"\n")
     obj = json.loads(first, object_hook=_hook(_spec_classes()))
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         return None
     files = obj["files"]
-    if not isinstance(files, list) or len(files) != len(bundled):
+    if not isinstance(files, list) or len(files) != len(bundled) or len(rest) != len(files):
         return None
-    later = _Later(second)
+    later = _Later(rest)
     out = []
     for i, (f, p) in enumerate(zip(files, bundled, strict=True)):
         spec, path = f["spec"], f["path"]
@@ -261,5 +276,5 @@ def _encode(files: list[LoadedFile]) -> bytes:
 
     return text({"format": FORMAT, "files": [
         {"path": f.doc.path, "data": _to_json(f.doc.data), "sha256": f.doc.sha256,
-         "spec": _to_json(f.spec)} for f in files]}) + b"\n" + text(
-        [{"values": rows(f.doc.values), "keys": rows(f.doc.keys)} for f in files])
+         "spec": _to_json(f.spec)} for f in files]}) + b"".join(
+        b"\n" + text({"values": rows(f.doc.values), "keys": rows(f.doc.keys)}) for f in files)

@@ -27,8 +27,13 @@ def hardware_key(name: str) -> frozenset[str]:
 
 
 def grid_key(name: str) -> str:
-    """Grids match case-insensitively, ignoring spaces, underscores and hyphens."""
-    return re.sub(r"[\s_\-]+", "", name.lower())
+    """Grids match case-insensitively, ignoring spaces, underscores and hyphens.
+
+    Example:
+        >>> grid_key("US West_Coast-2") == grid_key("uswestcoast2")
+        True
+    """
+    return "".join(name.lower().split()).replace("_", "").replace("-", "")
 
 
 @dataclass(frozen=True)

@@ -40,9 +40,10 @@ def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     (path,) = cache_files(registry_copy)
     assert path.suffix == ".json"
     _, _, payload = path.read_bytes().partition(b"\n")
-    specs, positions = payload.split(b"\n")  # plain data after its SHA-256, on two lines
-    assert json.loads(specs)["format"] == 4
-    assert len(json.loads(positions)) == len(json.loads(specs)["files"])
+    specs, *positions = payload.split(b"\n")  # plain data after its SHA-256: specs, then
+    assert json.loads(specs)["format"] == 5  # each file's positions on a line of its own
+    assert len(positions) == len(json.loads(specs)["files"])
+    assert set(json.loads(positions[0])) == {"values", "keys"}
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
     assert len(lineage.load().models) == 148  # 127 + 21 added by issue 14
 
