@@ -26,7 +26,7 @@ from lineage.model.errors import Position
 from lineage.model.files import Deferred, Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
 
-FORMAT = 5  # 5: positions on a line per file, decoded when first needed
+FORMAT = 6  # 6: raw values and positions on a line per file, decoded when first needed
 MAX_CACHE_BYTES = 100_000_000
 
 
@@ -157,12 +157,12 @@ def _prune(path: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-# The encoding, JSON texts on lines. The first holds each file's path, sha256, data
-# and spec: plain JSON values as they are; {"$i": [low, mid, high]} an Interval;
+# The encoding, JSON texts on lines. The first holds each file's path, sha256 and spec: plain
+# JSON values as they are; {"$i": [low, mid, high]} an Interval;
 # {"$m": "StepSpec", "f": {...}, "s": [...]} a spec (its fields and the fields it was given);
 # {"$d": {...}} a mapping of values (whose keys never start with "$", checked when writing).
-# Then one line per file holds its positions, read only when a message needs one of that file
-# (they are most of the work of decoding, and most runs print no message).
+# Then one line per file holds its raw values and positions, read only when a message needs a
+# position in that file (they are most of the work of decoding; most runs print no message).
 
 
 def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
@@ -234,15 +234,44 @@ def _positions(path: str, rows: list[Any]) -> dict[PathKey, Position]:
 
 
 class _Later:
-    """The positions' lines of the cache (one per file), each decoded when a position of its
-    file is first asked for."""
+    """Each file's line of the cache (its raw values and positions), decoded when first
+    needed."""
 
     def __init__(self, lines: list[bytes]) -> None:
         self.lines = lines
+        self.decoded: dict[int, Any] = {}
+
+    def line(self, i: int) -> Any:
+        if i not in self.decoded:
+            self.decoded[i] = json.loads(self.lines[i])
+        return self.decoded[i]
 
     def table(self, i: int, which: str, path: str) -> dict[PathKey, Position]:
-        rows: list[Any] = json.loads(self.lines[i])[which]
+        rows: list[Any] = self.line(i)[which]
         return _positions(path, rows)
+
+
+_UNSET: Any = object()
+
+
+class _CachedDocument(Document):
+    """A cached registry file: its raw values (which nothing reads once the file is
+    validated) and positions are decoded from its line when first asked for."""
+
+    def __init__(self, path: str, sha256: str | None, later: _Later, i: int) -> None:
+        super().__init__(path, None, Deferred(partial(later.table, i, "values", path)),
+                         Deferred(partial(later.table, i, "keys", path)), sha256=sha256)
+        self._later, self._i, self._data = later, i, _UNSET
+
+    @property
+    def data(self) -> Any:
+        if self._data is _UNSET:
+            self._data = self._later.line(self._i)["data"]
+        return self._data
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self._data = value if hasattr(self, "_later") else _UNSET  # not the __init__'s None
 
 
 def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
@@ -261,8 +290,7 @@ def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
         spec, path = f["spec"], f["path"]
         if path != str(p) or not isinstance(spec, FileSpec):
             return None
-        doc = Document(path, f["data"], Deferred(partial(later.table, i, "values", path)),
-                       Deferred(partial(later.table, i, "keys", path)), sha256=f.get("sha256"))
+        doc = _CachedDocument(path, f.get("sha256"), later, i)
         out.append(LoadedFile(doc, spec, is_registry=True))
     return out
 
@@ -275,6 +303,7 @@ def _encode(files: list[LoadedFile]) -> bytes:
         return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     return text({"format": FORMAT, "files": [
-        {"path": f.doc.path, "data": _to_json(f.doc.data), "sha256": f.doc.sha256,
-         "spec": _to_json(f.spec)} for f in files]}) + b"".join(
-        b"\n" + text({"values": rows(f.doc.values), "keys": rows(f.doc.keys)}) for f in files)
+        {"path": f.doc.path, "sha256": f.doc.sha256, "spec": _to_json(f.spec)}
+        for f in files]}) + b"".join(b"\n" + text(
+            {"data": f.doc.data, "values": rows(f.doc.values), "keys": rows(f.doc.keys)})
+            for f in files)

@@ -41,9 +41,9 @@ def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     assert path.suffix == ".json"
     _, _, payload = path.read_bytes().partition(b"\n")
     specs, *positions = payload.split(b"\n")  # plain data after its SHA-256: specs, then
-    assert json.loads(specs)["format"] == 5  # each file's positions on a line of its own
+    assert json.loads(specs)["format"] == 6  # each file's values on a line of its own
     assert len(positions) == len(json.loads(specs)["files"])
-    assert set(json.loads(positions[0])) == {"values", "keys"}
+    assert set(json.loads(positions[0])) == {"data", "values", "keys"}
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
     assert len(lineage.load().models) == 148  # 127 + 21 added by issue 14
 
@@ -60,6 +60,7 @@ def test_cached_positions_and_data_are_those_read(registry_copy: Path,
     assert [f.doc.path for f in cached] == [f.doc.path for f in fresh]
     for c, f in zip(cached, fresh, strict=True):
         assert type(c.doc.values).__name__ == "Deferred"
+        assert type(c.doc).__name__ == "_CachedDocument"
         assert dict(c.doc.values) == dict(f.doc.values)
         assert dict(c.doc.keys) == dict(f.doc.keys)
         assert c.doc.data == f.doc.data
