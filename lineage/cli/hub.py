@@ -239,7 +239,7 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
     import sys
 
     from lineage.cli.common import check_date
-    from lineage.io.hubfetch import Filters
+    from lineage.io.hubfetch import Filters, api_pages
     from lineage.io.hubfetch import fetch as fetch_models
 
     if output.suffix != ".parquet":
@@ -252,18 +252,17 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
                 raise UsageError(f'{flag} "{day}" is not a full date: write YYYY-MM-DD') \
                     from None
     try:
-        from huggingface_hub import HfApi
+        import huggingface_hub  # noqa: F401  (the requests go through its HTTP helpers)
         from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
     except ImportError:
         raise UsageError("lineage hub fetch needs huggingface_hub: "
                          "pip install 'lineage-carbon[hub]'") from None
     filters = Filters(author=author, base_model=base_model, search=search, since=since,
                       until=until, limit=limit)
-    api = HfApi()
     with tqdm(unit=" models", file=sys.stderr, disable=not sys.stderr.isatty(),
               desc="listing the Hub") as bar:
-        state = fetch_models(lambda kwargs: api.list_models(**kwargs), output, filters,
-                             batch_rows=batch_rows, restart=restart,
+        state = fetch_models(api_pages, output, filters, batch_rows=batch_rows,
+                             restart=restart,
                              progress=lambda k: bar.update(k - bar.n))
     click.echo(f"fetched {state.rows:,} models (snapshot of {state.started}) → {output}",
                err=True)

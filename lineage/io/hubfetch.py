@@ -1,20 +1,24 @@
-"""A Parquet snapshot of the Hub's model list, fetched a batch at a time and resumable (issue 12).
+"""A Parquet snapshot of the Hub's model list, fetched a page at a time and resumable (issue 12).
 
-:func:`fetch` takes the models as the Hub API lists them (``huggingface_hub``'s ``ModelInfo``
-objects, or the API's JSON records as dicts) and writes the fields we read — ``id``,
-``createdAt``, ``downloads``, ``downloadsAllTime``, ``tags``, ``baseModels``, ``cardData``
-(only ``base_model``, ``base_model_relation`` and ``co2_eq_emissions``), ``safetensors``,
-``gguf`` (only ``total``) — as the columns :mod:`lineage.io.parquetrows` reads back: nested
-values as JSON text, ``tags`` a list, ``createdAt`` a UTC timestamp.
+:func:`fetch` reads the Hub API's model list (``GET /api/models``, the request
+``huggingface_hub.HfApi.list_models(expand=[...])`` makes) page by page, following the
+``Link: <…>; rel="next"`` URL each page names (it carries the listing's cursor), and writes the
+fields we read — ``id``, ``createdAt``, ``downloads``, ``downloadsAllTime``, ``tags``,
+``baseModels``, ``cardData`` (only ``base_model``, ``base_model_relation`` and
+``co2_eq_emissions``), ``safetensors``, ``gguf`` (only ``total``) — as the columns
+:mod:`lineage.io.parquetrows` reads back: nested values as JSON text, ``tags`` a list,
+``createdAt`` a UTC timestamp. The requests go through huggingface_hub's own HTTP helpers
+(its session, token, retries and error messages); only the page loop is ours, because
+huggingface_hub does not hand out the cursor that a resume needs.
 
 While it runs, ``OUT.partial/`` holds one Parquet file per batch and ``state.json`` (the
-filters, when the snapshot was started, the rows written, the last id). A rerun with the same
-filters walks the listing again from its start, skips the ids already written and the models
-created after the snapshot was started (so the snapshot is the Hub as it was then), and
-writes only the rest: the Hub's listing has no cursor that huggingface_hub hands out, so a
-resume costs the listing again but not the writing. The finished snapshot replaces ``OUT``
-in one rename (:func:`lineage.io.atomic.write_atomic`); the snapshot's date, the filters and
-the row count are in the schema's metadata under ``lineage``.
+filters, when the snapshot was started, the rows written, the last id, and the URL of the
+page to read next). A rerun with the same filters starts from that page, not from the
+beginning: the pages already read are not asked for again, and the ids already written in
+the page it was in are skipped; models created after the snapshot was started are left out
+(so the snapshot is the Hub as it was then). The finished snapshot replaces ``OUT`` in one
+rename (:func:`lineage.io.atomic.write_atomic`); the snapshot's date, the filters and the row
+count are in the schema's metadata under ``lineage``.
 """
 
 from __future__ import annotations
@@ -59,17 +63,40 @@ class Filters:
             else f"base_model:{self.base_model}"
 
 
-def list_kwargs(filters: Filters) -> dict[str, Any]:
-    """The keyword arguments of ``HfApi.list_models`` for ``filters``: newest first, so a
-    ``since`` date ends the listing early."""
-    kwargs: dict[str, Any] = {"expand": list(EXPAND), "sort": "created_at"}
+def list_params(filters: Filters) -> dict[str, Any]:
+    """The query of ``GET /api/models`` for ``filters``, as ``HfApi.list_models`` writes it:
+    newest first, so a ``since`` date ends the listing early."""
+    params: dict[str, Any] = {"sort": "createdAt", "expand": list(EXPAND)}
     if filters.author:
-        kwargs["author"] = filters.author
+        params["author"] = filters.author
     if filters.tag():
-        kwargs["filter"] = filters.tag()
+        params["filter"] = [filters.tag()]
     if filters.search:
-        kwargs["search"] = filters.search
-    return kwargs
+        params["search"] = filters.search
+    return params
+
+
+Page = tuple[list[dict[str, Any]], "str | None"]  # the records, the next page's URL
+Pages = Callable[[dict[str, Any], "str | None"], Iterator[Page]]
+
+
+def api_pages(params: dict[str, Any], start: str | None) -> Iterator[Page]:
+    """The Hub's model list a page at a time, from its first page (``params``) or from the
+    page URL ``start`` (a resumed fetch: the URL holds the query and the cursor)."""
+    from huggingface_hub import constants, hf_raise_for_status
+    from huggingface_hub.utils import (  # type: ignore[attr-defined]
+        build_hf_headers,
+        http_backoff,
+    )
+
+    headers = build_hf_headers()
+    url: str | None = start or f"{constants.ENDPOINT}/api/models"
+    query: dict[str, Any] | None = None if start else params
+    while url is not None:
+        r = http_backoff("GET", url, params=query, headers=headers)
+        hf_raise_for_status(r)
+        url, query = r.links.get("next", {}).get("url"), None
+        yield r.json(), url
 
 
 def record_of(info: Any) -> dict[str, Any]:
@@ -119,14 +146,14 @@ class State:
     rows: int = 0
     parts: int = 0
     last_id: str | None = None
+    page: str | None = None  # the URL of the page to read from on a rerun (None: the first)
 
 
-def fetch(listing: Callable[[dict[str, Any]], Iterable[Any]], out: Path, filters: Filters, *,
-          batch_rows: int = 1000, restart: bool = False,
-          progress: Callable[[int], None] | None = None,
+def fetch(pages: Pages, out: Path, filters: Filters, *, batch_rows: int = 1000,
+          restart: bool = False, progress: Callable[[int], None] | None = None,
           now: Callable[[], dt.datetime] | None = None) -> State:
-    """Write the models ``listing(list_kwargs(filters))`` yields that pass ``filters`` to
-    ``out`` (Parquet), resuming an interrupted fetch of the same filters.
+    """Write the models of ``pages(list_params(filters), start)`` that pass ``filters`` to
+    ``out`` (Parquet), resuming an interrupted fetch of the same filters from its page.
 
     ``progress(k)`` is called with the number of models read (kept or not) after each one.
 
@@ -141,30 +168,40 @@ def fetch(listing: Callable[[dict[str, Any]], Iterable[Any]], out: Path, filters
     done = _ids_in(partial, state.parts)
     started = dt.datetime.fromisoformat(state.started)
     batch: list[dict[str, Any]] = []
-    for rec in _wanted(listing(list_kwargs(filters)), filters, started, progress):
-        if rec["id"] in done:
-            continue
-        done.add(rec["id"])
-        batch.append(rec)
-        if len(batch) >= batch_rows:
-            _flush(partial, state, batch)
-        if filters.limit is not None and state.rows + len(batch) >= filters.limit:
+    read = 0
+    for records, following in pages(list_params(filters), state.page):
+        for rec in _wanted(records, filters, started):
+            if rec is None:  # older than --since: the listing is done
+                following = None
+                break
+            if rec["id"] in done:
+                continue
+            done.add(rec["id"])
+            batch.append(rec)
+            if len(batch) >= batch_rows:
+                _flush(partial, state, batch)
+            if filters.limit is not None and state.rows + len(batch) >= filters.limit:
+                following = None
+                break
+        read += len(records)
+        if progress is not None:
+            progress(read)
+        _flush(partial, state, batch, page=following)  # a rerun starts at the next page
+        if following is None:
             break
-    _flush(partial, state, batch)
     write_atomic(out, _combine(partial, state))
     shutil.rmtree(partial)
     return state
 
 
-def _wanted(models: Iterable[Any], filters: Filters, started: dt.datetime,
-            progress: Callable[[int], None] | None) -> Iterator[dict[str, Any]]:
-    """The records created between ``since`` and ``until`` and before the snapshot began.
-    The listing is newest first, so the first model older than ``since`` ends it."""
+def _wanted(records: Iterable[Any], filters: Filters, started: dt.datetime
+            ) -> Iterator[dict[str, Any] | None]:
+    """The records created between ``since`` and ``until`` and before the snapshot began;
+    None for the first one older than ``since`` (the listing is newest first: it ends there).
+    """
     since = dt.date.fromisoformat(filters.since) if filters.since else None
     until = dt.date.fromisoformat(filters.until) if filters.until else None
-    for k, info in enumerate(models, 1):
-        if progress is not None:
-            progress(k)
+    for info in records:
         rec = record_of(info)
         created = rec["createdAt"]
         if created is not None:
@@ -173,6 +210,7 @@ def _wanted(models: Iterable[Any], filters: Filters, started: dt.datetime,
             if until is not None and created.date() > until:
                 continue
             if since is not None and created.date() < since:
+                yield None
                 return
         elif since is not None or until is not None:
             continue  # undated: outside any date range
@@ -212,22 +250,27 @@ def _ids_in(partial: Path, parts: int) -> set[str]:
             for m in pq.read_table(_part(partial, k), columns=["id"])["id"].to_pylist()}
 
 
-def _flush(partial: Path, state: State, batch: list[dict[str, Any]]) -> None:
+def _flush(partial: Path, state: State, batch: list[dict[str, Any]], *,
+           page: str | None = None) -> None:
     """Write ``batch`` as the next part, then the state that counts it (both atomically, so
-    an interruption between them leaves a part that the state does not count: rewritten)."""
+    an interruption between them leaves a part that the state does not count: rewritten).
+    ``page``: the page a rerun starts from, once every record before it is written."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if not batch:
+    if page is not None:
+        state.page = page
+    if batch:
+        sink = io.BytesIO()
+        pq.write_table(pa.Table.from_pylist(batch, schema=schema()), sink)
+        write_atomic(_part(partial, state.parts), sink.getvalue())
+        state.parts += 1
+        state.rows += len(batch)
+        state.last_id = batch[-1]["id"]
+        batch.clear()
+    elif page is None:
         return
-    sink = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(batch, schema=schema()), sink)
-    write_atomic(_part(partial, state.parts), sink.getvalue())
-    state.parts += 1
-    state.rows += len(batch)
-    state.last_id = batch[-1]["id"]
     write_atomic(partial / "state.json", json.dumps(asdict(state)).encode())
-    batch.clear()
 
 
 def _combine(partial: Path, state: State) -> bytes:

@@ -1,13 +1,14 @@
 """``lineage hub fetch`` against recorded API pages (tests/data/hubapi/, written by hand from
-the documented shapes: see its README): no network, ``HfApi.list_models`` monkeypatched."""
+the documented shapes: see its README): no network, huggingface_hub's ``http_backoff``
+monkeypatched to serve them with the ``Link`` headers the Hub sends."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pyarrow.parquet as pq
 import pytest
@@ -18,44 +19,60 @@ from lineage.io.hubfetch import EXPAND, snapshot_metadata
 
 PAGES = sorted((Path(__file__).parents[1] / "data" / "hubapi").glob("page-*.json"))
 RECORDS = [r for p in PAGES for r in json.loads(p.read_text(encoding="utf-8"))]
+ENDPOINT = "https://huggingface.co/api/models"
+
+
+class Response:
+    def __init__(self, records: list[dict[str, Any]], following: str | None) -> None:
+        self.records = records
+        self.links = {"next": {"url": following}} if following else {}
+
+    def json(self) -> list[dict[str, Any]]:
+        return self.records
 
 
 class FakeHub:
-    """``list_models`` served from the recorded pages, filtered as the Hub filters
+    """``GET /api/models`` served from the recorded pages, filtered as the Hub filters
     (``author``: the id's owner; ``filter``: a tag the model carries; ``search``: part of the
-    id), as ``ModelInfo`` objects. ``fail_after`` pages, the listing breaks (a lost
-    connection)."""
+    id); each page names the next in its ``Link`` header, the query and a cursor in its URL,
+    as the Hub does. Asked for page ``fail_after``, the listing breaks (a lost connection)."""
 
-    calls: ClassVar[list[dict[str, Any]]] = []
+    calls: ClassVar[list[dict[str, Any]]] = []  # the query of each first page asked for
+    read: ClassVar[list[int]] = []  # the pages served, in order
     fail_after: ClassVar[int | None] = None
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def list_models(self, **kwargs: Any) -> Iterator[Any]:
-        from huggingface_hub.hf_api import ModelInfo
-
-        FakeHub.calls.append(kwargs)
-        for k, page in enumerate(PAGES):
-            if FakeHub.fail_after is not None and k == FakeHub.fail_after:
-                raise KeyboardInterrupt  # Ctrl-C or a dropped connection between pages
-            for item in json.loads(page.read_text(encoding="utf-8")):
-                if kwargs.get("author") and not item["id"].startswith(kwargs["author"] + "/"):
-                    continue
-                if kwargs.get("filter") and kwargs["filter"] not in item.get("tags", []):
-                    continue
-                if kwargs.get("search") and kwargs["search"] not in item["id"]:
-                    continue
-                yield ModelInfo(**item)
+    @classmethod
+    def get(cls, method: str, url: str, params: dict[str, Any] | None = None,
+            headers: Any = None) -> Response:
+        assert method == "GET"
+        if params is not None:  # the first page: the query as list_models sends it
+            assert url == ENDPOINT
+            cls.calls.append(params)
+            query, k = params, 0
+        else:  # a next page: everything is in its URL
+            raw = parse_qs(urlsplit(url).query)
+            k = int(raw.pop("cursor")[0])
+            query = {key: v if key in ("expand", "filter") else v[0] for key, v in raw.items()}
+        if cls.fail_after is not None and k == cls.fail_after:
+            raise KeyboardInterrupt  # Ctrl-C or a dropped connection between pages
+        cls.read.append(k)
+        items = [item for item in json.loads(PAGES[k].read_text(encoding="utf-8"))
+                 if not (query.get("author") and not item["id"].startswith(query["author"] + "/"))
+                 and not (query.get("filter") and query["filter"][0] not in item.get("tags", []))
+                 and not (query.get("search") and query["search"] not in item["id"])]
+        following = f"{ENDPOINT}?{urlencode(query, doseq=True)}&cursor={k + 1}" \
+            if k + 1 < len(PAGES) else None
+        return Response(items, following)
 
 
 @pytest.fixture
 def hub(monkeypatch: pytest.MonkeyPatch) -> type[FakeHub]:
     import huggingface_hub
+    import huggingface_hub.utils
 
-    FakeHub.calls = []
-    FakeHub.fail_after = None
-    monkeypatch.setattr(huggingface_hub, "HfApi", FakeHub)
+    FakeHub.calls, FakeHub.read, FakeHub.fail_after = [], [], None
+    monkeypatch.setattr(huggingface_hub.utils, "http_backoff", FakeHub.get)
+    monkeypatch.setattr(huggingface_hub, "hf_raise_for_status", lambda r: None)
     return FakeHub
 
 
@@ -77,7 +94,8 @@ def test_fetch_writes_the_fields_we_read_and_the_snapshot_metadata(hub: Any,
     out = tmp_path / "snapshot.parquet"
     result = run("hub", "fetch", "-o", str(out))
     assert result.exit_code == 0, result.output
-    assert hub.calls == [{"expand": list(EXPAND), "sort": "created_at"}]
+    assert hub.calls == [{"sort": "createdAt", "expand": list(EXPAND)}]
+    assert hub.read == [0, 1, 2]
     table = pq.read_table(out)
     assert table["id"].to_pylist() == [r["id"] for r in RECORDS]
     assert table.column_names == ["id", "createdAt", "downloads", "downloadsAllTime", "tags",
@@ -130,7 +148,7 @@ def test_filters_go_to_the_api_and_dates_are_applied_here(hub: Any, tmp_path: Pa
                  "--base-model", "meta-llama/Llama-3.2-1B-Instruct")
     assert result.exit_code == 0, result.output
     assert hub.calls[-1]["author"] == "acme"
-    assert hub.calls[-1]["filter"] == "base_model:meta-llama/Llama-3.2-1B-Instruct"
+    assert hub.calls[-1]["filter"] == ["base_model:meta-llama/Llama-3.2-1B-Instruct"]
     assert pq.read_table(out)["id"].to_pylist() == ["acme/llama-3.2-1b-support"]
     assert run("hub", "fetch", "-o", str(out), "--since", "2024-09-18",
                "--until", "2025-01-31").exit_code == 0
@@ -139,36 +157,67 @@ def test_filters_go_to_the_api_and_dates_are_applied_here(hub: Any, tmp_path: Pa
         "meta-llama/Llama-3.2-1B"]
     meta = snapshot_metadata(out)
     assert meta is not None and meta["filters"]["since"] == "2024-09-18"
-    # newest first: the first model older than --since ends the listing (page 3 never read)
+    assert hub.read[-3:] == [0, 1, 2]  # newest first: page 3's first model, older, ends it
+    hub.read.clear()
     assert run("hub", "fetch", "-o", str(out), "--search", "llama", "--limit", "2").exit_code == 0
     assert pq.read_table(out)["id"].to_pylist() == ["acme/llama-3.2-1b-support-GGUF",
                                                     "acme/llama-3.2-1b-support"]
+    assert hub.read == [0]  # the limit is reached in page 1: page 2 is never asked for
 
 
-def test_an_interrupted_fetch_resumes_where_it_stopped(hub: Any, tmp_path: Path,
-                                                       capsys: pytest.CaptureFixture[str]
-                                                       ) -> None:
+def test_an_interrupted_fetch_resumes_at_its_page(hub: Any, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "s.parquet"
     partial = tmp_path / "s.parquet.partial"
-    hub.fail_after = 1  # the listing breaks after page 1 (3 models; batches of 2)
+    hub.fail_after = 1  # the listing breaks when page 2 is asked for (page 1: 3 models)
     result = CliRunner().invoke(cli, ["hub", "fetch", "-o", str(out), "--batch-rows", "2"])
     assert result.exit_code != 0 and not out.exists()
     state = json.loads((partial / "state.json").read_text())
-    assert (state["rows"], state["parts"], state["last_id"]) == (
-        2, 1, "acme/llama-3.2-1b-support")
+    assert (state["rows"], state["parts"], state["last_id"]) == (3, 2, "beta/support-merge")
+    assert state["page"].endswith("&cursor=1")  # the page to go on from, with its query
     hub.fail_after = None
     code, err = main(capsys, "hub", "fetch", "-o", str(out), "--author", "acme")
     assert code == 2
     assert err == (f'lineage: "{partial}" holds a fetch with other filters (none): rerun '
                    "with them, or add --restart\n")
+    hub.read.clear()
     result = run("hub", "fetch", "-o", str(out), "--batch-rows", "2")
     assert result.exit_code == 0, result.output
+    assert hub.read == [1, 2]  # page 1 is not asked for again
     table = pq.read_table(out)
     assert table["id"].to_pylist() == [r["id"] for r in RECORDS]  # each once, in order
-    assert pq.ParquetFile(out).metadata.num_row_groups == 4  # 2 + 2 + 2 + 2
+    assert pq.ParquetFile(out).metadata.num_row_groups == 5  # page by page: 2+1, 2+1, 2
     meta = snapshot_metadata(out)
     assert meta is not None and meta["snapshot"] == state["started"]
     assert not partial.exists()
+
+
+def test_a_fetch_broken_inside_a_page_rereads_that_page_only(
+        hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part written in the middle of a page: the rerun reads that page again, skipping
+    the ids already written."""
+    import lineage.io.hubfetch as hubfetch
+
+    out = tmp_path / "s.parquet"
+    real = hubfetch.record_of
+    seen: list[str] = []
+
+    def breaking(info: Any) -> dict[str, Any]:
+        seen.append(info["id"])
+        if len(seen) == 5:  # page 2's second model: page 2's first is written (batch of 1)
+            raise KeyboardInterrupt
+        return real(info)
+
+    monkeypatch.setattr(hubfetch, "record_of", breaking)
+    result = CliRunner().invoke(cli, ["hub", "fetch", "-o", str(out), "--batch-rows", "1"])
+    assert result.exit_code != 0
+    state = json.loads((out.with_name("s.parquet.partial") / "state.json").read_text())
+    assert (state["rows"], state["last_id"]) == (4, "zeta/llama-3.2-1b-math")
+    monkeypatch.setattr(hubfetch, "record_of", real)
+    hub.read.clear()
+    assert run("hub", "fetch", "-o", str(out), "--batch-rows", "1").exit_code == 0
+    assert hub.read == [1, 2]
+    assert pq.read_table(out)["id"].to_pylist() == [r["id"] for r in RECORDS]
 
 
 def test_without_huggingface_hub_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
