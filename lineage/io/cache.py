@@ -239,16 +239,24 @@ class _Later:
 
     def __init__(self, lines: list[bytes]) -> None:
         self.lines = lines
-        self.decoded: dict[int, Any] = {}
+        self.decoded: dict[int, dict[str, Any]] = {}
 
-    def line(self, i: int) -> Any:
+    def line(self, i: int) -> dict[str, Any]:
+        """File ``i``'s line; one that does not decode (it cannot happen once the cache's
+        SHA-256 matched, short of a bug) gives no values, and messages the file's first line."""
         if i not in self.decoded:
-            self.decoded[i] = json.loads(self.lines[i])
+            try:
+                value = json.loads(self.lines[i])
+            except ValueError:
+                value = None
+            self.decoded[i] = value if isinstance(value, dict) else {}
         return self.decoded[i]
 
     def table(self, i: int, which: str, path: str) -> dict[PathKey, Position]:
-        rows: list[Any] = self.line(i)[which]
-        return _positions(path, rows)
+        try:
+            return _positions(path, self.line(i).get(which, []))
+        except (TypeError, ValueError, IndexError):
+            return {}
 
 
 _UNSET: Any = object()
@@ -266,7 +274,7 @@ class _CachedDocument(Document):
     @property
     def data(self) -> Any:
         if self._data is _UNSET:
-            self._data = self._later.line(self._i)["data"]
+            self._data = self._later.line(self._i).get("data")
         return self._data
 
     @data.setter

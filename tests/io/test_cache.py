@@ -131,6 +131,28 @@ def test_a_damaged_cache_is_a_miss(registry_copy: Path, content: bytes, checksum
     assert len(lineage.load().models) == 148  # 127 + 21 added by issue 14
 
 
+def test_a_damaged_positions_line_degrades_to_the_files_first_line(registry_copy: Path) -> None:
+    """A position line that does not decode (with a matching SHA-256: only a bug could write
+    it) costs the messages their exact position, never an error."""
+    import hashlib
+
+    from lineage.io.loader import load_files
+
+    load_files([])
+    (path,) = cache_files(registry_copy)
+    _, _, payload = path.read_bytes().partition(b"\n")
+    specs, *lines = payload.split(b"\n")
+    lines = [b"{not json" for _ in lines]
+    damaged = b"\n".join([specs, *lines])
+    path.write_bytes(hashlib.sha256(damaged).hexdigest().encode() + b"\n" + damaged)
+    files = load_files([])
+    doc = files[0].doc
+    assert type(doc).__name__ == "_CachedDocument"
+    assert doc.data is None and dict(doc.values) == {}
+    where = doc.at(("models", "anything"))
+    assert (where.path, where.line, where.col) == (doc.path, 1, 1)
+
+
 class _Planted:
     """A pickle that leaves a mark when it is loaded (what a hostile cache file could do)."""
 
