@@ -31,7 +31,7 @@ from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
 from lineage.model.graph import Project
-from lineage.model.hub import Hub
+from lineage.model.hub import Hub, take_ids
 
 
 class _UnionIds(Sequence[str]):
@@ -46,7 +46,12 @@ class _UnionIds(Sequence[str]):
 
     def __getitem__(self, i: Any) -> Any:
         if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
+            lo, hi, step = i.indices(len(self))
+            if step != 1 or hi <= lo:
+                return [self[k] for k in range(lo, hi, step)]
+            head = self.project_ids[lo:min(hi, self.p)]
+            return head + take_ids(self.hub.ids, self.unmatched[max(lo - self.p, 0):
+                                                                max(hi - self.p, 0)])
         if i < 0:
             i += len(self)
         return self.project_ids[i] if i < self.p else self.hub.ids[int(self.unmatched[i - self.p])]

@@ -35,6 +35,12 @@ class IndexIds(Sequence[str]):
             raise IndexError(i)
         return self.column[int(i)].as_py()
 
+    def take(self, nodes: np.ndarray) -> list[str]:
+        """The ids of ``nodes``, decoded in one call."""
+        import pyarrow as pa
+
+        return list(self.column.take(pa.array(nodes, pa.int64())).to_pylist())
+
     def folded(self, k: int) -> bytes:
         """The k-th id in case-folded order, as the sort key (read from the bytes directly:
         a binary search reads about 21 of them per name)."""

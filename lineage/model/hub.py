@@ -167,6 +167,16 @@ class Hub:
             else Position(self.path)
 
 
+def take_ids(ids: Sequence[str], nodes: np.ndarray) -> list[str]:
+    """``[ids[k] for k in nodes]``, in one call where the ids are a column that can (an index's
+    or a dump's Arrow column: ``take``), so that a table of millions of rows does not decode
+    its ids one at a time."""
+    take = getattr(ids, "take", None)
+    if take is not None:
+        return list(take(nodes))
+    return [ids[k] for k in nodes.tolist()]
+
+
 def find_ids(ids: Sequence[str], names: Iterable[str],
              lowered: Sequence[str] | None = None) -> dict[str, int]:
     """``{name: position in ids}`` for the ``names`` found, exact spelling first, then any case.
