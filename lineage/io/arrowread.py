@@ -2,13 +2,18 @@
 
 JSON Lines: ``pyarrow.json.read_json`` reads, with a typed schema, every field whose type is
 fixed (``id``, ``tags``, ``safetensors.total``, ``gguf.total``, the counts and dates, their
-types sniffed from the first value written); it ignores the rest. The free-form fields, whose
-type changes from record to record (``base_model`` a string or a list, ``co2_eq_emissions``
-a number, a mapping or text, ``cardData``, ``baseModels``), defeat a typed reader: the lines
-that name one are found by a byte search and only those are parsed again, with orjson. The
-cost: a second parse of those lines (about a third of the Hub's). Anything the fast reader
-does not take as it is (a bad line, a type that changes, blank lines) returns None, and the
-file is read line by line by :class:`lineage.io.dump.Lines`, which names every bad line.
+types sniffed from the first value written); it ignores the rest. The ids stay an Arrow column
+(:mod:`lineage.io.dumpids`), checked, folded and told unique by pyarrow's kernels. The
+free-form fields, whose type changes from record to record (``base_model`` a string or a
+list, ``co2_eq_emissions`` a number, a mapping or text, ``cardData``, ``baseModels``), defeat
+one typed read: :mod:`lineage.io.arrowfree` finds the lines that name one by a byte search and
+reads them again, typed by shape, by pyarrow's JSON reader (our flat lines: ``base_model`` a
+string, or a list), and with orjson only the others (emissions, the Hub API's nested
+records). The cost, on the synthetic Hub: a second typed read of a third of its lines (a
+fifth of a second), where their orjson parse and one Python record each cost three seconds.
+Anything the fast reader does not take as it is (a bad line, a type that changes, blank lines,
+a key written twice) returns None, and the file is read line by line by
+:class:`lineage.io.dump.Lines`, which names every bad line.
 
 Parquet: the columns of those names, nested values as structs or as JSON text.
 """
@@ -16,14 +21,15 @@ Parquet: the columns of those names, nested values as structs or as JSON text.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lineage.io import hubrecords as rec
-from lineage.io.dumplines import SPACED, Lines, repeated_key
+from lineage.io.arrowfree import Unread, cut_lines, free_form
+from lineage.io.dumpids import ColumnIds, Folded
+from lineage.io.dumplines import BAD_ID, SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
 from lineage.model.errors import InputError, InputErrors, Position
 
@@ -32,12 +38,7 @@ DATES = ("created_at", "createdAt")
 NESTED = ("baseModels", "cardData", "safetensors", "gguf")
 WANTED = ("id", "tags", *COUNTS, *DATES, *NESTED, "base_model", "base_model_relation",
           "co2_eq_emissions")
-_FREE = re.compile(rb'"(?:base_model|base_model_relation|co2_eq_emissions|baseModels|cardData)"')
-BLOCK = 1 << 24
-
-
-class Unread(Exception):
-    """The fast reader does not take this file as it is."""
+BLOCK = 1 << 22  # 4 MB: 48 blocks for 2 cores to share on the 194 MB synthetic Hub
 
 
 def read_json(path: Path) -> Lines | None:
@@ -54,9 +55,13 @@ def _sniff(data: bytes, key: str) -> Any:
     """The pyarrow type of ``key``'s first non-null value in ``data``: string or float64."""
     import pyarrow as pa
 
-    for m in re.finditer(b'"' + key.encode() + rb'"\s*:\s*(.)', data[: 1 << 26]):
-        if m.group(1) != b"n":
-            return pa.string() if m.group(1) == b'"' else pa.float64()
+    pattern = re.compile(b'"' + key.encode() + rb'"\s*:\s*(.)')
+    for end in (1 << 20, 1 << 26):  # most dumps say it in their first MB
+        for m in pattern.finditer(data, 0, end):
+            if m.group(1) != b"n":
+                return pa.string() if m.group(1) == b'"' else pa.float64()
+        if end >= len(data):
+            break
     return pa.string()
 
 
@@ -65,9 +70,10 @@ def _json(name: str, data: bytes) -> Lines:
     import pyarrow.json as pj
 
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    n = data.count(b"\n") + (not data.endswith(b"\n"))
     if len(data) == start:
         raise Unread
+    cut = cut_lines(data, start)
+    n = len(cut)
     total = pa.struct([("total", pa.float64())])
     schema = pa.schema([("id", pa.string()), ("tags", pa.list_(pa.string())),
                         ("safetensors", total), ("gguf", total),
@@ -83,110 +89,46 @@ def _json(name: str, data: bytes) -> Lines:
     lines = Lines(name)
     _ids(lines, table["id"])
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
-    located = _located(data, lines)
+    located = free_form(cut, lines)
+    del cut
     _typed(lines, table, located)
     return lines
 
 
 def _ids(lines: Lines, column: Any) -> None:
-    """The ids, checked as the slow reader checks them, and folded for look-ups."""
+    """The ids, checked as the slow reader checks them, and folded for look-ups.
+
+    ASCII ids (the Hub's) stay an Arrow column (:class:`~lineage.io.dumpids.ColumnIds`), are
+    checked and lowered by pyarrow's kernels, and are told unique by one hash pass
+    (``unique``; ``count_distinct`` costs three times as much); other ids are lowered by
+    Python, as the line reader does.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if column.null_count:
         raise Unread
+    lines.column = column = column.combine_chunks()
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
     if ascii_only:  # printable and not spaced, checked in C
-        if pc.any(pc.match_substring_regex(column, r"^\s|\s$|^$|[\x00-\x1f\x7f]")).as_py():
+        if pc.any(pc.match_substring_regex(column, BAD_ID.pattern)).as_py():
             raise Unread
-        lines.ids = column.to_pylist()
-        folded = pc.utf8_lower(column).combine_chunks()
+        lines.ids = ColumnIds(column)
+        folded = pc.ascii_lower(column)
     else:
-        lines.ids = ids = column.to_pylist()
+        lines.ids = ColumnIds(column)
+        ids = lines.ids.whole()
         if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
             raise Unread
         lines.lowered = [m.lower() for m in ids]
         folded = pa.array(lines.lowered, pa.string())
-    lines.unique = pc.count_distinct(folded).as_py() == len(lines.ids)
+    lines.folded = folded
+    lines.unique = len(pc.unique(folded)) == len(column)
     if lines.unique:
         lines.finder = Folded(folded)
 
 
-class Folded:
-    """Finds Hub ids, without case, in a column of the ids in lower case (one hash look-up in
-    C per name: no dictionary of millions of Python strings). Used when no two ids are alike
-    in any case, so that the exact spelling has nothing to win over."""
-
-    def __init__(self, folded: Any) -> None:
-        self.folded = folded
-
-    def extend(self, ids: list[str]) -> None:
-        import pyarrow as pa
-
-        if ids:
-            self.folded = pa.concat_arrays([self.folded.cast(pa.string()),
-                                            pa.array([m.lower() for m in ids], pa.string())])
-
-    def __call__(self, names: Iterable[str]) -> dict[str, int]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        names = list(names)
-        if not names:
-            return {}
-        at = pc.index_in(pa.array([n.lower() for n in names], pa.string()),
-                         value_set=self.folded).to_pylist()
-        return {n: int(k) for n, k in zip(names, at, strict=True) if k is not None}
-
-
-def _located(data: bytes, lines: Lines) -> set[int]:
-    """The rows of the lines that name a free-form field, parsed with orjson a slice at a time
-    (the lines are cut and searched by pyarrow's kernels, not by a Python loop) and taken into
-    ``lines``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    whole = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [
-        None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)])
-    cut = pc.split_pattern(whole, b"\n").flatten()
-    rows = np.flatnonzero(pc.match_substring_regex(cut, _FREE.pattern)
-                          .to_numpy(zero_copy_only=False))
-    picked = cut.take(pa.array(rows))
-    del cut, whole
-    for at in range(0, rows.size, SLICE):
-        _parse(picked.slice(at, SLICE), rows[at: at + SLICE].tolist(), lines)
-    return set(rows.tolist())
-
-
-SLICE = 1 << 16  # lines parsed at once: a few tens of MB of Python objects at most
-
-
-def _parse(raw_lines: Any, rows: list[int], lines: Lines) -> None:
-    """Parse ``raw_lines`` (the rows ``rows``) with orjson and take their free-form fields.
-
-    Raises:
-        Unread: a line that is not the record pyarrow read (another id), or that repeats a key
-            orjson would silently take the last of.
-    """
-    import orjson
-    import pyarrow.compute as pc
-
-    raws = raw_lines.to_pylist()
-    if rows[0] == 0 and raws[0].startswith(b"\xef\xbb\xbf"):
-        raws[0] = raws[0][3:]
-    objs = orjson.loads(b"[" + b",".join(raws) + b"]")
-    twice = np.flatnonzero(pc.greater(pc.count_substring(raw_lines, b'"base_model"'), 1)
-                           .to_numpy(zero_copy_only=False))
-    if any(repeated_key(raws[k]) for k in twice.tolist()):
-        raise Unread
-    ids = lines.ids
-    if len(objs) != len(rows) or not all(type(o) is dict and o.get("id") == ids[r]
-                                         for r, o in zip(rows, objs, strict=True)):
-        raise Unread
-    lines.take(zip(rows, objs, strict=True))
-
-
-def _typed(lines: Lines, table: Any, located: set[int]) -> None:
+def _typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     """Counts, dates and the lineage of tags, from the typed columns of ``table``."""
     import pyarrow.compute as pc
 
@@ -264,19 +206,23 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
         return dates(values.to_pylist(), problems)
 
 
-def _tags(lines: Lines, tags: Any, located: set[int]) -> None:
-    """Lineage from the ``base_model:`` tags of the rows that carry no other lineage."""
+def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
+    """Lineage from the ``base_model:`` tags of the rows that carry no other lineage (not
+    ``located``: naming no free-form field)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     flat = tags.flatten()
-    row = pc.list_parent_indices(tags)
-    mask = pc.fill_null(pc.starts_with(flat, rec.TAG), False)
-    rows = row.filter(mask).to_pylist()
-    values = flat.filter(mask).to_pylist()
+    row = pc.list_parent_indices(tags).to_numpy(zero_copy_only=False)
+    mask = pc.fill_null(pc.starts_with(flat, rec.TAG), False).to_numpy(zero_copy_only=False)
+    free = np.zeros(len(tags), dtype=bool)
+    free[located] = True
+    mask &= ~free[row]
+    rows = row[mask].tolist()
+    values = flat.filter(pa.array(mask)).to_pylist()
     grouped: dict[int, list[str]] = {}
     for r, v in zip(rows, values, strict=True):
-        if r not in located:
-            grouped.setdefault(r, []).append(v)
+        grouped.setdefault(r, []).append(v)
     for r, found in ((r, rec.from_tags(v)) for r, v in grouped.items()):
         if found is not None:
             lines.bases.append((r, *found))
