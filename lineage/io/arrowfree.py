@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from lineage.io.arrowcols import flags, indices, ints, numbers, valid
 from lineage.io.dumplines import BAD_ID, EdgeColumns, Lines, repeated_key
 from lineage.io.hubvalues import RELATION_CODES
 
@@ -47,21 +48,19 @@ def free_form(cut: Any, lines: Lines) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = np.flatnonzero(pc.match_substring_regex(cut, FREE.pattern.decode())
-                          .to_numpy(zero_copy_only=False))
-    picked = cut.take(pa.array(rows))
-    odd = pc.match_substring_regex(picked, ODD).to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(flags(pc.match_substring_regex(cut, FREE.pattern.decode())))
+    picked = cut.take(indices(rows))
+    odd = flags(pc.match_substring_regex(picked, ODD))
     shape = pc.struct_field(pc.extract_regex(picked, SHAPE), "open")
-    shape = pc.fill_null(shape, "").cast(pa.string()).to_numpy(zero_copy_only=False)
-    records = odd | (shape == "")
+    records = odd | ~valid(shape)
     for opening, kind in (('"', pa.string()), ("[", pa.list_(pa.string()))):
-        sel = np.flatnonzero(~odd & (shape == opening))
+        sel = np.flatnonzero(~records & flags(pc.starts_with(shape, opening)))
         if sel.size:
-            records[sel[_typed_group(picked.take(pa.array(sel)), rows[sel], kind, lines)]] = True
+            records[sel[_typed_group(picked.take(indices(sel)), rows[sel], kind, lines)]] = True
     sel = np.flatnonzero(records)
     for at in range(0, sel.size, SLICE):
         part = sel[at: at + SLICE]
-        _parse(picked.take(pa.array(part)), rows[part].tolist(), lines)
+        _parse(picked.take(indices(part)), rows[part].tolist(), lines)
     return rows
 
 
@@ -121,31 +120,29 @@ def _typed_group(raw_lines: Any, rows: np.ndarray, kind: Any, lines: Lines) -> n
     if table.num_rows != rows.size:
         return np.arange(rows.size)
     if not pc.all(pc.equal(table["id"].combine_chunks(),
-                           lines.column.take(pa.array(rows)))).as_py():
+                           lines.column.take(indices(rows)))).as_py():
         raise Unread  # not the record the first read took from this line
     base = table["base_model"].combine_chunks()
     relation = table["base_model_relation"].combine_chunks()
-    absent = base.is_null().to_numpy(zero_copy_only=False)
+    absent = ~valid(base)
     if pa.types.is_list(kind):
-        names, owner = base.flatten(), pc.list_parent_indices(base).to_numpy()
-        count = pc.fill_null(pc.list_value_length(base), 0).to_numpy(zero_copy_only=False)
+        names, owner = base.flatten(), ints(pc.list_parent_indices(base))
+        count = ints(pc.list_value_length(base))
     else:
         names, owner, count = base, np.arange(rows.size), (~absent).astype(np.int64)
     code, inferred = _codes(relation, count)
     check = (code <= 0) | (count == 0)  # an unknown relation, no base, several without one
-    bad_name = ~pc.fill_null(pc.string_is_ascii(names), False).to_numpy(zero_copy_only=False)
-    bad_name |= pc.fill_null(pc.match_substring_regex(names, BAD_ID.pattern), True) \
-        .to_numpy(zero_copy_only=False)
-    folded = lines.folded.take(pa.array(rows[owner]))
-    bad_name |= pc.fill_null(pc.equal(pc.ascii_lower(names), folded), False) \
-        .to_numpy(zero_copy_only=False)
-    check[owner[bad_name]] = True  # not an id, not ASCII, or the model itself
+    bad_name = ~flags(pc.string_is_ascii(names)) | flags(pc.match_substring_regex(
+        names, BAD_ID.pattern))
+    folded = lines.folded.take(indices(rows[owner]))
+    bad_name |= flags(pc.equal(pc.ascii_lower(names), folded))
+    check[owner[bad_name]] = True  # no id, not ASCII, or the model itself
     check &= ~absent
     for k in np.flatnonzero(check).tolist():
         lines.bases.append((int(rows[k]), base[k].as_py(), relation[k].as_py(), "base_model"))
     keep = ~check & ~absent
-    edge = keep[owner]
-    lines.typed.append(EdgeColumns(child=rows[owner[edge]], parent=names.filter(pa.array(edge)),
+    edge = np.flatnonzero(keep[owner])
+    lines.typed.append(EdgeColumns(child=rows[owner[edge]], parent=names.take(indices(edge)),
                                    nodes=rows[keep], code=code[keep], inferred=inferred[keep]))
     return np.flatnonzero(absent)
 
@@ -154,14 +151,12 @@ def _codes(relation: Any, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's relation code (0 or less: to check) and whether it was inferred, as the line
     reader gives them: no relation and one base → finetune; no relation and several → to
     check (the bases must first be told apart)."""
-    import pyarrow.compute as pc
 
     encoded = relation.dictionary_encode()
     table = np.array([RELATION_CODES.get(v, -1) for v in encoded.dictionary.to_pylist()] + [0],
                      dtype=np.int64)
-    index = pc.fill_null(encoded.indices, len(table) - 1).to_numpy(zero_copy_only=False)
-    code = table[index]
-    inferred = relation.is_null().to_numpy(zero_copy_only=False)
+    code = table[ints(encoded.indices, fill=len(table) - 1)]
+    inferred = ~valid(relation)
     code[inferred] = np.where(count[inferred] == 1, 1, 0)
     return code.astype(np.int8), inferred
 
@@ -174,16 +169,14 @@ def _parse(raw_lines: Any, rows: list[int], lines: Lines) -> None:
             orjson would silently take the last of.
     """
     import orjson
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     raws = raw_lines.to_pylist()
     objs = orjson.loads(b"[" + b",".join(raws) + b"]")
-    twice = np.flatnonzero(pc.greater(pc.count_substring(raw_lines, b'"base_model"'), 1)
-                           .to_numpy(zero_copy_only=False))
+    twice = np.flatnonzero(numbers(pc.count_substring(raw_lines, b'"base_model"')) > 1)
     if any(repeated_key(raws[k]) for k in twice.tolist()):
         raise Unread
-    ids = lines.column.take(pa.array(rows)).to_pylist()
+    ids = lines.column.take(indices(np.array(rows))).to_pylist()
     if len(objs) != len(rows) or not all(type(o) is dict and o.get("id") == m
                                          for m, o in zip(ids, objs, strict=True)):
         raise Unread

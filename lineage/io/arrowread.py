@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from lineage.io import hubrecords as rec
+from lineage.io.arrowcols import flags, indices, ints, numbers, strings, valid
 from lineage.io.arrowfree import Unread, cut_lines, free_form
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import BAD_ID, SPACED, Lines
@@ -100,21 +101,24 @@ def _json(name: str, data: bytes) -> Lines:
         raise Unread
     lines = Lines(name)
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
-    unique = Background(_unique, _ids(lines, table["id"]))  # on the other core, meanwhile:
+    folded = _ids(lines, table["id"])
+    unique = Background(_columns, lines, table, folded)  # on the other core, meanwhile:
     try:
         located = free_form(cut, lines)
         del cut
-        _typed(lines, table, located)
     finally:
         lines.unique = unique.result()
     if lines.unique:
-        lines.finder = Folded(lines.folded)
+        lines.finder = Folded(folded)
+    if "tags" in table.column_names:
+        _tags(lines, table["tags"].combine_chunks(), located)
     return lines
 
 
 class Background:
     """``function(*args)`` run in a thread, for pyarrow kernels that release the GIL: one
-    core hashes the ids while the other reads the free-form fields."""
+    core hashes the ids and checks the typed columns while the other reads the free-form
+    fields."""
 
     def __init__(self, function: Any, *args: Any) -> None:
         import threading
@@ -138,11 +142,13 @@ class Background:
         return self.value
 
 
-def _unique(folded: Any) -> bool:
-    """Whether no two ids are alike in any case: one hash pass (``unique``), a third of what
-    ``count_distinct`` costs."""
+def _columns(lines: Lines, table: Any, folded: Any) -> bool:
+    """The typed columns but the tags (:func:`_typed`), and whether no two ids are alike in
+    any case: one hash pass (``unique``), a third of what ``count_distinct`` costs."""
     import pyarrow.compute as pc
 
+    _typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
+           np.empty(0, dtype=np.int64))
     return len(pc.unique(folded)) == len(folded)
 
 
@@ -153,7 +159,6 @@ def _ids(lines: Lines, column: Any) -> Any:
     checked and lowered by pyarrow's kernels; other ids are lowered by Python, as the line
     reader does.
     """
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     if column.null_count:
@@ -171,7 +176,7 @@ def _ids(lines: Lines, column: Any) -> Any:
         if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
             raise Unread
         lines.lowered = [m.lower() for m in ids]
-        folded = pa.array(lines.lowered, pa.string())
+        folded = strings(lines.lowered)
     lines.folded = folded
     return folded
 
@@ -213,17 +218,17 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         encoded = values.dictionary_encode()
         table = [checked(v, key) for v in encoded.dictionary.to_pylist()]
-        parsed = np.array([v if type(v) is float else np.nan for v in table] or [np.nan])
-        index = encoded.indices.to_numpy(zero_copy_only=False)
-        out = np.where(np.isnan(index), np.nan, parsed[np.nan_to_num(index).astype(np.int64)]) \
-            if encoded.indices.null_count else parsed[index]
+        parsed = np.array([v if type(v) is float else np.nan for v in table] + [np.nan])
+        index = ints(encoded.indices, fill=len(table))  # null: the NaN after the values
         for code in (i for i, v in enumerate(table) if type(v) is str):
             problems += [(int(r), key, str(table[code])) for r in np.flatnonzero(index == code)]
-        return np.asarray(out, dtype=np.float64)
-    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
-            or pa.types.is_null(values.type)):
+        return np.asarray(parsed[index], dtype=np.float64)
+    if pa.types.is_null(values.type):
+        return np.full(n, np.nan)
+    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         raise Unread(f'"{key}" is a column of {values.type}; expected numbers or text')
-    number: np.ndarray = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    number: np.ndarray = numbers(values).astype(np.float64)
+    number[~valid(values)] = np.nan
     for r in np.flatnonzero(~np.isnan(number) & ~(np.isfinite(number) & (number >= 0))):
         problems.append((int(r), key, str(checked(float(number[r]), key))))
     return number
@@ -239,35 +244,38 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        days: np.ndarray = values.cast(pa.date32()).to_numpy(zero_copy_only=False)
-        return days.astype("datetime64[D]")
+        return _days(values.cast(pa.date32()))
     if not pa.types.is_string(values.type):
         raise Unread
     try:
         dated = pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}")).as_py()
         if dated not in (True, None):
             raise ValueError
-        day: np.ndarray = pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()) \
-            .to_numpy(zero_copy_only=False)
-        return day.astype("datetime64[D]")
+        return _days(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()))
     except (ValueError, pa.ArrowException):
         return dates(values.to_pylist(), problems)
+
+
+def _days(date32: Any) -> np.ndarray:
+    """An arrow date32 column as datetime64[D], NaT where null."""
+    days = numbers(date32).astype("datetime64[D]")
+    days[~valid(date32)] = np.datetime64("NaT")
+    return days
 
 
 def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
     """Lineage from the ``base_model:`` tags of the rows that carry no other lineage (not
     ``located``: naming no free-form field)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
     flat = tags.flatten()
-    row = pc.list_parent_indices(tags).to_numpy(zero_copy_only=False)
-    mask = pc.fill_null(pc.starts_with(flat, rec.TAG), False).to_numpy(zero_copy_only=False)
+    row = ints(pc.list_parent_indices(tags))
+    mask = flags(pc.starts_with(flat, rec.TAG))
     free = np.zeros(len(tags), dtype=bool)
     free[located] = True
     mask &= ~free[row]
     rows = row[mask].tolist()
-    values = flat.filter(pa.array(mask)).to_pylist()
+    values = flat.take(indices(np.flatnonzero(mask))).to_pylist()
     grouped: dict[int, list[str]] = {}
     for r, v in zip(rows, values, strict=True):
         grouped.setdefault(r, []).append(v)

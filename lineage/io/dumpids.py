@@ -10,6 +10,8 @@ from typing import Any, overload
 
 import numpy as np
 
+from lineage.io.arrowcols import ints, strings
+
 MANY = 10_000  # ids decoded one at a time before the whole column is decoded at once
 
 
@@ -80,7 +82,7 @@ class Folded:
 
         if ids:
             self.folded = pa.concat_arrays([self.folded.cast(pa.string()),
-                                            pa.array([m.lower() for m in ids], pa.string())])
+                                            strings([m.lower() for m in ids])])
 
     def __call__(self, names: Iterable[str]) -> dict[str, int]:
         names = list(names)
@@ -95,16 +97,12 @@ class Folded:
         not the names in the column: hashing a few thousand names costs little, hashing the
         millions of ids would cost a third of a second at each call.
         """
-        import pyarrow as pa
         import pyarrow.compute as pc
 
         out = np.full(len(folded_names), -1, dtype=np.int64)
         if not len(folded_names):
             return out
-        wanted = folded_names if isinstance(folded_names, pa.Array) else \
-            pa.array(folded_names, pa.string())
-        which = pc.fill_null(pc.index_in(self.folded, value_set=wanted), -1)
-        which = np.asarray(which.to_numpy(zero_copy_only=False), dtype=np.int64)
+        which = ints(pc.index_in(self.folded, value_set=strings(list(folded_names))), fill=-1)
         hit = np.flatnonzero(which >= 0)
         out[which[hit]] = hit  # ids are unique without case: one node per name at most
         return out

@@ -200,13 +200,15 @@ class Lines:
             return child, parent_names, relation, inferred
         import pyarrow as pa
 
+        from lineage.io.arrowcols import indices, strings
+
         for part in self.typed:
             relation[part.nodes], inferred[part.nodes] = part.code, part.inferred
         child = np.concatenate([child, *(part.child for part in self.typed)])
-        names = pa.concat_arrays([pa.array(parent_names, pa.string()),
+        names = pa.concat_arrays([strings(parent_names),
                                   *(part.parent.cast(pa.string()) for part in self.typed)])
         order = np.argsort(child, kind="stable")  # the lines' order, as the line reader's
-        return child[order], names.take(pa.array(order)), relation, inferred
+        return child[order], names.take(indices(order)), relation, inferred
 
     def duplicates(self, problems: Problems) -> None:
         """Ids written on two lines, in any case as the Hub compares them (found by sorting
@@ -275,7 +277,7 @@ class Lines:
             kept = keep[child_of]
             child_of = (np.cumsum(keep) - 1)[child_of[kept]]
             parent_names = [p for p, k in zip(parent_names, kept.tolist(), strict=True) if k] \
-                if isinstance(parent_names, list) else parent_names.filter(kept)
+                if isinstance(parent_names, list) else _take(parent_names, np.flatnonzero(kept))
         return _assemble(self, ids, lowered, keep, child_of, parent_names,
                          (relation, inferred, grams_, downloads, params, created), skip_bad)
 
@@ -343,6 +345,8 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
 def _parents(finder: Any, parent_names: Any, n: int) -> tuple[np.ndarray, list[str]]:
     """:func:`_parents_by_name` for names in an Arrow array: each distinct name is looked up
     once (the dictionary of the names keeps the order they are first named in)."""
+    from lineage.io.arrowcols import ints
+
     encoded = parent_names.dictionary_encode()
     names = encoded.dictionary.to_pylist()
     folded = [m.lower() for m in names]
@@ -359,7 +363,13 @@ def _parents(finder: Any, parent_names: Any, n: int) -> tuple[np.ndarray, list[s
                 stub_names.append(name)
             h = stubs_by_key[key]
         node[k] = h
-    return node[encoded.indices.to_numpy(zero_copy_only=False)], stub_names
+    return node[ints(encoded.indices)], stub_names
+
+
+def _take(values: Any, rows: np.ndarray) -> Any:
+    from lineage.io.arrowcols import indices
+
+    return values.take(indices(rows))
 
 
 def _base_problem(key: str) -> str:
