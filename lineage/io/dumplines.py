@@ -307,6 +307,8 @@ def _assemble(lines: Lines, ids: list[str] | ColumnIds, lowered: list[str] | Non
 
     def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
         values = np.asarray(values, dtype=dtype)
+        if every and not stubs:  # no copy of millions of values for nothing
+            return values
         return np.concatenate([values if every else values[keep],
                                np.full(stubs, fill, dtype=values.dtype)])
 
