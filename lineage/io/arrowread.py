@@ -68,13 +68,12 @@ def _sniff(data: bytes, key: str) -> Any:
     """The pyarrow type of ``key``'s first non-null value in ``data``: string or float64."""
     import pyarrow as pa
 
-    pattern = re.compile(b'"' + key.encode() + rb'"\s*:\s*(.)')
-    for end in (1 << 20, 1 << 26):  # most dumps say it in their first MB
-        for m in pattern.finditer(data, 0, end):
-            if m.group(1) != b"n":
-                return pa.string() if m.group(1) == b'"' else pa.float64()
-        if end >= len(data):
-            break
+    quoted = b'"' + key.encode() + b'"'
+    pattern = re.compile(re.escape(quoted) + rb"\s*:\s*(.)")
+    at = data.find(quoted, 0, 1 << 26)  # a byte search: a dump may never name the key
+    for m in pattern.finditer(data, max(at, 0), 1 << 26 if at >= 0 else 0):
+        if m.group(1) != b"n":
+            return pa.string() if m.group(1) == b'"' else pa.float64()
     return pa.string()
 
 
@@ -144,9 +143,15 @@ class Background:
 
 def _columns(lines: Lines, table: Any, folded: Any) -> bool:
     """The typed columns but the tags (:func:`_typed`), and whether no two ids are alike in
-    any case: one hash pass (``unique``), a third of what ``count_distinct`` costs."""
+    any case: one hash pass (``unique``), a third of what ``count_distinct`` costs.
+
+    Raises:
+        Unread: an id that is not one (its line is named by the line reader).
+    """
     import pyarrow.compute as pc
 
+    if pc.any(pc.match_substring_regex(lines.column, BAD_ID.pattern)).as_py():
+        raise Unread  # a bad id: the line reader names its line
     _typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
            np.empty(0, dtype=np.int64))
     return len(pc.unique(folded)) == len(folded)
@@ -165,9 +170,7 @@ def _ids(lines: Lines, column: Any) -> Any:
         raise Unread
     lines.column = column = column.combine_chunks()
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
-    if ascii_only:  # printable and not spaced, checked in C
-        if pc.any(pc.match_substring_regex(column, BAD_ID.pattern)).as_py():
-            raise Unread
+    if ascii_only:  # printable and not spaced: checked in C by _columns
         lines.ids = ColumnIds(column)
         folded = pc.ascii_lower(column)
     else:

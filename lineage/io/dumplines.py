@@ -306,11 +306,11 @@ def _assemble(lines: Lines, ids: list[str] | ColumnIds, lowered: list[str] | Non
     every = bool(keep.all())
 
     def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
-        values = np.asarray(values, dtype=dtype)
+        array: np.ndarray = np.asarray(values, dtype=dtype)
         if every and not stubs:  # no copy of millions of values for nothing
-            return values
-        return np.concatenate([values if every else values[keep],
-                               np.full(stubs, fill, dtype=values.dtype)])
+            return array
+        return np.concatenate([array if every else array[keep],
+                               np.full(stubs, fill, dtype=array.dtype)])
 
     return Hub(
         path=lines.path, ids=ids, n_models=n_models,
