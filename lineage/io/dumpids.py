@@ -106,3 +106,26 @@ class Folded:
         hit = np.flatnonzero(which >= 0)
         out[which[hit]] = hit  # ids are unique without case: one node per name at most
         return out
+
+    def join(self, names: Any, n: int) -> tuple[np.ndarray, list[str]]:
+        """The node of each parent name in the Arrow array ``names``, and the stubs to append
+        after the ``n`` ids: parents absent from the dump, in the order they are first named,
+        one for all the spellings of an id. Each distinct name is looked up once (the
+        dictionary of the names keeps the order they are first named in)."""
+        encoded = names.dictionary_encode()
+        distinct = encoded.dictionary.to_pylist()
+        folded = [m.lower() for m in distinct]
+        unique = list(dict.fromkeys(folded))
+        found = dict(zip(unique, self.nodes(unique).tolist(), strict=True))
+        stubs_by_key: dict[str, int] = {}
+        stub_names: list[str] = []
+        node = np.empty(len(distinct), dtype=np.int64)
+        for k, (name, key) in enumerate(zip(distinct, folded, strict=True)):
+            h = found[key]
+            if h < 0:
+                if key not in stubs_by_key:
+                    stubs_by_key[key] = n + len(stub_names)
+                    stub_names.append(name)
+                h = stubs_by_key[key]
+            node[k] = h
+        return node[ints(encoded.indices)], stub_names

@@ -290,7 +290,7 @@ def _assemble(lines: Lines, ids: list[str] | ColumnIds, lowered: list[str] | Non
     n_models = len(ids)
     finder = lines.finder
     if finder is not None and not isinstance(parent_names, list):
-        parent, stub_names = _parents(finder, parent_names, n_models)
+        parent, stub_names = finder.join(parent_names, n_models)
     else:
         names = parent_names if isinstance(parent_names, list) else parent_names.to_pylist()
         parent, stub_names = _parents_by_name(ids, lowered, finder, names)
@@ -342,30 +342,6 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
     parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     return parent, stub_names
-
-
-def _parents(finder: Any, parent_names: Any, n: int) -> tuple[np.ndarray, list[str]]:
-    """:func:`_parents_by_name` for names in an Arrow array: each distinct name is looked up
-    once (the dictionary of the names keeps the order they are first named in)."""
-    from lineage.io.arrowcols import ints
-
-    encoded = parent_names.dictionary_encode()
-    names = encoded.dictionary.to_pylist()
-    folded = [m.lower() for m in names]
-    distinct = list(dict.fromkeys(folded))
-    found = dict(zip(distinct, finder.nodes(distinct).tolist(), strict=True))
-    stubs_by_key: dict[str, int] = {}
-    stub_names: list[str] = []
-    node = np.empty(len(names), dtype=np.int64)
-    for k, (name, key) in enumerate(zip(names, folded, strict=True)):
-        h = found[key]
-        if h < 0:
-            if key not in stubs_by_key:
-                stubs_by_key[key] = n + len(stub_names)
-                stub_names.append(name)
-            h = stubs_by_key[key]
-        node[k] = h
-    return node[ints(encoded.indices)], stub_names
 
 
 def _take(values: Any, rows: np.ndarray) -> Any:
