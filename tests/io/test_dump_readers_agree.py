@@ -102,7 +102,8 @@ def test_both_readers_agree_on_all_of_them(tmp_path: Path, monkeypatch: pytest.M
     written twice (the whole file goes to the line reader) and an id written twice."""
     path = tmp_path / "dump.jsonl"
     tricky = [t for t in TRICKY if twice or not ('"t/19"' in t or '"ROOT/A"' in t)]
-    path.write_text("\ufeff" + "\n".join([*PLAIN, *tricky, *PLAIN[2:]]), encoding="utf-8")
+    path.write_text("\ufeff" + "\n".join([*PLAIN[2:], *PLAIN[:2], *tricky, *PLAIN[2:]]),
+                    encoding="utf-8")  # the first line, after the mark, names a base model
     assert _read(path, True, True, monkeypatch) == _read(path, False, True, monkeypatch)
     assert _read(path, True, False, monkeypatch) == _read(path, False, False, monkeypatch)
 
