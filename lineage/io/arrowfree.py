@@ -35,7 +35,7 @@ FREE = re.compile(rb'"(?:base_model|base_model_relation|co2_eq_emissions|baseMod
 ODD = r'"(?:co2_eq_emissions|baseModels|cardData)"|\\u|"base_model".*"base_model"'
 SHAPE = r'"base_model"\s*:\s*(?P<open>["\[])'
 SLICE = 1 << 16  # lines parsed at once by orjson: a few tens of MB of Python objects at most
-BLOCK = 1 << 22
+BLOCK = 1 << 22  # as lineage.io.arrowread reads the whole file
 
 
 class Unread(Exception):
