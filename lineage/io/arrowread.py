@@ -2,28 +2,37 @@
 
 JSON Lines: ``pyarrow.json.read_json`` reads, with a typed schema, every field whose type is
 fixed (``id``, ``tags``, ``safetensors.total``, ``gguf.total``, the counts and dates, their
-types sniffed from the first value written); it ignores the rest. The free-form fields, whose
-type changes from record to record (``base_model`` a string or a list, ``co2_eq_emissions``
-a number, a mapping or text, ``cardData``, ``baseModels``), defeat a typed reader: the lines
-that name one are found by a byte search and only those are parsed again, with orjson. The
-cost: a second parse of those lines (about a third of the Hub's). Anything the fast reader
-does not take as it is (a bad line, a type that changes, blank lines) returns None, and the
-file is read line by line by :class:`lineage.io.dump.Lines`, which names every bad line.
+types sniffed from the first value written); it ignores the rest. The ids stay an Arrow column
+(:mod:`lineage.io.dumpids`), checked, folded and told unique by pyarrow's kernels. The
+free-form fields, whose type changes from record to record (``base_model`` a string or a
+list, ``co2_eq_emissions`` a number, a mapping or text, ``cardData``, ``baseModels``), defeat
+one typed read: :mod:`lineage.io.arrowfree` finds the lines that name one by a byte search and
+reads them again, typed by shape, by pyarrow's JSON reader (our flat lines: ``base_model`` a
+string, or a list), and with orjson only the others (emissions, the Hub API's nested
+records). The cost, on the synthetic Hub: a second typed read of a third of its lines (0.3 s),
+where parsing them with orjson and checking a Python record each took 1.9 s. Two cores share
+the rest: while one reads the free-form fields, the other checks the ids, counts and dates.
+Anything the fast reader does not take as it is (a bad line, a type that changes, blank lines,
+a key written twice) returns None, and the file is read line by line by
+:class:`lineage.io.dump.Lines`, which names every bad line.
 
 Parquet: the columns of those names, nested values as structs or as JSON text.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from lineage.io import hubrecords as rec
-from lineage.io.dumplines import SPACED, Lines, repeated_key
+from lineage.io.arrowcols import flags, indices, ints, numbers, strings, valid
+from lineage.io.arrowfree import Unread, cut_lines, free_form
+from lineage.io.dumpids import ColumnIds, Folded
+from lineage.io.dumplines import BAD_ID, SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
 from lineage.model.errors import InputError, InputErrors, Position
 
@@ -32,29 +41,38 @@ DATES = ("created_at", "createdAt")
 NESTED = ("baseModels", "cardData", "safetensors", "gguf")
 WANTED = ("id", "tags", *COUNTS, *DATES, *NESTED, "base_model", "base_model_relation",
           "co2_eq_emissions")
-_FREE = re.compile(rb'"(?:base_model|base_model_relation|co2_eq_emissions|baseModels|cardData)"')
-BLOCK = 1 << 24
-
-
-class Unread(Exception):
-    """The fast reader does not take this file as it is."""
+BLOCK = 1 << 22  # 4 MB: 48 blocks for 2 cores to share on the 194 MB synthetic Hub
 
 
 def read_json(path: Path) -> Lines | None:
-    """A JSON Lines dump read with pyarrow, or None (then read it line by line)."""
+    """A JSON Lines dump read with pyarrow, or None (then read it line by line).
+
+    While it reads, pyarrow allocates with the C library's ``malloc`` (its system pool)
+    rather than its default, mimalloc, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses: mimalloc
+    hands freed pages back to the system and faults them in again at the next large array,
+    which cost the 194 MB synthetic Hub 0.7 s of system time and 150 MB of peak memory.
+    """
     import pyarrow as pa
 
+    previous = pa.default_memory_pool()
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        pa.set_memory_pool(pa.system_memory_pool())
     try:
         return _json(str(path), path.read_bytes())
     except (Unread, pa.ArrowException, UnicodeDecodeError, ValueError):
         return None
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def _sniff(data: bytes, key: str) -> Any:
     """The pyarrow type of ``key``'s first non-null value in ``data``: string or float64."""
     import pyarrow as pa
 
-    for m in re.finditer(b'"' + key.encode() + rb'"\s*:\s*(.)', data[: 1 << 26]):
+    quoted = b'"' + key.encode() + b'"'
+    pattern = re.compile(re.escape(quoted) + rb"\s*:\s*(.)")
+    at = data.find(quoted, 0, 1 << 26)  # a byte search: a dump may never name the key
+    for m in pattern.finditer(data, max(at, 0), 1 << 26 if at >= 0 else 0):
         if m.group(1) != b"n":
             return pa.string() if m.group(1) == b'"' else pa.float64()
     return pa.string()
@@ -65,9 +83,10 @@ def _json(name: str, data: bytes) -> Lines:
     import pyarrow.json as pj
 
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    n = data.count(b"\n") + (not data.endswith(b"\n"))
     if len(data) == start:
         raise Unread
+    cut = cut_lines(data, start)
+    n = len(cut)
     total = pa.struct([("total", pa.float64())])
     schema = pa.schema([("id", pa.string()), ("tags", pa.list_(pa.string())),
                         ("safetensors", total), ("gguf", total),
@@ -81,112 +100,92 @@ def _json(name: str, data: bytes) -> Lines:
     if table.num_rows != n:  # blank lines, or two objects on one line
         raise Unread
     lines = Lines(name)
-    _ids(lines, table["id"])
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
-    located = _located(data, lines)
-    _typed(lines, table, located)
+    folded = _ids(lines, table["id"])
+    unique = Background(_columns, lines, table, folded)  # on the other core, meanwhile:
+    try:
+        located = free_form(cut, lines)
+        del cut
+    finally:
+        lines.unique = unique.result()
+    if lines.unique:
+        lines.finder = Folded(folded)
+    if "tags" in table.column_names:
+        _tags(lines, table["tags"].combine_chunks(), located)
     return lines
 
 
-def _ids(lines: Lines, column: Any) -> None:
-    """The ids, checked as the slow reader checks them, and folded for look-ups."""
-    import pyarrow as pa
+class Background:
+    """``function(*args)`` run in a thread, for pyarrow kernels that release the GIL: one
+    core hashes the ids and checks the typed columns while the other reads the free-form
+    fields."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        import threading
+
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.value = function(*args)
+            except BaseException as exc:  # handed to result()
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def result(self) -> Any:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def _columns(lines: Lines, table: Any, folded: Any) -> bool:
+    """The typed columns but the tags (:func:`_typed`), and whether no two ids are alike in
+    any case: one hash pass (``unique``), a third of what ``count_distinct`` costs.
+
+    Raises:
+        Unread: an id that is not one (its line is named by the line reader).
+    """
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(lines.column, BAD_ID.pattern)).as_py():
+        raise Unread  # a bad id: the line reader names its line
+    _typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
+           np.empty(0, dtype=np.int64))
+    return len(pc.unique(folded)) == len(folded)
+
+
+def _ids(lines: Lines, column: Any) -> Any:
+    """The ids, checked as the slow reader checks them; returns them folded for look-ups.
+
+    ASCII ids (the Hub's) stay an Arrow column (:class:`~lineage.io.dumpids.ColumnIds`), are
+    checked and lowered by pyarrow's kernels; other ids are lowered by Python, as the line
+    reader does.
+    """
     import pyarrow.compute as pc
 
     if column.null_count:
         raise Unread
+    lines.column = column = column.combine_chunks()
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
-    if ascii_only:  # printable and not spaced, checked in C
-        if pc.any(pc.match_substring_regex(column, r"^\s|\s$|^$|[\x00-\x1f\x7f]")).as_py():
-            raise Unread
-        lines.ids = column.to_pylist()
-        folded = pc.utf8_lower(column).combine_chunks()
+    if ascii_only:  # printable and not spaced: checked in C by _columns
+        lines.ids = ColumnIds(column)
+        folded = pc.ascii_lower(column)
     else:
-        lines.ids = ids = column.to_pylist()
+        lines.ids = ColumnIds(column)
+        ids = lines.ids.whole()
         if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
             raise Unread
         lines.lowered = [m.lower() for m in ids]
-        folded = pa.array(lines.lowered, pa.string())
-    lines.unique = pc.count_distinct(folded).as_py() == len(lines.ids)
-    if lines.unique:
-        lines.finder = Folded(folded)
+        folded = strings(lines.lowered)
+    lines.folded = folded
+    return folded
 
 
-class Folded:
-    """Finds Hub ids, without case, in a column of the ids in lower case (one hash look-up in
-    C per name: no dictionary of millions of Python strings). Used when no two ids are alike
-    in any case, so that the exact spelling has nothing to win over."""
-
-    def __init__(self, folded: Any) -> None:
-        self.folded = folded
-
-    def extend(self, ids: list[str]) -> None:
-        import pyarrow as pa
-
-        if ids:
-            self.folded = pa.concat_arrays([self.folded.cast(pa.string()),
-                                            pa.array([m.lower() for m in ids], pa.string())])
-
-    def __call__(self, names: Iterable[str]) -> dict[str, int]:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        names = list(names)
-        if not names:
-            return {}
-        at = pc.index_in(pa.array([n.lower() for n in names], pa.string()),
-                         value_set=self.folded).to_pylist()
-        return {n: int(k) for n, k in zip(names, at, strict=True) if k is not None}
-
-
-def _located(data: bytes, lines: Lines) -> set[int]:
-    """The rows of the lines that name a free-form field, parsed with orjson a slice at a time
-    (the lines are cut and searched by pyarrow's kernels, not by a Python loop) and taken into
-    ``lines``."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    whole = pa.LargeBinaryArray.from_buffers(pa.large_binary(), 1, [
-        None, pa.py_buffer(np.array([0, len(data)], dtype=np.int64)), pa.py_buffer(data)])
-    cut = pc.split_pattern(whole, b"\n").flatten()
-    rows = np.flatnonzero(pc.match_substring_regex(cut, _FREE.pattern)
-                          .to_numpy(zero_copy_only=False))
-    picked = cut.take(pa.array(rows))
-    del cut, whole
-    for at in range(0, rows.size, SLICE):
-        _parse(picked.slice(at, SLICE), rows[at: at + SLICE].tolist(), lines)
-    return set(rows.tolist())
-
-
-SLICE = 1 << 16  # lines parsed at once: a few tens of MB of Python objects at most
-
-
-def _parse(raw_lines: Any, rows: list[int], lines: Lines) -> None:
-    """Parse ``raw_lines`` (the rows ``rows``) with orjson and take their free-form fields.
-
-    Raises:
-        Unread: a line that is not the record pyarrow read (another id), or that repeats a key
-            orjson would silently take the last of.
-    """
-    import orjson
-    import pyarrow.compute as pc
-
-    raws = raw_lines.to_pylist()
-    if rows[0] == 0 and raws[0].startswith(b"\xef\xbb\xbf"):
-        raws[0] = raws[0][3:]
-    objs = orjson.loads(b"[" + b",".join(raws) + b"]")
-    twice = np.flatnonzero(pc.greater(pc.count_substring(raw_lines, b'"base_model"'), 1)
-                           .to_numpy(zero_copy_only=False))
-    if any(repeated_key(raws[k]) for k in twice.tolist()):
-        raise Unread
-    ids = lines.ids
-    if len(objs) != len(rows) or not all(type(o) is dict and o.get("id") == ids[r]
-                                         for r, o in zip(rows, objs, strict=True)):
-        raise Unread
-    lines.take(zip(rows, objs, strict=True))
-
-
-def _typed(lines: Lines, table: Any, located: set[int]) -> None:
+def _typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     """Counts, dates and the lineage of tags, from the typed columns of ``table``."""
     import pyarrow.compute as pc
 
@@ -223,17 +222,17 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         encoded = values.dictionary_encode()
         table = [checked(v, key) for v in encoded.dictionary.to_pylist()]
-        parsed = np.array([v if type(v) is float else np.nan for v in table] or [np.nan])
-        index = encoded.indices.to_numpy(zero_copy_only=False)
-        out = np.where(np.isnan(index), np.nan, parsed[np.nan_to_num(index).astype(np.int64)]) \
-            if encoded.indices.null_count else parsed[index]
+        parsed = np.array([v if type(v) is float else np.nan for v in table] + [np.nan])
+        index = ints(encoded.indices, fill=len(table))  # null: the NaN after the values
         for code in (i for i, v in enumerate(table) if type(v) is str):
             problems += [(int(r), key, str(table[code])) for r in np.flatnonzero(index == code)]
-        return np.asarray(out, dtype=np.float64)
-    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)
-            or pa.types.is_null(values.type)):
+        return np.asarray(parsed[index], dtype=np.float64)
+    if pa.types.is_null(values.type):
+        return np.full(n, np.nan)
+    if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         raise Unread(f'"{key}" is a column of {values.type}; expected numbers or text')
-    number: np.ndarray = values.to_numpy(zero_copy_only=False).astype(np.float64)
+    number: np.ndarray = numbers(values).astype(np.float64)
+    number[~valid(values)] = np.nan
     for r in np.flatnonzero(~np.isnan(number) & ~(np.isfinite(number) & (number >= 0))):
         problems.append((int(r), key, str(checked(float(number[r]), key))))
     return number
@@ -249,34 +248,41 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        days: np.ndarray = values.cast(pa.date32()).to_numpy(zero_copy_only=False)
-        return days.astype("datetime64[D]")
+        return _days(values.cast(pa.date32()))
     if not pa.types.is_string(values.type):
         raise Unread
     try:
         dated = pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}")).as_py()
         if dated not in (True, None):
             raise ValueError
-        day: np.ndarray = pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()) \
-            .to_numpy(zero_copy_only=False)
-        return day.astype("datetime64[D]")
+        return _days(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()))
     except (ValueError, pa.ArrowException):
         return dates(values.to_pylist(), problems)
 
 
-def _tags(lines: Lines, tags: Any, located: set[int]) -> None:
-    """Lineage from the ``base_model:`` tags of the rows that carry no other lineage."""
+def _days(date32: Any) -> np.ndarray:
+    """An arrow date32 column as datetime64[D], NaT where null."""
+    days = numbers(date32).astype("datetime64[D]")
+    days[~valid(date32)] = np.datetime64("NaT")
+    return days
+
+
+def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
+    """Lineage from the ``base_model:`` tags of the rows that carry no other lineage (not
+    ``located``: naming no free-form field)."""
     import pyarrow.compute as pc
 
     flat = tags.flatten()
-    row = pc.list_parent_indices(tags)
-    mask = pc.fill_null(pc.starts_with(flat, rec.TAG), False)
-    rows = row.filter(mask).to_pylist()
-    values = flat.filter(mask).to_pylist()
+    row = ints(pc.list_parent_indices(tags))
+    mask = flags(pc.starts_with(flat, rec.TAG))
+    free = np.zeros(len(tags), dtype=bool)
+    free[located] = True
+    mask &= ~free[row]
+    rows = row[mask].tolist()
+    values = flat.take(indices(np.flatnonzero(mask))).to_pylist()
     grouped: dict[int, list[str]] = {}
     for r, v in zip(rows, values, strict=True):
-        if r not in located:
-            grouped.setdefault(r, []).append(v)
+        grouped.setdefault(r, []).append(v)
     for r, found in ((r, rec.from_tags(v)) for r, v in grouped.items()):
         if found is not None:
             lines.bases.append((r, *found))

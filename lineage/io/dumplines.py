@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,9 +27,26 @@ from lineage.io.hubvalues import (
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import Hub, find_ids
 
+if TYPE_CHECKING:
+    from lineage.io.dumpids import ColumnIds
+
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
 BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
+
+
+@dataclass
+class EdgeColumns:
+    """Edges read as columns by a fast reader, their values already checked: ``parent[e]``
+    (an Arrow string array) is a base of node ``child[e]``; node ``nodes[k]`` has the
+    relation ``code[k]`` (``inferred[k]``: not written). Nodes with a problem are left to
+    ``Lines.bases``, whose check says what it is."""
+
+    child: np.ndarray
+    parent: Any
+    nodes: np.ndarray
+    code: np.ndarray
+    inferred: np.ndarray
 
 
 class Lines:
@@ -42,9 +60,10 @@ class Lines:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.ids: list[str] = []
+        self.ids: list[str] | ColumnIds = []
         self.lines: Any = []  # line (or row) numbers, 1-based
         self.bases: list[Any] = []  # (node, base models, relation, key) of nodes with lineage
+        self.typed: list[EdgeColumns] = []  # or as columns, from a fast reader
         self.emissions: dict[int, Any] = {}
         self.downloads: Any = []  # raw values, or a float64 column
         self.params: Any = []
@@ -53,7 +72,9 @@ class Lines:
         self.problems: Problems = []  # found by a fast reader: (node, key, message)
         self.lowered: list[str] | None = None  # the ids in lower case
         self.unique = False  # a fast reader found no two ids alike, in any case
-        self.finder: Any = None  # with ``unique``: finds ids in a column (lineage.io.arrowread)
+        self.finder: Any = None  # with ``unique``: finds ids in a column (lineage.io.dumpids)
+        self.column: Any = None  # a fast reader's ids as an Arrow column
+        self.folded: Any = None  # and in lower case
 
     def bad(self, lineno: int, raw: bytes, key: str | None, message: str) -> None:
         at = raw.find(f'"{key}"'.encode()) if key else -1
@@ -88,6 +109,7 @@ class Lines:
                 SPACED.search("\n".join(ids)):
             return False
         node = len(self.ids)
+        assert isinstance(self.ids, list)  # the line reader's own list
         self.ids += ids
         self.lines += range(first, first + len(objs))
         self.downloads += map(rec.downloads, objs)
@@ -133,12 +155,14 @@ class Lines:
                 continue
             self.chunk(lineno, [obj])
 
-    def edges(self, problems: Problems) -> tuple[list[int], list[str], list[int], list[bool]]:
-        """(child nodes, parent names) of every edge, and each node's relation code."""
+    def edges(self, problems: Problems) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray]:
+        """(child nodes, parent names) of every edge, and each node's relation code and
+        whether it was inferred. The names are a list, or an Arrow array when a fast reader
+        gave edges as columns (:attr:`typed`)."""
         child_of: list[int] = []
         parent_names: list[str] = []
-        relation = [0] * len(self.ids)
-        inferred = [False] * len(self.ids)
+        relation = np.zeros(len(self.ids), dtype=np.int8)
+        inferred = np.zeros(len(self.ids), dtype=bool)
         ids = self.ids
         for node, base, rel, key in self.bases:
             if type(base) is str:
@@ -171,7 +195,20 @@ class Lines:
             problems += [(c, "base_model", BASE) for c in sorted(bad)]
             pairs = [(c, p) for c, p in zip(child_of, parent_names, strict=True) if c not in bad]
             child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
-        return child_of, parent_names, relation, inferred
+        child = np.array(child_of, dtype=np.int64)
+        if not self.typed:
+            return child, parent_names, relation, inferred
+        import pyarrow as pa
+
+        from lineage.io.arrowcols import indices, strings
+
+        for part in self.typed:
+            relation[part.nodes], inferred[part.nodes] = part.code, part.inferred
+        child = np.concatenate([child, *(part.child for part in self.typed)])
+        names = pa.concat_arrays([strings(parent_names),
+                                  *(part.parent.cast(pa.string()) for part in self.typed)])
+        order = np.argsort(child, kind="stable")  # the lines' order, as the line reader's
+        return child[order], names.take(indices(order)), relation, inferred
 
     def duplicates(self, problems: Problems) -> None:
         """Ids written on two lines, in any case as the Hub compares them (found by sorting
@@ -225,7 +262,7 @@ class Lines:
             self.bad(lineno, raws.get(lineno, b""), key, message)
         if self.errors and not skip_bad:
             raise InputErrors(shown(sorted(self.errors, key=lambda e: e.sort_key())))
-        if self.ids and not child_of and not self.emissions and np.isnan(params).all():
+        if self.ids and not child_of.size and not self.emissions and np.isnan(params).all():
             raise InputErrors([InputError(Position(self.path), "not one record carries lineage"
                                           f", emissions or params; we read {rec.LOOKED_FOR}")])
         keep = np.ones(len(self.ids), dtype=bool)
@@ -237,43 +274,43 @@ class Lines:
         if not keep.all():
             ids = [m for m, k in zip(ids, keep.tolist(), strict=True) if k]
             lowered = [m for m, k in zip(lowered or [], keep.tolist(), strict=True) if k]
-            renumber = np.cumsum(keep) - 1
-            pairs = [(int(renumber[c]), p) for c, p in zip(child_of, parent_names, strict=True)
-                     if keep[c]]
-            child_of, parent_names = [c for c, _ in pairs], [p for _, p in pairs]
+            kept = keep[child_of]
+            child_of = (np.cumsum(keep) - 1)[child_of[kept]]
+            parent_names = [p for p, k in zip(parent_names, kept.tolist(), strict=True) if k] \
+                if isinstance(parent_names, list) else _take(parent_names, np.flatnonzero(kept))
         return _assemble(self, ids, lowered, keep, child_of, parent_names,
                          (relation, inferred, grams_, downloads, params, created), skip_bad)
 
 
-def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.ndarray,
-              child_of: list[int], parent_names: list[str], cols: tuple[Any, ...],
+def _assemble(lines: Lines, ids: list[str] | ColumnIds, lowered: list[str] | None,
+              keep: np.ndarray, child: np.ndarray, parent_names: Any, cols: tuple[Any, ...],
               skip_bad: bool) -> Hub:
     """The :class:`Hub`: parents found among the ids (or made stubs), edges, columns."""
     relation, inferred, grams_, downloads, params, created = cols
     n_models = len(ids)
     finder = lines.finder
-    where = finder(set(parent_names)) if finder is not None else \
-        find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
-    stubs_by_key: dict[str, int] = {}
-    for name in dict.fromkeys(parent_names):  # parents absent from the dump: stubs
-        if name not in where:  # (one stub for all the spellings of one id)
-            if name.lower() not in stubs_by_key:
-                stubs_by_key[name.lower()] = len(ids)
-                ids.append(name)
-            where[name] = stubs_by_key[name.lower()]
+    if finder is not None and not isinstance(parent_names, list):
+        parent, stub_names = finder.join(parent_names, n_models)
+    else:
+        names = parent_names if isinstance(parent_names, list) else parent_names.to_pylist()
+        parent, stub_names = _parents_by_name(ids, lowered, finder, names)
+    for name in stub_names:
+        ids.append(name)
     if finder is not None:
-        finder.extend(ids[n_models:])
-    parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
-                         count=len(parent_names))
-    child = np.array(child_of, dtype=np.int64)
+        finder.extend(stub_names)
     if parent.size:  # two spellings of one parent make one edge; children stay sorted
-        pair = np.unique(child * len(ids) + parent)
+        pair = np.sort(child * len(ids) + parent)  # (np.unique hashes first: 5× slower)
+        pair = pair[np.append(True, pair[1:] != pair[:-1])]
         child, parent = pair // len(ids), pair % len(ids)
     stubs = len(ids) - n_models
+    every = bool(keep.all())
 
     def column(values: Any, dtype: Any, fill: Any) -> np.ndarray:
-        values = np.asarray(values, dtype=dtype)[keep]
-        return np.concatenate([values, np.full(stubs, fill, dtype=values.dtype)])
+        array: np.ndarray = np.asarray(values, dtype=dtype)
+        if every and not stubs:  # no copy of millions of values for nothing
+            return array
+        return np.concatenate([array if every else array[keep],
+                               np.full(stubs, fill, dtype=array.dtype)])
 
     return Hub(
         path=lines.path, ids=ids, n_models=n_models,
@@ -286,6 +323,31 @@ def _assemble(lines: Lines, ids: list[str], lowered: list[str] | None, keep: np.
         dates=column(created, "datetime64[D]", np.datetime64("NaT")),
         skipped=sorted(lines.errors, key=lambda e: e.sort_key()) if skip_bad else [],
         finder=finder)
+
+
+def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, finder: Any,
+                     parent_names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The node of each parent name, and the stubs to append to the ids (parents absent
+    from the dump, in the order they are first named: one for all the spellings of an id)."""
+    where = finder(set(parent_names)) if finder is not None else \
+        find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
+    stubs_by_key: dict[str, int] = {}
+    stub_names: list[str] = []
+    for name in dict.fromkeys(parent_names):
+        if name not in where:
+            if name.lower() not in stubs_by_key:
+                stubs_by_key[name.lower()] = len(ids) + len(stub_names)
+                stub_names.append(name)
+            where[name] = stubs_by_key[name.lower()]
+    parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
+                         count=len(parent_names))
+    return parent, stub_names
+
+
+def _take(values: Any, rows: np.ndarray) -> Any:
+    from lineage.io.arrowcols import indices
+
+    return values.take(indices(rows))
 
 
 def _base_problem(key: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from lineage.io.arrowcols import bits, numbers
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import RELATIONS, Hub
 
@@ -87,25 +88,6 @@ def _batch(hub: Hub) -> Any:
 def _view(buf: Any, dtype: Any, count: int) -> memoryview:
     """The first ``count`` items of ``buf`` (ValueError if it is shorter), as bytes to sum."""
     return np.frombuffer(buf, dtype=dtype, count=count).data if count else memoryview(b"")
-
-
-def numbers(arr: Any) -> np.ndarray:
-    """A fixed-width arrow array's values as a numpy view, without a copy (and without
-    ``pyarrow``'s own conversion, which imports pandas)."""
-    width = arr.type.bit_width // 8
-    kind = "f" if str(arr.type) == "double" else "i"
-    return np.frombuffer(arr.buffers()[1], dtype=np.dtype(f"<{kind}{width}"), count=len(arr),
-                         offset=arr.offset * width)
-
-
-def bits(arr: Any, which: int, missing: bool = False) -> np.ndarray:
-    """A bitmap of ``arr`` (0: validity, 1: boolean values) as a bool array (all ``missing``
-    when there is none)."""
-    buf = arr.buffers()[which]
-    if buf is None:
-        return np.full(len(arr), missing)
-    raw = np.frombuffer(buf, dtype=np.uint8, count=-(-len(arr) // 8))
-    return np.unpackbits(raw, bitorder="little")[: len(arr)].astype(bool)
 
 
 def crc(arr: Any) -> int:

@@ -24,7 +24,7 @@ JSON_TEXT = ("baseModels", "cardData", "safetensors", "gguf")
 
 
 def parquet_lines(path: Path, wanted: tuple[str, ...],
-                  typed: Callable[[Lines, Any, set[int]], None]) -> Lines:
+                  typed: Callable[[Lines, Any, np.ndarray], None]) -> Lines:
     """The rows of ``path`` as :class:`Lines` (``typed`` reads the typed columns)."""
     import pyarrow.parquet as pq
 
@@ -55,7 +55,7 @@ def parquet_lines(path: Path, wanted: tuple[str, ...],
     lines.lines = np.flatnonzero(good) + 1
     records = _records(table, lines)
     lines.take(records.items())
-    typed(lines, _typed_only(table), set(records))
+    typed(lines, _typed_only(table), np.array(sorted(records), dtype=np.int64))
     return lines
 
 
