@@ -37,9 +37,9 @@ class IndexIds(Sequence[str]):
 
     def take(self, nodes: np.ndarray) -> list[str]:
         """The ids of ``nodes``, decoded in one call."""
-        import pyarrow as pa
+        from lineage.io.arrowcols import indices
 
-        return list(self.column.take(pa.array(nodes, pa.int64())).to_pylist())
+        return list(self.column.take(indices(nodes)).to_pylist())
 
     def folded(self, k: int) -> bytes:
         """The k-th id in case-folded order, as the sort key (read from the bytes directly:
