@@ -183,6 +183,29 @@ def test_the_index_answers_like_the_dump(tmp_path: Path, family: Path, dump: Pat
         b = runner.invoke(cli, [*args, "--no-registry", "-f", str(family), "-f", str(out)])
         assert a.exit_code == b.exit_code == 0, a.output + b.output
         assert a.output == b.output
+    for stored, sorted_ in zip(index.downs, hub.downs, strict=True):  # the children the
+        np.testing.assert_array_equal(stored, sorted_)  # index stores, the dump's sorted
+    np.testing.assert_array_equal(index.ups, hub.ups)
+
+
+def test_queries_on_an_index_import_no_pandas(tmp_path: Path, dump: Path) -> None:
+    """pyarrow's own conversions import pandas (0.15 s of start-up) when it is installed."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "hub.lineage"
+    write_index(read_jsonl(dump), out)
+    code = ("import sys, io, contextlib\nfrom lineage.cli.main import main\n"
+            f"for args in (['cost', 'a/q'], ['table', '--format', 'csv'], ['family', 'org/t']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        try:\n"
+            f"            main([*args, '--no-registry', '-f', {str(out)!r}])\n"
+            "        except SystemExit as exc:\n"
+            "            assert not exc.code, exc.code\n"
+            "print('pandas' in sys.modules)")
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert ran.stdout.split() == ["False"]
 
 
 def test_a_damaged_index_is_refused(tmp_path: Path, dump: Path,
