@@ -82,21 +82,54 @@ Pages = Callable[[dict[str, Any], "str | None"], Iterator[Page]]
 
 def api_pages(params: dict[str, Any], start: str | None) -> Iterator[Page]:
     """The Hub's model list a page at a time, from its first page (``params``) or from the
-    page URL ``start`` (a resumed fetch: the URL holds the query and the cursor)."""
+    page URL ``start`` (a resumed fetch: the URL holds the query and the cursor).
+
+    Raises:
+        UsageError: the API cannot be reached or refuses (its message, on one line), a page
+            that is not a list of records, or a next page off the API's models listing
+            (the token is sent to the endpoint only).
+    """
     from huggingface_hub import constants, hf_raise_for_status
     from huggingface_hub.utils import (  # type: ignore[attr-defined]
         build_hf_headers,
         http_backoff,
     )
 
+    base = f"{constants.ENDPOINT.rstrip('/')}/api/models"
     headers = build_hf_headers()
-    url: str | None = start or f"{constants.ENDPOINT}/api/models"
+    url: str | None = _on_endpoint(start, base) if start else base
     query: dict[str, Any] | None = None if start else params
     while url is not None:
-        r = http_backoff("GET", url, params=query, headers=headers)
-        hf_raise_for_status(r)
-        url, query = r.links.get("next", {}).get("url"), None
-        yield r.json(), url
+        try:
+            r = http_backoff("GET", url, params=query, headers=headers)
+            hf_raise_for_status(r)
+            records = r.json()
+        except Exception as exc:  # the network's failures, whatever their class
+            again = " (if the saved page is no longer served, add --restart)" \
+                if start and url == start else ""
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise UsageError(f"the Hub API failed on {url}: {first}{again}") from None
+        if not isinstance(records, list) or not all(isinstance(x, dict) for x in records):
+            raise UsageError(f"the Hub API sent something other than a list of models "
+                             f"from {url}")
+        following = r.links.get("next", {}).get("url")
+        url, query = (None if following is None else _on_endpoint(following, base)), None
+        yield records, url
+
+
+def _on_endpoint(url: str, base: str) -> str:
+    """``url`` if it is a page of ``base`` (same scheme, host and path).
+
+    Raises:
+        UsageError: it is not: the token must not go elsewhere.
+    """
+    from urllib.parse import urlsplit
+
+    got, want = urlsplit(url), urlsplit(base)
+    if (got.scheme, got.netloc, got.path) != (want.scheme, want.netloc, want.path):
+        raise UsageError(f'the next page "{url}" is not on {base}: refusing to follow it '
+                         "(a changed HF_ENDPOINT? add --restart)")
+    return url
 
 
 def record_of(info: Any) -> dict[str, Any]:

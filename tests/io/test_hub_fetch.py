@@ -242,3 +242,63 @@ def test_bad_dates_and_outputs_are_one_line(tmp_path: Path,
     code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.jsonl"))
     assert (code, err) == (2, f'lineage: write the snapshot to a ".parquet" file, not '
                               f'"{tmp_path / "s.jsonl"}"\n')
+
+
+def test_a_failing_api_is_one_line_and_the_fetch_can_go_on(
+        hub: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A refused request (an expired cursor, a lost connection) is exit 2 with the API's
+    message on one line, the partial fetch kept; the saved page is named."""
+    import huggingface_hub.utils
+
+    out = tmp_path / "s.parquet"
+    hub.fail_after = 1
+    assert CliRunner().invoke(cli, ["hub", "fetch", "-o", str(out)]).exit_code != 0
+    hub.fail_after = None
+    state = json.loads((tmp_path / "s.parquet.partial" / "state.json").read_text())
+
+    def refuse(method: str, url: str, **kwargs: Any) -> Any:
+        raise ConnectionError("Connection reset by peer\nmore detail")
+
+    monkeypatch.setattr(huggingface_hub.utils, "http_backoff", refuse)
+    code, err = main(capsys, "hub", "fetch", "-o", str(out))
+    assert code == 2
+    assert err == (f"lineage: the Hub API failed on {state['page']}: Connection reset by "
+                   "peer (if the saved page is no longer served, add --restart)\n")
+    assert (tmp_path / "s.parquet.partial" / "state.json").exists() and not out.exists()
+
+
+@pytest.mark.parametrize(("body", "link", "message"), [
+    ({"error": "x"}, None, "the Hub API sent something other than a list of models from "
+                           f"{ENDPOINT}"),
+    (["not a record"], None, "the Hub API sent something other than a list of models from "
+                             f"{ENDPOINT}"),
+    ([], "https://elsewhere.example/api/models?cursor=1", 'the next page '
+     '"https://elsewhere.example/api/models?cursor=1" is not on '
+     f"{ENDPOINT}: refusing to follow it (a changed HF_ENDPOINT? add --restart)"),
+])
+def test_what_the_api_sends_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str], body: Any,
+                                       link: str | None, message: str) -> None:
+    """A page that is not a list of records, and a next page off the API's listing (the
+    token goes to the endpoint only), are refused on one line."""
+    import huggingface_hub
+    import huggingface_hub.utils
+
+    sent: list[str] = []
+
+    class Reply:
+        links = {"next": {"url": link}} if link else {}
+
+        def json(self) -> Any:
+            return body
+
+    def serve(method: str, url: str, **kwargs: Any) -> Reply:
+        sent.append(url)
+        return Reply()
+
+    monkeypatch.setattr(huggingface_hub.utils, "http_backoff", serve)
+    monkeypatch.setattr(huggingface_hub, "hf_raise_for_status", lambda r: None)
+    code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.parquet"))
+    assert (code, err) == (2, f"lineage: {message}\n")
+    assert sent == [ENDPOINT]  # nothing was asked of another host
