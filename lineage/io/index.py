@@ -199,9 +199,10 @@ def _columns(table: Any, header: dict[str, Any], lo: int, hi: int) -> dict[str, 
         a = numbers(values)
         if a.size and (a.min() < 0 or a.max() >= bound):
             raise ValueError(f"column {name} points outside the index")
-    if any(cols[k].null_count for k in ("id", "line", "inferred", "emissions_g", "downloads",
-                                          "params", "parents", "children", "id_order")):
-        raise ValueError("column parents points outside the index")
+    for k in ("id", "line", "inferred", "emissions_g", "downloads", "params", "parents",
+              "children", "id_order"):
+        if cols[k].null_count:
+            raise ValueError(f"column {k} has a null where every row holds a value")
     return cols
 
 
@@ -263,8 +264,11 @@ def read_index(path: Path) -> Hub:
         cols = _columns(table, header, whole.address, whole.address + whole.size)
         parents, children = cols["parents"], cols["children"]
         offsets, kid_start = _offsets(parents, "parents"), _offsets(children, "children")
-        if len(parents.values) != len(children.values) or np.any(
-                np.bincount(numbers(parents.values), minlength=len(parents)) != np.diff(kid_start)):
+        child = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+        if len(parents.values) != len(children.values) or _fingerprint(
+                numbers(parents.values), child, table.num_rows) != _fingerprint(
+                np.repeat(np.arange(len(kid_start) - 1, dtype=np.int64), np.diff(kid_start)),
+                numbers(children.values), table.num_rows):
             raise ValueError("columns parents and children do not hold the same edges")
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError, OSError,
             IndexError, OverflowError, pa.ArrowException) as exc:
@@ -272,7 +276,6 @@ def read_index(path: Path) -> Hub:
             exc, RecursionError) else "the metadata nests too deeply"
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
-    child = np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
     ids = IndexIds(cols["id"], numbers(cols["id_order"]))
 
     def created() -> np.ndarray:
@@ -285,6 +288,20 @@ def read_index(path: Path) -> Hub:
                emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
                params=numbers(cols["params"]), dates=created, finder=ids.find,
                kids=(kid_start, numbers(children.values)), up_start=offsets)
+
+
+def _fingerprint(parent: np.ndarray, child: np.ndarray, n: int) -> int:
+    """An order-free digest of the edges (a sum of each pair's 64-bit mix): the same for
+    ``parents`` and ``children`` when they hold the same edges, whatever their order, so a
+    forged column cannot make costs and walks follow two different graphs. O(E)."""
+    x = parent.astype(np.uint64) * np.uint64(n) + child.astype(np.uint64)
+    with np.errstate(over="ignore"):
+        x ^= x >> np.uint64(30)
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(27)
+        x *= np.uint64(0x94D049BB133111EB)
+        x ^= x >> np.uint64(31)
+        return int(x.sum(dtype=np.uint64))
 
 
 def _offsets(column: Any, name: str) -> np.ndarray:

@@ -139,6 +139,8 @@ def _parents(outside: int) -> Any:
     (None, ("parents", _parents(10**9)), "column parents points outside the index"),
     (None, ("parents", _parents(-1)), "column parents points outside the index"),
     (None, ("params", "text"), "column params is not described"),
+    (None, ("children", "other edges"), "columns parents and children do not hold the same "
+                                        "edges"),
 ])
 def test_a_forged_index_is_refused(index: tuple[Path, bytes, list[str]], edit: object,
                                    column: Any, reason: str) -> None:
@@ -147,7 +149,9 @@ def test_a_forged_index_is_refused(index: tuple[Path, bytes, list[str]], edit: o
     path, _, _ = index
     forged = path.with_name("forged.lineage")
     name, values = column if column else (None, None)
-    if isinstance(values, str):
+    if values == "other edges":  # as many children per model, not the parents' edges
+        values = pa.array([[2, 3], [1, 3], [], []], pa.list_(pa.int64()))
+    elif isinstance(values, str):
         values = pa.array(["x"] * 4)
     _forged(path, forged, edit, name, values)
     code, out, err = _run([*COMMANDS[0], "-f", str(forged)])
