@@ -170,12 +170,11 @@ def _ids(lines: Lines, column: Any) -> Any:
     if column.null_count:
         raise Unread
     lines.column = column = column.combine_chunks()
+    lines.ids = ColumnIds(column)
     ascii_only = pc.all(pc.string_is_ascii(column)).as_py() is not False
     if ascii_only:  # printable and not spaced: checked in C by _columns
-        lines.ids = ColumnIds(column)
         folded = pc.ascii_lower(column)
     else:
-        lines.ids = ColumnIds(column)
         ids = lines.ids.whole()
         if not all(map(str.isprintable, ids)) or SPACED.search("\n".join(ids)):
             raise Unread

@@ -168,7 +168,7 @@ def _prune(path: Path) -> None:
 def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
     """The classes a cache may build, by name, with their field names, and whether an object
     can be made by setting its fields directly (what ``model_construct`` does when every
-    field is given: no alias, default, extra or post-init step to run)."""
+    field is given: no alias, default, extra, private attribute or post-init step to run)."""
     from pydantic import BaseModel
 
     from lineage.model import catalog_specs, schema, spec_base
@@ -176,7 +176,7 @@ def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
     modules = (schema, spec_base, catalog_specs)
     return {name: (cls, frozenset(cls.model_fields), not cls.__pydantic_post_init__
                    and cls.model_config.get("extra") != "allow"
-                   and not cls.__pydantic_root_model__)
+                   and not cls.__pydantic_root_model__ and not cls.__private_attributes__)
             for m in modules for name, cls in vars(m).items()
             if isinstance(cls, type) and issubclass(cls, BaseModel)
             and cls.__module__ == m.__name__}

@@ -10,7 +10,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage.io.arrowcols import ints, strings
+from lineage.io.arrowcols import indices, ints, strings
 
 MANY = 10_000  # ids decoded one at a time before the whole column is decoded at once
 
@@ -67,6 +67,17 @@ class ColumnIds(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.whole())
+
+    def take(self, nodes: np.ndarray) -> list[str]:
+        """The ids of ``nodes``, decoded in one call (a batch of a table's rows)."""
+        if self.decoded is not None:
+            return [self.decoded[k] for k in nodes.tolist()]
+        n = len(self.column)
+        inside = nodes < n
+        if inside.all():
+            return list(self.column.take(indices(nodes)).to_pylist())
+        return [str(self.column[k].as_py()) if k < n else self.extra[k - n]
+                for k in nodes.tolist()]
 
 
 class Folded:

@@ -168,9 +168,9 @@ class Hub:
 
 
 def take_ids(ids: Sequence[str], nodes: np.ndarray) -> list[str]:
-    """``[ids[k] for k in nodes]``, in one call where the ids are a column that can (an index's
-    or a dump's Arrow column: ``take``), so that a table of millions of rows does not decode
-    its ids one at a time."""
+    """``[ids[k] for k in nodes]``, in one call where the ids can (``take``: an index's or a
+    dump's Arrow column), so that a table of millions of rows does not decode its ids one at
+    a time."""
     take = getattr(ids, "take", None)
     if take is not None:
         return list(take(nodes))
