@@ -12,7 +12,10 @@ Generates (once) a synthetic dump with the Hub's shape (``hub_synth.py``: 1.86M 
   ours to 1e-9 relative; then explaining one model;
 - as a user runs it (a fresh ``lineage`` process, wall clock and peak RSS from ``wait4``):
   ``cost`` on the dump, ``index``, ``cost`` and ``family`` on the index, ``table --format
-  csv`` over every model, and plain ``cost llama-3.2-1b`` for reference.
+  csv`` over every model, and plain ``cost llama-3.2-1b`` for reference; beside two fresh
+  processes that bound them: reading every line of the dump with ``json.loads`` (the
+  reference of the dump rows) and importing every module the index query imports that is
+  not lineage's own (the floor of the index rows).
 
     python benchmarks/hub_scale.py [--models N] [--runs R] [--dir DIR]
 """
@@ -188,15 +191,20 @@ print(wall, usage.ru_maxrss / 1024)
 
 
 def run_cli(args: list[str], runs: int) -> tuple[float, float]:
-    """(median wall seconds, max peak RSS MiB) of ``lineage ARGS`` in fresh processes.
+    """(median wall seconds, max peak RSS MiB) of ``lineage ARGS`` in fresh processes."""
+    return run_process([sys.executable, "-m", "lineage", *args], runs)
+
+
+def run_process(argv: list[str], runs: int) -> tuple[float, float]:
+    """(median wall seconds, max peak RSS MiB) of ``argv`` in fresh processes.
 
     Why a launcher: Linux reports a child's peak RSS as at least its parent's at fork time,
     and this benchmark's own process holds the whole dump.
     """
     walls, peaks = [], []
     for _ in range(runs):
-        out = subprocess.run([sys.executable, "-c", LAUNCHER, sys.executable, "-m", "lineage",
-                              *args], capture_output=True, text=True, check=True).stdout
+        out = subprocess.run([sys.executable, "-c", LAUNCHER, *argv],
+                             capture_output=True, text=True, check=True).stdout
         wall, peak = map(float, out.split())
         walls.append(wall)
         peaks.append(peak)
@@ -291,12 +299,19 @@ def main() -> None:
              ["family", "meta-llama/Llama-3.2-1B", "-f", str(index)]),
             ("table -f dump.jsonl --format csv (every row)",
              ["table", "-f", str(dump), "--format", "csv"])]
+    read_all = f"import json\nwith open({str(dump)!r}, encoding='utf-8') as f:\n" \
+        "    [json.loads(line) for line in f]"
+    fresh_stdlib, _ = run_process([sys.executable, "-c", read_all], opts.runs)
+    measured = {label: run_cli(args, opts.runs) for label, args in rows}  # index written
+    floor, _ = run_process([sys.executable, "-c", imports_of(["cost", name, "-f", str(index)])],
+                           opts.runs)
+    print(f"{'stdlib json.loads of every line (the reference)':<58}{fresh_stdlib:>9.2f}")
+    print(f"{'import what cost -f hub.lineage imports (its floor)':<58}{floor:>9.2f}")
     peaks = {}
-    for label, args in rows:
-        wall, peak = run_cli(args, opts.runs)
+    for label, (wall, peak) in measured.items():
         peaks[label] = peak
-        ratio = f"{wall / stdlib_s:>7.2f}× stdlib json" if "-f dump" in label or \
-            "-f hub" in label else ""
+        ratio = f"{wall / fresh_stdlib:>7.2f}× stdlib json" if "-f dump" in label else \
+            f"{wall / floor:>7.2f}× its imports" if "-f hub" in label else ""
         print(f"{label:<58}{wall:>9.2f}{peak:>10,.0f}  {ratio}")
     base = peaks[rows[0][0]]
     for label, _ in rows[1:]:
@@ -304,6 +319,21 @@ def main() -> None:
             per_model = (peaks[label] - base) * 2**20 / hub.n_models
             print(f"peak above start-up per model ({hub.parent.size / hub.n_models:.2f} edges "
                   f"each): {per_model:,.0f} bytes — {label}")
+
+def imports_of(args: list[str]) -> str:
+    """A script importing every module ``lineage ARGS`` imports that is not lineage's own
+    (its dependencies and the standard library's modules): what any run of it must pay."""
+    probe = ("import sys, io, contextlib\nbare = set(sys.modules)\n"
+             "from lineage.cli.main import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             f"    try:\n        main({args!r})\n    except SystemExit:\n        pass\n"
+             "print(' '.join(m for m in sys.modules if m not in bare and "
+             "m.split('.')[0] != 'lineage'))")
+    modules = subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True,
+                             text=True).stdout.split()
+    return (f"import importlib\nfor m in {modules!r}:\n    try:\n"
+            "        importlib.import_module(m)\n    except Exception:\n        pass")
+
 
 if __name__ == "__main__":
     main()
