@@ -9,8 +9,9 @@ list, ``co2_eq_emissions`` a number, a mapping or text, ``cardData``, ``baseMode
 one typed read: :mod:`lineage.io.arrowfree` finds the lines that name one by a byte search and
 reads them again, typed by shape, by pyarrow's JSON reader (our flat lines: ``base_model`` a
 string, or a list), and with orjson only the others (emissions, the Hub API's nested
-records). The cost, on the synthetic Hub: a second typed read of a third of its lines (0.3 s),
-where parsing them with orjson and checking a Python record each took 1.9 s. Two cores share
+records). The cost, on the 1.86M-model synthetic Hub of ``benchmarks/hub_scale.py`` (2 cores,
+2026-12): a second typed read of a third of its lines (0.3 s), where parsing them with orjson
+and checking a Python record each took 1.9 s. Two cores share
 the rest: while one reads the free-form fields, the other checks the ids, counts and dates.
 Anything the fast reader does not take as it is (a bad line, a type that changes, blank lines,
 a key written twice) returns None, and the file is read line by line by
@@ -50,7 +51,8 @@ def read_json(path: Path) -> Lines | None:
     While it reads, pyarrow allocates with the C library's ``malloc`` (its system pool)
     rather than its default, mimalloc, unless ``ARROW_DEFAULT_MEMORY_POOL`` chooses: mimalloc
     hands freed pages back to the system and faults them in again at the next large array,
-    which cost the 194 MB synthetic Hub 0.7 s of system time and 150 MB of peak memory.
+    which cost the 194 MB synthetic Hub (``benchmarks/hub_scale.py``) 0.7 s of system time
+    and 150 MB of peak memory.
     """
     import pyarrow as pa
 

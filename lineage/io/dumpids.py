@@ -128,15 +128,24 @@ class Folded:
         folded = [m.lower() for m in distinct]
         unique = list(dict.fromkeys(folded))
         found = dict(zip(unique, self.nodes(unique).tolist(), strict=True))
-        stubs_by_key: dict[str, int] = {}
-        stub_names: list[str] = []
-        node = np.empty(len(distinct), dtype=np.int64)
-        for k, (name, key) in enumerate(zip(distinct, folded, strict=True)):
-            h = found[key]
-            if h < 0:
-                if key not in stubs_by_key:
-                    stubs_by_key[key] = n + len(stub_names)
-                    stub_names.append(name)
-                h = stubs_by_key[key]
-            node[k] = h
-        return node[ints(encoded.indices)], stub_names
+        node, stub_names = with_stubs(distinct, [found[key] for key in folded], n)
+        return np.array(node, dtype=np.int64)[ints(encoded.indices)], stub_names
+
+
+def with_stubs(distinct: Sequence[str], found: Sequence[int], n: int
+               ) -> tuple[list[int], list[str]]:
+    """The node of each of the ``distinct`` parent names (``found``: its node, or -1 when the
+    dump does not hold it), and the stubs to append after the ``n`` ids for those it does not
+    hold: one for all the spellings of an id, in the order they are first named."""
+    stubs_by_key: dict[str, int] = {}
+    stub_names: list[str] = []
+    nodes = []
+    for name, h in zip(distinct, found, strict=True):
+        if h < 0:
+            key = name.lower()
+            if key not in stubs_by_key:
+                stubs_by_key[key] = n + len(stub_names)
+                stub_names.append(name)
+            h = stubs_by_key[key]
+        nodes.append(h)
+    return nodes, stub_names

@@ -329,17 +329,14 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
                      parent_names: list[str]) -> tuple[np.ndarray, list[str]]:
     """The node of each parent name, and the stubs to append to the ids (parents absent
     from the dump, in the order they are first named: one for all the spellings of an id)."""
+    from lineage.io.dumpids import with_stubs
+
     where = finder(set(parent_names)) if finder is not None else \
         find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
-    stubs_by_key: dict[str, int] = {}
-    stub_names: list[str] = []
-    for name in dict.fromkeys(parent_names):
-        if name not in where:
-            if name.lower() not in stubs_by_key:
-                stubs_by_key[name.lower()] = len(ids) + len(stub_names)
-                stub_names.append(name)
-            where[name] = stubs_by_key[name.lower()]
-    parent = np.fromiter(map(where.__getitem__, parent_names), dtype=np.int64,
+    distinct = list(dict.fromkeys(parent_names))
+    nodes, stub_names = with_stubs(distinct, [where.get(m, -1) for m in distinct], len(ids))
+    node_of = dict(zip(distinct, nodes, strict=True))
+    parent = np.fromiter(map(node_of.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     return parent, stub_names
 
