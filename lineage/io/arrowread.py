@@ -205,9 +205,12 @@ def _typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     lines.params = _counts(column("params"), "params", problems, len(lines.ids))
     for key in ("safetensors", "gguf"):
         if key in names and np.isnan(lines.params).any():
-            total = _counts(pc.struct_field(column(key), "total"), key, problems,
+            found: Problems = []  # a bad total counts only where it gives the params
+            total = _counts(pc.struct_field(column(key), "total"), "params", found,
                             len(lines.ids))
-            lines.params = np.where(np.isnan(lines.params), total, lines.params)
+            missing = np.isnan(lines.params)
+            problems += [p for p in found if missing[p[0]]]
+            lines.params = np.where(missing, total, lines.params)
     lines.created = _dates(column("created_at"), column("createdAt"), problems,
                            len(lines.ids))
     if "tags" in names:

@@ -19,6 +19,7 @@ from lineage.io.hubvalues import (
     RELATION_CODES,
     Bad,
     Problems,
+    checked,
     counts,
     dates,
     grams,
@@ -259,7 +260,8 @@ class Lines:
                                  problems[:MAX_SHOWN + 1]}))
         for node, key, message in problems:
             lineno = int(self.lines[node])
-            self.bad(lineno, raws.get(lineno, b""), key, message)
+            line = raws.get(lineno, b"")
+            self.bad(lineno, line, key, as_written(line, key) or message)
         if self.errors and not skip_bad:
             raise InputErrors(shown(sorted(self.errors, key=lambda e: e.sort_key())))
         if self.ids and not child_of.size and not self.emissions and np.isnan(params).all():
@@ -339,6 +341,23 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
     parent = np.fromiter(map(node_of.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     return parent, stub_names
+
+
+def as_written(line: bytes, key: str) -> str | None:
+    """The message on a count (``downloads``, ``params``) as the line writes it: a fast
+    reader saw the value as a float64 (-1.0 for -1), the line reader saw the JSON itself."""
+    import orjson
+
+    if key not in ("downloads", "params") or not line:
+        return None
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(record) is not dict:
+        return None
+    message = checked(rec.downloads(record) if key == "downloads" else rec.params(record), key)
+    return message if type(message) is str else None
 
 
 def _take(values: Any, rows: np.ndarray) -> Any:

@@ -90,8 +90,9 @@ def emissions(o: dict[str, Any]) -> tuple[bool, Any]:
 
 
 def params(o: dict[str, Any]) -> Any:
-    """``params``, else ``safetensors.total``, else ``gguf.total`` (raw)."""
-    if "params" in o:
+    """``params``, else ``safetensors.total``, else ``gguf.total`` (raw); a null is not
+    given."""
+    if o.get("params") is not None:
         return o["params"]
     for key in ("safetensors", "gguf"):
         value = o.get(key)

@@ -64,6 +64,16 @@ TRICKY = [
     '{"id": "t/34", "base_model": "root/a", "base_model_relation": "finetune", '
     '"note": "the \\"base_model\\": [\\"x\\"] of it"}',
     '{"id": "été/x", "base_model": "root/a"}',
+    '{"id": "t/37", "downloads": -1}',
+    '{"id": "t/38", "downloads": -1.5}',
+    '{"id": "t/39", "params": -2.0}',
+    '{"id": "t/40", "downloads": 1e400}',
+    '{"id": "t/41", "downloads": "12 apples"}',
+    '{"id": "t/42", "downloads": true}',
+    '{"id": "t/43", "safetensors": {"total": -3}}',
+    '{"id": "t/44", "params": 7, "safetensors": {"total": -3}}',
+    '{"id": "t/45", "params": null, "safetensors": {"total": 5}}',
+    '{"id": "t/46", "downloadsAllTime": -4, "downloads": 9}',
     '{"id": "Été/y", "base_model": ["ÉTÉ/X", "root/b"], "base_model_relation": "merge"}',
 ]
 
