@@ -19,7 +19,7 @@ from lineage.io.hubvalues import (
     RELATION_CODES,
     Bad,
     Problems,
-    checked,
+    as_written,
     counts,
     dates,
     grams,
@@ -341,23 +341,6 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
     parent = np.fromiter(map(node_of.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     return parent, stub_names
-
-
-def as_written(line: bytes, key: str) -> str | None:
-    """The message on a count (``downloads``, ``params``) as the line writes it: a fast
-    reader saw the value as a float64 (-1.0 for -1), the line reader saw the JSON itself."""
-    import orjson
-
-    if key not in ("downloads", "params") or not line:
-        return None
-    try:
-        record = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        return None
-    if type(record) is not dict:
-        return None
-    message = checked(rec.downloads(record) if key == "downloads" else rec.params(record), key)
-    return message if type(message) is str else None
 
 
 def _take(values: Any, rows: np.ndarray) -> Any:

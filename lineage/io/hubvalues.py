@@ -131,3 +131,22 @@ def show(value: Any) -> str:
 
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def as_written(line: bytes, key: str) -> str | None:
+    """The message on a count (``downloads``, ``params``) as the line writes it: a fast
+    reader saw the value as a float64 (-1.0 for -1), the line reader saw the JSON itself."""
+    import orjson
+
+    from lineage.io.hubrecords import downloads, params
+
+    if key not in ("downloads", "params") or not line:
+        return None
+    try:
+        record = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    if type(record) is not dict:
+        return None
+    message = checked(downloads(record) if key == "downloads" else params(record), key)
+    return message if type(message) is str else None
