@@ -1,13 +1,25 @@
 """Helpers the test modules share: ``lineage``'s main run in this process (exit code, stdout,
-stderr), and a child process that reports its own peak memory."""
+stderr), a golden file compared (or rewritten under ``LINEAGE_REGEN=1``), and a child process
+that reports its own peak memory."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from lineage.cli.main import main
+
+REGEN = os.environ.get("LINEAGE_REGEN") == "1"
+
+
+def golden_file(path: Path, text: str) -> None:
+    """``text`` must be the golden file ``path`` (``LINEAGE_REGEN=1`` rewrites it first)."""
+    if REGEN:
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), \
+        f"{path.name} changed; LINEAGE_REGEN=1 rewrites it"
 
 
 def run_main(args: list[str], capsys: pytest.CaptureFixture[str],

@@ -25,10 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import PEAK_SNIPPET, run_main
+from tests.support import PEAK_SNIPPET, REGEN, run_main
 
 BAD = Path(__file__).parents[1] / "data" / "bad"
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 PROBLEM_LINE = re.compile(r"^[^:]+:\d+:\d+: .+")
 MAX_RSS_BYTES = 200 * 1024 * 1024
 HANG_GUARD_SECONDS = 120

@@ -4,7 +4,6 @@ help texts."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -13,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from lineage.cli.main import cli
+from tests.support import golden_file
 
 DATA = Path(__file__).parents[1] / "data"
 FAMILY = str(DATA / "family.yaml")
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 
 
 def run(*args: str) -> tuple[int, str, str]:
@@ -27,10 +26,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def golden(name: str, text: str) -> None:
-    path = DATA / "golden" / name
-    if REGEN:
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    golden_file(DATA / "golden" / name, text)
 
 
 @pytest.mark.parametrize("fmt", ["table", "md", "csv"])

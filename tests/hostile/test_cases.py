@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import PEAK_SNIPPET
+from tests.support import PEAK_SNIPPET, REGEN
 
 CASES = Path(__file__).parent / "cases"
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 MAX_RSS_BYTES = 300 * 1024 * 1024
 HANG_GUARD_SECONDS = 60
 

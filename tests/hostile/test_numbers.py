@@ -7,7 +7,6 @@ exit 2 and a golden message in ``data_numbers/NAME.expected`` (regenerate with
 from __future__ import annotations
 
 import math
-import os
 import re
 from pathlib import Path
 
@@ -17,10 +16,9 @@ from hypothesis import strategies as st
 
 from lineage.cli.main import main
 from lineage.model.units import Dim, UnitError, parse
-from tests.support import run_main
+from tests.support import REGEN, run_main
 
 DATA = Path(__file__).parent / "data_numbers"
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 PROBLEM = re.compile(r"^[^:]+:\d+:\d+: .+")
 
 # name → command line, run from DATA; each refused with exit 2 and the golden NAME.expected.

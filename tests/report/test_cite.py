@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,14 @@ from click.testing import CliRunner
 
 from lineage.cli.cite import cite
 from lineage.cli.main import main
+from tests.support import golden_file
 
 DATA = Path(__file__).parents[1] / "data"
 PAYOFF = str(DATA / "plot" / "payoff.yaml")
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 
 
 def golden(name: str, text: str) -> None:
-    path = DATA / "cite" / name
-    if REGEN:
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    golden_file(DATA / "cite" / name, text)
 
 
 @pytest.mark.parametrize(("model", "args", "name"), [

@@ -5,7 +5,6 @@ text. Goldens live in tests/data/render/; regenerate them with LINEAGE_REGEN=1.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -26,10 +25,10 @@ from lineage.report.diagram_style import (
     viridis,
 )
 from lineage.report.diagram_view import fold_groups
+from tests.support import golden_file
 
 DATA = Path(__file__).parents[1] / "data" / "render"
 TINY = [DATA / "tiny.yaml", DATA / "community.yaml"]
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -38,10 +37,7 @@ def tiny() -> Results:
 
 
 def check_golden(name: str, text: str) -> None:
-    path = DATA / name
-    if REGEN:
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8"), f"{name} changed; LINEAGE_REGEN=1 rewrites it"
+    golden_file(DATA / name, text)
 
 
 def by_title(results: Results, **kwargs: object) -> dict[str, object]:

@@ -3,7 +3,6 @@ colour on a terminal only (NO_COLOR respected)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -11,17 +10,14 @@ from click.testing import CliRunner
 
 from lineage.cli.main import cli
 from lineage.report import style
+from tests.support import golden_file
 
 DATA = Path(__file__).parents[1] / "data"
 FAMILY = str(DATA / "family.yaml")
-REGEN = os.environ.get("LINEAGE_REGEN") == "1"
 
 
 def golden(name: str, text: str) -> None:
-    path = DATA / "golden" / name
-    if REGEN:
-        path.write_text(text, encoding="utf-8")
-    assert text == path.read_text(encoding="utf-8")
+    golden_file(DATA / "golden" / name, text)
 
 
 def invoke(monkeypatch: pytest.MonkeyPatch, columns: str | None, *args: str) -> str:
