@@ -267,9 +267,10 @@ class _CachedDocument(Document):
     validated) and positions are decoded from its line when first asked for."""
 
     def __init__(self, path: str, sha256: str | None, later: _Later, i: int) -> None:
-        super().__init__(path, None, Deferred(partial(later.table, i, "values", path)),
-                         Deferred(partial(later.table, i, "keys", path)), sha256=sha256)
-        self._later, self._i, self._data = later, i, _UNSET
+        # the fields set here, not by Document's __init__ (which would set ``data``)
+        self.path, self.sha256, self._later, self._i, self._data = path, sha256, later, i, _UNSET
+        self.values = Deferred(partial(later.table, i, "values", path))
+        self.keys = Deferred(partial(later.table, i, "keys", path))
 
     @property
     def data(self) -> Any:
@@ -279,7 +280,7 @@ class _CachedDocument(Document):
 
     @data.setter
     def data(self, value: Any) -> None:
-        self._data = value if hasattr(self, "_later") else _UNSET  # not the __init__'s None
+        self._data = value
 
 
 def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
