@@ -100,7 +100,29 @@ def out_bytes(data: bytes) -> None:
         raise OutputClosed from None
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]},
+# Each command's module, imported when the command is asked for: ``lineage cost`` imports the
+# query commands only; ``lineage --help`` lists every one (and imports them all).
+COMMANDS = {"card": "io", "cite": "cite", "compare": "query", "cost": "query",
+            "family": "query", "hub": "hub", "import": "io", "index": "hub", "plot": "plot",
+            "registry": "checks", "render": "render", "schema": "checks", "table": "query",
+            "validate": "checks"}
+
+
+class _Commands(click.Group):
+    """The ``lineage`` group, whose commands add themselves when their module is imported."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            import importlib
+
+            importlib.import_module(f"lineage.cli.{COMMANDS[cmd_name]}")
+        return self.commands.get(cmd_name)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]},
              invoke_without_command=True)
 @click.pass_context
 @click.version_option(package_name="lineage-carbon", prog_name="lineage")

@@ -3,8 +3,8 @@
 Exit codes: 0 success (also when the reader of standard output goes away, as ``| head`` does);
 2 bad input or usage (one line per problem, no traceback), or standard output that cannot be
 written (full, closed); 1 a bug; 130 interrupted; 143 terminated (SIGTERM). An interruption
-or a termination leaves no temporary file behind. Importing the command modules registers
-their commands on the ``lineage`` group.
+or a termination leaves no temporary file behind. A command's module is imported when the
+command is asked for (:data:`lineage.cli.common.COMMANDS`).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from collections.abc import Callable
 
 import click
 
-from lineage.cli import checks, cite, hub, plot, query, render  # noqa: F401  (the commands)
-from lineage.cli import io as io_commands  # noqa: F401
 from lineage.cli.common import OutputClosed, cli
 from lineage.model.errors import UsageError
 from lineage.report.escape import visible

@@ -1,8 +1,7 @@
 """``lineage render``: the lineage diagram as svg, png, pdf, dot, mermaid or html.
 
-:mod:`lineage.cli.main` imports this module at its end, after the shared option decorators this
-module uses; the command then adds itself to the ``cli`` group, so that importing either
-module first works (``lineage.cli.main`` ending with ``import lineage.cli.render`` is enough).
+The command adds itself to the ``cli`` group when this module is imported (the group imports
+it when ``render`` is asked for).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ from lineage.cli.common import (
 FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
 
 
-@click.command()
+@cli.command()
 @files_option
 @policy_option
 @click.option("-o", "--output", metavar="FILE",
@@ -78,5 +77,3 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         write_atomic(Path(output), data, inputs=inputs)
         click.echo(f"wrote {output} ({chosen}, {len(data):,} bytes)", err=True)
 
-
-cli.add_command(render)  # idempotent; lets either module be imported first

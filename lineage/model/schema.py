@@ -56,7 +56,6 @@ StepKind = Literal[
     "pretraining", "continued-pretraining", "distillation", "finetuning", "instruction-tuning",
     "preference-tuning", "pruning", "merging", "quantization", "other",
 ]
-STEP_KINDS: tuple[str, ...] = StepKind.__args__  # type: ignore[attr-defined]
 
 
 class SiteSpec(Spec):

@@ -347,16 +347,3 @@ def _range(s: str, dim: Dim, whole: str, field: str) -> Interval:
     mid = (low + high) / 2 if centre_text is None else _single(centre_text, dim, whole, field, unit)
     return Interval(low, mid, high)
 
-
-def format_si(value: float, unit: str, digits: int = 3) -> str:
-    """Format ``value`` with ``digits`` significant digits and a thousands separator.
-
-    Example:
-        >>> format_si(291420.0, "t")
-        '291,420 t'
-    """
-    if value == 0:
-        return f"0 {unit}"
-    magnitude = math.floor(math.log10(abs(value)))
-    decimals = max(0, digits - 1 - magnitude)
-    return f"{value:,.{decimals}f} {unit}"

@@ -4,10 +4,12 @@ help texts."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -92,10 +94,34 @@ def test_usage_policy_without_usage_points_at_the_model() -> None:
 
 
 def test_every_command_has_help_with_an_example() -> None:
-    for name, command in cli.commands.items():
+    names = cli.list_commands(click.Context(cli))
+    assert len(names) == 14  # every command of lineage.cli.common.COMMANDS
+    for name in names:
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None, name
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and "Example:" in command.help, name
+
+
+def test_cost_imports_only_what_it_needs(tmp_path: Path) -> None:
+    """The start-up path of ``cost`` on the cached registry: no YAML parser, no other command's
+    module, none of the heavy optional libraries (README's speed section)."""
+    probe = ("import sys, io, contextlib\nfrom lineage.cli.main import main\n"
+             "with contextlib.redirect_stdout(io.StringIO()):\n"
+             "    try:\n        main(['cost', 'llama-3.2-1b'])\n"
+             "    except SystemExit:\n        pass\n"
+             "print(' '.join(sorted(sys.modules)))")
+    env = {**os.environ, "LINEAGE_CACHE_DIR": str(tmp_path)}
+    for _ in range(2):  # the first run writes the registry's cache
+        p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           env=env, check=True)
+    loaded = set(p.stdout.split())
+    assert "lineage.cli.query" in loaded
+    for name in ("yaml", "networkx", "graphviz", "pandas", "pyarrow", "matplotlib", "scipy",
+                 "lineage.cli.render", "lineage.cli.plot", "lineage.cli.hub",
+                 "lineage.cli.io", "lineage.cli.checks", "lineage.cli.cite"):
+        assert name not in loaded, name
 
 
 def test_schema_is_json_schema() -> None:
