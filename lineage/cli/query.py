@@ -151,13 +151,7 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     from lineage.model.errors import UsageError
     from lineage.model.graph import component
     from lineage.report import costview
-    from lineage.report import tables as report
-    from lineage.report.views import (
-        COMPARE_COLUMNS,
-        break_even_json,
-        compare_rows,
-        compare_text,
-    )
+    from lineage.report.writers import COMPARE_WRITERS
 
     serving = deployment or any(v is not None for v in (task, output_tokens, grid))
     if not serving and (policy == "all" or monte_carlo is not None):
@@ -166,30 +160,15 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     project = component(project, [project.model_id(m) for m in models])
     results = compute(project, "equal" if policy == "all" else policy)
     cmp = compare_models(results, list(models))
-    in_use: tuple[str, list[dict[str, Any]]] = ("", [])
+    in_use = None
     if serving:
         if len(cmp.models) < 2:
             raise UsageError("compare --task needs a student and at least one other model")
         extras = costview.Extras(deployment=True, task=task, output_tokens=output_tokens,
                                  grid=grid, monte_carlo=monte_carlo, seed=seed,
                                  distribution=distribution)
-        in_use = costview.in_use(project, list(cmp.models), policy, extras, fmt)
-    if fmt == "json":
-        record = {"policy": policy,
-                  "models": [report.cost_record(results, results.costs[m]) for m in cmp.models],
-                  "break_even": [break_even_json(b) for b in cmp.break_evens]}
-        if serving:
-            record["in_use"] = in_use[1]
-        out(report.to_json(record))
-    elif fmt == "csv":
-        out(report.render_csv(report.CSV_COLUMNS, report.csv_rows(results, cmp.models)))
-    elif fmt == "md":
-        out(report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) +
-            (f"\n```text{in_use[0]}```\n" if in_use[0] else ""))
-    else:
-        from lineage.report.style import fit_lines, terminal_width
-
-        out(fit_lines(compare_text(cmp) + in_use[0], terminal_width()))
+        in_use = costview.in_use(project, list(cmp.models), policy, extras)
+    out(COMPARE_WRITERS[fmt](cmp, policy, in_use))
 
 
 @cli.command()

@@ -12,6 +12,7 @@ from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
 from lineage.report import tables as report
+from lineage.report import views
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,6 @@ def _as_text(value: Any, key: str) -> Any:
 
 def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
     """The whole ``cost`` output for ``model``."""
-    from lineage.report import views as explain
     c = results.costs[model]
     record: dict[str, Any] | None = report.cost_record(results, c) if fmt == "json" else None
     sections: list[str] = []
@@ -119,47 +119,52 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
         entry = results.project.models[model]
         d = deployment_cost(entry, deployment_spec(results, model, extras),
                             results.project.catalog, c)
-        sections.append(explain.deployment_text(d))
+        sections.append(views.deployment_text(d))
         if record is not None:
-            record["deployment"] = explain.deployment_json(d)
+            record["deployment"] = views.deployment_json(d)
     if extras.embodied:
         from lineage.core.embodied import embodied_costs, embodied_cumulative
 
         own = embodied_costs(results.direct, results.project.catalog)
         cumulative, complete = embodied_cumulative(results, own, model)
-        sections.append(explain.embodied_text(own[model], cumulative, complete))
+        sections.append(views.embodied_text(own[model], cumulative, complete))
         if record is not None:
             record["embodied_kgco2e"] = own[model].kgco2e.mid
             record["embodied_cumulative_kgco2e"] = cumulative.mid
             record["embodied_complete"] = complete
     if extras.monte_carlo is not None:
         sections.append(_monte_carlo(results, model, extras, record))
-    if record is not None:
-        if extras.as_of:
-            record["as_of"] = extras.as_of
-        return report.to_json(record)
-    if fmt == "md":
-        return report.cost_markdown(results, c) + "".join(
-            f"\n```text\n{s}```\n" for s in sections)
-    if fmt == "csv":
-        def flag(ok: bool) -> str:
-            return "true" if ok else "false"
+    if record is not None and extras.as_of:
+        record["as_of"] = extras.as_of
+    return COST_WRITERS[fmt](results, c, sections, record)
 
-        def mid(value: Any, complete: bool) -> float | None:  # unknown: empty, never 0
-            figure = report.known(value, complete)
-            return None if figure is None else figure.mid
 
-        direct = results.direct
-        rows: list[list[Any]] = [[c.model, "own", mid(c.own_kgco2e_bound, c.is_own_complete),
-                                  mid(c.own_kwh_bound, c.is_own_energy_complete),
-                                  flag(c.is_own_complete)]]
-        rows += [[x.model, "contribution", mid(x.kgco2e, x.is_complete),
-                  mid(x.kwh, direct[x.model].is_energy_complete), flag(x.is_complete)]
-                 for x in c.contributions]
-        rows += [[c.model, "cumulative", mid(c.cumulative_kgco2e_bound, c.is_complete),
-                  mid(c.cumulative_kwh_bound, c.is_energy_complete), flag(c.is_complete)]]
-        return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), rows)
-    return report.cost_text(results, c) + "".join(sections)
+def _cost_csv(results: Results, c: ModelCost) -> str:
+    """Own, each contribution, cumulative: a row each (an unknown figure empty, never 0)."""
+    def row(model: str, part: str, kg: Any, kwh: Any, complete: bool,
+            energy_complete: bool) -> list[Any]:
+        figures = (report.known(kg, complete), report.known(kwh, energy_complete))
+        return [model, part, *(None if f is None else f.mid for f in figures),
+                str(complete).lower()]
+
+    direct = results.direct
+    return report.render_csv(("model", "part", "kgco2e", "kwh", "complete"), [
+        row(c.model, "own", c.own_kgco2e_bound, c.own_kwh_bound, c.is_own_complete,
+            c.is_own_energy_complete),
+        *(row(x.model, "contribution", x.kgco2e, x.kwh, x.is_complete,
+              direct[x.model].is_energy_complete) for x in c.contributions),
+        row(c.model, "cumulative", c.cumulative_kgco2e_bound, c.cumulative_kwh_bound,
+            c.is_complete, c.is_energy_complete)])
+
+
+# One writer per --format: (results, the model's cost, extra text sections, JSON record).
+COST_WRITERS: dict[str, Callable[[Results, ModelCost, list[str], Any], str]] = {
+    "json": lambda r, c, sections, record: report.to_json(record),
+    "md": lambda r, c, sections, _: report.cost_markdown(r, c) + "".join(
+        f"\n```text\n{s}```\n" for s in sections),
+    "csv": lambda r, c, sections, _: _cost_csv(r, c),
+    "table": lambda r, c, sections, _: report.cost_text(r, c) + "".join(sections),
+}
 
 
 def _monte_carlo(results: Results, model: str, extras: Extras,
@@ -187,34 +192,40 @@ def all_policies(project: Project, model: str, fmt: str,
                  cost_of: Callable[[str], ModelCost] | None = None) -> str:
     """``cost --policy all`` (``cost_of``: see :func:`lineage.core.compare.all_policies`)."""
     from lineage.core.compare import all_policies as outcomes_of
-    from lineage.report import views as explain
 
     mid = project.model_id(model)
-    outcomes = outcomes_of(project, mid, cost_of)
-    if fmt == "json":
-        return report.to_json(explain.policies_json(mid, outcomes))
-    if fmt == "csv":
-        rows: list[list[Any]] = [
-            [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
-             "" if o.cost is None else str(o.cost.is_complete).lower(),
-             o.problem or o.assumption] for o in outcomes]
-        return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), rows)
+    return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
+
+
+def _policies_rows(outcomes: list[Any], fmt: str) -> list[list[Any]]:
+    """Per policy: its cumulative figure (csv: also whether it is complete), and what it
+    assumes or why it does not apply."""
     if fmt == "md":
-        rows = [[o.policy, "n/a" if o.cost is None else
+        return [[o.policy, "n/a" if o.cost is None else
                  report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
                  o.problem or o.assumption] for o in outcomes]
-        return report.render_markdown(("policy", "cumulative", "assumes"), rows)
-    return explain.policies_text(mid, outcomes)
+    return [[o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
+             "" if o.cost is None else str(o.cost.is_complete).lower(),
+             o.problem or o.assumption] for o in outcomes]
 
 
-def in_use(project: Project, models: list[str], policy: str, extras: Extras,
-           fmt: str) -> tuple[str, list[dict[str, Any]]]:
+POLICIES_WRITERS: dict[str, Callable[[str, list[Any]], str]] = {
+    "json": lambda mid, outcomes: report.to_json(views.policies_json(mid, outcomes)),
+    "csv": lambda mid, outcomes: report.render_csv(
+        ("policy", "cumulative_kgco2e", "complete", "assumes"), _policies_rows(outcomes, "csv")),
+    "md": lambda mid, outcomes: report.render_markdown(
+        ("policy", "cumulative", "assumes"), _policies_rows(outcomes, "md")),
+    "table": views.policies_text,
+}
+
+
+def in_use(project: Project, models: list[str], policy: str,
+           extras: Extras) -> tuple[str, list[dict[str, Any]]]:
     """``compare --task`` / ``--deployment``: the first model against each other one in use,
     under ``policy`` (or every policy), with ``--monte-carlo`` spreads; text and JSON."""
     from lineage.core.compare import all_policies
     from lineage.core.engine import compute
     from lineage.core.payoff import payoff
-    from lineage.report import views as explain
 
     policies = [o.policy for o in all_policies(project, models[0])] if policy == "all" \
         else [policy]
@@ -230,8 +241,8 @@ def in_use(project: Project, models: list[str], policy: str, extras: Extras,
         specs = {m: serving_spec(results, m, extras) for m in models}
         for other in models[1:]:
             p = payoff(results, models[0], other, specs)
-            text += "\n" + explain.payoff_text(p)
-            record = explain.payoff_json(p)
+            text += "\n" + views.payoff_text(p)
+            record = views.payoff_json(p)
             if extras.monte_carlo is not None:
                 line, record["monte_carlo"] = _payoff_monte_carlo(project, p, extras)
                 text += line

@@ -1,5 +1,6 @@
 """Output formats chosen from a table, one writer per ``--format``: every loaded model
-(``table``) and a family (``family``)."""
+(``table``), a family (``family``) and models side by side (``compare``; ``cost`` has its own
+in :mod:`lineage.report.costview`)."""
 
 from __future__ import annotations
 
@@ -39,4 +40,39 @@ FAMILY_WRITERS: dict[str, Callable[[Any, Any], str]] = {
     "csv": lambda r, fam: report.render_csv(FAMILY_HEADER, _family_rows(r, fam)),
     "md": lambda r, fam: report.render_markdown(FAMILY_HEADER, _family_rows(r, fam)),
     "table": lambda r, fam: report.family_text(r, fam),
+}
+
+
+def _compare_json(cmp: Any, policy: str, in_use: tuple[str, list[dict[str, Any]]] | None) -> str:
+    from lineage.report.views import break_even_json
+
+    r = cmp.results
+    record = {"policy": policy,
+              "models": [report.cost_record(r, r.costs[m]) for m in cmp.models],
+              "break_even": [break_even_json(b) for b in cmp.break_evens]}
+    return report.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
+
+
+def _compare_md(cmp: Any, policy: str, in_use: tuple[str, list[dict[str, Any]]] | None) -> str:
+    from lineage.report.views import COMPARE_COLUMNS, compare_rows
+
+    text = in_use[0] if in_use else ""
+    return report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
+        f"\n```text{text}```\n" if text else "")
+
+
+def _compare_table(cmp: Any, policy: str, in_use: tuple[str, Any] | None) -> str:
+    from lineage.report.style import fit_lines, terminal_width
+    from lineage.report.views import compare_text
+
+    return fit_lines(compare_text(cmp) + (in_use[0] if in_use else ""), terminal_width())
+
+
+# (the comparison, the --policy asked for, the models in use: text and records, or None)
+COMPARE_WRITERS: dict[str, Callable[[Any, str, Any], str]] = {
+    "json": _compare_json,
+    "csv": lambda cmp, policy, in_use: report.render_csv(
+        report.CSV_COLUMNS, report.csv_rows(cmp.results, cmp.models)),
+    "md": _compare_md,
+    "table": _compare_table,
 }
