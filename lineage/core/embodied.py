@@ -46,10 +46,7 @@ class EmbodiedCost:
 
     @property
     def kgco2e(self) -> Interval:
-        out = ZERO
-        for p in self.parts:
-            out = out + (p.kgco2e or ZERO)
-        return out
+        return sum((p.kgco2e or ZERO for p in self.parts), ZERO)
 
     @property
     def is_complete(self) -> bool:

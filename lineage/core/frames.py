@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lineage.model.interval import Interval
+from lineage.core.records import figure, figures, known
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -27,24 +27,6 @@ COLUMNS = (
 )
 
 
-def _known(value: Interval | None, complete: bool) -> Interval | None:
-    """None when nothing of ``value`` is known (incomplete and its known part is 0)."""
-    return None if value is None or (not complete and value.high == 0) else value
-
-
-def _figures(c: Any) -> dict[str, tuple[Interval | None, bool]]:
-    return {
-        "own_kgco2e": (c.own_kgco2e_bound, c.is_own_complete),
-        "inherited_kgco2e": (c.inherited_kgco2e_bound, c.is_inherited_complete),
-        "cumulative_kgco2e": (c.cumulative_kgco2e_bound, c.is_complete),
-        "attributed_kgco2e": (c.attributed_kgco2e_bound, c.is_complete),
-        "own_kwh": (c.own_kwh_bound, c.is_own_energy_complete),
-        "inherited_kwh": (c.inherited_kwh_bound, c.is_inherited_energy_complete),
-        "cumulative_kwh": (c.cumulative_kwh_bound, c.is_energy_complete),
-        "attributed_kwh": (c.attributed_kwh_bound, c.is_energy_complete),
-    }
-
-
 def record(results: Any, c: Any) -> dict[str, Any]:
     """One row of :func:`to_frame`: the record's scalars, unknown figures as None."""
     entry = results.project.models[c.model]
@@ -53,11 +35,8 @@ def record(results: Any, c: Any) -> dict[str, Any]:
         "complete": c.is_complete, "energy_complete": c.is_energy_complete,
         "conserving": results.is_conserving, "unknown": ", ".join(c.unknown),
     }
-    for key, (value, complete) in _figures(c).items():
-        figure = _known(value, complete)
-        row[key] = None if figure is None else figure.mid
-        row[f"{key}_low"] = None if figure is None else figure.low
-        row[f"{key}_high"] = None if figure is None else figure.high
+    for key, (value, complete) in figures(c).items():
+        figure(row, key, known(value, complete), ranged=True)
     for b in BASES:
         row[f"basis_{b}"] = c.basis.get(b, 0.0)
     return row
@@ -108,8 +87,8 @@ def to_networkx(results: Any) -> nx.DiGraph:
     G = nx.DiGraph()
     for m in sorted(results.costs):
         c, entry = results.costs[m], project.models[m]
-        figure = _figures(c)
-        attrs = {k: _known(*figure[f"{k}_kgco2e"]) for k in ("own", "cumulative", "attributed")}
+        bounds = figures(c)
+        attrs = {k: known(*bounds[f"{k}_kgco2e"]) for k in ("own", "cumulative", "attributed")}
         G.add_node(m, **{k: None if v is None else v.mid for k, v in attrs.items()},
                    complete=c.is_complete, name=entry.label, family=entry.file.spec.family)
     for (u, v), edge in sorted(project.edges.items()):

@@ -18,6 +18,21 @@ def known(value: Interval | None, complete: bool) -> Interval | None:
     return None if value is None or (not complete and value.high == 0) else value
 
 
+def figures(c: Any) -> dict[str, tuple[Interval | None, bool]]:
+    """Each figure of a :class:`~lineage.core.engine.ModelCost` by its record key, with the
+    completeness that decides whether it is known (in the order the record lists them)."""
+    return {
+        "own_kgco2e": (c.own_kgco2e_bound, c.is_own_complete),
+        "inherited_kgco2e": (c.inherited_kgco2e_bound, c.is_inherited_complete),
+        "cumulative_kgco2e": (c.cumulative_kgco2e_bound, c.is_complete),
+        "attributed_kgco2e": (c.attributed_kgco2e_bound, c.is_complete),
+        "own_kwh": (c.own_kwh_bound, c.is_own_energy_complete),
+        "inherited_kwh": (c.inherited_kwh_bound, c.is_inherited_energy_complete),
+        "cumulative_kwh": (c.cumulative_kwh_bound, c.is_energy_complete),
+        "attributed_kwh": (c.attributed_kwh_bound, c.is_energy_complete),
+    }
+
+
 def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
     out[key] = None if value is None else value.mid
     if ranged:
@@ -28,33 +43,22 @@ def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) 
 def cost_record(results: Any, c: Any) -> dict[str, Any]:
     """The JSON object of docs/method.md#outputs for one model (kgCO2e and kWh)."""
     entry = results.project.models[c.model]
-    figures = [c.own_kgco2e_bound, c.cumulative_kgco2e_bound, c.own_kwh_bound,
-               c.cumulative_kwh_bound]
-    ranged = not all(v.is_exact for v in figures)
+    ranged = not all(v.is_exact for v in (c.own_kgco2e_bound, c.cumulative_kgco2e_bound,
+                                           c.own_kwh_bound, c.cumulative_kwh_bound))
     out: dict[str, Any] = {
         "model": c.model, "name": entry.label, "hf": entry.spec.hf, "policy": c.policy,
         "complete": c.is_complete, "energy_complete": c.is_energy_complete,
         "conserving": results.is_conserving, "unknown": list(c.unknown),
         "basis": {b: round(v, 6) for b, v in c.basis.items()},
     }
-    figure(out, "own_kgco2e", known(c.own_kgco2e_bound, c.is_own_complete), ranged)
-    figure(out, "inherited_kgco2e", known(c.inherited_kgco2e_bound, c.is_inherited_complete),
-           ranged)
-    figure(out, "cumulative_kgco2e", known(c.cumulative_kgco2e_bound, c.is_complete), ranged)
-    figure(out, "attributed_kgco2e", known(c.attributed_kgco2e_bound, c.is_complete), ranged)
-    figure(out, "own_kwh", known(c.own_kwh_bound, c.is_own_energy_complete), ranged)
-    figure(out, "inherited_kwh", known(c.inherited_kwh_bound, c.is_inherited_energy_complete),
-            ranged)
-    figure(out, "cumulative_kwh", known(c.cumulative_kwh_bound, c.is_energy_complete), ranged)
-    figure(out, "attributed_kwh", known(c.attributed_kwh_bound, c.is_energy_complete), ranged)
+    for key, (value, complete) in figures(c).items():
+        figure(out, key, known(value, complete), ranged)
     contributions = []
     for x in c.contributions:
         item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
                                 "complete": x.is_complete}
-        unknown = not x.is_complete and x.kgco2e.high == 0
-        figure(item, "kgco2e", None if unknown else x.kgco2e, ranged)
-        unknown_kwh = not results.direct[x.model].is_energy_complete and x.kwh.high == 0
-        figure(item, "kwh", None if unknown_kwh else x.kwh, ranged)
+        figure(item, "kgco2e", known(x.kgco2e, x.is_complete), ranged)
+        figure(item, "kwh", known(x.kwh, results.direct[x.model].is_energy_complete), ranged)
         contributions.append(item)
     out["contributions"] = contributions
     out["cautions"] = results.cautions(c.model)

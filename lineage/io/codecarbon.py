@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 REQUIRED = ("duration", "emissions", "energy_consumed")
 MAX_CSV_BYTES = 100_000_000
 ALLOW_ENV = "LINEAGE_ALLOW_PATH"
-FILTERS = ("project_name", "run_id")
 
 
 @dataclass(frozen=True)

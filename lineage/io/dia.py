@@ -29,6 +29,7 @@ from lineage.model.units import MAX_VALUE
 KIND_FOR_RELATION = {"finetune": "finetuning", "lora": "finetuning", "qlora": "finetuning",
                      "adapter": "finetuning", "quantized": "quantization", "merge": "merging",
                      "distill": "distillation", "fork": "other"}
+ENTRY = "{model: ORG/NAME, relation: " + "|".join(KIND_FOR_RELATION) + "}"  # in messages
 QUALITIES = ("measured", "estimated-from-region", "estimated-from-default-wue",
              "estimated-from-hardware", "imputed", "unavailable")
 
@@ -146,17 +147,15 @@ def read_dia(doc: Document, loc: PathKey, block: Any, errors: list[InputError]
     if not isinstance(items, list):
         example = f"[{{model: {items}, relation: finetune}}]" if isinstance(items, str) else \
             "[{model: ORG/NAME, relation: finetune}]"
-        errors.append(InputError(doc.at((*loc, "lineage")), "DIA lineage is a list of "
-                                 "{model: ORG/NAME, relation: " + "|".join(KIND_FOR_RELATION)
-                                 + "} entries, e.g. " + example))
+        errors.append(InputError(doc.at((*loc, "lineage")),
+                                 f"DIA lineage is a list of {ENTRY} entries, e.g. {example}"))
         items = []
     for i, item in enumerate(items):
         model = item.get("model") if isinstance(item, dict) else None
         relation = item.get("relation", "finetune") if isinstance(item, dict) else None
         if not model or relation not in KIND_FOR_RELATION:
-            errors.append(InputError(doc.at((*loc, "lineage", i)), "a DIA lineage entry is "
-                                     "{model: ORG/NAME, relation: " + "|".join(KIND_FOR_RELATION)
-                                     + "}"))
+            errors.append(InputError(doc.at((*loc, "lineage", i)),
+                                     f"a DIA lineage entry is {ENTRY}"))
             continue
         parents.append((str(model), str(relation)))
     fp = _mapping(block.get("footprint"))

@@ -20,6 +20,7 @@ by line with orjson, so that every bad line is named at ``path:line:col``.
 from __future__ import annotations
 
 import gc
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +100,6 @@ class progress:
     """
 
     def __init__(self, total: int, label: str, slow: bool) -> None:
-        import sys
-
         self.total, self.label, self.done, self.shown = total, label, 0, -1
         self.on = slow and sys.stderr.isatty()
 
@@ -108,8 +107,6 @@ class progress:
         return self.advance if self.on else _nothing
 
     def advance(self, done: int) -> None:
-        import sys
-
         self.done = done
         percent = 100 * self.done // self.total
         if percent != self.shown:
@@ -119,8 +116,6 @@ class progress:
 
     def __exit__(self, *exc: object) -> None:
         if self.on:
-            import sys
-
             sys.stderr.write("\r" + " " * (len(self.label) + 35) + "\r")
 
 

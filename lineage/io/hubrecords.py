@@ -22,9 +22,6 @@ from typing import Any
 
 TAG = "base_model:"
 TAG_RELATIONS = ("adapter", "finetune", "merge", "quantized")
-# every key whose value may change type from record to record (read without a typed schema)
-FREE_FORM = ("base_model", "base_model_relation", "co2_eq_emissions", "baseModels",
-             "cardData")
 LOOKED_FOR = ("base_model, base_model_relation, co2_eq_emissions, params (flat lines); "
               "baseModels, cardData.base_model, cardData.base_model_relation, "
               "cardData.co2_eq_emissions, safetensors.total, gguf.total and tags "

@@ -27,7 +27,6 @@ from lineage.model.hub import RELATIONS, Hub
 FORMAT = "lineage-hub-index"
 VERSION = 5  # 5: the children of each node beside its parents
 MAX_METADATA = 1_000_000
-NUMBERS = ("line", "emissions_g", "downloads", "params")
 
 
 def write_index(hub: Hub, path: Path) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.core.engine import Results
-from lineage.core.records import inputs_record
+from lineage.core.records import inputs_record, known
 from lineage.model.interval import Interval
 from lineage.report.tables import md_escape
 
@@ -80,7 +80,7 @@ def _name(entry: Any, fallback: str) -> str:
 def _figure(block: dict[str, Any], key: str, value: Interval, complete: bool) -> None:
     """``key: x`` when known; ``key: null`` when nothing of it is known; ``key: x`` and
     ``key_is_lower_bound: true`` when a part is unknown (what the other formats print "≥")."""
-    if not complete and value.high == 0:
+    if known(value, complete) is None:
         block[key] = None
         return
     block[key] = round(value.mid, 3)
@@ -140,7 +140,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
         "note": "cumulative includes an amortized share of every ancestor's cost; "
                 "co2_eq_emissions (grams) is this model's own training only: do not add them",
         # an ancestor of unknown cost contributes null, as in `lineage cost --format json`
-        "contributions": {x.model: None if not x.is_complete and x.kgco2e.high == 0
+        "contributions": {x.model: None if known(x.kgco2e, x.is_complete) is None
                           else round(x.kgco2e.mid, 3) for x in c.contributions},
     }
     if c.unknown:
@@ -151,7 +151,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
 
 def _prose(value: Interval, complete: bool) -> str | None:
     """``"1,234 kgCO2e"``, ``"at least 1,234 kgCO2e"``, or None when nothing of it is known."""
-    if not complete and value.high == 0:
+    if known(value, complete) is None:
         return None
     return ("" if complete else "at least ") + f"{_kg(value.mid)} kgCO2e"
 

@@ -78,7 +78,7 @@ def _small(x: float) -> str:
 def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
     """A figure with "≥" when incomplete and its bounds when it is a range."""
     f = fmt_kg if unit == "kg" else fmt_kwh
-    if not complete and value.high == 0:
+    if known(value, complete) is None:
         return "unknown"
     text = f(value.mid)
     if not value.is_exact:
@@ -202,7 +202,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
                  f"{fmt(c.inherited_kwh_bound, c.is_inherited_energy_complete, 'kwh')}")
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
-        lines.append(f"      {x.model:<32} {share:<10} {_contribution(x):>22}")
+        lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
     if c.policy == "equal":
         for h in horizons_above(project, c.model, [x.model for x in c.contributions]):
             lines.append(f"      horizon of {h.model}: {h.text()}")
@@ -243,12 +243,6 @@ def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], In
     return out
 
 
-def _contribution(x: Any) -> str:
-    if not x.is_complete and x.kgco2e.high == 0:
-        return "unknown"
-    return fmt(x.kgco2e, x.is_complete)
-
-
 def fmt_count(n: float) -> str:
     """A count with three significant digits and thousands separators.
 
@@ -279,7 +273,8 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
     if c.contributions:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
-            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | {_contribution(x)} |")
+            out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | "
+                       f"{fmt(x.kgco2e, x.is_complete)} |")
     out += ["", f"Basis: {basis_line(c.basis)}."]
     if c.unknown:
         out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from lineage.core.records import figure, figures
 from lineage.model.interval import Interval
 from lineage.report.escape import visible
 from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
@@ -46,17 +47,11 @@ def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
     for o in outcomes:
         entry: dict[str, Any] = {"assumes": o.assumption, "problem": o.problem}
         if o.cost is not None:
-            c = o.cost
-
-            def mid(value: Any, complete: bool) -> float | None:  # unknown: null, never 0
-                figure = known(value, complete)
-                return None if figure is None else figure.mid
-
-            entry |= {"complete": c.is_complete,
-                      "cumulative_kgco2e": mid(c.cumulative_kgco2e_bound, c.is_complete),
-                      "inherited_kgco2e": mid(c.inherited_kgco2e_bound, c.is_inherited_complete),
-                      "attributed_kgco2e": mid(c.attributed_kgco2e_bound, c.is_complete),
-                      "cumulative_kwh": mid(c.cumulative_kwh_bound, c.is_energy_complete)}
+            entry["complete"] = o.cost.is_complete
+            bounds = figures(o.cost)
+            for key in ("cumulative_kgco2e", "inherited_kgco2e", "attributed_kgco2e",
+                        "cumulative_kwh"):  # unknown: null, never 0
+                figure(entry, key, known(*bounds[key]), ranged=False)
         out["policies"][o.policy] = entry
     return out
 
