@@ -17,6 +17,7 @@ from lineage.model.files import LoadedFile
 from lineage.model.graph import ModelEntry, Project, source_spec
 from lineage.model.interval import ZERO, Interval, total
 from lineage.model.schema import ComputeSpec, DefaultsSpec, ServingSpec, StepSpec
+from lineage.model.spec_base import source_refs
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
 
@@ -181,7 +182,7 @@ def _pue(levels: Sequence[Level], cat: Catalog) -> Interval | None:
 def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
     out: list[str] = []
     for ref in refs:
-        for r in [ref] if isinstance(ref, str) else list(ref or []):
+        for r in source_refs(ref):
             s = source_spec(f, r)
             text = s.title or s.url or r
             if s.title and s.url:

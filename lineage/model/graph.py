@@ -15,6 +15,7 @@ from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
 from lineage.model.interval import Interval
 from lineage.model.schema import ComputeSpec, ModelSpec, SourceSpec
+from lineage.model.spec_base import source_refs
 
 _BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 
@@ -93,8 +94,7 @@ class Project:
 
 
 def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[InputError]) -> None:
-    refs = [ref] if isinstance(ref, str) else list(ref or [])
-    for i, r in enumerate(refs):
+    for i, r in enumerate(source_refs(ref)):
         if r in f.spec.sources or re.match(r"^(https?://|doi:|arxiv:)", r):
             continue
         at = f.doc.at((*loc, i) if not isinstance(ref, str) else loc)

@@ -12,13 +12,10 @@ import re
 from lineage.core.engine import Results
 from lineage.model.graph import source_spec
 from lineage.model.policy import POLICIES
+from lineage.model.spec_base import source_refs
 from lineage.report.tables import fmt
 
 FORMATS = ("md", "latex")
-
-
-def _refs(ref: str | list[str] | None) -> list[str]:
-    return [ref] if isinstance(ref, str) else list(ref or [])
 
 
 def bib_key(ref: str) -> str:
@@ -38,9 +35,9 @@ def sources(results: Results, model: str) -> dict[str, tuple[str | None, str | N
     for m in [model, *(x.model for x in c.contributions)]:
         entry = results.project.models[m]
         for step in entry.spec.steps:
-            refs = _refs(step.source) or _refs(entry.spec.source)
+            refs = source_refs(step.source) or source_refs(entry.spec.source)
             if step.teacher_inference is not None:
-                refs += _refs(step.teacher_inference.source)
+                refs += source_refs(step.teacher_inference.source)
             for r in refs:
                 s = source_spec(entry.file, r)
                 out.setdefault(bib_key(r), (s.title, s.url))

@@ -10,6 +10,7 @@ from lineage.model.errors import UsageError, did_you_mean
 from lineage.model.files import LoadedFile
 from lineage.model.graph import source_spec
 from lineage.model.interval import Interval
+from lineage.model.spec_base import source_refs
 from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
@@ -20,9 +21,8 @@ from lineage.report.tables import (
 
 
 def _src(f: LoadedFile, ref: str | list[str] | None) -> str:
-    refs = [ref] if isinstance(ref, str) else list(ref or [])
     out = []
-    for r in refs:
+    for r in source_refs(ref):
         s = source_spec(f, r)
         out.append(s.url or s.title or r)
     return " ; ".join(out)
@@ -138,7 +138,7 @@ def _collect_refs(data: Any) -> list[str]:
     if isinstance(data, dict):
         for k, v in data.items():
             if k == "source":
-                out += [v] if isinstance(v, str) else list(v)
+                out += source_refs(v)
             else:
                 out += _collect_refs(v)
     elif isinstance(data, list):
