@@ -140,20 +140,10 @@ def table(j: Joined, policy: str, fmt: str) -> None:
 def family(src: Source, root: str, fmt: str) -> None:
     """The own cost of ROOT and every descendant, project and dump, with coverage."""
     from lineage.core.hubfamily import family as family_total
-    from lineage.report.hubtable import family_record, family_rows, family_text
-    from lineage.report.tables import to_json
+    from lineage.report.writers import HUB_FAMILY_WRITERS
 
     project, hub, _ = project_and_hub(src, query=[root])
-    fam = family_total(project, hub, root)
-    if fmt == "json":
-        out(to_json(family_record(fam)))
-    elif fmt in ("csv", "md"):
-        from lineage.report.tables import render_csv, render_markdown
-
-        render = render_csv if fmt == "csv" else render_markdown
-        out(render(("model", "own_kgco2e", "own_kwh", "complete"), family_rows(fam)))
-    else:
-        out(family_text(fam))
+    out(HUB_FAMILY_WRITERS[fmt](family_total(project, hub, root)))
 
 
 def check_dump(src: Source, strict: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from lineage.io.loader import load_files
@@ -82,15 +83,21 @@ def listing(what: str, fmt: str, width: int | None = None, colour: bool = False)
     """The registry table ``what`` in ``fmt`` (table, json, md, csv); a table is wrapped to
     ``width`` (None: full width)."""
     head, rows = _rows(what)
-    if fmt == "json":
-        return to_json([dict(zip(head, r, strict=True)) for r in rows])
-    if fmt == "csv":
-        return render_csv(head, rows)
-    if fmt == "md":
-        return render_markdown(head, rows)
+    return LISTING_WRITERS[fmt](head, rows, width, colour)
+
+
+def _fit(head: tuple[str, ...], rows: list[list[str]], width: int | None, colour: bool) -> str:
     from lineage.report.style import fit_table
 
     return fit_table(head, rows, width, colour)
+
+
+LISTING_WRITERS: dict[str, Callable[[tuple[str, ...], list[list[str]], int | None, bool], str]] = {
+    "json": lambda head, rows, *_: to_json([dict(zip(head, r, strict=True)) for r in rows]),
+    "csv": lambda head, rows, *_: render_csv(head, rows),
+    "md": lambda head, rows, *_: render_markdown(head, rows),
+    "table": _fit,
+}
 
 
 def _plain(value: Any) -> Any:

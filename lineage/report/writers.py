@@ -1,12 +1,13 @@
 """Output formats chosen from a table, one writer per ``--format``: every loaded model
-(``table``), a family (``family``) and models side by side (``compare``; ``cost`` has its own
-in :mod:`lineage.report.costview`)."""
+(``table``), a family (``family``, of lineage files or a hub dump) and models side by side
+(``compare``; ``cost`` has its own in :mod:`lineage.report.costview`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from lineage.report import hubtable
 from lineage.report import tables as report
 
 
@@ -40,6 +41,14 @@ FAMILY_WRITERS: dict[str, Callable[[Any, Any], str]] = {
     "csv": lambda r, fam: report.render_csv(FAMILY_HEADER, _family_rows(r, fam)),
     "md": lambda r, fam: report.render_markdown(FAMILY_HEADER, _family_rows(r, fam)),
     "table": lambda r, fam: report.family_text(r, fam),
+}
+
+# ``family ROOT -f dump``: the family over a project and a dump (a HubFamily)
+HUB_FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
+    "json": lambda fam: report.to_json(hubtable.family_record(fam)),
+    "csv": lambda fam: report.render_csv(FAMILY_HEADER, hubtable.family_rows(fam)),
+    "md": lambda fam: report.render_markdown(FAMILY_HEADER, hubtable.family_rows(fam)),
+    "table": lambda fam: hubtable.family_text(fam),
 }
 
 
