@@ -3,8 +3,9 @@
 A model's cumulative cost depends only on its ancestors and on the shares of the edges
 between them; a share s(u→v) depends only on u's children. So the model, its ancestors and
 the children of all of them make a small graph whose shares are exactly those of the whole
-hub: :mod:`lineage.core.arrays` computes them there, the ancestors become an ordinary
-:class:`~lineage.model.graph.Project`, and the reference engine explains the model as usual.
+hub: :mod:`lineage.core.arrays` computes them there, and the engine's
+:class:`~lineage.core.engine.Results` explains the model from that small graph's columns (the
+hub ancestors stay rows of it; no spec or file is built for them).
 
 Parents are found by binary search in the dump's edges (kept sorted by child) and children
 through the edges' order by parent, so a query on a memory-mapped index reads a few pages,
