@@ -76,7 +76,7 @@ def fit_table(header: Iterable[str], rows: list[list[str]], width: int | None = 
     Example:
         >>> print(fit_table(("model", "note"), [["a", "one two three four"]], width=16), end="")
         model  note
-        -----  --------
+        -----  ---------
         a      one two
                three
                four
