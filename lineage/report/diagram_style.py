@@ -159,13 +159,14 @@ def fmt_tonnes(t: float) -> str:
     return f"{t:.{max(1, -math.floor(math.log10(t)))}f} t"
 
 
-def fmt_count(x: float) -> str:
-    """A count with three significant digits and a k/M/B/T suffix.
+def short_count(x: float) -> str:
+    """A count for a diagram label: three significant digits and a k/M/B/T suffix (the tables'
+    ``lineage.report.tables.fmt_count`` writes every digit).
 
     Example:
-        >>> fmt_count(370_000), fmt_count(1.23e9), fmt_count(38_337), fmt_count(1.7)
+        >>> short_count(370_000), short_count(1.23e9), short_count(38_337), short_count(1.7)
         ('370k', '1.23B', '38.3k', '1.7')
-        >>> fmt_count(999_900)
+        >>> short_count(999_900)
         '1M'
     """
     x = float(f"{x:.3g}")
@@ -175,14 +176,19 @@ def fmt_count(x: float) -> str:
     return f"{x:.3g}"
 
 
-def fmt_share(share: float) -> str:
-    """A share passed on, as a percentage.
+def short_share(share: float) -> str:
+    """A share passed on, as a short percentage for a diagram label; a share below 1 is never
+    written 100% (the tables' ``lineage.report.tables.fmt_share`` writes one decimal).
 
     Example:
-        >>> fmt_share(1 / 3), fmt_share(0.004), fmt_share(1.0), fmt_share(0.0)
+        >>> short_share(1 / 3), short_share(0.004), short_share(1.0), short_share(0.0)
         ('33%', '0.4%', '100%', '0%')
+        >>> short_share(0.9996)
+        '>99%'
     """
     pct = share * 100
+    if 99.5 <= pct < 100:
+        return ">99%"
     return f"{pct:.0f}%" if pct >= 10 or pct == 0 else f"{pct:.2g}%"
 
 

@@ -21,9 +21,9 @@ from lineage.report.diagram_style import (
     KIND_ORDER,
     UNKNOWN_FILL,
     Scale,
-    fmt_count,
-    fmt_share,
     plain,
+    short_count,
+    short_share,
     text_colour,
 )
 from lineage.report.tables import fmt, fmt_kg
@@ -153,7 +153,7 @@ def _cluster_name(results: Results, model: str) -> str | None:
 
 def _model_lines(results: Results, c: ModelCost) -> tuple[str, ...]:
     spec = results.project.models[c.model].spec
-    lines = [f"{fmt_count(spec.params.mid)} params"] if spec.params is not None else []
+    lines = [f"{short_count(spec.params.mid)} params"] if spec.params is not None else []
     lines.append(f"own {fmt(c.own_kgco2e_bound, results.direct[c.model].is_complete)}")
     lines.append(f"cumulative {fmt(c.cumulative_kgco2e_bound, c.is_complete)}")
     return tuple(lines)
@@ -254,7 +254,7 @@ def _step_lines(results: Results, parents: list[str], children: list[str]) -> li
                 hardware += _hardware(results, v, s.index)
     lines = [join_kinds(kinds) + (f" ×{len(children)}" if len(children) > 1 else "")]
     if gpu_hours > 0:
-        lines.append(" · ".join([f"{fmt_count(gpu_hours)} GPU-h", *dict.fromkeys(hardware)]))
+        lines.append(" · ".join([f"{short_count(gpu_hours)} GPU-h", *dict.fromkeys(hardware)]))
     return lines
 
 
@@ -273,7 +273,7 @@ def join_kinds(kinds: list[str]) -> str:
 
 
 def _share_line(results: Results, parents: list[str], children: list[str]) -> str:
-    return f"share {fmt_share(sum(results.shares[(u, v)] for u in parents for v in children))}"
+    return f"share {short_share(sum(results.shares[(u, v)] for u in parents for v in children))}"
 
 
 def _edge_lines(results: Results, parents: list[str], children: list[str]) -> tuple[str, ...]:

@@ -19,8 +19,8 @@ from lineage.report.diagram_style import (
     EDGE_STYLES,
     KIND_ORDER,
     Scale,
-    fmt_count,
-    fmt_share,
+    short_count,
+    short_share,
     text_colour,
     viridis,
 )
@@ -240,13 +240,13 @@ def test_every_kind_has_a_distinct_style() -> None:
 
 @pytest.mark.parametrize(("value", "text"), [(370_000, "370k"), (1.23e9, "1.23B"),
                                              (38_337, "38.3k"), (999_900, "1M"), (1.7, "1.7")])
-def test_fmt_count(value: float, text: str) -> None:
-    assert fmt_count(value) == text
+def test_short_count(value: float, text: str) -> None:
+    assert short_count(value) == text
 
 
-def test_fmt_share() -> None:
-    assert [fmt_share(s) for s in (1 / 3, 0.25, 0.004, 0.0, 1.0)] == [
-        "33%", "25%", "0.4%", "0%", "100%"]
+def test_short_share() -> None:
+    assert [short_share(s) for s in (1 / 3, 0.25, 0.004, 0.0, 1.0, 0.995, 0.9999)] == [
+        "33%", "25%", "0.4%", "0%", "100%", ">99%", ">99%"]  # 99.5% would round to 100%
 
 
 # ---------------------------------------------------------------- escaping
