@@ -26,10 +26,11 @@ from lineage.model.files import Document, PathKey
 from lineage.model.interval import Interval
 from lineage.model.units import MAX_VALUE
 
-KIND_FOR_RELATION = {"finetune": "finetuning", "lora": "finetuning", "qlora": "finetuning",
-                     "adapter": "finetuning", "quantized": "quantization", "merge": "merging",
-                     "distill": "distillation", "fork": "other"}
-ENTRY = "{model: ORG/NAME, relation: " + "|".join(KIND_FOR_RELATION) + "}"  # in messages
+KIND_OF_DIA_RELATION = {  # the DIA report's relation words (the Hub's, and more)
+    "finetune": "finetuning", "lora": "finetuning", "qlora": "finetuning",
+    "adapter": "finetuning", "quantized": "quantization", "merge": "merging",
+    "distill": "distillation", "fork": "other"}
+ENTRY = "{model: ORG/NAME, relation: " + "|".join(KIND_OF_DIA_RELATION) + "}"  # in messages
 QUALITIES = ("measured", "estimated-from-region", "estimated-from-default-wue",
              "estimated-from-hardware", "imputed", "unavailable")
 
@@ -67,7 +68,7 @@ class DiaReport:
     @property
     def kind(self) -> str | None:
         """Our step kind, from the first parent's relation (as DIA takes its ``method``)."""
-        return KIND_FOR_RELATION.get(self.parents[0][1]) if self.parents else None
+        return KIND_OF_DIA_RELATION.get(self.parents[0][1]) if self.parents else None
 
     def note(self) -> str:
         parts = [f"DIA report ({self.tool or 'tool not named'})"]
@@ -153,7 +154,7 @@ def read_dia(doc: Document, loc: PathKey, block: Any, errors: list[InputError]
     for i, item in enumerate(items):
         model = item.get("model") if isinstance(item, dict) else None
         relation = item.get("relation", "finetune") if isinstance(item, dict) else None
-        if not model or relation not in KIND_FOR_RELATION:
+        if not model or relation not in KIND_OF_DIA_RELATION:
             errors.append(InputError(doc.at((*loc, "lineage", i)),
                                      f"a DIA lineage entry is {ENTRY}"))
             continue

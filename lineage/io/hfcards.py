@@ -25,11 +25,10 @@ from lineage.io.yamlio import parse_text
 from lineage.model.catalog import Catalog
 from lineage.model.errors import InputError, InputErrors, Position, Warning_
 from lineage.model.files import Document
+from lineage.model.hub import KIND_OF_RELATION
 from lineage.model.units import Dim, UnitError, parse
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
-KIND_FOR_RELATION = {"finetune": "finetuning", "adapter": "finetuning",
-                     "quantized": "quantization", "merge": "merging"}
 TRAINING_KINDS = {"pretraining": "pretraining", "continuedpretraining": "continued-pretraining",
                   "finetuning": "finetuning", "instructiontuning": "instruction-tuning",
                   "preferencetuning": "preference-tuning", "distillation": "distillation",
@@ -266,8 +265,8 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
     trained = _training_kind(meta.get("co2_eq_emissions"), bool(card.parents or card.missing))
     if dia is not None and dia.kind is not None:
         card.kind = dia.kind
-    elif isinstance(relation, str) and relation in KIND_FOR_RELATION:
-        card.kind = KIND_FOR_RELATION[relation]
+    elif isinstance(relation, str) and relation in KIND_OF_RELATION:
+        card.kind = KIND_OF_RELATION[relation]
         if relation in ("finetune", "adapter") and trained in FINETUNE_KINDS:
             card.kind = trained  # a finer kind the Hub's relation cannot say
     elif card.parents or card.missing:
@@ -276,7 +275,7 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
                                      f'base_model_relation "{relation}"; expected finetune, '
                                      "adapter, quantized or merge"))
         inferred = "merge" if len(card.parents) + len(card.missing) >= 2 else "finetune"
-        card.kind = KIND_FOR_RELATION[inferred]
+        card.kind = KIND_OF_RELATION[inferred]
         if trained is not None and trained != card.kind:
             # distillation, pruning and continued pre-training have no Hub relation: the card
             # (e.g. one `lineage card` wrote) says them in co2_eq_emissions.training_type
