@@ -3,6 +3,7 @@ and writing to standard output."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -115,10 +116,12 @@ class _Commands(click.Group):
         return sorted(COMMANDS)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            import importlib
-
-            importlib.import_module(f"lineage.cli.{COMMANDS[cmd_name]}")
+        if cmd_name not in self.commands:
+            # an unknown name (a typo) imports every command, for click's "Did you mean"
+            wanted = [COMMANDS[cmd_name]] if cmd_name in COMMANDS else dict.fromkeys(
+                COMMANDS.values())
+            for module in wanted:
+                importlib.import_module(f"lineage.cli.{module}")
         return self.commands.get(cmd_name)
 
 

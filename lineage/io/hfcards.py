@@ -29,6 +29,7 @@ from lineage.model.hub import KIND_OF_RELATION
 from lineage.model.units import Dim, UnitError, parse
 
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?$")
+RELATION_NAMES = list(KIND_OF_RELATION)  # in messages
 TRAINING_KINDS = {"pretraining": "pretraining", "continuedpretraining": "continued-pretraining",
                   "finetuning": "finetuning", "instructiontuning": "instruction-tuning",
                   "preferencetuning": "preference-tuning", "distillation": "distillation",
@@ -272,8 +273,9 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
     elif card.parents or card.missing:
         if not _empty(relation):
             warnings.append(Warning_(doc.at(("base_model_relation",)), f'unknown '
-                                     f'base_model_relation "{relation}"; expected finetune, '
-                                     "adapter, quantized or merge"))
+                                     f'base_model_relation "{relation}"; expected '
+                                     + ", ".join(RELATION_NAMES[:-1]) + " or "
+                                     + RELATION_NAMES[-1]))
         inferred = "merge" if len(card.parents) + len(card.missing) >= 2 else "finetune"
         card.kind = KIND_OF_RELATION[inferred]
         if trained is not None and trained != card.kind:

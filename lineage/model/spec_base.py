@@ -99,6 +99,7 @@ def source_refs(ref: SourceRef | None) -> list[str]:
     """A ``source:`` as the list of its citations (one name, a list, or none)."""
     return [ref] if isinstance(ref, str) else list(ref or [])
 
+
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 

@@ -111,6 +111,8 @@ def _as_text(value: Any, key: str) -> Any:
 def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
     """The whole ``cost`` output for ``model``."""
     c = results.costs[model]
+    # the JSON record gathers the sections' figures as they are computed (COST_WRITERS["json"]
+    # writes it); the other formats write the sections' text
     record: dict[str, Any] | None = report.cost_record(results, c) if fmt == "json" else None
     sections: list[str] = []
     if extras.deployment:
@@ -197,24 +199,26 @@ def all_policies(project: Project, model: str, fmt: str,
     return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
 
 
-def _policies_rows(outcomes: list[Any], fmt: str) -> list[list[Any]]:
-    """Per policy: its cumulative figure (csv: also whether it is complete), and what it
-    assumes or why it does not apply."""
-    if fmt == "md":
-        return [[o.policy, "n/a" if o.cost is None else
-                 report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
-                 o.problem or o.assumption] for o in outcomes]
-    return [[o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
-             "" if o.cost is None else str(o.cost.is_complete).lower(),
-             o.problem or o.assumption] for o in outcomes]
+def _policies_csv(outcomes: list[Any]) -> str:
+    """Per policy: its cumulative kgCO2e and whether it is complete (empty where the policy
+    does not apply), and what it assumes or why it does not apply."""
+    return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), [
+        [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
+         "" if o.cost is None else str(o.cost.is_complete).lower(),
+         o.problem or o.assumption] for o in outcomes])
+
+
+def _policies_md(outcomes: list[Any]) -> str:
+    return report.render_markdown(("policy", "cumulative", "assumes"), [
+        [o.policy, "n/a" if o.cost is None else
+         report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
+         o.problem or o.assumption] for o in outcomes])
 
 
 POLICIES_WRITERS: dict[str, Callable[[str, list[Any]], str]] = {
     "json": lambda mid, outcomes: report.to_json(views.policies_json(mid, outcomes)),
-    "csv": lambda mid, outcomes: report.render_csv(
-        ("policy", "cumulative_kgco2e", "complete", "assumes"), _policies_rows(outcomes, "csv")),
-    "md": lambda mid, outcomes: report.render_markdown(
-        ("policy", "cumulative", "assumes"), _policies_rows(outcomes, "md")),
+    "csv": lambda mid, outcomes: _policies_csv(outcomes),
+    "md": lambda mid, outcomes: _policies_md(outcomes),
     "table": views.policies_text,
 }
 

@@ -161,7 +161,7 @@ def fmt_tonnes(t: float) -> str:
 
 def short_count(x: float) -> str:
     """A count for a diagram label: three significant digits and a k/M/B/T suffix (the tables'
-    ``lineage.report.tables.fmt_count`` writes every digit).
+    ``lineage.report.tables.fmt_count`` writes the whole number with thousands separators).
 
     Example:
         >>> short_count(370_000), short_count(1.23e9), short_count(38_337), short_count(1.7)
@@ -187,7 +187,7 @@ def short_share(share: float) -> str:
         '>99%'
     """
     pct = share * 100
-    if 99.5 <= pct < 100:
+    if 99.5 <= pct < 100 - 1e-7:  # a sum of shares that is 1 but for rounding is 100%
         return ">99%"
     return f"{pct:.0f}%" if pct >= 10 or pct == 0 else f"{pct:.2g}%"
 

@@ -75,8 +75,8 @@ def compare_rows(cmp: Comparison) -> list[list[str]]:
 
 def break_even_text(be: BreakEven) -> str:
     head = (f"{be.student} vs {be.scratch} (equal amortization): the student costs "
-            f"{_known(be.student_own_kgco2e, be.is_own_known)} of its own and shares "
-            f"{_known(be.teachers_kgco2e, be.is_teachers_known)} of teacher cost "
+            f"{_kg_or_bound(be.student_own_kgco2e, be.is_own_known)} of its own and shares "
+            f"{_kg_or_bound(be.teachers_kgco2e, be.is_teachers_known)} of teacher cost "
             f"({', '.join(be.teachers)}); "
             f"{be.scratch} costs {_scratch(be)}.")
     if not be.is_known:
@@ -91,7 +91,7 @@ def break_even_text(be: BreakEven) -> str:
             f" = {fmt_kg(at_n)} ≤ {fmt_kg(be.scratch_own_kgco2e)}.\n")
 
 
-def _known(kg: float, is_known: bool) -> str:
+def _kg_or_bound(kg: float, is_known: bool) -> str:
     """A figure, "≥ figure" when it is a lower bound, "an unknown amount" when nothing is known."""
     if is_known:
         return fmt_kg(kg)
@@ -99,7 +99,7 @@ def _known(kg: float, is_known: bool) -> str:
 
 
 def _scratch(be: BreakEven) -> str:
-    return _known(be.scratch_own_kgco2e, be.is_scratch_known)
+    return _kg_or_bound(be.scratch_own_kgco2e, be.is_scratch_known)
 
 
 def compare_text(cmp: Comparison) -> str:

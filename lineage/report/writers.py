@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from lineage.report import hubtable
 from lineage.report import tables as report
 
 
@@ -43,16 +42,27 @@ FAMILY_WRITERS: dict[str, Callable[[Any, Any], str]] = {
     "table": lambda r, fam: report.family_text(r, fam),
 }
 
+
+
+def _hub() -> Any:
+    from lineage.report import hubtable  # imported for a hub dump only
+
+    return hubtable
+
+
 # ``family ROOT -f dump``: the family over a project and a dump (a HubFamily)
 HUB_FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
-    "json": lambda fam: report.to_json(hubtable.family_record(fam)),
-    "csv": lambda fam: report.render_csv(FAMILY_HEADER, hubtable.family_rows(fam)),
-    "md": lambda fam: report.render_markdown(FAMILY_HEADER, hubtable.family_rows(fam)),
-    "table": lambda fam: hubtable.family_text(fam),
+    "json": lambda fam: report.to_json(_hub().family_record(fam)),
+    "csv": lambda fam: report.render_csv(FAMILY_HEADER, _hub().family_rows(fam)),
+    "md": lambda fam: report.render_markdown(FAMILY_HEADER, _hub().family_rows(fam)),
+    "table": lambda fam: _hub().family_text(fam),
 }
 
+# ``compare --task``: the models in use, as text and as JSON records (None without --task)
+InUse = tuple[str, list[dict[str, Any]]] | None
 
-def _compare_json(cmp: Any, policy: str, in_use: tuple[str, list[dict[str, Any]]] | None) -> str:
+
+def _compare_json(cmp: Any, policy: str, in_use: InUse) -> str:
     from lineage.report.views import break_even_json
 
     r = cmp.results
@@ -62,23 +72,23 @@ def _compare_json(cmp: Any, policy: str, in_use: tuple[str, list[dict[str, Any]]
     return report.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
 
 
-def _compare_md(cmp: Any, policy: str, in_use: tuple[str, list[dict[str, Any]]] | None) -> str:
+def _compare_md(cmp: Any, policy: str, in_use: InUse) -> str:
     from lineage.report.views import COMPARE_COLUMNS, compare_rows
 
-    text = in_use[0] if in_use else ""
+    text = "" if in_use is None else in_use[0]
     return report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
         f"\n```text{text}```\n" if text else "")
 
 
-def _compare_table(cmp: Any, policy: str, in_use: tuple[str, Any] | None) -> str:
+def _compare_table(cmp: Any, policy: str, in_use: InUse) -> str:
     from lineage.report.style import fit_lines, terminal_width
     from lineage.report.views import compare_text
 
-    return fit_lines(compare_text(cmp) + (in_use[0] if in_use else ""), terminal_width())
+    return fit_lines(compare_text(cmp) + ("" if in_use is None else in_use[0]), terminal_width())
 
 
-# (the comparison, the --policy asked for, the models in use: text and records, or None)
-COMPARE_WRITERS: dict[str, Callable[[Any, str, Any], str]] = {
+# (the comparison, the --policy asked for, the models in use)
+COMPARE_WRITERS: dict[str, Callable[[Any, str, InUse], str]] = {
     "json": _compare_json,
     "csv": lambda cmp, policy, in_use: report.render_csv(
         report.CSV_COLUMNS, report.csv_rows(cmp.results, cmp.models)),

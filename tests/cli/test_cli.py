@@ -102,26 +102,34 @@ def test_every_command_has_help_with_an_example() -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0, name
         assert command.help and "Example:" in command.help, name
+    assert sorted(cli.commands) == names  # and no command outside that table
 
 
 def test_cost_imports_only_what_it_needs(tmp_path: Path) -> None:
     """The start-up path of ``cost`` on the cached registry: no YAML parser, no other command's
     module, none of the heavy optional libraries (README's speed section)."""
-    probe = ("import sys, io, contextlib\nfrom lineage.cli.main import main\n"
+    probe = ("import sys, io, contextlib\nfrom lineage.cli.main import main\ncode = None\n"
              "with contextlib.redirect_stdout(io.StringIO()):\n"
              "    try:\n        main(['cost', 'llama-3.2-1b'])\n"
-             "    except SystemExit:\n        pass\n"
-             "print(' '.join(sorted(sys.modules)))")
+             "    except SystemExit as exc:\n        code = exc.code\n"
+             "print(code)\nprint(' '.join(sorted(sys.modules)))")
     env = {**os.environ, "LINEAGE_CACHE_DIR": str(tmp_path)}
     for _ in range(2):  # the first run writes the registry's cache
         p = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            env=env, check=True)
-    loaded = set(p.stdout.split())
+    code, loaded = p.stdout.split("\n", 1)[0], set(p.stdout.split("\n", 1)[1].split())
+    assert code == "0"  # cost ran to its end
     assert "lineage.cli.query" in loaded
     for name in ("yaml", "networkx", "graphviz", "pandas", "pyarrow", "matplotlib", "scipy",
                  "lineage.cli.render", "lineage.cli.plot", "lineage.cli.hub",
                  "lineage.cli.io", "lineage.cli.checks", "lineage.cli.cite"):
         assert name not in loaded, name
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    """Commands are imported when asked for; a typo still sees them all."""
+    assert run("cots", "llama-3.2-1b") == (
+        2, "", "lineage: No such command 'cots'. Did you mean 'cost'?\n")
 
 
 def test_schema_is_json_schema() -> None:

@@ -376,6 +376,13 @@ def test_relation_without_base_model_warns(tmp_path: Path) -> None:
     assert "from" not in _model(out, "m")["steps"][0]
 
 
+def test_an_unknown_relation_warns_and_names_the_hubs(tmp_path: Path) -> None:
+    card = _card(tmp_path / "c", "org/m", "base_model: org/a\nbase_model_relation: forked\n")
+    _, err = _import(tmp_path, card, registry=False)
+    assert f'{card}:3:22: warning: unknown base_model_relation "forked"; expected finetune, ' \
+           "adapter, quantized or merge" in err
+
+
 def test_a_folder_reads_only_readme_cards(tmp_path: Path) -> None:
     # a CHANGELOG.md with front matter in a card's folder was imported as "name/CHANGELOG"
     card = _card(tmp_path / "c", "org/name", "license: mit\n")

@@ -247,6 +247,7 @@ def test_short_count(value: float, text: str) -> None:
 def test_short_share() -> None:
     assert [short_share(s) for s in (1 / 3, 0.25, 0.004, 0.0, 1.0, 0.995, 0.9999)] == [
         "33%", "25%", "0.4%", "0%", "100%", ">99%", ">99%"]  # 99.5% would round to 100%
+    assert short_share(sum([1 / 7] * 7)) == "100%"  # 0.9999999999999998: 1 but for rounding
 
 
 # ---------------------------------------------------------------- escaping
