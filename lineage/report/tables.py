@@ -329,19 +329,10 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
 
 def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
     """Columns padded to width, numbers right-aligned; control characters shown escaped."""
-    head = list(header)
-    rows = [[visible(str(c)).replace("\n", "\\n") for c in row] for row in rows]
-    widths = [max(len(str(x)) for x in col) for col in zip(head, *rows, strict=False)]
-    out = []
-    for i, row in enumerate([head, *rows]):
-        cells = []
-        for j, (cell, w) in enumerate(zip(row, widths, strict=False)):
-            right = (i > 0 and j > 0 and cell[:1].isdigit()) or cell.startswith("≥")
-            cells.append(str(cell).rjust(w) if right else str(cell).ljust(w))
-        out.append("  ".join(cells).rstrip())
-        if i == 0:
-            out.append("  ".join("-" * w for w in widths))
-    return "\n".join(out) + "\n"
+    from lineage.report.style import fit_table
+
+    return fit_table(header, [[visible(str(c)).replace("\n", "\\n") for c in row]
+                              for row in rows])
 
 
 def render_markdown(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
