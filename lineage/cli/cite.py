@@ -31,7 +31,6 @@ def cite(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.model.graph import component
     from lineage.report.cite import render
 
-    project = Source.of(files, no_registry, assume_grid=assume_grid).project()
-    mid = project.model_id(model)
+    project, [mid] = Source.of(files, no_registry, assume_grid=assume_grid).with_models([model])
     results = compute(component(project, [mid]), policy)
     out(render(results, mid, fmt))

@@ -4,7 +4,7 @@ and writing to standard output."""
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -247,3 +247,24 @@ class Source:
         project = project_of(self.files + ((self.hub,) if self.hub else ()), self.no_registry,
                              self.assume_grid)
         return dated(project, self.as_of) if dated_too else project
+
+    def with_models(self, names: Iterable[str]) -> tuple[Project, list[str]]:
+        """The project (as of ``--as-of``) and the ids ``names`` resolve to: every command that
+        names models resolves them here, once, with one message for each way it can fail.
+
+        Raises:
+            UsageError: a name that is no model (with the nearest ids), or a model that
+                ``--as-of`` leaves out (released later, or undated).
+        """
+        full = self.project(dated_too=False)
+        ids = [full.model_id(name) for name in names]
+        project = dated(full, self.as_of)
+        for mid in ids:
+            if mid not in project.models:
+                from lineage.model.errors import UsageError
+
+                released = full.models[mid].spec.released
+                raise UsageError(f'"{mid}" was released on {released}, after --as-of '
+                                 f"{self.as_of}" if released else f'"{mid}" has no "released" '
+                                 "date, so --as-of leaves it out")
+        return project, ids

@@ -7,14 +7,13 @@ from pathlib import Path
 import click
 
 from lineage.cli.common import (
+    Source,
     as_of_option,
     assume_grid_option,
     cli,
-    dated,
     files_option,
     out,
     policy_option,
-    project_of,
 )
 
 
@@ -41,14 +40,8 @@ def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.model.graph import component
     from lineage.report.card import card_readme, card_yaml
 
-    full = project_of(files, no_registry, assume_grid)
-    mid = full.model_id(model)
-    project = dated(full, as_of)
-    if mid not in project.models:
-        from lineage.model.errors import UsageError
-
-        raise UsageError(f'"{mid}" is left out by --as-of {as_of}: released '
-                         f"{full.models[mid].spec.released or 'on no known date'}")
+    project, [mid] = Source.of(files, no_registry, assume_grid=assume_grid,
+                               as_of=as_of).with_models([model])
     results = compute(component(project, [mid]), policy)
     out((card_readme if markdown else card_yaml)(results, mid))
 

@@ -68,9 +68,8 @@ def plot(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     from lineage.report import plot as draw
 
     fmt = draw.format_of(output)
-    project = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of).project()
-    mid = project.model_id(model)
-    others = [project.model_id(against)] if against else []
+    src = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of)
+    project, [mid, *others] = src.with_models([model, *([against] if against else [])])
     project = component(project, [mid, *others])
     if kind == "policies":
         from lineage.core.compare import all_policies

@@ -12,7 +12,6 @@ from lineage.cli.common import (
     as_of_option,
     assume_grid_option,
     cli,
-    dated,
     files_option,
     format_option,
     out,
@@ -83,14 +82,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         from lineage.cli import hub as hub_cli
         hub_cli.cost(src, model, policy, fmt, extras)
         return
-    full = src.project(dated_too=False)
-    mid = full.model_id(model)
-    project = dated(full, as_of)
-    if mid not in project.models:
-        released = full.models[mid].spec.released
-        raise UsageError(f'"{mid}" was released on {released}, after --as-of {as_of}' if
-                         released else f'"{mid}" has no "released" date, so --as-of leaves '
-                         "it out")
+    project, [mid] = src.with_models([model])
     project = component(project, [mid])
     if policy == "all":
         if deployment or embodied or monte_carlo or \
@@ -156,10 +148,11 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     serving = deployment or any(v is not None for v in (task, output_tokens, grid))
     if not serving and (policy == "all" or monte_carlo is not None):
         raise UsageError("--policy all and --monte-carlo on compare need --task or --deployment")
-    project = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of).project()
-    project = component(project, [project.model_id(m) for m in models])
+    project, ids = Source.of(files, no_registry, assume_grid=assume_grid,
+                             as_of=as_of).with_models(models)
+    project = component(project, ids)
     results = compute(project, "equal" if policy == "all" else policy)
-    cmp = compare_models(results, list(models))
+    cmp = compare_models(results, ids)
     in_use = None
     if serving:
         if len(cmp.models) < 2:
@@ -228,13 +221,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
         from lineage.cli import hub as hub_cli
         hub_cli.family(src, root, fmt)
         return
-    full = src.project(dated_too=False)
-    root_id = full.model_id(root)
-    project = dated(full, as_of)
-    if root_id not in project.models:
-        from lineage.model.errors import UsageError
-
-        raise UsageError(f'"{root_id}" is left out by --as-of {as_of}')
+    project, [root_id] = src.with_models([root])
     results = compute(project, "cutoff")
     out(FAMILY_WRITERS[fmt](results, family_total(results.project, root_id, results.direct)))
 

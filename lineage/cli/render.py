@@ -67,8 +67,12 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         from lineage.model.errors import UsageError
 
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
-    results = compute(Source.of(files, no_registry, assume_grid=assume_grid,
-                                  as_of=as_of).project(), policy)
+    src = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of)
+    if focus is None:
+        project = src.project()
+    else:
+        project, [focus] = src.with_models([focus])
+    results = compute(project, policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if to_stdout:
         out_bytes(data)

@@ -126,6 +126,18 @@ def test_cost_imports_only_what_it_needs(tmp_path: Path) -> None:
         assert name not in loaded, name
 
 
+@pytest.mark.parametrize("args", [
+    ["cost", "llama-3.2-1b"], ["family", "llama-3.2-1b"], ["card", "llama-3.2-1b"],
+    ["compare", "llama-2-7b", "llama-3.2-1b"], ["plot", "llama-3.2-1b", "-o", "x.png"],
+    ["render", "--focus", "llama-3.2-1b", "--format", "dot"]])
+def test_a_model_left_out_by_as_of_is_named_so_by_every_command(args: list[str]) -> None:
+    """One resolver, one message (it was four, one of them "unknown model")."""
+    code, out, err = run(*args, "--as-of", "2024-01-01")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == ('lineage: "llama-3.2-1b" was released on 2024-09-25, '
+                                    "after --as-of 2024-01-01")
+
+
 def test_a_mistyped_command_gets_a_suggestion() -> None:
     """Commands are imported when asked for; a typo still sees them all."""
     assert run("cots", "llama-3.2-1b") == (

@@ -157,7 +157,7 @@ def test_render_says_what_it_wrote_and_takes_the_shared_options(tmp_path: Path) 
 def test_card_and_family_take_as_of() -> None:
     card = CliRunner().invoke(cli, ["card", "llama-3.2-1b", "--as-of", "2024-01-01"])
     assert card.exit_code != 0
-    assert '"llama-3.2-1b" is left out by --as-of 2024-01-01: released 2024-09-25' in \
+    assert '"llama-3.2-1b" was released on 2024-09-25, after --as-of 2024-01-01' in \
         str(card.exception)
     family = CliRunner().invoke(cli, ["family", "llama-3.1-8b", "--as-of", "2024-10-01"])
     assert family.exit_code == 0, family.output
