@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from lineage.model.catalog import Catalog
 from lineage.model.errors import Position, Warning_
 from lineage.model.files import LoadedFile
 from lineage.model.graph import ModelEntry, Project, source_spec
 from lineage.model.interval import ZERO, Interval, total
-from lineage.model.schema import ComputeSpec, DefaultsSpec, ServingSpec, StepSpec
+from lineage.model.schema import ComputeSpec, DefaultsSpec, SiteSpec, StepSpec
 from lineage.model.spec_base import source_refs
 
 WARN_GAP = 0.25  # reported vs estimated emissions differing by more than this are flagged
@@ -122,10 +123,7 @@ class DirectCost:
         return out
 
 
-Level = ComputeSpec | DefaultsSpec | ServingSpec
-
-
-def _chain(levels: Sequence[Level], name: str) -> Interval | None:
+def _chain(levels: Sequence[SiteSpec], name: str) -> Interval | None:
     for level in levels:
         value = getattr(level, name, None)
         if value is not None:
@@ -134,37 +132,34 @@ def _chain(levels: Sequence[Level], name: str) -> Interval | None:
     return None
 
 
-def resolve_inputs(levels: Sequence[Level], cat: Catalog, gpu_hours: Interval | None) -> Inputs:
+def _innermost(levels: Sequence[SiteSpec], key: str, ref: str, table: Any
+               ) -> tuple[Interval | None, str]:
+    """(value, where from) for ``power`` or ``intensity``: the innermost level's own ``key``
+    ("power"), else the figure of the entry its ``ref`` names (a hardware or grid id)."""
+    for level in levels:
+        if getattr(level, key) is not None:
+            return getattr(level, key), key
+        name = getattr(level, ref)
+        if name is not None:
+            entry = table.find(name)
+            return (None, "") if entry is None else (getattr(entry.spec, key), entry.id)
+    return None, ""
+
+
+def resolve_inputs(levels: Sequence[SiteSpec], cat: Catalog, gpu_hours: Interval | None
+                   ) -> Inputs:
     """Find power, utilization, PUE and intensity through ``levels`` (innermost first)."""
     hardware = next((lv.hardware for lv in levels if lv.hardware is not None), None)
     found = cat.hardware.find(hardware) if hardware is not None else None
-    power, power_from = None, ""
-    for level in levels:
-        if level.power is not None:
-            power, power_from = level.power, "power"
-            break
-        if level.hardware is not None:
-            hw = cat.hardware.find(level.hardware)
-            if hw is not None:
-                power, power_from = hw.spec.power, hw.id
-            break
-    intensity, intensity_from = None, ""
-    for level in levels:
-        if level.intensity is not None:
-            intensity, intensity_from = level.intensity, "intensity"
-            break
-        if level.grid is not None:
-            grid = cat.grids.find(level.grid)
-            if grid is not None:
-                intensity, intensity_from = grid.spec.intensity, grid.id
-            break
+    power, power_from = _innermost(levels, "power", "hardware", cat.hardware)
+    intensity, intensity_from = _innermost(levels, "intensity", "grid", cat.grids)
     pue = _pue(levels, cat) or Interval.exact(1.0)
     utilization = _chain(levels, "utilization") or Interval.exact(1.0)
     return Inputs(gpu_hours, power, power_from, utilization, pue, intensity, intensity_from,
                   found.id if found is not None else None)
 
 
-def _pue(levels: Sequence[Level], cat: Catalog) -> Interval | None:
+def _pue(levels: Sequence[SiteSpec], cat: Catalog) -> Interval | None:
     """The innermost PUE: a level's own ``pue``, else the PUE of the grid that level names.
 
     Why: a step that names a grid with a published PUE (e.g. Meta's method grid) is more
@@ -192,7 +187,7 @@ def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def part_cost(label: str, block: ComputeSpec, levels: Sequence[Level],
+def part_cost(label: str, block: ComputeSpec, levels: Sequence[SiteSpec],
               cat: Catalog, f: LoadedFile, fallback_source: str | list[str] | None,
               assumed_grid: str | None = None) -> PartCost:
     """Cost one compute block; ``levels`` lists where inputs are looked up, innermost first.

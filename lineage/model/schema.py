@@ -175,7 +175,7 @@ class StepSpec(ComputeSpec):
         return self
 
 
-class ServingSpec(Spec):
+class ServingSpec(SiteSpec):
     """How a model is served: the energy of a query, and where (docs/method.md#deployment)."""
 
     task: str | None = None
@@ -186,12 +186,6 @@ class ServingSpec(Spec):
         "default: the task's output_tokens)")
     quantization_bits: int | None = Field(
         None, ge=1, le=64, description="bit width of the served weights (default 16)")
-    hardware: str | None = None
-    power: Power | None = None
-    utilization: Fraction | None = None
-    pue: Pue | None = None
-    grid: str | None = None
-    intensity: Intensity | None = None
     source: SourceRef | None = None
     note: str | None = None
 
@@ -205,8 +199,6 @@ class ServingSpec(Spec):
         if self.output_tokens is not None and self.task is None:
             raise conflict("output_tokens", '"output_tokens" sizes a "task"; with '
                            '"energy_per_1k_queries" or "gpu_hours_per_query" remove it')
-        if self.grid is not None and self.intensity is not None:
-            raise conflict("intensity", 'write either "grid" or "intensity", not both')
         return self
 
 
