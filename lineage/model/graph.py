@@ -14,7 +14,7 @@ from lineage.model.digraph import Digraph
 from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
 from lineage.model.interval import Interval
-from lineage.model.schema import ComputeSpec, ModelSpec, SourceSpec
+from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
 from lineage.model.spec_base import source_refs
 
 _BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
@@ -102,13 +102,13 @@ def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[Inpu
                                  "or write a URL" + did_you_mean(r, list(f.spec.sources))))
 
 
-def _compute_refs(c: ComputeSpec, cat: Catalog, f: LoadedFile, loc: tuple[Any, ...],
-                  errors: list[InputError]) -> None:
-    if c.hardware is not None and cat.hardware.find(c.hardware) is None:
-        errors.append(cat.hardware.unknown(c.hardware, f.doc.at((*loc, "hardware"))))
-    if c.grid is not None and cat.grids.find(c.grid) is None:
-        errors.append(cat.grids.unknown(c.grid, f.doc.at((*loc, "grid"))))
-    _sources_ok(c.source, f, (*loc, "source"), errors)
+def _site_refs(site: SiteSpec, cat: Catalog, f: LoadedFile, loc: tuple[Any, ...],
+               errors: list[InputError]) -> None:
+    """The hardware and grid a step, teacher inference, deployment or ``defaults`` names."""
+    if site.hardware is not None and cat.hardware.find(site.hardware) is None:
+        errors.append(cat.hardware.unknown(site.hardware, f.doc.at((*loc, "hardware"))))
+    if site.grid is not None and cat.grids.find(site.grid) is None:
+        errors.append(cat.grids.unknown(site.grid, f.doc.at((*loc, "grid"))))
 
 
 def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> None:
@@ -119,28 +119,23 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
         _sources_ok(spec.horizon.source, f, (*base, "horizon", "source"), errors)
     for i, mirror in enumerate(spec.mirrors):
         _sources_ok(mirror.source, f, (*base, "mirrors", i, "source"), errors)
+    blocks: list[tuple[SiteSpec, tuple[Any, ...]]] = []
     for i, step in enumerate(spec.steps):
-        _compute_refs(step, cat, f, (*base, "steps", i), errors)
+        blocks.append((step, (*base, "steps", i)))
         if step.teacher_inference is not None:
-            _compute_refs(step.teacher_inference, cat, f,
-                          (*base, "steps", i, "teacher_inference"), errors)
+            blocks.append((step.teacher_inference, (*base, "steps", i, "teacher_inference")))
     dep = spec.deployment
     if dep is not None:
-        loc = (*base, "deployment")
-        if dep.task is not None and cat.tasks.find(dep.task) is None:
+        blocks.append((dep, (*base, "deployment")))
+    for block, loc in blocks:
+        if block is dep and dep.task is not None and cat.tasks.find(dep.task) is None:
             errors.append(cat.tasks.unknown(dep.task, f.doc.at((*loc, "task"))))
-        if dep.hardware is not None and cat.hardware.find(dep.hardware) is None:
-            errors.append(cat.hardware.unknown(dep.hardware, f.doc.at((*loc, "hardware"))))
-        if dep.grid is not None and cat.grids.find(dep.grid) is None:
-            errors.append(cat.grids.unknown(dep.grid, f.doc.at((*loc, "grid"))))
+        _site_refs(block, cat, f, loc, errors)
+        _sources_ok(getattr(block, "source", None), f, (*loc, "source"), errors)
 
 
 def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
-    d = f.spec.defaults
-    if d.hardware is not None and cat.hardware.find(d.hardware) is None:
-        errors.append(cat.hardware.unknown(d.hardware, f.doc.at(("defaults", "hardware"))))
-    if d.grid is not None and cat.grids.find(d.grid) is None:
-        errors.append(cat.grids.unknown(d.grid, f.doc.at(("defaults", "grid"))))
+    _site_refs(f.spec.defaults, cat, f, ("defaults",), errors)
     tables: list[tuple[str, dict[str, Any]]] = [
         ("hardware", f.spec.hardware), ("grids", f.spec.grids), ("tasks", f.spec.tasks),
         ("equivalents", f.spec.equivalents)]
