@@ -137,15 +137,6 @@ def table(j: Joined, policy: str, fmt: str) -> None:
         out(chunk)
 
 
-def family(src: Source, root: str, fmt: str) -> None:
-    """The own cost of ROOT and every descendant, project and dump, with coverage."""
-    from lineage.core.hubfamily import family as family_total
-    from lineage.report.writers import HUB_FAMILY_WRITERS
-
-    project, hub, _ = project_and_hub(src, query=[root])
-    out(HUB_FAMILY_WRITERS[fmt](family_total(project, hub, root)))
-
-
 def check_dump(src: Source, strict: bool) -> None:
     """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
     from lineage.model.errors import UsageError

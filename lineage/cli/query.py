@@ -207,7 +207,6 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 
     Example: lineage family llama-3.1-8b
     """
-    from lineage.core.engine import compute
     from lineage.core.family import family as family_total
     from lineage.report.writers import FAMILY_WRITERS
 
@@ -218,12 +217,14 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
             from lineage.model.errors import UsageError
 
             raise UsageError("--as-of does not read hub dumps yet")
-        from lineage.cli import hub as hub_cli
-        hub_cli.family(src, root, fmt)
-        return
-    project, [root_id] = src.with_models([root])
-    results = compute(project, "cutoff")
-    out(FAMILY_WRITERS[fmt](results, family_total(results.project, root_id, results.direct)))
+        from lineage.cli.hub import project_and_hub
+
+        project, hub, _ = project_and_hub(src, query=[root])
+        fam = family_total(project, root, hub=hub)
+    else:
+        project, [root_id] = src.with_models([root])
+        fam = family_total(project, root_id)
+    out(FAMILY_WRITERS[fmt](fam))
 
 
 def _warn_outdated_horizons(results: Any, mid: str) -> None:

@@ -1,63 +1,134 @@
 """The family view (docs/method.md, "Family"): the own cost of a root and of all its
 descendants, each counted once, with the share of models whose cost is known. The
 derivative-footprint answer (the Vector Institute's DIA "family sum"), beside the per-model
-cumulative figures of :mod:`lineage.core.engine`.
+cumulative figures of :mod:`lineage.core.engine`. With a hub dump the family takes in the
+dump's derivatives too (found by :func:`lineage.core.hubfamily.members`); the sum is the same.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from lineage.core.stepcost import DirectCost, direct_costs
 from lineage.model.graph import Project
-from lineage.model.interval import ZERO, Interval
+from lineage.model.interval import Interval
+
+if TYPE_CHECKING:
+    from lineage.model.hub import Hub
+
+LARGEST = 20  # a family of more members lists its largest known own costs only
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FamilyTotal:
-    """docs/method.md#family: the own cost of a root and all its descendants, each counted once."""
+    """docs/method.md#family: the own cost of a root and all its descendants, each counted once.
+
+    ``models`` lists the project's members (sorted), then the dump's; ``kg`` and ``kwh`` hold
+    each member's own cost (low, mid, high; the known part), ``complete`` whether it is known.
+    """
 
     root: str
     models: tuple[str, ...]
-    own_kgco2e: Interval
-    own_kwh: Interval
-    known: tuple[str, ...]
-    unknown: tuple[str, ...]
+    kg: np.ndarray  # (m, 3)
+    kwh: np.ndarray  # (m, 3)
+    complete: np.ndarray  # bool (m,)
+    energy_complete: np.ndarray  # bool (m,)
     basis: dict[str, float]
-    reported_totals: tuple[tuple[tuple[str, ...], Interval, str], ...]
+    reported_totals: tuple[dict[str, Any], ...]  # {"models", "kgco2e", "note"}
+
+    @property
+    def own_kgco2e(self) -> Interval:
+        """The family's own emissions, summed (the known part where :attr:`is_complete` is
+        False)."""
+        return Interval(*self.kg.sum(axis=0).tolist())
+
+    @property
+    def own_kwh(self) -> Interval:
+        return Interval(*self.kwh.sum(axis=0).tolist())
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        return tuple(m for m, c in zip(self.models, self.complete.tolist(), strict=True) if c)
+
+    @property
+    def unknown(self) -> tuple[str, ...]:
+        return tuple(m for m, c in zip(self.models, self.complete.tolist(), strict=True)
+                     if not c)
 
     @property
     def coverage(self) -> float:
         """The share of the family's models whose own cost is known."""
-        return len(self.known) / len(self.models)
+        return float(self.complete.mean())
 
     @property
     def is_complete(self) -> bool:
-        return not self.unknown
+        return bool(self.complete.all())
+
+    @property
+    def is_energy_complete(self) -> bool:
+        return bool(self.energy_complete.all())
+
+    def largest(self, k: int = LARGEST) -> list[tuple[str, float]]:
+        """The ``k`` biggest known own costs (kgCO2e), biggest first."""
+        known = np.flatnonzero(self.complete)
+        top = known[np.argsort(-self.kg[known, 1], kind="stable")[:k]]
+        return [(self.models[int(i)], float(self.kg[i, 1])) for i in top]
 
 
-def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None
-           ) -> FamilyTotal:
-    """Sum the own cost of ``root`` and all of its descendants (the derivative-footprint view)."""
+def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None, *,
+           hub: Hub | None = None) -> FamilyTotal:
+    """Sum the own cost of ``root`` and all of its descendants (the derivative-footprint view);
+    with ``hub``, its descendants in the dump too, found by walking down from the root alone.
+
+    Raises:
+        UsageError: an unknown root.
+        InputErrors: the dump's base models below the root form a cycle.
+    """
     d = direct if direct is not None else direct_costs(project)
-    members = tuple(sorted({root} | project.G.descendants(root)))
-    total, total_kwh = ZERO, ZERO
+    if hub is None:
+        name = project.model_id(root)
+        in_project = sorted({name} | project.G.descendants(name))
+        nodes = np.zeros(0, dtype=np.int64)
+    else:
+        from lineage.core.hubfamily import members
+
+        name, in_project, nodes = members(project, hub, root)
+    p = len(in_project)
+    size = p + nodes.size
+    kg, kwh = np.zeros((size, 3)), np.zeros((size, 3))
+    complete, energy_complete = np.zeros(size, bool), np.zeros(size, bool)
     basis: dict[str, float] = {}
-    for m in members:
-        total = total + d[m].emissions_kgco2e
-        total_kwh = total_kwh + d[m].energy_kwh
-        for b, kg in d[m].by_basis().items():
-            basis[b] = basis.get(b, 0.0) + kg
-    known = tuple(m for m in members if d[m].is_complete)
-    unknown = tuple(m for m in members if not d[m].is_complete)
-    s = sum(basis.values())
-    reported: list[tuple[tuple[str, ...], Interval, str]] = []
+    for i, mid in enumerate(in_project):
+        c = d[mid]
+        kg[i], kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
+        complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
+        for b, value in c.by_basis().items():
+            basis[b] = basis.get(b, 0.0) + value
+    ids = list(in_project)
+    if hub is not None and nodes.size:  # a dump's model: its reported grams, or unknown
+        ids += [hub.ids[int(h)] for h in nodes]
+        grams = hub.emissions_g[nodes]
+        kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
+        complete[p:] = ~np.isnan(grams)
+        if complete[p:].any():
+            basis["reported"] = basis.get("reported", 0.0) + float(kg[p:, 1][complete[p:]].sum())
+    total = sum(basis.values())
+    return FamilyTotal(name, tuple(ids), kg, kwh, complete, energy_complete,
+                       {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
+                       _reported_totals(project, set(in_project)))
+
+
+def _reported_totals(project: Project, members: set[str]) -> tuple[dict[str, Any], ...]:
+    """The figures published only for a group of models (``totals:``) that touch the family."""
+    found = []
     for f in project.files:
         for t in f.spec.totals:
-            ids = tuple(project.resolve(m) or m for m in t.models)
-            if t.emissions is not None and set(ids) & set(members):
-                reported.append((ids, t.emissions, t.note or ""))
-    return FamilyTotal(root, members, total, total_kwh, known, unknown,
-                       {b: v / s for b, v in sorted(basis.items())} if s > 0 else {},
-                       tuple(reported))
+            named = [project.resolve(x) or x for x in t.models]
+            if t.emissions is not None and set(named) & members:
+                found.append({"models": named, "kgco2e": t.emissions.mid,
+                              "note": (t.note or "").strip()})
+    return tuple(found)

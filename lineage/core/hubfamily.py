@@ -1,6 +1,6 @@
-"""The family of a root over a project and a dump (docs/method.md, "Family"): the root and
-every descendant, project and Hub, each counted once; and the warning for dump lines that
-are registry models."""
+"""The members of a root's family over a project and a dump (docs/method.md, "Family"): the
+root and every descendant, project and Hub; and the warning for dump lines that are registry
+models."""
 
 from __future__ import annotations
 
@@ -11,26 +11,23 @@ import numpy as np
 
 from lineage.core.hubexplain import Walk
 from lineage.core.hubgraph import matches
-from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError
 from lineage.model.errors import InputErrors, Warning_
 from lineage.model.graph import Project
 from lineage.model.hub import Hub
 
 
-def family(project: Project, hub: Hub, root: str,
-           direct: dict[str, DirectCost] | None = None) -> Any:
-    """The root and every descendant across the project and the dump, each counted once
-    (:class:`~lineage.core.hubgraph.HubFamily`), found by walking down from the root alone.
+def members(project: Project, hub: Hub, root: str) -> tuple[str, list[str], np.ndarray]:
+    """(the root's name, the project's members sorted, the dump's members as hub nodes): the
+    root and every descendant across the project and the dump, found by walking down from the
+    root alone (:func:`lineage.core.family.family` sums them).
 
     Raises:
         UsageError: an unknown root.
         InputErrors: the dump's base models below the root form a cycle.
     """
-    from lineage.core.hubgraph import HubFamily, cycle_error
-    from lineage.core.stepcost import direct_costs
+    from lineage.core.hubgraph import cycle_error
 
-    d = direct if direct is not None else direct_costs(project)
     walk = Walk(project, hub, [root])
     start = walk.key(root)
     project_ids: dict[str, None] = {}
@@ -60,35 +57,8 @@ def family(project: Project, hub: Hub, root: str,
     nodes = np.flatnonzero(hub_seen)
     if hub_edges:
         _check_no_cycle(hub, nodes, hub_edges, cycle_error)
-    in_project = sorted(project_ids)
-    ids = in_project + [hub.ids[int(h)] for h in nodes]
-    size, p = len(ids), len(in_project)
-    own_kg, own_kwh = np.zeros((size, 3)), np.zeros((size, 3))
-    complete, energy_complete = np.zeros(size, bool), np.zeros(size, bool)
-    basis: dict[str, float] = {}
-    for i, mid in enumerate(in_project):
-        c = d[mid]
-        own_kg[i], own_kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
-        complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
-        for b, kg in c.by_basis().items():
-            basis[b] = basis.get(b, 0.0) + kg
-    grams = hub.emissions_g[nodes]
-    own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
-    complete[p:] = ~np.isnan(grams)
-    if complete[p:].any():
-        basis["reported"] = basis.get("reported", 0.0) + float(own_kg[p:, 1][complete[p:]].sum())
-    total = sum(basis.values())
-    reported = []
-    for f in project.files:
-        for t in f.spec.totals:
-            named = [project.resolve(x) or x for x in t.models]
-            if t.emissions is not None and set(named) & set(project_ids):
-                reported.append({"models": named, "kgco2e": t.emissions.mid,
-                                 "note": (t.note or "").strip()})
-    return HubFamily(ids[0] if start[0] == "h" else str(start[1]), ids, own_kg, own_kwh,
-                     complete, energy_complete,
-                     {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-                     reported)
+    name = hub.ids[int(start[1])] if start[0] == "h" else str(start[1])
+    return name, sorted(project_ids), nodes
 
 
 def _check_no_cycle(hub: Hub, nodes: np.ndarray,

@@ -1,22 +1,20 @@
-"""Hub-scale outputs: every model of a joined graph as streamed CSV, and the family of a root
-over a project and a dump (JSON record, rows, text)."""
+"""Hub-scale outputs: every model of a joined graph as streamed CSV."""
 
 from __future__ import annotations
 
 import csv
 import io
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lineage.model.interval import Interval
-from lineage.report.escape import csv_cell, visible
-from lineage.report.tables import CSV_COLUMNS, fmt, fmt_share
+from lineage.report.escape import csv_cell
+from lineage.report.tables import CSV_COLUMNS, known_or_none
 
 if TYPE_CHECKING:
     from lineage.core.arrays import ArrayResults
-    from lineage.core.hubgraph import HubFamily, Joined
+    from lineage.core.hubgraph import Joined
 
 
 def csv_stream(j: Joined, r: ArrayResults, batch: int = 20_000) -> Iterator[str]:
@@ -51,51 +49,5 @@ def csv_stream(j: Joined, r: ArrayResults, batch: int = 20_000) -> Iterator[str]
         buf.truncate()
 
 
-def known_or_none(mid: np.ndarray, high: np.ndarray, complete: np.ndarray) -> list[float | None]:
-    """Figures as :func:`lineage.report.tables.known` writes them: None where nothing is known."""
-    unknown = ~complete & (high == 0)
-    return [None if u else v for v, u in zip(mid.tolist(), unknown.tolist(), strict=True)]
-
-
 def flags(values: np.ndarray) -> list[str]:
     return ["true" if v else "false" for v in values.tolist()]
-
-
-def family_record(self: HubFamily) -> dict[str, Any]:
-    """The keys of ``lineage family --format json`` (as without a dump) plus ``largest``."""
-    return {"root": self.root, "models": self.ids, "complete": self.is_complete,
-            "own_kgco2e_total": float(self.own_kg[:, 1].sum()),
-            "own_kwh_total": float(self.own_kwh[:, 1].sum()), "coverage": self.coverage,
-            "known": self.known, "unknown": self.unknown, "basis": self.basis,
-            "reported_totals": self.reported_totals,
-            "largest": [{"model": m, "kgco2e": v} for m, v in self.largest()]}
-
-
-def family_rows(self: HubFamily) -> Iterator[list[Any]]:
-    """(model, own_kgco2e, own_kwh, complete) per member, for CSV and Markdown."""
-    kg = known_or_none(self.own_kg[:, 1], self.own_kg[:, 2], self.complete)
-    kwh = known_or_none(self.own_kwh[:, 1], self.own_kwh[:, 2], self.energy_complete)
-    for i, m in enumerate(self.ids):
-        yield [m, kg[i], kwh[i], "true" if self.complete[i] else "false"]
-
-
-def family_text(self: HubFamily) -> str:
-    size, known = len(self.ids), int(self.complete.sum())
-    total = Interval(*self.own_kg.sum(axis=0).tolist())
-    energy = Interval(*self.own_kwh.sum(axis=0).tolist())
-    lines = [f"Family of {self.root}: {size:,} models (the root and all its "
-             "descendants, each counted once)",
-             f"  own cost, summed   {fmt(total, self.is_complete)}   "
-             f"{fmt(energy, bool(self.energy_complete.all()), 'kwh')}",
-             f"  coverage           {fmt_share(self.coverage)} of models have a known own cost "
-             f"({known:,}/{size:,})",
-             "  basis              " + (", ".join(f"{v:.0%} {b}" for b, v in
-                                                  self.basis.items()) or "none known")]
-    largest = self.largest()
-    if largest:
-        lines.append("  largest known own costs:")
-        lines += [f"    {visible(m):<48} {fmt(Interval.exact(v), True):>14}" for m, v in largest]
-    for t in self.reported_totals:
-        lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
-                     f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
-    return visible("\n".join(lines)) + "\n"

@@ -1,5 +1,5 @@
 """Output formats chosen from a table, one writer per ``--format``: every loaded model
-(``table``), a family (``family``, of lineage files or a hub dump) and models side by side
+(``table``), a family (``family``, over lineage files and maybe a hub dump) and models side by side
 (``compare``; ``cost`` has its own in :mod:`lineage.report.costview`)."""
 
 from __future__ import annotations
@@ -24,39 +24,13 @@ TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
     "table": _table_text,
 }
 
-FAMILY_HEADER = ("model", "own_kgco2e", "own_kwh", "complete")
-
-
-def _family_rows(results: Any, fam: Any) -> list[list[Any]]:
-    """(model, own kgCO2e, own kWh, complete) per member; unknown figures empty."""
-    d = results.direct
-    return [[m, getattr(report.known(d[m].emissions_kgco2e, d[m].is_complete), "mid", None),
-             getattr(report.known(d[m].energy_kwh, d[m].is_energy_complete), "mid", None),
-             str(d[m].is_complete).lower()] for m in fam.models]
-
-
-FAMILY_WRITERS: dict[str, Callable[[Any, Any], str]] = {
-    "json": lambda r, fam: report.to_json(report.family_record(r, fam)),
-    "csv": lambda r, fam: report.render_csv(FAMILY_HEADER, _family_rows(r, fam)),
-    "md": lambda r, fam: report.render_markdown(FAMILY_HEADER, _family_rows(r, fam)),
-    "table": lambda r, fam: report.family_text(r, fam),
+FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
+    "json": lambda fam: report.to_json(report.family_record(fam)),
+    "csv": lambda fam: report.render_csv(report.FAMILY_HEADER, report.family_rows(fam)),
+    "md": lambda fam: report.render_markdown(report.FAMILY_HEADER, report.family_rows(fam)),
+    "table": report.family_text,
 }
 
-
-
-def _hub() -> Any:
-    from lineage.report import hubtable  # imported for a hub dump only
-
-    return hubtable
-
-
-# ``family ROOT -f dump``: the family over a project and a dump (a HubFamily)
-HUB_FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
-    "json": lambda fam: report.to_json(_hub().family_record(fam)),
-    "csv": lambda fam: report.render_csv(FAMILY_HEADER, _hub().family_rows(fam)),
-    "md": lambda fam: report.render_markdown(FAMILY_HEADER, _hub().family_rows(fam)),
-    "table": lambda fam: _hub().family_text(fam),
-}
 
 # ``compare --task``: the models in use, as text and as JSON records (None without --task)
 InUse = tuple[str, list[dict[str, Any]]] | None
