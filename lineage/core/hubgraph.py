@@ -25,6 +25,7 @@ from lineage.core.arrays import (
     ArrayResults,
     WeightError,
     compute_arrays,
+    from_project,
     shares,
 )
 from lineage.core.stepcost import DirectCost
@@ -133,47 +134,36 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
     from lineage.core.stepcost import direct_costs
 
     d = direct if direct is not None else direct_costs(project)
-    pids = sorted(project.models)
+    own = from_project(project, d)  # the project's columns, its models sorted by id
+    pids = list(own.ids)
     pindex = {m: i for i, m in enumerate(pids)}
     matched, _ = matches(project, hub)
     is_matched = np.zeros(hub.n, dtype=bool)
     is_matched[list(matched)] = True
     unmatched = np.flatnonzero(~is_matched)
-    p = len(pids)
+    p, u = len(pids), unmatched.size
     hmap = np.empty(hub.n, dtype=np.int64)
-    hmap[unmatched] = p + np.arange(unmatched.size)
+    hmap[unmatched] = p + np.arange(u)
     for node, mid in matched.items():
         hmap[node] = pindex[mid]
-    edges = sorted(project.edges.items())
     keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
-    n = p + unmatched.size
+    n = p + u
     pairs = np.unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
     hub_child, hub_parent = pairs // n, pairs % n                          # a parent: one edge
-    parent = np.concatenate([np.array([pindex[u] for (u, _), _ in edges], dtype=np.int64),
-                             hub_parent])
-    child = np.concatenate([np.array([pindex[v] for (_, v), _ in edges], dtype=np.int64),
-                            hub_child])
-    explicit = np.concatenate([np.array([math.nan if e.share is None else e.share.mid
-                                         for _, e in edges]),
-                               np.full(hub_child.size, math.nan)])
     grams = hub.emissions_g[unmatched]
-    own_kg = np.zeros((n, 3))
-    own_kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
-    own_kwh = np.zeros((n, 3))
-    own_complete = np.concatenate([np.zeros(p, bool), ~np.isnan(grams)])
-    energy_complete = np.zeros(n, dtype=bool)
-    for i, m in enumerate(pids):
-        own_kg[i] = d[m].emissions_kgco2e.as_tuple()
-        own_kwh[i] = d[m].energy_kwh.as_tuple()
-        own_complete[i] = d[m].is_complete
-        energy_complete[i] = d[m].is_energy_complete
+    assert own.explicit is not None and own.expected is not None
     graph = ArrayGraph(
-        _UnionIds(pids, hub, unmatched), parent, child, own_kg, own_kwh, own_complete,
-        energy_complete, explicit=explicit,
-        expected=np.concatenate([_spec_column(project, pids, "derivatives_horizon"),
-                                 np.full(unmatched.size, math.nan)]),
-        usage=_weights(project, pids, "usage", hub.downloads, matched, unmatched),
-        params=_weights(project, pids, "params", hub.params, matched, unmatched))
+        _UnionIds(pids, hub, unmatched), np.concatenate([own.parent, hub_parent]),
+        np.concatenate([own.child, hub_child]),
+        np.concatenate([own.own_kg, np.repeat(np.where(np.isnan(grams), 0.0, grams / 1000)
+                                              [:, None], 3, axis=1)]),
+        np.concatenate([own.own_kwh, np.zeros((u, 3))]),
+        np.concatenate([own.own_complete, ~np.isnan(grams)]),
+        np.concatenate([own.energy_complete, np.zeros(u, dtype=bool)]),
+        explicit=np.concatenate([own.explicit, np.full(hub_child.size, math.nan)]),
+        expected=np.concatenate([own.expected, np.full(u, math.nan)]),
+        usage=_weights(own.usage, hub.downloads, pindex, matched, unmatched),
+        params=_weights(own.params, hub.params, pindex, matched, unmatched))
     return Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
 
 
@@ -190,23 +180,14 @@ def whole(j: Joined, policy: str) -> ArrayResults:
         raise InputErrors([_cycle(j, exc.members)]) from None
 
 
-def _spec_column(project: Project, pids: list[str], attr: str) -> np.ndarray:
-    out = np.full(len(pids), math.nan)
-    for i, m in enumerate(pids):
-        value = getattr(project.models[m].spec, attr)
-        if value is not None:
-            out[i] = float(value.mid) if hasattr(value, "mid") else float(value)
-    return out
-
-
-def _weights(project: Project, pids: list[str], attr: str, hub_values: np.ndarray,
+def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, int],
              matched: dict[int, str], unmatched: np.ndarray) -> np.ndarray:
     """A project model's own figure, else the hub's (downloads as usage), else unknown."""
-    own = _spec_column(project, pids, attr)
-    index = {m: i for i, m in enumerate(pids)}
+    assert own is not None
+    own = own.copy()
     for node, mid in sorted(matched.items()):  # several spellings: the first line's
-        if math.isnan(own[index[mid]]):
-            own[index[mid]] = hub_values[node]
+        if math.isnan(own[pindex[mid]]):
+            own[pindex[mid]] = hub_values[node]
     return np.concatenate([own, hub_values[unmatched]])
 
 
