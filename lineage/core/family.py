@@ -111,9 +111,7 @@ def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None 
     ids = list(in_project)
     if hub is not None and nodes.size:  # a dump's model: its reported grams, or unknown
         ids += [hub.ids[int(h)] for h in nodes]
-        grams = hub.emissions_g[nodes]
-        kg[p:] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
-        complete[p:] = ~np.isnan(grams)
+        kg[p:], complete[p:] = hub.own_kg(nodes)
         if complete[p:].any():
             basis["reported"] = basis.get("reported", 0.0) + float(kg[p:, 1][complete[p:]].sum())
     total = sum(basis.values())

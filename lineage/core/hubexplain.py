@@ -209,9 +209,7 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
         params[i] = math.nan if spec.params is None else spec.params.mid
     is_project = np.array([m is not None for m in project_side] + [False] * others.size)
     pure = np.flatnonzero((hub_side >= 0) & ~is_project)  # hub models, not project ones
-    grams = hub.emissions_g[hub_side[pure]]
-    own_kg[pure] = np.where(np.isnan(grams), 0.0, grams / 1000)[:, None]
-    own_complete[pure] = ~np.isnan(grams)
+    own_kg[pure], own_complete[pure] = hub.own_kg(hub_side[pure])
     from_hub = np.flatnonzero(hub_side >= 0)
     for column, values in ((usage, hub.downloads), (params, hub.params)):
         fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's

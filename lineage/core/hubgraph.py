@@ -150,15 +150,13 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
     n = p + u
     pairs = np.unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
     hub_child, hub_parent = pairs // n, pairs % n                          # a parent: one edge
-    grams = hub.emissions_g[unmatched]
+    hub_kg, hub_known = hub.own_kg(unmatched)
     assert own.explicit is not None and own.expected is not None
     graph = ArrayGraph(
         _UnionIds(pids, hub, unmatched), np.concatenate([own.parent, hub_parent]),
-        np.concatenate([own.child, hub_child]),
-        np.concatenate([own.own_kg, np.repeat(np.where(np.isnan(grams), 0.0, grams / 1000)
-                                              [:, None], 3, axis=1)]),
+        np.concatenate([own.child, hub_child]), np.concatenate([own.own_kg, hub_kg]),
         np.concatenate([own.own_kwh, np.zeros((u, 3))]),
-        np.concatenate([own.own_complete, ~np.isnan(grams)]),
+        np.concatenate([own.own_complete, hub_known]),
         np.concatenate([own.energy_complete, np.zeros(u, dtype=bool)]),
         explicit=np.concatenate([own.explicit, np.full(hub_child.size, math.nan)]),
         expected=np.concatenate([own.expected, np.full(u, math.nan)]),

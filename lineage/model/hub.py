@@ -124,6 +124,14 @@ class Hub:
         at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
         return np.repeat(nodes, counts), child[at]
 
+    def own_kg(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(kgCO2e (k, 3), known (k,)) of ``nodes``: their ``co2_eq_emissions``, read in grams as
+        the Hub defines it; 0 and not known where none is reported (docs/method.md, "Hub
+        dumps")."""
+        grams = self.emissions_g[nodes]
+        known = ~np.isnan(grams)
+        return np.repeat(np.where(known, grams / 1000, 0.0)[:, None], 3, axis=1), known
+
     def find(self, names: Iterable[str]) -> dict[str, int]:
         """The nodes of the Hub ids ``names``, compared without case as the Hub does (an exact
         spelling wins over another case).
