@@ -263,7 +263,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     ids = g.ids
     # the rows of the model's ancestors only: one model costs its ancestry, not the graph
     kg = {x: g.own_kg[x].tolist() for x in row}
-    order = sorted(row, key=lambda x: (-row[x] * kg[x][1], ids[x]))
+    # biggest first; equal ones by id, also when float products differ in the last bits
+    order = sorted(row, key=lambda x: (-float(f"{row[x] * kg[x][1]:.12g}"), ids[x]))
     contributions: list[Contribution] = []
     basis: dict[str, float] = {}
     for x in order:

@@ -243,3 +243,18 @@ def test_full_counts_each_ancestor_once(make_project) -> None:
     assert r.costs["ft-a"].cumulative_kgco2e_bound.mid == pytest.approx(101_000)  # 1 + 100
     # the worst case is at most every ancestor's own cost once: 100 + 1 + 1 + 0.1 + 0.5 t
     assert r.costs["child"].cumulative_kgco2e_bound.mid <= 102_600 + 1e-9
+
+
+def test_equal_contributions_are_listed_by_id(make_project) -> None:
+    # z gives c 0.1 of 3 kg, a gives c all of 0.3 kg: 0.3 kg each, but 3 × 0.1 is
+    # 0.30000000000000004 in floating point, which alone would put z first
+    text = """
+lineage: 1
+models:
+  z: {steps: [{kind: pretraining, emissions: 3 kg}]}
+  a: {steps: [{kind: pretraining, emissions: 0.3 kg}]}
+  c: {steps: [{kind: merging, from: [{model: z, share: 0.1}, {model: a, share: 1}]}]}
+"""
+    cost = lineage.compute(make_project(text)).cost("c")
+    assert [(x.model, x.kgco2e.mid) for x in cost.contributions] == [
+        ("a", 0.3), ("z", pytest.approx(0.3))]
