@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.arrowcols import flags, indices, ints, numbers, valid
+from lineage.io.arrowcols import filled, flags, indices, numbers, valid
 from lineage.io.dumplines import BAD_ID, EdgeColumns, Lines, repeated_key
 from lineage.io.hubvalues import RELATION_CODES
 
@@ -126,8 +126,8 @@ def _typed_group(raw_lines: Any, rows: np.ndarray, kind: Any, lines: Lines) -> n
     relation = table["base_model_relation"].combine_chunks()
     absent = ~valid(base)
     if pa.types.is_list(kind):
-        names, owner = base.flatten(), ints(pc.list_parent_indices(base))
-        count = ints(pc.list_value_length(base))
+        names, owner = base.flatten(), filled(pc.list_parent_indices(base))
+        count = filled(pc.list_value_length(base))
     else:
         names, owner, count = base, np.arange(rows.size), (~absent).astype(np.int64)
     code, inferred = _codes(relation, count)
@@ -155,7 +155,7 @@ def _codes(relation: Any, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     encoded = relation.dictionary_encode()
     table = np.array([RELATION_CODES.get(v, -1) for v in encoded.dictionary.to_pylist()] + [0],
                      dtype=np.int64)
-    code = table[ints(encoded.indices, fill=len(table) - 1)]
+    code = table[filled(encoded.indices, fill=len(table) - 1)]
     inferred = ~valid(relation)
     code[inferred] = np.where(count[inferred] == 1, 1, 0)
     return code.astype(np.int8), inferred

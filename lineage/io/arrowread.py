@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from lineage.io import hubrecords as rec
-from lineage.io.arrowcols import flags, indices, ints, numbers, strings, valid
+from lineage.io.arrowcols import filled, flags, indices, strings
 from lineage.io.arrowfree import Unread, cut_lines, free_form
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import BAD_ID, SPACED, Lines
@@ -227,7 +227,7 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
         encoded = values.dictionary_encode()
         table = [checked(v, key) for v in encoded.dictionary.to_pylist()]
         parsed = np.array([v if type(v) is float else np.nan for v in table] + [np.nan])
-        index = ints(encoded.indices, fill=len(table))  # null: the NaN after the values
+        index = filled(encoded.indices, fill=len(table))  # null: the NaN after the values
         for code in (i for i, v in enumerate(table) if type(v) is str):
             problems += [(int(r), key, str(table[code])) for r in np.flatnonzero(index == code)]
         return np.asarray(parsed[index], dtype=np.float64)
@@ -235,8 +235,7 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
         return np.full(n, np.nan)
     if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         raise Unread(f'"{key}" is a column of {values.type}; expected numbers or text')
-    number: np.ndarray = numbers(values).astype(np.float64)
-    number[~valid(values)] = np.nan
+    number = filled(values, np.nan, np.float64)
     for r in np.flatnonzero(~np.isnan(number) & ~(np.isfinite(number) & (number >= 0))):
         problems.append((int(r), key, str(checked(float(number[r]), key))))
     return number
@@ -252,23 +251,17 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        return _days(values.cast(pa.date32()))
+        return filled(values.cast(pa.date32()), np.datetime64("NaT"), "datetime64[D]")
     if not pa.types.is_string(values.type):
         raise Unread
     try:
         dated = pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}")).as_py()
         if dated not in (True, None):
             raise ValueError
-        return _days(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()))
+        return filled(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()),
+                      np.datetime64("NaT"), "datetime64[D]")
     except (ValueError, pa.ArrowException):
         return dates(values.to_pylist(), problems)
-
-
-def _days(date32: Any) -> np.ndarray:
-    """An arrow date32 column as datetime64[D], NaT where null."""
-    days = numbers(date32).astype("datetime64[D]")
-    days[~valid(date32)] = np.datetime64("NaT")
-    return days
 
 
 def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
@@ -277,7 +270,7 @@ def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
     import pyarrow.compute as pc
 
     flat = tags.flatten()
-    row = ints(pc.list_parent_indices(tags))
+    row = filled(pc.list_parent_indices(tags))
     mask = flags(pc.starts_with(flat, rec.TAG))
     free = np.zeros(len(tags), dtype=bool)
     free[located] = True

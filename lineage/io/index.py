@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.arrowcols import bits, numbers
+from lineage.io.arrowcols import bits, filled, numbers
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import RELATIONS, Hub
 
@@ -276,16 +276,12 @@ def read_index(path: Path) -> Hub:
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
     ids = IndexIds(cols["id"], numbers(cols["id_order"]))
-
-    def created() -> np.ndarray:
-        days = numbers(cols["created"]).astype("datetime64[D]")
-        days[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
-        return days
     return Hub(path=header["source"], ids=ids, n_models=header["n_models"],
                line=numbers(cols["line"]), parent=numbers(parents.values), child=child,
                relation=numbers(cols["relation"].indices), inferred=bits(cols["inferred"], 1),
                emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
-               params=numbers(cols["params"]), dates=created, finder=ids.find,
+               params=numbers(cols["params"]), finder=ids.find,
+               dates=lambda: filled(cols["created"], np.datetime64("NaT"), "datetime64[D]"),
                kids=(kid_start, numbers(children.values)), up_start=offsets)
 
 
