@@ -31,7 +31,7 @@ import numpy as np
 
 from lineage.io import hubrecords as rec
 from lineage.io.arrowcols import filled, flags, indices, strings
-from lineage.io.arrowfree import Unread, cut_lines, free_form
+from lineage.io.arrowfree import Unread, cut_lines, free_form, read_typed
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import BAD_ID, SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
@@ -42,7 +42,6 @@ DATES = ("created_at", "createdAt")
 NESTED = ("baseModels", "cardData", "safetensors", "gguf")
 WANTED = ("id", "tags", *COUNTS, *DATES, *NESTED, "base_model", "base_model_relation",
           "co2_eq_emissions")
-BLOCK = 1 << 22  # 4 MB: 48 blocks for 2 cores to share on the 194 MB synthetic Hub
 
 
 def read_json(path: Path) -> Lines | None:
@@ -81,8 +80,9 @@ def _sniff(data: bytes, key: str) -> Any:
 
 
 def _json(name: str, data: bytes) -> Lines:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
-    import pyarrow.json as pj
 
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if len(data) == start:
@@ -94,54 +94,26 @@ def _json(name: str, data: bytes) -> Lines:
                         ("safetensors", total), ("gguf", total),
                         *((k, _sniff(data, k)) for k in COUNTS),
                         *((k, pa.string()) for k in DATES)])
-    table = pj.read_json(pa.BufferReader(pa.py_buffer(data)[start:]),
-                         read_options=pj.ReadOptions(use_threads=True, block_size=BLOCK),
-                         parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                       unexpected_field_behavior="ignore",
-                                                       newlines_in_values=False))
+    table = read_typed(pa.py_buffer(data)[start:], schema)
     if table.num_rows != n:  # blank lines, or two objects on one line
         raise Unread
     lines = Lines(name)
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
     folded = _ids(lines, table["id"])
-    unique = Background(_columns, lines, table, folded)  # on the other core, meanwhile:
-    try:
-        located = free_form(cut, lines)
-        del cut
-    finally:
-        lines.unique = unique.result()
+    # pyarrow's kernels let go of the interpreter: one core hashes the ids and checks the
+    # typed columns (a thread) while the other reads the free-form fields
+    with ThreadPoolExecutor(1) as pool:
+        unique = pool.submit(_columns, lines, table, folded)
+        try:
+            located = free_form(cut, lines)
+            del cut
+        finally:
+            lines.unique = unique.result()
     if lines.unique:
         lines.finder = Folded(folded)
     if "tags" in table.column_names:
         _tags(lines, table["tags"].combine_chunks(), located)
     return lines
-
-
-class Background:
-    """``function(*args)`` run in a thread, for pyarrow kernels that release the GIL: one
-    core hashes the ids and checks the typed columns while the other reads the free-form
-    fields."""
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        import threading
-
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self.value = function(*args)
-            except BaseException as exc:  # handed to result()
-                self.error = exc
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def result(self) -> Any:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.value
 
 
 def _columns(lines: Lines, table: Any, folded: Any) -> bool:
