@@ -39,8 +39,6 @@ def counts(raw: list[Any], key: str, problems: list[tuple[int, str, str]]) -> np
 
 def checked(value: Any, key: str) -> float | str:
     """The count ``value`` holds, or the message saying why it is not one."""
-    if type(value) is bool:
-        return f'"{key}" must be a count such as 1200 or "1.2B", not {show(value)}'
     try:
         return count(value, key)
     except Bad as exc:

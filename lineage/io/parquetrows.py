@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.dumplines import BAD_ID, Lines
+from lineage.io.dumplines import BAD_ID, NOT_AN_ID, Lines
 from lineage.model.errors import InputError, InputErrors, Position
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
@@ -42,9 +42,7 @@ def parquet_lines(path: Path, wanted: tuple[str, ...],
     good = np.array([type(m) is str and not BAD_ID.search(m) and m.isprintable()
                      for m in ids_list], dtype=bool)
     for row in np.flatnonzero(~good).tolist():
-        lines.errors.append(InputError(Position(name, row + 1, 1), '"id" must be a Hub id '
-                                       'such as "org/name" (a non-empty string without '
-                                       "control characters)"))
+        lines.errors.append(InputError(Position(name, row + 1, 1), NOT_AN_ID))
     if not good.all():
         import pyarrow as pa
 
