@@ -220,14 +220,12 @@ def _mapped(path: Path) -> Any:
 
     try:
         fd, _ = open_regular(path)
-    except ReadRefused as exc:
+        try:
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+    except (ReadRefused, OSError, ValueError) as exc:
         raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
-    try:
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
-        raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
-    finally:
-        os.close(fd)
 
 
 def read_index(path: Path) -> Hub:
