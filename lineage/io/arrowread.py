@@ -17,7 +17,8 @@ Anything the fast reader does not take as it is (a bad line, a type that changes
 a key written twice) returns None, and the file is read line by line by
 :class:`lineage.io.dump.Lines`, which names every bad line.
 
-Parquet: the columns of those names, nested values as structs or as JSON text.
+Parquet (:mod:`lineage.io.parquetrows`): the columns of those names (:data:`WANTED`), nested
+values as structs or as JSON text; the typed ones are read here (:func:`typed`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ from lineage.io.arrowfree import Unread, cut_lines, free_form, read_typed
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import BAD_ID, SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
-from lineage.model.errors import InputError, InputErrors, Position
 
 COUNTS = ("downloads", "downloadsAllTime", "params")
 DATES = ("created_at", "createdAt")
@@ -117,7 +117,7 @@ def _json(name: str, data: bytes) -> Lines:
 
 
 def _columns(lines: Lines, table: Any, folded: Any) -> bool:
-    """The typed columns but the tags (:func:`_typed`), and whether no two ids are alike in
+    """The typed columns but the tags (:func:`typed`), and whether no two ids are alike in
     any case: one hash pass (``unique``), a third of what ``count_distinct`` costs.
 
     Raises:
@@ -127,7 +127,7 @@ def _columns(lines: Lines, table: Any, folded: Any) -> bool:
 
     if pc.any(pc.match_substring_regex(lines.column, BAD_ID.pattern)).as_py():
         raise Unread  # a bad id: the line reader names its line
-    _typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
+    typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
            np.empty(0, dtype=np.int64))
     return len(pc.unique(folded)) == len(folded)
 
@@ -158,7 +158,7 @@ def _ids(lines: Lines, column: Any) -> Any:
     return folded
 
 
-def _typed(lines: Lines, table: Any, located: np.ndarray) -> None:
+def typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     """Counts, dates and the lineage of tags, from the typed columns of ``table``."""
     import pyarrow.compute as pc
 
@@ -256,20 +256,3 @@ def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
         if found is not None:
             lines.bases.append((r, *found))
     lines.bases.sort(key=lambda b: b[0])
-
-
-def read_parquet(path: Path) -> Lines:
-    """A Parquet snapshot with the Hub's names as columns (``id`` required).
-
-    Raises:
-        InputErrors: not a readable Parquet file, or no ``id`` column.
-    """
-    from lineage.io.parquetrows import parquet_lines
-
-    try:
-        return parquet_lines(path, WANTED, _typed)
-    except InputErrors:
-        raise
-    except Exception as exc:  # pyarrow's errors are many and unstable in their classes
-        raise InputErrors([InputError(Position(str(path)), f"not a readable Parquet file: "
-                                      f"{str(exc).splitlines()[0][:200]}")]) from None

@@ -52,7 +52,7 @@ def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
     gc.disable()  # millions of small containers: the cyclic collector would rescan them all
     try:
         if magic == b"PAR1":
-            from lineage.io.arrowread import read_parquet
+            from lineage.io.parquetrows import read_parquet
 
             return read_parquet(path).hub(skip_bad, lambda wanted: {})
         lines = None
