@@ -193,7 +193,7 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
     """A float column from a numeric or text (``"1.2B"``) arrow column; None → all NaN."""
     import pyarrow as pa
 
-    if values is None:
+    if values is None or pa.types.is_null(values.type):
         return np.full(n, np.nan)
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         encoded = values.dictionary_encode()
@@ -203,8 +203,6 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
         for code in (i for i, v in enumerate(table) if type(v) is str):
             problems += [(int(r), key, str(table[code])) for r in np.flatnonzero(index == code)]
         return np.asarray(parsed[index], dtype=np.float64)
-    if pa.types.is_null(values.type):
-        return np.full(n, np.nan)
     if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         raise Unread(f'"{key}" is a column of {values.type}; expected numbers or text')
     number = filled(values, np.nan, np.float64)
