@@ -245,8 +245,7 @@ def read_index(path: Path) -> Hub:
     try:
         reader = pa.ipc.open_file(pa.BufferReader(whole))
     except (pa.ArrowException, OSError, ValueError):
-        with path.open("rb") as f:
-            magic = f.read(12)
+        magic = mapped[:12]  # the file's first bytes, as mapped
         reason = "the file is cut short or its footer is damaged" if magic.startswith(
             b"ARROW1") else "format version 3, expected 5" if magic == b"LINEAGE-HUB\n" else None
         message = f"damaged lineage hub index: {reason} (rebuild it with lineage index)" \
