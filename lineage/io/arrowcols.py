@@ -47,9 +47,10 @@ def flags(arr: Any) -> np.ndarray:
     return out
 
 
-def ints(values: Any, fill: int = 0) -> np.ndarray:
-    """An integer arrow array as int64, a null read as ``fill``."""
-    out = numbers(values).astype(np.int64)
+def filled(values: Any, fill: Any = 0, dtype: Any = np.int64) -> np.ndarray:
+    """A fixed-width arrow array as a numpy array of ``dtype`` (int64 unless told: float64
+    for counts, datetime64[D] for a date32), a null read as ``fill``."""
+    out = numbers(values).astype(dtype)
     if values.null_count:
         out[~valid(values)] = fill
     return out

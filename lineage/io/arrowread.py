@@ -17,7 +17,8 @@ Anything the fast reader does not take as it is (a bad line, a type that changes
 a key written twice) returns None, and the file is read line by line by
 :class:`lineage.io.dump.Lines`, which names every bad line.
 
-Parquet: the columns of those names, nested values as structs or as JSON text.
+Parquet (:mod:`lineage.io.parquetrows`): the columns of those names (:data:`WANTED`), nested
+values as structs or as JSON text; the typed ones are read here (:func:`typed`).
 """
 
 from __future__ import annotations
@@ -30,19 +31,17 @@ from typing import Any
 import numpy as np
 
 from lineage.io import hubrecords as rec
-from lineage.io.arrowcols import flags, indices, ints, numbers, strings, valid
-from lineage.io.arrowfree import Unread, cut_lines, free_form
+from lineage.io.arrowcols import filled, flags, indices, strings
+from lineage.io.arrowfree import Unread, cut_lines, free_form, read_typed
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import BAD_ID, SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
-from lineage.model.errors import InputError, InputErrors, Position
 
 COUNTS = ("downloads", "downloadsAllTime", "params")
 DATES = ("created_at", "createdAt")
 NESTED = ("baseModels", "cardData", "safetensors", "gguf")
 WANTED = ("id", "tags", *COUNTS, *DATES, *NESTED, "base_model", "base_model_relation",
           "co2_eq_emissions")
-BLOCK = 1 << 22  # 4 MB: 48 blocks for 2 cores to share on the 194 MB synthetic Hub
 
 
 def read_json(path: Path) -> Lines | None:
@@ -81,8 +80,9 @@ def _sniff(data: bytes, key: str) -> Any:
 
 
 def _json(name: str, data: bytes) -> Lines:
+    from concurrent.futures import ThreadPoolExecutor
+
     import pyarrow as pa
-    import pyarrow.json as pj
 
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if len(data) == start:
@@ -94,22 +94,21 @@ def _json(name: str, data: bytes) -> Lines:
                         ("safetensors", total), ("gguf", total),
                         *((k, _sniff(data, k)) for k in COUNTS),
                         *((k, pa.string()) for k in DATES)])
-    table = pj.read_json(pa.BufferReader(pa.py_buffer(data)[start:]),
-                         read_options=pj.ReadOptions(use_threads=True, block_size=BLOCK),
-                         parse_options=pj.ParseOptions(explicit_schema=schema,
-                                                       unexpected_field_behavior="ignore",
-                                                       newlines_in_values=False))
+    table = read_typed(pa.py_buffer(data)[start:], schema)
     if table.num_rows != n:  # blank lines, or two objects on one line
         raise Unread
     lines = Lines(name)
     lines.lines = np.arange(1, n + 1, dtype=np.int64)
     folded = _ids(lines, table["id"])
-    unique = Background(_columns, lines, table, folded)  # on the other core, meanwhile:
-    try:
-        located = free_form(cut, lines)
-        del cut
-    finally:
-        lines.unique = unique.result()
+    # pyarrow's kernels let go of the interpreter: one core hashes the ids and checks the
+    # typed columns (a thread) while the other reads the free-form fields
+    with ThreadPoolExecutor(1) as pool:
+        unique = pool.submit(_columns, lines, table, folded)
+        try:
+            located = free_form(cut, lines)
+            del cut
+        finally:
+            lines.unique = unique.result()
     if lines.unique:
         lines.finder = Folded(folded)
     if "tags" in table.column_names:
@@ -117,35 +116,8 @@ def _json(name: str, data: bytes) -> Lines:
     return lines
 
 
-class Background:
-    """``function(*args)`` run in a thread, for pyarrow kernels that release the GIL: one
-    core hashes the ids and checks the typed columns while the other reads the free-form
-    fields."""
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        import threading
-
-        self.value: Any = None
-        self.error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                self.value = function(*args)
-            except BaseException as exc:  # handed to result()
-                self.error = exc
-
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-
-    def result(self) -> Any:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.value
-
-
 def _columns(lines: Lines, table: Any, folded: Any) -> bool:
-    """The typed columns but the tags (:func:`_typed`), and whether no two ids are alike in
+    """The typed columns but the tags (:func:`typed`), and whether no two ids are alike in
     any case: one hash pass (``unique``), a third of what ``count_distinct`` costs.
 
     Raises:
@@ -155,7 +127,7 @@ def _columns(lines: Lines, table: Any, folded: Any) -> bool:
 
     if pc.any(pc.match_substring_regex(lines.column, BAD_ID.pattern)).as_py():
         raise Unread  # a bad id: the line reader names its line
-    _typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
+    typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
            np.empty(0, dtype=np.int64))
     return len(pc.unique(folded)) == len(folded)
 
@@ -186,7 +158,7 @@ def _ids(lines: Lines, column: Any) -> Any:
     return folded
 
 
-def _typed(lines: Lines, table: Any, located: np.ndarray) -> None:
+def typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     """Counts, dates and the lineage of tags, from the typed columns of ``table``."""
     import pyarrow.compute as pc
 
@@ -221,22 +193,19 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
     """A float column from a numeric or text (``"1.2B"``) arrow column; None → all NaN."""
     import pyarrow as pa
 
-    if values is None:
+    if values is None or pa.types.is_null(values.type):
         return np.full(n, np.nan)
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
         encoded = values.dictionary_encode()
         table = [checked(v, key) for v in encoded.dictionary.to_pylist()]
         parsed = np.array([v if type(v) is float else np.nan for v in table] + [np.nan])
-        index = ints(encoded.indices, fill=len(table))  # null: the NaN after the values
+        index = filled(encoded.indices, fill=len(table))  # null: the NaN after the values
         for code in (i for i, v in enumerate(table) if type(v) is str):
             problems += [(int(r), key, str(table[code])) for r in np.flatnonzero(index == code)]
         return np.asarray(parsed[index], dtype=np.float64)
-    if pa.types.is_null(values.type):
-        return np.full(n, np.nan)
     if not (pa.types.is_integer(values.type) or pa.types.is_floating(values.type)):
         raise Unread(f'"{key}" is a column of {values.type}; expected numbers or text')
-    number: np.ndarray = numbers(values).astype(np.float64)
-    number[~valid(values)] = np.nan
+    number = filled(values, np.nan, np.float64)
     for r in np.flatnonzero(~np.isnan(number) & ~(np.isfinite(number) & (number >= 0))):
         problems.append((int(r), key, str(checked(float(number[r]), key))))
     return number
@@ -252,23 +221,17 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
     if values is None:
         return np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
     if pa.types.is_timestamp(values.type) or pa.types.is_date(values.type):
-        return _days(values.cast(pa.date32()))
+        return filled(values.cast(pa.date32()), np.datetime64("NaT"), "datetime64[D]")
     if not pa.types.is_string(values.type):
         raise Unread
     try:
         dated = pc.all(pc.match_substring_regex(values, r"^\d{4}-\d{2}-\d{2}")).as_py()
         if dated not in (True, None):
             raise ValueError
-        return _days(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()))
+        return filled(pc.utf8_slice_codeunits(values, 0, 10).cast(pa.date32()),
+                      np.datetime64("NaT"), "datetime64[D]")
     except (ValueError, pa.ArrowException):
         return dates(values.to_pylist(), problems)
-
-
-def _days(date32: Any) -> np.ndarray:
-    """An arrow date32 column as datetime64[D], NaT where null."""
-    days = numbers(date32).astype("datetime64[D]")
-    days[~valid(date32)] = np.datetime64("NaT")
-    return days
 
 
 def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
@@ -277,7 +240,7 @@ def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
     import pyarrow.compute as pc
 
     flat = tags.flatten()
-    row = ints(pc.list_parent_indices(tags))
+    row = filled(pc.list_parent_indices(tags))
     mask = flags(pc.starts_with(flat, rec.TAG))
     free = np.zeros(len(tags), dtype=bool)
     free[located] = True
@@ -291,20 +254,3 @@ def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
         if found is not None:
             lines.bases.append((r, *found))
     lines.bases.sort(key=lambda b: b[0])
-
-
-def read_parquet(path: Path) -> Lines:
-    """A Parquet snapshot with the Hub's names as columns (``id`` required).
-
-    Raises:
-        InputErrors: not a readable Parquet file, or no ``id`` column.
-    """
-    from lineage.io.parquetrows import parquet_lines
-
-    try:
-        return parquet_lines(path, WANTED, _typed)
-    except InputErrors:
-        raise
-    except Exception as exc:  # pyarrow's errors are many and unstable in their classes
-        raise InputErrors([InputError(Position(str(path)), f"not a readable Parquet file: "
-                                      f"{str(exc).splitlines()[0][:200]}")]) from None

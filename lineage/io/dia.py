@@ -119,14 +119,11 @@ def _figure(doc: Document, loc: PathKey, data: Any, errors: list[InputError]) ->
         # An error, not a silent swap: DIA's schema writes [low, high], and lineage refuses a
         # reversed range in its own files too ("20..10 kWh"); a reversed pair may be a typo or
         # two figures pasted the wrong way round, and guessing would hide that.
-        errors.append(InputError(doc.at((*loc, "value")), f"DIA range {_pair(raw)} is reversed: "
-                                 f"write [low, high], e.g. [{hi:g}, {lo:g}]"))
+        # (only a [low, high] list has two ends)
+        errors.append(InputError(doc.at((*loc, "value")), f"DIA range [{', '.join(map(str, raw))}]"
+                                 f" is reversed: write [low, high], e.g. [{hi:g}, {lo:g}]"))
         return None
     return Figure(Interval(lo, (lo + hi) / 2, hi), quality)
-
-
-def _pair(raw: Any) -> str:
-    return "[" + ", ".join(str(v) for v in raw) + "]" if isinstance(raw, list) else str(raw)
 
 
 def read_dia(doc: Document, loc: PathKey, block: Any, errors: list[InputError]

@@ -24,8 +24,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lineage.io.dumplines import BAD_ID as BAD_ID
-from lineage.io.dumplines import SPACED as SPACED
 from lineage.io.dumplines import Lines
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import Hub
@@ -54,7 +52,7 @@ def read_dump(path: Path, *, skip_bad: bool = False) -> Hub:
     gc.disable()  # millions of small containers: the cyclic collector would rescan them all
     try:
         if magic == b"PAR1":
-            from lineage.io.arrowread import read_parquet
+            from lineage.io.parquetrows import read_parquet
 
             return read_parquet(path).hub(skip_bad, lambda wanted: {})
         lines = None
@@ -100,15 +98,16 @@ class progress:
     """
 
     def __init__(self, total: int, label: str, slow: bool) -> None:
-        self.total, self.label, self.done, self.shown = total, label, 0, -1
+        self.total, self.label, self.shown = total, label, -1
         self.on = slow and sys.stderr.isatty()
 
     def __enter__(self) -> Any:
-        return self.advance if self.on else _nothing
+        return self.advance
 
     def advance(self, done: int) -> None:
-        self.done = done
-        percent = 100 * self.done // self.total
+        if not self.on:
+            return
+        percent = 100 * done // self.total
         if percent != self.shown:
             self.shown = percent
             bar = "#" * (percent // 4)
@@ -117,7 +116,3 @@ class progress:
     def __exit__(self, *exc: object) -> None:
         if self.on:
             sys.stderr.write("\r" + " " * (len(self.label) + 35) + "\r")
-
-
-def _nothing(done: int) -> None:
-    return None

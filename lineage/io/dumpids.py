@@ -10,7 +10,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage.io.arrowcols import indices, ints, strings
+from lineage.io.arrowcols import filled, indices, strings
 
 MANY = 10_000  # ids decoded one at a time before the whole column is decoded at once
 
@@ -113,7 +113,7 @@ class Folded:
         out = np.full(len(folded_names), -1, dtype=np.int64)
         if not len(folded_names):
             return out
-        which = ints(pc.index_in(self.folded, value_set=strings(list(folded_names))), fill=-1)
+        which = filled(pc.index_in(self.folded, value_set=strings(list(folded_names))), -1)
         hit = np.flatnonzero(which >= 0)
         out[which[hit]] = hit  # ids are unique without case: one node per name at most
         return out
@@ -129,7 +129,7 @@ class Folded:
         unique = list(dict.fromkeys(folded))
         found = dict(zip(unique, self.nodes(unique).tolist(), strict=True))
         node, stub_names = with_stubs(distinct, [found[key] for key in folded], n)
-        return np.array(node, dtype=np.int64)[ints(encoded.indices)], stub_names
+        return np.array(node, dtype=np.int64)[filled(encoded.indices)], stub_names
 
 
 def with_stubs(distinct: Sequence[str], found: Sequence[int], n: int

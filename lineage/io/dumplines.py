@@ -9,11 +9,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from lineage.io import hubrecords as rec
+from lineage.io.arrowcols import indices, strings
+from lineage.io.dumpids import ColumnIds, with_stubs
 from lineage.io.hubvalues import (
     BASE,
     RELATION_CODES,
@@ -28,12 +30,11 @@ from lineage.io.hubvalues import (
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import Hub, find_ids
 
-if TYPE_CHECKING:
-    from lineage.io.dumpids import ColumnIds
-
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
 BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
+NOT_AN_ID = '"id" must be a Hub id such as "org/name" (a non-empty string without control ' \
+    'characters)'
 
 
 @dataclass
@@ -151,8 +152,7 @@ class Lines:
                 continue
             mid = obj.get("id")
             if type(mid) is not str or BAD_ID.search(mid) or not mid.isprintable():
-                self.bad(lineno, raw, "id" if "id" in obj else None, '"id" must be a Hub id '
-                         'such as "org/name" (a non-empty string without control characters)')
+                self.bad(lineno, raw, "id" if "id" in obj else None, NOT_AN_ID)
                 continue
             self.chunk(lineno, [obj])
 
@@ -201,8 +201,6 @@ class Lines:
             return child, parent_names, relation, inferred
         import pyarrow as pa
 
-        from lineage.io.arrowcols import indices, strings
-
         for part in self.typed:
             relation[part.nodes], inferred[part.nodes] = part.code, part.inferred
         child = np.concatenate([child, *(part.child for part in self.typed)])
@@ -235,13 +233,12 @@ class Lines:
                                      f"line {self.lines[first[key]]}{spelled})"))
 
     def columns(self, problems: Problems) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(downloads, params, created) as checked columns."""
-        def raw(values: Any, convert: Any) -> np.ndarray:
-            return values if isinstance(values, np.ndarray) else convert(values)
-
-        return (raw(self.downloads, lambda v: counts(v, "downloads", problems)),
-                raw(self.params, lambda v: counts(v, "params", problems)),
-                raw(self.created, lambda v: dates(v, problems)))
+        """(downloads, params, created) as checked columns (a fast reader gives all three as
+        columns, already checked)."""
+        if isinstance(self.downloads, np.ndarray):
+            return self.downloads, self.params, self.created
+        return (counts(self.downloads, "downloads", problems),
+                counts(self.params, "params", problems), dates(self.created, problems))
 
     def hub(self, skip_bad: bool, read_line: Any) -> Hub:
         """The columns, with every bad value of every line reported (or its line skipped)."""
@@ -278,8 +275,10 @@ class Lines:
             lowered = [m for m, k in zip(lowered or [], keep.tolist(), strict=True) if k]
             kept = keep[child_of]
             child_of = (np.cumsum(keep) - 1)[child_of[kept]]
-            parent_names = [p for p, k in zip(parent_names, kept.tolist(), strict=True) if k] \
-                if isinstance(parent_names, list) else _take(parent_names, np.flatnonzero(kept))
+            if isinstance(parent_names, list):
+                parent_names = [p for p, k in zip(parent_names, kept.tolist(), strict=True) if k]
+            else:
+                parent_names = parent_names.take(indices(np.flatnonzero(kept)))
         return _assemble(self, ids, lowered, keep, child_of, parent_names,
                          (relation, inferred, grams_, downloads, params, created), skip_bad)
 
@@ -331,8 +330,6 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
                      parent_names: list[str]) -> tuple[np.ndarray, list[str]]:
     """The node of each parent name, and the stubs to append to the ids (parents absent
     from the dump, in the order they are first named: one for all the spellings of an id)."""
-    from lineage.io.dumpids import with_stubs
-
     where = finder(set(parent_names)) if finder is not None else \
         find_ids(ids, set(parent_names), lowered)  # Hub ids are case-insensitive
     distinct = list(dict.fromkeys(parent_names))
@@ -341,12 +338,6 @@ def _parents_by_name(ids: list[str] | ColumnIds, lowered: list[str] | None, find
     parent = np.fromiter(map(node_of.__getitem__, parent_names), dtype=np.int64,
                          count=len(parent_names))
     return parent, stub_names
-
-
-def _take(values: Any, rows: np.ndarray) -> Any:
-    from lineage.io.arrowcols import indices
-
-    return values.take(indices(rows))
 
 
 def _base_problem(key: str) -> str:

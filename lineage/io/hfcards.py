@@ -194,14 +194,11 @@ def _co2(doc: Document, card: Card, catalog: Catalog | None, errors: list[InputE
             card.step["emissions"], card.co2_note = read
             card.notes.append(card.co2_note)
     card.notes += [f"{k}: {v}" for k, v in extras.items()]
-    if catalog is not None and "hardware_used" in extras:
-        hw = _hardware(extras["hardware_used"], catalog)
-        if hw is not None:
-            card.step["hardware"] = hw
-    if catalog is not None and "geographical_location" in extras:
-        grid = _grid(extras["geographical_location"], catalog)
-        if grid is not None:
-            card.step["grid"] = grid
+    for key, step_key, find in (("hardware_used", "hardware", _hardware),
+                                ("geographical_location", "grid", _grid)):
+        found = find(extras[key], catalog) if catalog is not None and key in extras else None
+        if found is not None:
+            card.step[step_key] = found
 
 
 def _hardware(text: str, catalog: Catalog) -> str | None:
@@ -233,9 +230,7 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
     named: list[tuple[Any, tuple[str | int, ...]]] = []
     if dia is not None:
         named += [(m, ("dia_report", "lineage", i)) for i, (m, _) in enumerate(dia.parents)]
-    if isinstance(base, str):
-        named.append((base, ("base_model",)))
-    elif isinstance(base, list):
+    if isinstance(base, list):
         named += [(b, ("base_model", i)) for i, b in enumerate(base)]
     elif base is not None:
         named.append((base, ("base_model",)))
@@ -245,7 +240,7 @@ def _lineage(doc: Document, card: Card, dia: DiaReport | None, errors: list[Inpu
                                      f"them, not a {'mapping' if isinstance(b, dict) else 'list'}"
                                      ": e.g. base_model: meta-llama/Llama-3.2-1B"))
             continue
-        b = b.strip() if isinstance(b, str) else ""
+        b = b.strip()
         if _empty(b) or b.lower() in {p.lower() for p in card.parents + card.missing}:
             continue
         if b.lower() == card.file.hub_id.lower():

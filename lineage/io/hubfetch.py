@@ -323,11 +323,3 @@ def _combine(partial: Path, state: State) -> bytes:
         if not state.parts:
             writer.write_table(sch.empty_table())
     return sink.getvalue()
-
-
-def snapshot_metadata(path: Path) -> dict[str, Any] | None:
-    """The ``lineage`` metadata of a snapshot written by :func:`fetch` (None for another file)."""
-    import pyarrow.parquet as pq
-
-    raw = (pq.read_schema(path).metadata or {}).get(b"lineage")
-    return None if raw is None else dict(json.loads(raw))

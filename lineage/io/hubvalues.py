@@ -39,8 +39,6 @@ def counts(raw: list[Any], key: str, problems: list[tuple[int, str, str]]) -> np
 
 def checked(value: Any, key: str) -> float | str:
     """The count ``value`` holds, or the message saying why it is not one."""
-    if type(value) is bool:
-        return f'"{key}" must be a count such as 1200 or "1.2B", not {show(value)}'
     try:
         return count(value, key)
     except Bad as exc:
@@ -84,13 +82,10 @@ def relation_problem(value: Any) -> str:
 def number(value: Any, key: str, what: str) -> float:
     if type(value) in (int, float):
         x = float(value)
-    elif type(value) is str and key == "co2_eq_emissions" and _MASS.match(value):
-        m = _MASS.match(value)  # "149.2", "149.2 g", "12 kg", "1.5 t": the unit is explicit
-        assert m is not None
+    elif type(value) is str and key == "co2_eq_emissions" and (m := _MASS.match(value)):
+        # "149.2", "149.2 g", "12 kg", "1.5 t": the unit is explicit
         x = float(m.group(1)) * _GRAMS[(m.group(2) or "g").lower()]
-    elif type(value) is str and _COUNT.match(value) and key != "co2_eq_emissions":
-        m = _COUNT.match(value)
-        assert m is not None
+    elif type(value) is str and key != "co2_eq_emissions" and (m := _COUNT.match(value)):
         x = float(m.group(1).replace(",", "").replace("_", "")) * \
             SUFFIX.get(m.group(2).lower(), 1.0)
     else:

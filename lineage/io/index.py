@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from lineage.io.arrowcols import bits, numbers
+from lineage.io.arrowcols import bits, filled, numbers
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import RELATIONS, Hub
 
@@ -220,14 +220,12 @@ def _mapped(path: Path) -> Any:
 
     try:
         fd, _ = open_regular(path)
-    except ReadRefused as exc:
+        try:
+            return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
+    except (ReadRefused, OSError, ValueError) as exc:
         raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
-    try:
-        return mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
-    except (OSError, ValueError) as exc:
-        raise InputErrors([InputError(Position(str(path)), f"cannot read: {exc}")]) from None
-    finally:
-        os.close(fd)
 
 
 def read_index(path: Path) -> Hub:
@@ -247,8 +245,7 @@ def read_index(path: Path) -> Hub:
     try:
         reader = pa.ipc.open_file(pa.BufferReader(whole))
     except (pa.ArrowException, OSError, ValueError):
-        with path.open("rb") as f:
-            magic = f.read(12)
+        magic = mapped[:12]  # the file's first bytes, as mapped
         reason = "the file is cut short or its footer is damaged" if magic.startswith(
             b"ARROW1") else "format version 3, expected 5" if magic == b"LINEAGE-HUB\n" else None
         message = f"damaged lineage hub index: {reason} (rebuild it with lineage index)" \
@@ -276,16 +273,12 @@ def read_index(path: Path) -> Hub:
         raise InputErrors([InputError(Position(name, 1, 1), f"damaged lineage hub index: "
                                       f"{reason} (rebuild it with lineage index)")]) from None
     ids = IndexIds(cols["id"], numbers(cols["id_order"]))
-
-    def created() -> np.ndarray:
-        days = numbers(cols["created"]).astype("datetime64[D]")
-        days[~bits(cols["created"], 0, True)] = np.datetime64("NaT")
-        return days
     return Hub(path=header["source"], ids=ids, n_models=header["n_models"],
                line=numbers(cols["line"]), parent=numbers(parents.values), child=child,
                relation=numbers(cols["relation"].indices), inferred=bits(cols["inferred"], 1),
                emissions_g=numbers(cols["emissions_g"]), downloads=numbers(cols["downloads"]),
-               params=numbers(cols["params"]), dates=created, finder=ids.find,
+               params=numbers(cols["params"]), finder=ids.find,
+               dates=lambda: filled(cols["created"], np.datetime64("NaT"), "datetime64[D]"),
                kids=(kid_start, numbers(children.values)), up_start=offsets)
 
 

@@ -9,13 +9,13 @@ read by :mod:`lineage.io.hubrecords` as a JSON line would be. A bad value is rep
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lineage.io.dumplines import BAD_ID, Lines
+from lineage.io.arrowread import WANTED, typed
+from lineage.io.dumplines import BAD_ID, NOT_AN_ID, Lines
 from lineage.model.errors import InputError, InputErrors, Position
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
@@ -23,14 +23,29 @@ CARD = ("base_model", "base_model_relation", "co2_eq_emissions")
 JSON_TEXT = ("baseModels", "cardData", "safetensors", "gguf")
 
 
-def parquet_lines(path: Path, wanted: tuple[str, ...],
-                  typed: Callable[[Lines, Any, np.ndarray], None]) -> Lines:
-    """The rows of ``path`` as :class:`Lines` (``typed`` reads the typed columns)."""
+def read_parquet(path: Path) -> Lines:
+    """A Parquet snapshot with the Hub's names as columns (``id`` required).
+
+    Raises:
+        InputErrors: not a readable Parquet file, or no ``id`` column.
+    """
+    try:
+        return _rows(path)
+    except InputErrors:
+        raise
+    except Exception as exc:  # pyarrow's errors are many and unstable in their classes
+        raise InputErrors([InputError(Position(str(path)), f"not a readable Parquet file: "
+                                      f"{str(exc).splitlines()[0][:200]}")]) from None
+
+
+def _rows(path: Path) -> Lines:
+    """The rows of ``path`` as :class:`Lines` (the typed columns read by
+    :func:`lineage.io.arrowread.typed`)."""
     import pyarrow.parquet as pq
 
     name = str(path)
     pf = pq.ParquetFile(path)
-    present = [c for c in wanted if c in pf.schema_arrow.names]
+    present = [c for c in WANTED if c in pf.schema_arrow.names]
     if "id" not in present:
         raise InputErrors([InputError(Position(name), 'a Parquet snapshot needs an "id" '
                                       f"column; it has {', '.join(pf.schema_arrow.names)}")])
@@ -42,9 +57,7 @@ def parquet_lines(path: Path, wanted: tuple[str, ...],
     good = np.array([type(m) is str and not BAD_ID.search(m) and m.isprintable()
                      for m in ids_list], dtype=bool)
     for row in np.flatnonzero(~good).tolist():
-        lines.errors.append(InputError(Position(name, row + 1, 1), '"id" must be a Hub id '
-                                       'such as "org/name" (a non-empty string without '
-                                       "control characters)"))
+        lines.errors.append(InputError(Position(name, row + 1, 1), NOT_AN_ID))
     if not good.all():
         import pyarrow as pa
 

@@ -108,8 +108,7 @@ def _message(err: Any, loc: PathKey, value: Any) -> str:
     if kind == "field_conflict":
         return str(err["msg"])
     if kind == "value_error":
-        text = str(err.get("ctx", {}).get("error", err["msg"]))
-        return text
+        return str(err.get("ctx", {}).get("error", err["msg"]))
     if kind in _KIND_WORDS:
         shown = f' (got "{value}")' if isinstance(value, str) else ""
         return f"{_name(loc)} must be {_KIND_WORDS[kind]}{shown}"

@@ -176,13 +176,10 @@ class _Composer:
 
 
 def _decode(path: str, raw: bytes) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-32 LE starts as UTF-16 LE does
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):  # a UTF-16/32 mark
         name = "UTF-32" if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) \
-            else "UTF-16"
+            else "UTF-16"  # UTF-32 LE starts as UTF-16 LE does
         raise InputErrors([InputError(Position(path, 1, 1), f"not UTF-8 text ({name}); save "
-                                      "the file as UTF-8")])
-    if raw.startswith(b"\x00\x00\xfe\xff"):
-        raise InputErrors([InputError(Position(path, 1, 1), "not UTF-8 text (UTF-32); save "
                                       "the file as UTF-8")])
     if b"\x00" in raw:
         at = raw.index(b"\x00")

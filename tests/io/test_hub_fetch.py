@@ -15,11 +15,18 @@ import pytest
 from click.testing import CliRunner
 
 from lineage.cli.main import cli
-from lineage.io.hubfetch import EXPAND, snapshot_metadata
+from lineage.io.hubfetch import EXPAND
 
 PAGES = sorted((Path(__file__).parents[1] / "data" / "hubapi").glob("page-*.json"))
 RECORDS = [r for p in PAGES for r in json.loads(p.read_text(encoding="utf-8"))]
 ENDPOINT = "https://huggingface.co/api/models"
+
+
+def snapshot_metadata(path: Path) -> dict[str, Any] | None:
+    """The ``lineage`` metadata of a snapshot (docs/method.md), as any Parquet reader sees it
+    (None for another file)."""
+    raw = (pq.read_schema(path).metadata or {}).get(b"lineage")
+    return None if raw is None else dict(json.loads(raw))
 
 
 class Response:
