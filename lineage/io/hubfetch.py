@@ -132,28 +132,52 @@ def _on_endpoint(url: str, base: str) -> str:
     return url
 
 
-def record_of(info: Any) -> dict[str, Any]:
-    """One model as the row we write, from a ``ModelInfo`` or an API JSON record."""
-    if isinstance(info, dict):
-        get: Callable[[str, str], Any] = lambda attr, key: info.get(key)  # noqa: E731
-    else:
-        get = lambda attr, key: getattr(info, attr, None)  # noqa: E731
-    created = get("created_at", "createdAt")
-    if isinstance(created, str):
-        created = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-    card = get("card_data", "cardData")
-    if card is not None and not isinstance(card, dict):
-        card = card.to_dict()
-    card = {k: card[k] for k in CARD_KEYS if card and card.get(k) is not None} or None
-    tensors = get("safetensors", "safetensors")
-    if tensors is not None and not isinstance(tensors, dict):
-        tensors = {"parameters": tensors.parameters, "total": tensors.total}
-    gguf = get("gguf", "gguf")
+def record_of(info: dict[str, Any]) -> dict[str, Any]:
+    """One model of the API's JSON as the row we write. A nested field of an unexpected shape
+    (a ``cardData`` that is not a mapping) is written as it came, for the dump reader to report
+    at its row (docs/method.md, "Hub dumps"); a column the snapshot types is checked here.
+
+    Raises:
+        UsageError: an ``id`` that is not text, counts that are not whole numbers of int64,
+            ``tags`` that are not a list of text, a ``createdAt`` that is not an ISO date.
+    """
+    mid = info.get("id")
+    for key, ok in (("id", isinstance(mid, str)), ("downloads", _count(info.get("downloads"))),
+                    ("downloadsAllTime", _count(info.get("downloadsAllTime"))),
+                    ("tags", _texts(info.get("tags"))),
+                    ("createdAt", _created(info.get("createdAt")) is not False)):
+        if not ok:
+            raise UsageError(f"the Hub API sent a {key} of the wrong type or shape for "
+                             f"{str(mid)[:200]!r}: {str(info.get(key))[:100]!r}")
+    card = info.get("cardData")
+    if isinstance(card, dict):
+        card = {k: card[k] for k in CARD_KEYS if card.get(k) is not None} or None
+    gguf = info.get("gguf")
     gguf = {"total": gguf["total"]} if isinstance(gguf, dict) and "total" in gguf else None
-    return {"id": get("id", "id"), "createdAt": created, "downloads": get("downloads", "downloads"),
-            "downloadsAllTime": get("downloads_all_time", "downloadsAllTime"),
-            "tags": get("tags", "tags"), "baseModels": _text(get("base_models", "baseModels")),
-            "cardData": _text(card), "safetensors": _text(tensors), "gguf": _text(gguf)}
+    return {"id": mid, "createdAt": _created(info.get("createdAt")),
+            "downloads": info.get("downloads"), "downloadsAllTime": info.get("downloadsAllTime"),
+            "tags": info.get("tags"), "baseModels": _text(info.get("baseModels")),
+            "cardData": _text(card), "safetensors": _text(info.get("safetensors")),
+            "gguf": _text(gguf)}
+
+
+def _count(value: Any) -> bool:
+    return value is None or (type(value) is int and 0 <= value < 2**63)
+
+
+def _texts(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(t, str) for t in value))
+
+
+def _created(value: Any) -> dt.datetime | bool | None:
+    """``createdAt`` as a date and time (None: not given), or False when it is not one."""
+    if value is None:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return False
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)  # the API's UTC
 
 
 def _text(value: Any) -> str | None:

@@ -280,6 +280,16 @@ def test_a_failing_api_is_one_line_and_the_fetch_can_go_on(
                            f"{ENDPOINT}"),
     (["not a record"], None, "the Hub API sent something other than a list of models from "
                              f"{ENDPOINT}"),
+    # a typed column of the snapshot with another type: one line, not a traceback
+    ([{"id": "a/b", "downloads": "many"}], None, "the Hub API sent a downloads of the wrong "
+     "type or shape for 'a/b': 'many'"),
+    ([{"id": "a/b", "downloads": 2**64}], None, "the Hub API sent a downloads of the wrong "
+     "type or shape for 'a/b': '18446744073709551616'"),
+    ([{"id": "a/b", "createdAt": "yesterday"}], None, "the Hub API sent a createdAt of the "
+     "wrong type or shape for 'a/b': 'yesterday'"),
+    ([{"id": "a/b", "tags": "text"}], None, "the Hub API sent a tags of the wrong type or "
+     "shape for 'a/b': 'text'"),
+    ([{"id": 7}], None, "the Hub API sent a id of the wrong type or shape for '7': '7'"),
     ([], "https://elsewhere.example/api/models?cursor=1", 'the next page '
      '"https://elsewhere.example/api/models?cursor=1" is not on '
      f"{ENDPOINT}: refusing to follow it (a changed HF_ENDPOINT? add --restart)"),
@@ -309,3 +319,23 @@ def test_what_the_api_sends_is_checked(tmp_path: Path, monkeypatch: pytest.Monke
     code, err = main(capsys, "hub", "fetch", "-o", str(tmp_path / "s.parquet"))
     assert (code, err) == (2, f"lineage: {message}\n")
     assert sent == [ENDPOINT]  # nothing was asked of another host
+
+
+def test_odd_nested_fields_are_written_as_they_came(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cardData or safetensors of another shape is the dump reader's to judge, not a crash
+    of the fetch (it was: 'str' object has no attribute 'to_dict'); a date without a zone is
+    the API's UTC."""
+    import huggingface_hub
+    import huggingface_hub.utils
+
+    body = [{"id": "a/b", "cardData": "oops", "safetensors": [1],
+             "createdAt": "2024-05-01T00:00:00"}]
+    monkeypatch.setattr(huggingface_hub.utils, "http_backoff",
+                        lambda method, url, **kwargs: Response(body, None))
+    monkeypatch.setattr(huggingface_hub, "hf_raise_for_status", lambda r: None)
+    out = tmp_path / "s.parquet"
+    assert run("hub", "fetch", "-o", str(out)).exit_code == 0
+    row = pq.read_table(out).to_pylist()[0]
+    assert (row["cardData"], row["safetensors"]) == ('"oops"', "[1]")
+    assert row["createdAt"].isoformat() == "2024-05-01T00:00:00+00:00"
