@@ -75,21 +75,27 @@ def _rows(path: Path) -> Lines:
 def _typed_only(table: Any) -> Any:
     """The table with ``safetensors``/``gguf`` as structs (JSON text parsed) and the free-form
     columns left out."""
+    import orjson
     import pyarrow as pa
 
     for key in ("safetensors", "gguf"):
         if key in table.column_names and pa.types.is_string(table[key].type):
             totals = [_total(v) for v in _values(table[key], key)]
+            kind = pa.float64()
+            if not all(t is None or type(t) in (int, float) for t in totals):
+                # a count as text ("1.2B") is read, any other value reported, as in JSON Lines
+                kind = pa.string()
+                totals = [t if t is None or type(t) is str else orjson.dumps(t).decode()
+                          for t in totals]
             struct = pa.array([None if t is None else {"total": t} for t in totals],
-                              type=pa.struct([("total", pa.float64())]))
+                              type=pa.struct([("total", kind)]))
             table = table.set_column(table.column_names.index(key), key, struct)
     keep = [c for c in table.column_names if c not in FREE]
     return table.select(keep)
 
 
-def _total(value: Any) -> float | None:
-    total = value.get("total") if type(value) is dict else None
-    return float(total) if isinstance(total, int | float) else None
+def _total(value: Any) -> Any:
+    return value.get("total") if type(value) is dict else None
 
 
 def _values(column: Any, key: str) -> list[Any]:

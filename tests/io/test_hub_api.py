@@ -168,3 +168,23 @@ def test_a_mirror_is_another_name_of_the_model() -> None:
     result = CliRunner().invoke(cli, ["cost", "huggyllama/llama-7b", "--format", "json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["model"] == "llama-7b"
+
+
+def test_a_snapshot_total_as_text_is_read_and_a_wrong_one_reported(tmp_path: Path) -> None:
+    """``safetensors``/``gguf`` as JSON text in a Parquet snapshot: a count written as text is
+    read as JSON Lines read it, a total of another type is reported at its row (it was read as
+    1 parameter for ``true``, and ignored for ``"1.2B"``)."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    card = '{"co2_eq_emissions": 5}'
+    good = tmp_path / "good.parquet"
+    pq.write_table(pa.table({"id": ["a/b", "a/c"], "cardData": [card, card],
+                             "safetensors": ['{"total": "1.2B"}', '{"total": 7}']}), good)
+    assert read_dump(good).params[:2].tolist() == [1.2e9, 7.0]
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(pa.table({"id": ["a/b", "a/c"], "cardData": [card, card],
+                             "gguf": ['{"total": 7}', '{"total": true}']}), bad)
+    with pytest.raises(InputErrors) as info:
+        read_dump(bad)
+    assert [str(e) for e in info.value.errors] == [
+        f'{bad}:2:1: "params" must be a count such as 1200 or "1.2B", not "true"']
