@@ -4,7 +4,7 @@ registry holds."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -17,9 +17,6 @@ from lineage.cli.common import (
     split_files,
 )
 from lineage.report.escape import visible
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()

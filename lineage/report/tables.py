@@ -20,7 +20,6 @@ from lineage.core.records import (
     inputs_record,
 )
 from lineage.core.records import known as known
-from lineage.core.records import step_records as step_records
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
