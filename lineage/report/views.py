@@ -78,7 +78,7 @@ def break_even_text(be: BreakEven) -> str:
             f"{_kg_or_bound(be.student_own_kgco2e, be.is_own_known)} of its own and shares "
             f"{_kg_or_bound(be.teachers_kgco2e, be.is_teachers_known)} of teacher cost "
             f"({', '.join(be.teachers)}); "
-            f"{be.scratch} costs {_scratch(be)}.")
+            f"{be.scratch} costs {_kg_or_bound(be.scratch_own_kgco2e, be.is_scratch_known)}.")
     if not be.is_known:
         return head + (" Break-even unknown: a cost it depends on is not published "
                        "(figures are lower bounds).\n")
@@ -96,10 +96,6 @@ def _kg_or_bound(kg: float, is_known: bool) -> str:
     if is_known:
         return fmt_kg(kg)
     return "an unknown amount" if kg == 0 else f"≥ {fmt_kg(kg)}"
-
-
-def _scratch(be: BreakEven) -> str:
-    return _kg_or_bound(be.scratch_own_kgco2e, be.is_scratch_known)
 
 
 def compare_text(cmp: Comparison) -> str:
