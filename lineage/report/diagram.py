@@ -224,43 +224,38 @@ def dot_graph(view: View) -> Any:
     return g
 
 
+def _graph(view: View) -> Any:
+    """The view's nodes and arrows as a :class:`networkx.DiGraph`."""
+    import networkx as nx
+
+    G = nx.DiGraph()
+    G.add_nodes_from(n.key for n in view.nodes)
+    G.add_edges_from((e.tail, e.head) for e in view.edges)
+    return G
+
+
 def levels(view: View) -> dict[str, int]:
     """Each node's rank: the longest path to it from a node without parents."""
-    parents: dict[str, list[str]] = {n.key: [] for n in view.nodes}
-    for e in view.edges:
-        parents[e.head].append(e.tail)
-    level: dict[str, int] = {}
+    import networkx as nx
 
-    def rank(key: str) -> int:
-        if key not in level:
-            level[key] = 0  # a guard; the lineage is acyclic
-            level[key] = max((rank(p) + 1 for p in parents[key]), default=0)
-        return level[key]
-
-    for n in view.nodes:
-        rank(n.key)
-    return level
+    return {k: i for i, rank in enumerate(nx.topological_generations(_graph(view)))
+            for k in rank}
 
 
 def _components(view: View) -> list[list[str]]:
-    """Groups of node keys joined by arrows or by a family (with teachers and derivatives)."""
-    root = {n.key: n.key for n in view.nodes}
+    """Groups of node keys joined by arrows or by a family (with teachers and derivatives),
+    each in view order, in the order of their first node."""
+    import networkx as nx
 
-    def find(k: str) -> str:
-        while root[k] != k:
-            root[k] = root[root[k]]
-            k = root[k]
-        return k
-
-    for e in view.edges:
-        root[find(e.tail)] = find(e.head)
+    joined = _graph(view).to_undirected()
     first: dict[str, str] = {}
     for n in view.nodes:  # a family stays in one piece
         if n.cluster is not None:
-            root[find(n.key)] = find(first.setdefault(n.cluster, n.key))
-    groups: dict[str, list[str]] = {}
+            joined.add_edge(n.key, first.setdefault(n.cluster, n.key))
+    group = {k: i for i, keys in enumerate(nx.connected_components(joined)) for k in keys}
+    groups: dict[int, list[str]] = {}
     for n in view.nodes:
-        groups.setdefault(find(n.key), []).append(n.key)
+        groups.setdefault(group[n.key], []).append(n.key)
     return list(groups.values())
 
 
