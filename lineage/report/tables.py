@@ -17,6 +17,7 @@ from lineage.core.records import (
 )
 from lineage.core.records import (
     defaults_applied,
+    figures,
     inputs_record,
 )
 from lineage.core.records import known as known
@@ -28,8 +29,6 @@ from lineage.report.escape import csv_row, strict_json, visible
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
     from lineage.core.engine import ModelCost, Results
     from lineage.core.family import FamilyTotal
-
-FIGURES = ("own", "inherited", "cumulative", "attributed")
 
 
 def fmt_kg(kg: float) -> str:
@@ -74,16 +73,16 @@ def _small(x: float) -> str:
     return f"{x:,.0f}" if x >= 99.95 else f"{x:.3g}"
 
 
-def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
+def fmt(value: Interval | None, complete: bool, unit: str = "kg") -> str:
     """A figure with "≥" when incomplete and its bounds when it is a range."""
     f = fmt_kg if unit == "kg" else fmt_kwh
-    if known(value, complete) is None:
+    if (value := known(value, complete)) is None:
         return "unknown"
     text = f(value.mid)
     if not value.is_exact:
-        lo, hi = f(value.low).split(" ")[0], f(value.high).split(" ")
-        text += f" ({lo}–{hi[0]} {hi[1]})" if f(value.low).split(" ")[1] == hi[1] else \
-            f" ({f(value.low)} – {f(value.high)})"
+        low, high = f(value.low), f(value.high)
+        same_unit = low.split(" ")[1] == high.split(" ")[1]
+        text += f" ({low.split(' ')[0]}–{high})" if same_unit else f" ({low} – {high})"
     return text if complete else f"≥ {text}"
 
 
@@ -183,11 +182,11 @@ def cost_text(results: Results, c: ModelCost) -> str:
     project = results.project
     entry = project.models[c.model]
     title = entry.label if entry.label == c.model else f"{entry.label} ({c.model})"
-    lines = [f"{title} · policy {c.policy}"]
-    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e_bound, c.is_complete):>24}   "
-                 f"{fmt(c.cumulative_kwh_bound, c.is_energy_complete, 'kwh')}")
-    lines.append(f"  own          {fmt(c.own_kgco2e_bound, c.is_own_complete):>24}   "
-                 f"{fmt(c.own_kwh_bound, c.is_own_energy_complete, 'kwh')}")
+    bounds = figures(c)  # a line per figure: its name, emissions and energy
+    line = {name: f"  {name:<13}{fmt(*bounds[f'{name}_kgco2e']):>24}   "
+                  f"{fmt(*bounds[f'{name}_kwh'], 'kwh')}"
+            for name in ("own", "inherited", "cumulative")}
+    lines = [f"{title} · policy {c.policy}", line["cumulative"], line["own"]]
     if not results.direct[c.model].steps:
         lines.append("      no step declared: its own cost is unknown")
     for s in results.direct[c.model].steps:
@@ -197,8 +196,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
             lines.append(f"        {p.label}: {_part_line(p)}")
             for src in p.sources:
                 lines.append(f"          source: {src}")
-    lines.append(f"  inherited    {fmt(c.inherited_kgco2e_bound, c.is_inherited_complete):>24}   "
-                 f"{fmt(c.inherited_kwh_bound, c.is_inherited_energy_complete, 'kwh')}")
+    lines.append(line["inherited"])
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
@@ -259,16 +257,12 @@ def fmt_count(n: float) -> str:
 def cost_markdown(results: Results, c: ModelCost) -> str:
     """The explanation of one model as a Markdown section (for model cards)."""
     entry = results.project.models[c.model]
-    rows = [("own", c.own_kgco2e_bound, c.is_own_complete, c.own_kwh_bound,
-             c.is_own_energy_complete),
-            ("inherited", c.inherited_kgco2e_bound, c.is_inherited_complete, c.inherited_kwh_bound,
-             c.is_inherited_energy_complete),
-            ("cumulative", c.cumulative_kgco2e_bound, c.is_complete, c.cumulative_kwh_bound,
-             c.is_energy_complete)]
+    bounds = figures(c)
     out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
            "| | emissions | energy |", "|---|---:|---:|"]
-    for name, kg, complete, kwh, energy_complete in rows:
-        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, energy_complete, 'kwh')} |")
+    for name in ("own", "inherited", "cumulative"):
+        out.append(f"| {name} | {fmt(*bounds[f'{name}_kgco2e'])} | "
+                   f"{fmt(*bounds[f'{name}_kwh'], 'kwh')} |")
     if c.contributions:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
