@@ -60,20 +60,6 @@ def format_option(fn: F) -> F:
                         type=click.Choice(FORMATS), help="Output format.")(fn)
 
 
-def project_of(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
-    from lineage.api import load
-
-    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
-    if hubs:
-        from lineage.model.errors import UsageError
-
-        command = click.get_current_context().info_name
-        raise UsageError(f'{command} does not read hub dumps ("{hubs[0]}"); cost, table, '
-                         "family, validate and index do")
-
-    return assumed(load(files, registry=not no_registry), assume)
-
-
 class OutputClosed(Exception):
     """The reader of our standard output went away (``lineage table | head``): not an error.
 
@@ -244,8 +230,15 @@ class Source:
         Raises:
             UsageError: a hub dump was named (this command reads lineage files only).
         """
-        project = project_of(self.files + ((self.hub,) if self.hub else ()), self.no_registry,
-                             self.assume_grid)
+        from lineage.api import load
+
+        if self.hub is not None:
+            from lineage.model.errors import UsageError
+
+            command = click.get_current_context().info_name
+            raise UsageError(f'{command} does not read hub dumps ("{self.hub}"); cost, table, '
+                             "family, validate and index do")
+        project = assumed(load(self.files, registry=not self.no_registry), self.assume_grid)
         return dated(project, self.as_of) if dated_too else project
 
     def with_models(self, names: Iterable[str]) -> tuple[Project, list[str]]:

@@ -74,21 +74,17 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         task=task, output_tokens=output_tokens, queries_per_day=queries_per_day, days=days,
         grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
+    if policy == "all" and (deployment or embodied or monte_carlo or
+                            any((task, output_tokens, queries_per_day, days, grid))):
+        raise UsageError("--policy all compares policies; use --deployment, --embodied "
+                         "and --monte-carlo with one policy")
     if src.hub is not None:
-        if policy == "all" and (deployment or embodied or monte_carlo or
-                                any((task, output_tokens, queries_per_day, days, grid))):
-            raise UsageError("--policy all compares policies; use --deployment, --embodied "
-                             "and --monte-carlo with one policy")
         from lineage.cli import hub as hub_cli
         hub_cli.cost(src, model, policy, fmt, extras)
         return
     project, [mid] = src.with_models([model])
     project = component(project, [mid])
     if policy == "all":
-        if deployment or embodied or monte_carlo or \
-                any((task, output_tokens, queries_per_day, days, grid)):
-            raise UsageError("--policy all compares policies; use --deployment, --embodied "
-                             "and --monte-carlo with one policy")
         out(costview.all_policies(project, model, fmt))
         return
     from lineage.core.engine import compute
