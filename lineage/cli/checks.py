@@ -15,6 +15,7 @@ from lineage.cli.common import (
     out,
     split_files,
 )
+from lineage.model.errors import InputErrors, UsageError
 from lineage.report.escape import visible
 
 
@@ -37,7 +38,6 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
     Example: lineage validate my-family.yaml
     """
     from lineage.api import load, warnings
-    from lineage.model.errors import UsageError
 
     paths, hub = split_files(paths)
     if hub is not None:  # a dump: every line, then the lineage it forms with the files
@@ -65,7 +65,6 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
 def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> int:
     """Print every problem as one JSON object; the exit code validate would give."""
     from lineage.api import load, warnings
-    from lineage.model.errors import InputErrors
     from lineage.report.tables import to_json
 
     def item(where: Any, message: str, severity: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lineage.model.errors import UsageError
 from lineage.model.policy import Policy
 
 if TYPE_CHECKING:
@@ -42,8 +43,6 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     """
     hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
     if len(hubs) > 1:
-        from lineage.model.errors import UsageError
-
         raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
     return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
 
@@ -174,8 +173,6 @@ def check_date(as_of: str) -> None:
     import datetime as dt
     import re
 
-    from lineage.model.errors import UsageError
-
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
             raise ValueError(as_of)
@@ -233,8 +230,6 @@ class Source:
         from lineage.api import load
 
         if self.hub is not None:
-            from lineage.model.errors import UsageError
-
             command = click.get_current_context().info_name
             raise UsageError(f'{command} does not read hub dumps ("{self.hub}"); cost, table, '
                              "family, validate and index do")
@@ -254,8 +249,6 @@ class Source:
         project = dated(full, self.as_of)
         for mid in ids:
             if mid not in project.models:
-                from lineage.model.errors import UsageError
-
                 released = full.models[mid].spec.released
                 raise UsageError(f'"{mid}" was released on {released}, after --as-of '
                                  f"{self.as_of}" if released else f'"{mid}" has no "released" '

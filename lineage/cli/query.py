@@ -18,6 +18,7 @@ from lineage.cli.common import (
     policy_option,
     skip_bad_option,
 )
+from lineage.model.errors import UsageError
 
 
 def output_tokens_option(fn: Any) -> Any:
@@ -62,7 +63,6 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 
     Example: lineage cost meta-llama/Llama-3.2-1B --policy all
     """
-    from lineage.model.errors import UsageError
     from lineage.model.graph import component
     from lineage.report import costview
 
@@ -136,7 +136,6 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     """
     from lineage.core.compare import compare as compare_models
     from lineage.core.engine import compute
-    from lineage.model.errors import UsageError
     from lineage.model.graph import component
     from lineage.report import costview
     from lineage.report.writers import COMPARE_WRITERS
@@ -211,8 +210,6 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
                     as_of=as_of)
     if src.hub is not None:
         if as_of is not None:
-            from lineage.model.errors import UsageError
-
             raise UsageError("--as-of does not read hub dumps yet")
         from lineage.cli import hub as hub_cli
         hub_cli.family(src, root, fmt)
