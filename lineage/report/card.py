@@ -16,6 +16,7 @@ from typing import Any
 from lineage.core.engine import Results
 from lineage.core.records import inputs_record, known
 from lineage.model.interval import Interval
+from lineage.model.version import __version__
 from lineage.report.tables import md_escape
 
 TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training",
@@ -44,8 +45,6 @@ def _kg(x: float) -> str:
 
 
 def _co2(results: Results, model: str) -> dict[str, Any]:
-    from lineage.model.version import __version__
-
     c, d = results.costs[model], results.direct[model]
     kinds = [s.kind for s in d.steps]
     parts = [p for s in d.steps for p in s.parts]
@@ -118,8 +117,6 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
     nothing is known is ``null`` (never 0); one that misses an unknown part carries
     ``<figure>_is_lower_bound: true`` beside it.
     """
-    from lineage.model.version import __version__
-
     c = results.costs[model]
     out: dict[str, Any] = _base_models(results, model)
     if c.is_own_complete:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from lineage.core.engine import ModelCost, Results
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
@@ -51,8 +53,6 @@ def serving_spec(results: Results, model: str, extras: Extras,
     Raises:
         UsageError: no block and not enough on the command line to make one.
     """
-    from pydantic import ValidationError
-
     block = results.project.models[model].spec.deployment
     data: dict[str, Any] = {}
     if block is not None:

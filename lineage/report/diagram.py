@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import networkx as nx
+
 from lineage.report.diagram_style import EDGE_STYLES, UNKNOWN_FILL, EdgeStyle, plain, text_colour
 from lineage.report.diagram_view import EdgeView, NodeView, View, build_view
 
@@ -224,10 +226,8 @@ def dot_graph(view: View) -> Any:
     return g
 
 
-def _graph(view: View) -> Any:
+def _graph(view: View) -> nx.DiGraph:
     """The view's nodes and arrows as a :class:`networkx.DiGraph`."""
-    import networkx as nx
-
     G = nx.DiGraph()
     G.add_nodes_from(n.key for n in view.nodes)
     G.add_edges_from((e.tail, e.head) for e in view.edges)
@@ -236,8 +236,6 @@ def _graph(view: View) -> Any:
 
 def levels(view: View) -> dict[str, int]:
     """Each node's rank: the longest path to it from a node without parents."""
-    import networkx as nx
-
     return {k: i for i, rank in enumerate(nx.topological_generations(_graph(view)))
             for k in rank}
 
@@ -245,8 +243,6 @@ def levels(view: View) -> dict[str, int]:
 def _components(view: View) -> list[list[str]]:
     """Groups of node keys joined by arrows or by a family (with teachers and derivatives),
     each in view order, in the order of their first node."""
-    import networkx as nx
-
     joined = _graph(view).to_undirected()
     first: dict[str, str] = {}
     for n in view.nodes:  # a family stays in one piece

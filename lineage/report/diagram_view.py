@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import networkx as nx
+
 from lineage.core.engine import ModelCost, Results
 from lineage.model.errors import UsageError
 from lineage.model.interval import Interval, total
@@ -97,8 +99,6 @@ def select(results: Results, focus: str | None, depth: int | None) -> tuple[list
     Raises:
         UsageError: an unknown ``focus``, or ``depth`` without ``focus``.
     """
-    import networkx as nx
-
     G = results.project.G.to_networkx()
     if focus is None:
         if depth is not None:

@@ -25,6 +25,7 @@ from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
 from lineage.report.escape import csv_row, strict_json, visible
+from lineage.report.style import fit_table
 
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
     from lineage.core.engine import ModelCost, Results
@@ -322,8 +323,6 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
 
 def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
     """Columns padded to width, numbers right-aligned; control characters shown escaped."""
-    from lineage.report.style import fit_table
-
     return fit_table(header, [[visible(str(c)).replace("\n", "\\n") for c in row]
                               for row in rows])
 
