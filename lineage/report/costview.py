@@ -54,10 +54,8 @@ def serving_spec(results: Results, model: str, extras: Extras,
         UsageError: no block and not enough on the command line to make one.
     """
     block = results.project.models[model].spec.deployment
-    data: dict[str, Any] = {}
-    if block is not None:
-        data = {k: v for k, v in block.model_dump(by_alias=True).items() if v is not None}
-        data = {k: _as_text(v, k) for k, v in data.items()}
+    data: dict[str, Any] = {} if block is None else {
+        k: _as_text(v, k) for k, v in block.model_dump(by_alias=True).items() if v is not None}
     overrides = {"task": extras.task, "output_tokens": extras.output_tokens,
                  "queries_per_day": extras.queries_per_day, "days": extras.days,
                  "grid": extras.grid}

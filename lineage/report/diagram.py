@@ -10,6 +10,7 @@ is parsed as syntax.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -272,11 +273,7 @@ def layout_rows(view: View, width: int = ROW_WIDTH) -> list[list[list[str]]]:
     boxes = {n.key for n in view.nodes if not n.is_junction}
 
     def across(group: list[str]) -> int:
-        per_rank: dict[int, int] = {}
-        for k in group:
-            if k in boxes:
-                per_rank[level[k]] = per_rank.get(level[k], 0) + 1
-        return max(per_rank.values(), default=1)
+        return max(Counter(level[k] for k in group if k in boxes).values(), default=1)
 
     groups = sorted(_components(view), key=lambda g: -across(g))  # stable: view order on ties
     rows: list[list[list[str]]] = []
