@@ -29,10 +29,9 @@ def files_option(fn: F) -> F:
                         help="Do not load the bundled registry first.")(fn)
 
 
-def skip_bad_option(fn: F) -> F:
-    return click.option("--skip-bad-lines", "skip_bad", is_flag=True,
-                        help="With a .jsonl hub dump: leave out bad lines (counted on stderr) "
-                             "instead of stopping.")(fn)
+skip_bad_option = click.option(
+    "--skip-bad-lines", "skip_bad", is_flag=True,
+    help="With a .jsonl hub dump: leave out bad lines (counted on stderr) instead of stopping.")
 
 
 def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
@@ -47,16 +46,13 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
 
 
-def policy_option(fn: F) -> F:
-    return click.option("--policy", default="equal", show_default=True,
-                        type=click.Choice(POLICY_NAMES),
-                        help="How a parent's cost is shared with its children "
-                             "(docs/method.md#policies).")(fn)
+policy_option = click.option(
+    "--policy", default="equal", show_default=True, type=click.Choice(POLICY_NAMES),
+    help="How a parent's cost is shared with its children (docs/method.md#policies).")
 
 
-def format_option(fn: F) -> F:
-    return click.option("--format", "fmt", default="table", show_default=True,
-                        type=click.Choice(FORMATS), help="Output format.")(fn)
+format_option = click.option("--format", "fmt", default="table", show_default=True,
+                             type=click.Choice(FORMATS), help="Output format.")
 
 
 class OutputClosed(Exception):
@@ -149,10 +145,10 @@ def _allow_paths(ctx: click.Context, allow: tuple[str, ...]) -> None:
     ctx.call_on_close(restore)
 
 
-def assume_grid_option(fn: F) -> F:
-    return click.option("--assume-grid", metavar="GRID",
-                        help="Estimate emissions on GRID for steps that name no grid or "
-                             'intensity (labelled "assumed", never "estimated").')(fn)
+assume_grid_option = click.option(
+    "--assume-grid", metavar="GRID",
+    help='Estimate emissions on GRID for steps that name no grid or intensity (labelled '
+         '"assumed", never "estimated").')
 
 
 def assumed(project: Project, grid: str | None) -> Project:
@@ -163,9 +159,8 @@ def assumed(project: Project, grid: str | None) -> Project:
     return assume_grid(project, grid)
 
 
-def as_of_option(fn: F) -> F:
-    return click.option("--as-of", "as_of", metavar="DATE",
-                        help="Count only models released by DATE (YYYY-MM-DD).")(fn)
+as_of_option = click.option("--as-of", "as_of", metavar="DATE",
+                            help="Count only models released by DATE (YYYY-MM-DD).")
 
 
 def check_date(as_of: str) -> None:

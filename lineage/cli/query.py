@@ -20,11 +20,10 @@ from lineage.cli.common import (
 )
 from lineage.model.errors import UsageError
 
-
-def output_tokens_option(fn: Any) -> Any:
-    return click.option("--output-tokens", type=click.IntRange(1, 10**9), metavar="N",
-                        help="Tokens generated per query (generative tasks; default: the "
-                             "task's, e.g. 400 for text-generation).")(fn)
+output_tokens_option = click.option(
+    "--output-tokens", type=click.IntRange(1, 10**9), metavar="N",
+    help="Tokens generated per query (generative tasks; default: the task's, e.g. 400 for "
+         "text-generation).")
 
 
 @cli.command()
