@@ -39,16 +39,10 @@ def fmt_kg(kg: float) -> str:
         >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(0.0025), fmt_kg(11390000)
         ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '2.5 gCO2e', '11,390 tCO2e')
     """
-    t = kg / 1000
     if kg == 0:
         return "0 tCO2e"
-    if t >= 10_000:
-        return f"{t:,.0f} tCO2e"
-    if t >= 1:
-        return f"{t:,.2f} tCO2e"
-    if kg >= 1:
-        return f"{kg:,.1f} kgCO2e"
-    return f"{_small(kg * 1000)} gCO2e"
+    return _scaled(kg, ((1000, 10_000, ",.0f", "tCO2e"), (1000, 1, ",.2f", "tCO2e"),
+                        (1, 1, ",.1f", "kgCO2e")), "gCO2e")
 
 
 def fmt_kwh(kwh: float) -> str:
@@ -60,18 +54,19 @@ def fmt_kwh(kwh: float) -> str:
     """
     if kwh == 0:
         return "0 kWh"
-    if kwh >= 1e6:
-        return f"{kwh / 1e6:,.2f} GWh"
-    if kwh >= 1e3:
-        return f"{kwh / 1e3:,.2f} MWh"
-    if kwh >= 1:
-        return f"{kwh:,.1f} kWh"
-    return f"{_small(kwh * 1000)} Wh"
+    return _scaled(kwh, ((1e6, 1, ",.2f", "GWh"), (1e3, 1, ",.2f", "MWh"), (1, 1, ",.1f", "kWh")),
+                   "Wh")
 
 
-def _small(x: float) -> str:
-    """Three significant digits below 100 (2.5, 0.0334), whole numbers above (504)."""
-    return f"{x:,.0f}" if x >= 99.95 else f"{x:.3g}"
+def _scaled(x: float, units: tuple[tuple[float, float, str, str], ...], small: str) -> str:
+    """``x`` in the first of ``units`` (size, at least this many of it, format, name) it
+    reaches; below them all, in thousandths named ``small``: three significant digits below
+    100 (2.5, 0.0334), whole numbers above (504)."""
+    for size, least, spec, name in units:
+        if x / size >= least:
+            return f"{x / size:{spec}} {name}"
+    x *= 1000
+    return f"{x:,.0f} {small}" if x >= 99.95 else f"{x:.3g} {small}"
 
 
 def fmt(value: Interval | None, complete: bool, unit: str = "kg") -> str:
