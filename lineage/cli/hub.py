@@ -115,12 +115,12 @@ def cost(src: Source, model: str, policy: str, fmt: str, extras: Any) -> None:
             raise
         raise UsageError(f"{exc} as of {src.as_of} (created later, undated, or below such a "
                          "model)") from None
+    mid = results.resolve(model)
     if policy == "all":  # the same ancestors, the whole hub's shares under each policy
-        mid = results.resolve(model)
         out(costview.all_policies(results.project, mid, fmt,
                                    lambda p: hub_results(project, hub, mid, p).cost(mid)))
         return
-    out(costview.render(results, results.resolve(model), fmt, extras))
+    out(costview.render(results, mid, fmt, extras))
 
 
 def table(j: Joined, policy: str, fmt: str) -> None:

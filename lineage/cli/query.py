@@ -84,13 +84,13 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
     project, [mid] = src.with_models([model])
     project = component(project, [mid])
     if policy == "all":
-        out(costview.all_policies(project, model, fmt))
+        out(costview.all_policies(project, mid, fmt))
         return
     from lineage.core.engine import compute
 
     results = compute(project, policy)
-    _warn_outdated_horizons(results, results.resolve(model))
-    text = costview.render(results, results.resolve(model), fmt, extras)
+    _warn_outdated_horizons(results, mid)
+    text = costview.render(results, mid, fmt, extras)
     if fmt == "table":
         from lineage.report.style import fit_lines, terminal_width
 

@@ -188,12 +188,12 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
             f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
 
 
-def all_policies(project: Project, model: str, fmt: str,
+def all_policies(project: Project, mid: str, fmt: str,
                  cost_of: Callable[[str], ModelCost] | None = None) -> str:
-    """``cost --policy all`` (``cost_of``: see :func:`lineage.core.compare.all_policies`)."""
+    """``cost --policy all`` of the model ``mid`` (``cost_of``: see
+    :func:`lineage.core.compare.all_policies`)."""
     from lineage.core.compare import all_policies as outcomes_of
 
-    mid = project.model_id(model)
     return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
 
 
