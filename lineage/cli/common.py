@@ -181,7 +181,6 @@ def dated(project: Project, as_of: str | None) -> Project:
         return project
     from lineage.model.graph import as_of as restrict
 
-    check_date(as_of)
     dated, dropped = restrict(project, as_of)
     click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
                "later or undated left out", err=True)

@@ -84,7 +84,6 @@ def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     from lineage.core.hubgraph import matches
     from lineage.model.graph import as_of as restrict
 
-    check_date(date)
     dated, dropped = restrict(project, date)
     gone = set(dropped)
     matched, _ = matches(project, hub)
