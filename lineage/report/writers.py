@@ -43,6 +43,7 @@ FAMILY_WRITERS: dict[str, Callable[[Any, Any], str]] = {
 }
 
 
+
 def _hub() -> Any:
     from lineage.report import hubtable  # imported for a hub dump only
 
