@@ -4,7 +4,7 @@ registry holds."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -13,13 +13,10 @@ from lineage.cli.common import (
     cli,
     format_option,
     out,
-    project_of,
     split_files,
 )
+from lineage.model.errors import InputErrors, UsageError
 from lineage.report.escape import visible
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
@@ -40,8 +37,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
 
     Example: lineage validate my-family.yaml
     """
-    from lineage.api import warnings
-    from lineage.model.errors import UsageError
+    from lineage.api import load, warnings
 
     paths, hub = split_files(paths)
     if hub is not None:  # a dump: every line, then the lineage it forms with the files
@@ -54,7 +50,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
         return
     if fmt == "json":
         ctx.exit(_validate_json(paths, no_registry, strict))
-    project = project_of(paths, no_registry)
+    project = load(paths, registry=not no_registry)
     found = [w for w in warnings(project)
              if not paths or not w.where or not _is_registry_path(w.where.path)]
     for w in found:
@@ -68,8 +64,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
 
 def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> int:
     """Print every problem as one JSON object; the exit code validate would give."""
-    from lineage.api import warnings
-    from lineage.model.errors import InputErrors
+    from lineage.api import load, warnings
     from lineage.report.tables import to_json
 
     def item(where: Any, message: str, severity: str) -> dict[str, Any]:
@@ -78,7 +73,7 @@ def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> i
                 "message": message}
 
     try:
-        project = project_of(paths, no_registry)
+        project = load(paths, registry=not no_registry)
     except InputErrors as exc:
         problems = [item(e.where, str(e.args[0]), "error") for e in exc.errors]
         out(to_json({"ok": False, "files": None, "models": None, "problems": problems}))

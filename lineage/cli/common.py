@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from lineage.model.errors import UsageError
 from lineage.model.policy import Policy
 
 if TYPE_CHECKING:
@@ -28,10 +29,9 @@ def files_option(fn: F) -> F:
                         help="Do not load the bundled registry first.")(fn)
 
 
-def skip_bad_option(fn: F) -> F:
-    return click.option("--skip-bad-lines", "skip_bad", is_flag=True,
-                        help="With a .jsonl hub dump: leave out bad lines (counted on stderr) "
-                             "instead of stopping.")(fn)
+skip_bad_option = click.option(
+    "--skip-bad-lines", "skip_bad", is_flag=True,
+    help="With a .jsonl hub dump: leave out bad lines (counted on stderr) instead of stopping.")
 
 
 def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
@@ -42,36 +42,17 @@ def split_files(files: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
     """
     hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
     if len(hubs) > 1:
-        from lineage.model.errors import UsageError
-
         raise UsageError("one hub dump or index at a time (-f " + " -f ".join(hubs) + ")")
     return tuple(f for f in files if f not in hubs), (hubs[0] if hubs else None)
 
 
-def policy_option(fn: F) -> F:
-    return click.option("--policy", default="equal", show_default=True,
-                        type=click.Choice(POLICY_NAMES),
-                        help="How a parent's cost is shared with its children "
-                             "(docs/method.md#policies).")(fn)
+policy_option = click.option(
+    "--policy", default="equal", show_default=True, type=click.Choice(POLICY_NAMES),
+    help="How a parent's cost is shared with its children (docs/method.md#policies).")
 
 
-def format_option(fn: F) -> F:
-    return click.option("--format", "fmt", default="table", show_default=True,
-                        type=click.Choice(FORMATS), help="Output format.")(fn)
-
-
-def project_of(files: tuple[str, ...], no_registry: bool, assume: str | None = None) -> Project:
-    from lineage.api import load
-
-    hubs = [f for f in files if f.lower().endswith(HUB_SUFFIXES)]
-    if hubs:
-        from lineage.model.errors import UsageError
-
-        command = click.get_current_context().info_name
-        raise UsageError(f'{command} does not read hub dumps ("{hubs[0]}"); cost, table, '
-                         "family, validate and index do")
-
-    return assumed(load(files, registry=not no_registry), assume)
+format_option = click.option("--format", "fmt", default="table", show_default=True,
+                             type=click.Choice(FORMATS), help="Output format.")
 
 
 class OutputClosed(Exception):
@@ -164,10 +145,10 @@ def _allow_paths(ctx: click.Context, allow: tuple[str, ...]) -> None:
     ctx.call_on_close(restore)
 
 
-def assume_grid_option(fn: F) -> F:
-    return click.option("--assume-grid", metavar="GRID",
-                        help="Estimate emissions on GRID for steps that name no grid or "
-                             'intensity (labelled "assumed", never "estimated").')(fn)
+assume_grid_option = click.option(
+    "--assume-grid", metavar="GRID",
+    help='Estimate emissions on GRID for steps that name no grid or intensity (labelled '
+         '"assumed", never "estimated").')
 
 
 def assumed(project: Project, grid: str | None) -> Project:
@@ -178,17 +159,14 @@ def assumed(project: Project, grid: str | None) -> Project:
     return assume_grid(project, grid)
 
 
-def as_of_option(fn: F) -> F:
-    return click.option("--as-of", "as_of", metavar="DATE",
-                        help="Count only models released by DATE (YYYY-MM-DD).")(fn)
+as_of_option = click.option("--as-of", "as_of", metavar="DATE",
+                            help="Count only models released by DATE (YYYY-MM-DD).")
 
 
 def check_date(as_of: str) -> None:
     """Raises UsageError unless ``as_of`` is a full, valid YYYY-MM-DD date."""
     import datetime as dt
     import re
-
-    from lineage.model.errors import UsageError
 
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
@@ -203,7 +181,6 @@ def dated(project: Project, as_of: str | None) -> Project:
         return project
     from lineage.model.graph import as_of as restrict
 
-    check_date(as_of)
     dated, dropped = restrict(project, as_of)
     click.echo(f"as of {as_of}: {len(dated.models)} models released by then; {len(dropped)} "
                "later or undated left out", err=True)
@@ -244,8 +221,13 @@ class Source:
         Raises:
             UsageError: a hub dump was named (this command reads lineage files only).
         """
-        project = project_of(self.files + ((self.hub,) if self.hub else ()), self.no_registry,
-                             self.assume_grid)
+        from lineage.api import load
+
+        if self.hub is not None:
+            command = click.get_current_context().info_name
+            raise UsageError(f'{command} does not read hub dumps ("{self.hub}"); cost, table, '
+                             "family, validate and index do")
+        project = assumed(load(self.files, registry=not self.no_registry), self.assume_grid)
         return dated(project, self.as_of) if dated_too else project
 
     def with_models(self, names: Iterable[str]) -> tuple[Project, list[str]]:
@@ -261,8 +243,6 @@ class Source:
         project = dated(full, self.as_of)
         for mid in ids:
             if mid not in project.models:
-                from lineage.model.errors import UsageError
-
                 released = full.models[mid].spec.released
                 raise UsageError(f'"{mid}" was released on {released}, after --as-of '
                                  f"{self.as_of}" if released else f'"{mid}" has no "released" '

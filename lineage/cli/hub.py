@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from lineage.cli.common import Source, cli, out, skip_bad_option
-from lineage.model.errors import UsageError
+from lineage.cli.common import Source, assumed, check_date, cli, out, skip_bad_option
+from lineage.model.errors import InputError, InputErrors, UsageError
 
 if TYPE_CHECKING:
     from lineage.core.hubgraph import Joined
@@ -41,10 +41,8 @@ def project_and_hub(src: Source, *, acyclic: bool = False, query: Iterable[str] 
             files at once, before any is built.
     """
     from lineage.api import load_files
-    from lineage.cli.common import assumed
     from lineage.core.hubfamily import shadowed
     from lineage.core.hubfiles import hub_parents_file
-    from lineage.model.errors import InputError, InputErrors
     from lineage.model.graph import build
 
     errors: list[InputError] = []
@@ -83,11 +81,9 @@ def project_and_hub(src: Source, *, acyclic: bool = False, query: Iterable[str] 
 def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     """Both as they stood on ``date``; a dump line that is a model left out of the project
     (released later or undated) leaves with its derivatives."""
-    from lineage.cli.common import check_date
     from lineage.core.hubgraph import matches
     from lineage.model.graph import as_of as restrict
 
-    check_date(date)
     dated, dropped = restrict(project, date)
     gone = set(dropped)
     matched, _ = matches(project, hub)
@@ -118,12 +114,12 @@ def cost(src: Source, model: str, policy: str, fmt: str, extras: Any) -> None:
             raise
         raise UsageError(f"{exc} as of {src.as_of} (created later, undated, or below such a "
                          "model)") from None
+    mid = results.resolve(model)
     if policy == "all":  # the same ancestors, the whole hub's shares under each policy
-        mid = results.resolve(model)
         out(costview.all_policies(results.project, mid, fmt,
                                    lambda p: hub_results(project, hub, mid, p).cost(mid)))
         return
-    out(costview.render(results, results.resolve(model), fmt, extras))
+    out(costview.render(results, mid, fmt, extras))
 
 
 def table(j: Joined, policy: str, fmt: str) -> None:
@@ -139,8 +135,6 @@ def table(j: Joined, policy: str, fmt: str) -> None:
 
 def check_dump(src: Source, strict: bool) -> None:
     """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
-    from lineage.model.errors import UsageError
-
     _, hub, warning = project_and_hub(src, acyclic=True)
     warned = warning is not None  # printed by project_and_hub
     if strict and warned:
@@ -154,7 +148,6 @@ def _check_acyclic(hub: Hub) -> None:
     """An index is only written for a dump whose base models form no cycle."""
     from lineage.core.hubgraph import cycle_error
     from lineage.model.columns import CycleError, levels
-    from lineage.model.errors import InputErrors
 
     try:
         levels(hub.n, hub.parent, hub.child)
@@ -219,7 +212,6 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
     """
     import sys
 
-    from lineage.cli.common import check_date
     from lineage.io.hubfetch import Filters, api_pages
     from lineage.io.hubfetch import fetch as fetch_models
 

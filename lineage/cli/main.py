@@ -17,7 +17,7 @@ from collections.abc import Callable
 import click
 
 from lineage.cli.common import OutputClosed, cli
-from lineage.model.errors import UsageError
+from lineage.model.errors import InputErrors, LineageError, UsageError
 from lineage.report.escape import visible
 
 
@@ -92,8 +92,6 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; the single boundary between a user's mistake (exit 2) and a bug (exit 1)."""
     import signal
-
-    from lineage.model.errors import InputErrors, LineageError
 
     restore = _guard_stdout()
     previous = signal.signal(signal.SIGTERM, _on_sigterm)

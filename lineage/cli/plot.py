@@ -15,6 +15,7 @@ from lineage.cli.common import (
     files_option,
     policy_option,
 )
+from lineage.model.errors import UsageError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -105,7 +106,6 @@ def _montecarlo(project: Project, policy: str, mid: str, n: int, seed: int | Non
 def _break_even(results: Results, mid: str, against: str | None,
                 serving: tuple[str | None, ...]) -> Figure:
     from lineage.core.payoff import payoff
-    from lineage.model.errors import UsageError
     from lineage.report import plot as draw
     from lineage.report.costview import Extras, deployment_spec
 

@@ -18,12 +18,12 @@ from lineage.cli.common import (
     policy_option,
     skip_bad_option,
 )
+from lineage.model.errors import UsageError
 
-
-def output_tokens_option(fn: Any) -> Any:
-    return click.option("--output-tokens", type=click.IntRange(1, 10**9), metavar="N",
-                        help="Tokens generated per query (generative tasks; default: the "
-                             "task's, e.g. 400 for text-generation).")(fn)
+output_tokens_option = click.option(
+    "--output-tokens", type=click.IntRange(1, 10**9), metavar="N",
+    help="Tokens generated per query (generative tasks; default: the task's, e.g. 400 for "
+         "text-generation).")
 
 
 @cli.command()
@@ -62,7 +62,6 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 
     Example: lineage cost meta-llama/Llama-3.2-1B --policy all
     """
-    from lineage.model.errors import UsageError
     from lineage.model.graph import component
     from lineage.report import costview
 
@@ -74,28 +73,24 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         task=task, output_tokens=output_tokens, queries_per_day=queries_per_day, days=days,
         grid=grid, embodied=embodied,
         monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
+    if policy == "all" and (deployment or embodied or monte_carlo or
+                            any((task, output_tokens, queries_per_day, days, grid))):
+        raise UsageError("--policy all compares policies; use --deployment, --embodied "
+                         "and --monte-carlo with one policy")
     if src.hub is not None:
-        if policy == "all" and (deployment or embodied or monte_carlo or
-                                any((task, output_tokens, queries_per_day, days, grid))):
-            raise UsageError("--policy all compares policies; use --deployment, --embodied "
-                             "and --monte-carlo with one policy")
         from lineage.cli import hub as hub_cli
         hub_cli.cost(src, model, policy, fmt, extras)
         return
     project, [mid] = src.with_models([model])
     project = component(project, [mid])
     if policy == "all":
-        if deployment or embodied or monte_carlo or \
-                any((task, output_tokens, queries_per_day, days, grid)):
-            raise UsageError("--policy all compares policies; use --deployment, --embodied "
-                             "and --monte-carlo with one policy")
-        out(costview.all_policies(project, model, fmt))
+        out(costview.all_policies(project, mid, fmt))
         return
     from lineage.core.engine import compute
 
     results = compute(project, policy)
-    _warn_outdated_horizons(results, results.resolve(model))
-    text = costview.render(results, results.resolve(model), fmt, extras)
+    _warn_outdated_horizons(results, mid)
+    text = costview.render(results, mid, fmt, extras)
     if fmt == "table":
         from lineage.report.style import fit_lines, terminal_width
 
@@ -140,7 +135,6 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     """
     from lineage.core.compare import compare as compare_models
     from lineage.core.engine import compute
-    from lineage.model.errors import UsageError
     from lineage.model.graph import component
     from lineage.report import costview
     from lineage.report.writers import COMPARE_WRITERS
@@ -214,8 +208,6 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
                     as_of=as_of)
     if src.hub is not None:
         if as_of is not None:
-            from lineage.model.errors import UsageError
-
             raise UsageError("--as-of does not read hub dumps yet")
         from lineage.cli.hub import project_and_hub
 

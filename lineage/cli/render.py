@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from lineage.cli.common import (
+    Source,
     as_of_option,
     assume_grid_option,
     cli,
@@ -19,6 +20,7 @@ from lineage.cli.common import (
     out_bytes,
     policy_option,
 )
+from lineage.model.errors import UsageError
 
 FORMAT_CHOICES = ("svg", "png", "pdf", "dot", "mermaid", "html")
 
@@ -51,7 +53,6 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
 
     Example: lineage render --focus llama-3.2-1b -o llama-3.2.png
     """
-    from lineage.cli.common import Source
     from lineage.core.engine import compute
     from lineage.io.atomic import check_not_input, inputs_in, write_atomic
     from lineage.report.render import BINARY_FORMATS, format_for
@@ -64,8 +65,6 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         check_not_input(Path(output), inputs)  # before the work, not only after it
     chosen = format_for(output, fmt)
     if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
-        from lineage.model.errors import UsageError
-
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
     src = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of)
     if focus is None:

@@ -14,8 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from lineage.core.engine import Results
-from lineage.core.records import inputs_record, known
+from lineage.core.records import figures, inputs_record, known
 from lineage.model.interval import Interval
+from lineage.model.version import __version__
 from lineage.report.tables import md_escape
 
 TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training",
@@ -44,8 +45,6 @@ def _kg(x: float) -> str:
 
 
 def _co2(results: Results, model: str) -> dict[str, Any]:
-    from lineage.model.version import __version__
-
     c, d = results.costs[model], results.direct[model]
     kinds = [s.kind for s in d.steps]
     parts = [p for s in d.steps for p in s.parts]
@@ -77,10 +76,10 @@ def _name(entry: Any, fallback: str) -> str:
     return str(getattr(entry.spec, "name", None) or entry.id) if entry is not None else fallback
 
 
-def _figure(block: dict[str, Any], key: str, value: Interval, complete: bool) -> None:
+def _figure(block: dict[str, Any], key: str, value: Interval | None, complete: bool) -> None:
     """``key: x`` when known; ``key: null`` when nothing of it is known; ``key: x`` and
     ``key_is_lower_bound: true`` when a part is unknown (what the other formats print "≥")."""
-    if known(value, complete) is None:
+    if (value := known(value, complete)) is None:
         block[key] = None
         return
     block[key] = round(value.mid, 3)
@@ -118,17 +117,14 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
     nothing is known is ``null`` (never 0); one that misses an unknown part carries
     ``<figure>_is_lower_bound: true`` beside it.
     """
-    from lineage.model.version import __version__
-
     c = results.costs[model]
     out: dict[str, Any] = _base_models(results, model)
     if c.is_own_complete:
         out["co2_eq_emissions"] = _co2(results, model)
     block: dict[str, Any] = {"policy": c.policy, "complete": c.is_complete}
-    _figure(block, "own_kgco2e", c.own_kgco2e_bound, c.is_own_complete)
-    _figure(block, "inherited_kgco2e", c.inherited_kgco2e_bound, c.is_inherited_complete)
-    _figure(block, "cumulative_kgco2e", c.cumulative_kgco2e_bound, c.is_complete)
-    _figure(block, "cumulative_kwh", c.cumulative_kwh_bound, c.is_energy_complete)
+    bounds = figures(c)
+    for key in ("own_kgco2e", "inherited_kgco2e", "cumulative_kgco2e", "cumulative_kwh"):
+        _figure(block, key, *bounds[key])
     if block["cumulative_kgco2e"] is not None and not c.cumulative_kgco2e_bound.is_exact:
         block["cumulative_kgco2e_range"] = [round(c.cumulative_kgco2e_bound.low, 3),
                                             round(c.cumulative_kgco2e_bound.high, 3)]

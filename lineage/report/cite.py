@@ -15,8 +15,6 @@ from lineage.model.policy import POLICIES
 from lineage.model.spec_base import source_refs
 from lineage.report.tables import fmt
 
-FORMATS = ("md", "latex")
-
 
 def bib_key(ref: str) -> str:
     """A BibTeX key from a source id or URL: letters, digits and dashes.

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from lineage.core.engine import ModelCost, Results
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
@@ -51,13 +53,9 @@ def serving_spec(results: Results, model: str, extras: Extras,
     Raises:
         UsageError: no block and not enough on the command line to make one.
     """
-    from pydantic import ValidationError
-
     block = results.project.models[model].spec.deployment
-    data: dict[str, Any] = {}
-    if block is not None:
-        data = {k: v for k, v in block.model_dump(by_alias=True).items() if v is not None}
-        data = {k: _as_text(v, k) for k, v in data.items()}
+    data: dict[str, Any] = {} if block is None else {
+        k: _as_text(v, k) for k, v in block.model_dump(by_alias=True).items() if v is not None}
     overrides = {"task": extras.task, "output_tokens": extras.output_tokens,
                  "queries_per_day": extras.queries_per_day, "days": extras.days,
                  "grid": extras.grid}
@@ -190,12 +188,12 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
             f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
 
 
-def all_policies(project: Project, model: str, fmt: str,
+def all_policies(project: Project, mid: str, fmt: str,
                  cost_of: Callable[[str], ModelCost] | None = None) -> str:
-    """``cost --policy all`` (``cost_of``: see :func:`lineage.core.compare.all_policies`)."""
+    """``cost --policy all`` of the model ``mid`` (``cost_of``: see
+    :func:`lineage.core.compare.all_policies`)."""
     from lineage.core.compare import all_policies as outcomes_of
 
-    mid = project.model_id(model)
     return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
 
 

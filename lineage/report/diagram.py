@@ -10,8 +10,11 @@ is parsed as syntax.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
+
+import networkx as nx
 
 from lineage.report.diagram_style import EDGE_STYLES, UNKNOWN_FILL, EdgeStyle, plain, text_colour
 from lineage.report.diagram_view import EdgeView, NodeView, View, build_view
@@ -224,43 +227,32 @@ def dot_graph(view: View) -> Any:
     return g
 
 
+def _graph(view: View) -> nx.DiGraph:
+    """The view's nodes and arrows as a :class:`networkx.DiGraph`."""
+    G = nx.DiGraph()
+    G.add_nodes_from(n.key for n in view.nodes)
+    G.add_edges_from((e.tail, e.head) for e in view.edges)
+    return G
+
+
 def levels(view: View) -> dict[str, int]:
     """Each node's rank: the longest path to it from a node without parents."""
-    parents: dict[str, list[str]] = {n.key: [] for n in view.nodes}
-    for e in view.edges:
-        parents[e.head].append(e.tail)
-    level: dict[str, int] = {}
-
-    def rank(key: str) -> int:
-        if key not in level:
-            level[key] = 0  # a guard; the lineage is acyclic
-            level[key] = max((rank(p) + 1 for p in parents[key]), default=0)
-        return level[key]
-
-    for n in view.nodes:
-        rank(n.key)
-    return level
+    return {k: i for i, rank in enumerate(nx.topological_generations(_graph(view)))
+            for k in rank}
 
 
 def _components(view: View) -> list[list[str]]:
-    """Groups of node keys joined by arrows or by a family (with teachers and derivatives)."""
-    root = {n.key: n.key for n in view.nodes}
-
-    def find(k: str) -> str:
-        while root[k] != k:
-            root[k] = root[root[k]]
-            k = root[k]
-        return k
-
-    for e in view.edges:
-        root[find(e.tail)] = find(e.head)
+    """Groups of node keys joined by arrows or by a family (with teachers and derivatives),
+    each in view order, in the order of their first node."""
+    joined = _graph(view).to_undirected()
     first: dict[str, str] = {}
     for n in view.nodes:  # a family stays in one piece
         if n.cluster is not None:
-            root[find(n.key)] = find(first.setdefault(n.cluster, n.key))
-    groups: dict[str, list[str]] = {}
+            joined.add_edge(n.key, first.setdefault(n.cluster, n.key))
+    group = {k: i for i, keys in enumerate(nx.connected_components(joined)) for k in keys}
+    groups: dict[int, list[str]] = {}
     for n in view.nodes:
-        groups.setdefault(find(n.key), []).append(n.key)
+        groups.setdefault(group[n.key], []).append(n.key)
     return list(groups.values())
 
 
@@ -281,11 +273,7 @@ def layout_rows(view: View, width: int = ROW_WIDTH) -> list[list[list[str]]]:
     boxes = {n.key for n in view.nodes if not n.is_junction}
 
     def across(group: list[str]) -> int:
-        per_rank: dict[int, int] = {}
-        for k in group:
-            if k in boxes:
-                per_rank[level[k]] = per_rank.get(level[k], 0) + 1
-        return max(per_rank.values(), default=1)
+        return max(Counter(level[k] for k in group if k in boxes).values(), default=1)
 
     groups = sorted(_components(view), key=lambda g: -across(g))  # stable: view order on ties
     rows: list[list[list[str]]] = []

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import networkx as nx
+
 from lineage.core.engine import ModelCost, Results
 from lineage.model.errors import UsageError
 from lineage.model.interval import Interval, total
@@ -28,7 +30,6 @@ from lineage.report.diagram_style import (
 )
 from lineage.report.tables import fmt, fmt_kg
 
-FOLDABLE = {"quantization": "quantization", "finetuning": "finetuning"}
 MAX_NODES = 60  # above this many models, every group of two or more leaf derivatives folds
 MAX_LEAVES = 12  # a parent with more foldable leaves than this has them folded regardless
 MIN_GROUP = 3  # in a large graph, smaller groups stay drawn: folding them saves too little
@@ -98,8 +99,6 @@ def select(results: Results, focus: str | None, depth: int | None) -> tuple[list
     Raises:
         UsageError: an unknown ``focus``, or ``depth`` without ``focus``.
     """
-    import networkx as nx
-
     G = results.project.G.to_networkx()
     if focus is None:
         if depth is not None:
@@ -133,8 +132,8 @@ def fold_groups(results: Results, models: Iterable[str], keep: str | None,
             continue
         (u,) = G.predecessors(v)
         kinds = edges[(u, v)].kinds
-        if kinds and all(k in FOLDABLE for k in kinds):
-            groups.setdefault((u, FOLDABLE[min(kinds)]), []).append(v)
+        if kinds and all(k in FOLD_NOUN for k in kinds):  # quantizations and fine-tunes
+            groups.setdefault((u, min(kinds)), []).append(v)
     per_parent: dict[str, int] = {}
     for (u, _), vs in groups.items():
         per_parent[u] = per_parent.get(u, 0) + len(vs)

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from lineage.core.payoff import Payoff
 
 FORMATS = ("png", "svg", "pdf")
-KINDS = ("contributions", "policies", "montecarlo", "break-even")
 HATCH = "///"  # an incomplete figure: a lower bound, written "≥"
 OWN, INHERITED, SPREAD, ACCENT = viridis(0.15), viridis(0.6), viridis(0.45), viridis(0.9)
 
@@ -48,10 +47,7 @@ def to_bytes(fig: Figure, fmt: str, dpi: int = 150) -> bytes:
     import matplotlib
 
     buf = io.BytesIO()
-    metadata: dict[str, Any] = {"Software": None} if fmt == "png" else {"Date": None}
-    if fmt == "pdf":
-        metadata["CreationDate"] = None
-        del metadata["Date"]
+    metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None}}.get(fmt, {"Date": None})
     with matplotlib.rc_context({"svg.hashsalt": "lineage", "svg.fonttype": "none"}):
         fig.savefig(buf, format=fmt, dpi=dpi, metadata=metadata, bbox_inches="tight")
     return buf.getvalue()

@@ -12,6 +12,7 @@ from lineage.model.files import LoadedFile
 from lineage.model.graph import source_spec
 from lineage.model.interval import Interval
 from lineage.model.spec_base import source_refs
+from lineage.report.style import fit_table
 from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
@@ -31,8 +32,7 @@ def _src(f: LoadedFile, ref: str | list[str] | None) -> str:
 
 def _files() -> tuple[list[LoadedFile], Catalog]:
     files = load_files(())
-    errors: list[Any] = []
-    return files, Catalog.build(files, errors)
+    return files, Catalog.build(files, [])  # the bundled registry: no error to collect
 
 
 def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
@@ -86,17 +86,11 @@ def listing(what: str, fmt: str, width: int | None = None, colour: bool = False)
     return LISTING_WRITERS[fmt](head, rows, width, colour)
 
 
-def _fit(head: tuple[str, ...], rows: list[list[str]], width: int | None, colour: bool) -> str:
-    from lineage.report.style import fit_table
-
-    return fit_table(head, rows, width, colour)
-
-
 LISTING_WRITERS: dict[str, Callable[[tuple[str, ...], list[list[str]], int | None, bool], str]] = {
     "json": lambda head, rows, *_: to_json([dict(zip(head, r, strict=True)) for r in rows]),
     "csv": lambda head, rows, *_: render_csv(head, rows),
     "md": lambda head, rows, *_: render_markdown(head, rows),
-    "table": _fit,
+    "table": fit_table,
 }
 
 
@@ -136,7 +130,7 @@ def show(ident: str, fmt: str) -> str:
     data = {"entry": kind, "file": f.doc.path, **data,
             "citations": {r: _plain(source_spec(f, r).model_dump()) for r in refs}}
     if fmt == "json":
-        return to_json({**data, "units": {k: u for k, u in INTERNAL_UNITS.items()}})
+        return to_json({**data, "units": INTERNAL_UNITS})
     return _as_text(data, 0) + ("\n" if fmt != "md" else "")
 
 
@@ -204,10 +198,8 @@ def _is_range(v: list[Any]) -> bool:
 
 
 def _scalar(key: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, float | int | list):
-        return str(value)
-    if isinstance(value, list):
-        if len(value) == 3 and all(isinstance(v, float | int) for v in value):
-            return f"{_one(key, value[1])} ({_one(key, value[0])} – {_one(key, value[2])})"
+    if isinstance(value, list) and _is_range(value):
+        return f"{_one(key, value[1])} ({_one(key, value[0])} – {_one(key, value[2])})"
+    if isinstance(value, bool) or not isinstance(value, float | int):
         return str(value)
     return _one(key, float(value))

@@ -50,10 +50,6 @@ def _is_tty(stream: TextIO) -> bool:
         return False
 
 
-def bold(text: str, colour: bool) -> str:
-    return f"\x1b[1m{text}\x1b[0m" if colour else text
-
-
 def _widths(columns: list[list[str]], width: int, gap: int) -> list[int]:
     """Shrink the widest shrinkable column, one character at a time, until the row fits
     ``width``; a column keeps its longest word (up to 16 characters) whole."""
@@ -96,7 +92,7 @@ def fit_table(header: Iterable[str], rows: list[list[str]], width: int | None = 
                 right = i > 0 and j > 0 and (cell[:1].isdigit() or cell.startswith("≥"))
                 parts.append(cell.rjust(w) if right else cell.ljust(w))
             line = "  ".join(parts).rstrip()
-            out.append(bold(line, colour) if i == 0 else line)
+            out.append(f"\x1b[1m{line}\x1b[0m" if colour and i == 0 else line)  # a bold header
         if i == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out) + "\n"

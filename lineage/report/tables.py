@@ -17,20 +17,19 @@ from lineage.core.records import (
 )
 from lineage.core.records import (
     defaults_applied,
+    figures,
     inputs_record,
 )
 from lineage.core.records import known as known
-from lineage.core.records import step_records as step_records
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
 from lineage.report.escape import csv_row, strict_json, visible
+from lineage.report.style import fit_table
 
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
     from lineage.core.engine import ModelCost, Results
     from lineage.core.family import FamilyTotal
-
-FIGURES = ("own", "inherited", "cumulative", "attributed")
 
 
 def fmt_kg(kg: float) -> str:
@@ -40,16 +39,10 @@ def fmt_kg(kg: float) -> str:
         >>> fmt_kg(291422.2), fmt_kg(381.0), fmt_kg(0.5), fmt_kg(0.0025), fmt_kg(11390000)
         ('291.42 tCO2e', '381.0 kgCO2e', '500 gCO2e', '2.5 gCO2e', '11,390 tCO2e')
     """
-    t = kg / 1000
     if kg == 0:
         return "0 tCO2e"
-    if t >= 10_000:
-        return f"{t:,.0f} tCO2e"
-    if t >= 1:
-        return f"{t:,.2f} tCO2e"
-    if kg >= 1:
-        return f"{kg:,.1f} kgCO2e"
-    return f"{_small(kg * 1000)} gCO2e"
+    return _scaled(kg, ((1000, 10_000, ",.0f", "tCO2e"), (1000, 1, ",.2f", "tCO2e"),
+                        (1, 1, ",.1f", "kgCO2e")), "gCO2e")
 
 
 def fmt_kwh(kwh: float) -> str:
@@ -61,30 +54,31 @@ def fmt_kwh(kwh: float) -> str:
     """
     if kwh == 0:
         return "0 kWh"
-    if kwh >= 1e6:
-        return f"{kwh / 1e6:,.2f} GWh"
-    if kwh >= 1e3:
-        return f"{kwh / 1e3:,.2f} MWh"
-    if kwh >= 1:
-        return f"{kwh:,.1f} kWh"
-    return f"{_small(kwh * 1000)} Wh"
+    return _scaled(kwh, ((1e6, 1, ",.2f", "GWh"), (1e3, 1, ",.2f", "MWh"), (1, 1, ",.1f", "kWh")),
+                   "Wh")
 
 
-def _small(x: float) -> str:
-    """Three significant digits below 100 (2.5, 0.0334), whole numbers above (504)."""
-    return f"{x:,.0f}" if x >= 99.95 else f"{x:.3g}"
+def _scaled(x: float, units: tuple[tuple[float, float, str, str], ...], small: str) -> str:
+    """``x`` in the first of ``units`` (size, at least this many of it, format, name) it
+    reaches; below them all, in thousandths named ``small``: three significant digits below
+    100 (2.5, 0.0334), whole numbers above (504)."""
+    for size, least, spec, name in units:
+        if x / size >= least:
+            return f"{x / size:{spec}} {name}"
+    x *= 1000
+    return f"{x:,.0f} {small}" if x >= 99.95 else f"{x:.3g} {small}"
 
 
-def fmt(value: Interval, complete: bool, unit: str = "kg") -> str:
+def fmt(value: Interval | None, complete: bool, unit: str = "kg") -> str:
     """A figure with "≥" when incomplete and its bounds when it is a range."""
     f = fmt_kg if unit == "kg" else fmt_kwh
-    if known(value, complete) is None:
+    if (value := known(value, complete)) is None:
         return "unknown"
     text = f(value.mid)
     if not value.is_exact:
-        lo, hi = f(value.low).split(" ")[0], f(value.high).split(" ")
-        text += f" ({lo}–{hi[0]} {hi[1]})" if f(value.low).split(" ")[1] == hi[1] else \
-            f" ({f(value.low)} – {f(value.high)})"
+        low, high = f(value.low), f(value.high)
+        same_unit = low.split(" ")[1] == high.split(" ")[1]
+        text += f" ({low.split(' ')[0]}–{high})" if same_unit else f" ({low} – {high})"
     return text if complete else f"≥ {text}"
 
 
@@ -184,11 +178,11 @@ def cost_text(results: Results, c: ModelCost) -> str:
     project = results.project
     entry = project.models[c.model]
     title = entry.label if entry.label == c.model else f"{entry.label} ({c.model})"
-    lines = [f"{title} · policy {c.policy}"]
-    lines.append(f"  cumulative   {fmt(c.cumulative_kgco2e_bound, c.is_complete):>24}   "
-                 f"{fmt(c.cumulative_kwh_bound, c.is_energy_complete, 'kwh')}")
-    lines.append(f"  own          {fmt(c.own_kgco2e_bound, c.is_own_complete):>24}   "
-                 f"{fmt(c.own_kwh_bound, c.is_own_energy_complete, 'kwh')}")
+    bounds = figures(c)  # a line per figure: its name, emissions and energy
+    line = {name: f"  {name:<13}{fmt(*bounds[f'{name}_kgco2e']):>24}   "
+                  f"{fmt(*bounds[f'{name}_kwh'], 'kwh')}"
+            for name in ("own", "inherited", "cumulative")}
+    lines = [f"{title} · policy {c.policy}", line["cumulative"], line["own"]]
     if not results.direct[c.model].steps:
         lines.append("      no step declared: its own cost is unknown")
     for s in results.direct[c.model].steps:
@@ -198,8 +192,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
             lines.append(f"        {p.label}: {_part_line(p)}")
             for src in p.sources:
                 lines.append(f"          source: {src}")
-    lines.append(f"  inherited    {fmt(c.inherited_kgco2e_bound, c.is_inherited_complete):>24}   "
-                 f"{fmt(c.inherited_kwh_bound, c.is_inherited_energy_complete, 'kwh')}")
+    lines.append(line["inherited"])
     for x in c.contributions:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
@@ -260,16 +253,12 @@ def fmt_count(n: float) -> str:
 def cost_markdown(results: Results, c: ModelCost) -> str:
     """The explanation of one model as a Markdown section (for model cards)."""
     entry = results.project.models[c.model]
-    rows = [("own", c.own_kgco2e_bound, c.is_own_complete, c.own_kwh_bound,
-             c.is_own_energy_complete),
-            ("inherited", c.inherited_kgco2e_bound, c.is_inherited_complete, c.inherited_kwh_bound,
-             c.is_inherited_energy_complete),
-            ("cumulative", c.cumulative_kgco2e_bound, c.is_complete, c.cumulative_kwh_bound,
-             c.is_energy_complete)]
+    bounds = figures(c)
     out = [f"### {md_escape(entry.label)} — cumulative cost (policy `{c.policy}`)", "",
            "| | emissions | energy |", "|---|---:|---:|"]
-    for name, kg, complete, kwh, energy_complete in rows:
-        out.append(f"| {name} | {fmt(kg, complete)} | {fmt(kwh, energy_complete, 'kwh')} |")
+    for name in ("own", "inherited", "cumulative"):
+        out.append(f"| {name} | {fmt(*bounds[f'{name}_kgco2e'])} | "
+                   f"{fmt(*bounds[f'{name}_kwh'], 'kwh')} |")
     if c.contributions:
         out += ["", "| ancestor | share | emissions |", "|---|---:|---:|"]
         for x in c.contributions:
@@ -329,8 +318,6 @@ def table_rows(results: Results, models: Iterable[str]) -> list[list[str]]:
 
 def render_table(header: Iterable[str], rows: list[list[str]]) -> str:
     """Columns padded to width, numbers right-aligned; control characters shown escaped."""
-    from lineage.report.style import fit_table
-
     return fit_table(header, [[visible(str(c)).replace("\n", "\\n") for c in row]
                               for row in rows])
 

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from lineage.core.records import figure, figures
 from lineage.model.interval import Interval
+from lineage.report import tables
 from lineage.report.escape import visible
-from lineage.report.tables import basis_line, fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
+from lineage.report.tables import fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
 
 if TYPE_CHECKING:  # the results' types only: ``cost`` needs none of their modules
     from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
@@ -61,16 +62,11 @@ COMPARE_COLUMNS = ("model", "own", "inherited", "cumulative", "cumulative energy
 
 
 def compare_rows(cmp: Comparison) -> list[list[str]]:
-    r = cmp.results
-    rows = []
-    for m in cmp.models:
-        c = r.costs[m]
-        rows.append([m, fmt(c.own_kgco2e_bound, r.direct[m].is_complete),
-                     fmt(c.inherited_kgco2e_bound, c.is_inherited_complete),
-                     fmt(c.cumulative_kgco2e_bound, c.is_complete),
-                     fmt(c.cumulative_kwh_bound, c.is_energy_complete, "kwh"), basis_line(c.basis),
-                     "yes" if c.is_complete else "no (≥)"])
-    return rows
+    """The rows of ``lineage table`` for the compared models, in :data:`COMPARE_COLUMNS`
+    (no attributed figure); an incomplete row says "no (≥)"."""
+    at = [tables.TABLE_COLUMNS.index(column) for column in COMPARE_COLUMNS]
+    return [[row[i] for i in at[:-1]] + ["yes" if row[at[-1]] == "yes" else "no (≥)"]
+            for row in tables.table_rows(cmp.results, cmp.models)]
 
 
 def break_even_text(be: BreakEven) -> str:
@@ -78,7 +74,7 @@ def break_even_text(be: BreakEven) -> str:
             f"{_kg_or_bound(be.student_own_kgco2e, be.is_own_known)} of its own and shares "
             f"{_kg_or_bound(be.teachers_kgco2e, be.is_teachers_known)} of teacher cost "
             f"({', '.join(be.teachers)}); "
-            f"{be.scratch} costs {_scratch(be)}.")
+            f"{be.scratch} costs {_kg_or_bound(be.scratch_own_kgco2e, be.is_scratch_known)}.")
     if not be.is_known:
         return head + (" Break-even unknown: a cost it depends on is not published "
                        "(figures are lower bounds).\n")
@@ -96,10 +92,6 @@ def _kg_or_bound(kg: float, is_known: bool) -> str:
     if is_known:
         return fmt_kg(kg)
     return "an unknown amount" if kg == 0 else f"≥ {fmt_kg(kg)}"
-
-
-def _scratch(be: BreakEven) -> str:
-    return _kg_or_bound(be.scratch_own_kgco2e, be.is_scratch_known)
 
 
 def compare_text(cmp: Comparison) -> str:

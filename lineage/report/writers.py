@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from lineage.report import tables as report
+from lineage.report.style import fit_lines, fit_table, terminal_width, use_colour
+from lineage.report.views import COMPARE_COLUMNS, break_even_json, compare_rows, compare_text
 
 
 def _table_text(results: Any, models: list[str]) -> str:
-    from lineage.report.style import fit_table, terminal_width, use_colour
-
     return fit_table(report.TABLE_COLUMNS, report.table_rows(results, models), terminal_width(),
                      use_colour())
 
@@ -37,8 +37,6 @@ InUse = tuple[str, list[dict[str, Any]]] | None
 
 
 def _compare_json(cmp: Any, policy: str, in_use: InUse) -> str:
-    from lineage.report.views import break_even_json
-
     r = cmp.results
     record = {"policy": policy,
               "models": [report.cost_record(r, r.costs[m]) for m in cmp.models],
@@ -47,17 +45,12 @@ def _compare_json(cmp: Any, policy: str, in_use: InUse) -> str:
 
 
 def _compare_md(cmp: Any, policy: str, in_use: InUse) -> str:
-    from lineage.report.views import COMPARE_COLUMNS, compare_rows
-
     text = "" if in_use is None else in_use[0]
     return report.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
         f"\n```text{text}```\n" if text else "")
 
 
 def _compare_table(cmp: Any, policy: str, in_use: InUse) -> str:
-    from lineage.report.style import fit_lines, terminal_width
-    from lineage.report.views import compare_text
-
     return fit_lines(compare_text(cmp) + ("" if in_use is None else in_use[0]), terminal_width())
 
 

@@ -193,3 +193,18 @@ def test_unknown_figures_are_empty_or_null_never_zero() -> None:
     bert = next(r for r in table if r.startswith("bert-base-uncased,"))
     assert bert == ("bert-base-uncased,equal,false,,0.0,,,430.08000000000004,"
                     "430.08000000000004,true")
+
+
+@pytest.mark.parametrize("source", [[], ["-f", "examples/hub-sample.jsonl"]])
+def test_cost_policy_all_refuses_the_sections_of_one_policy(source: list[str]) -> None:
+    """Checked once, before anything is read: with lineage files and with a hub dump alike."""
+    assert run("cost", "llama-3.2-1b", *source, "--policy", "all", "--embodied") == (
+        2, "", "lineage: --policy all compares policies; use --deployment, --embodied and "
+        "--monte-carlo with one policy\n")
+
+
+@pytest.mark.parametrize("command", [["card", "llama-3.2-1b"], ["render", "--format", "dot"]])
+def test_a_command_of_lineage_files_names_the_dump_it_does_not_read(command: list[str]) -> None:
+    assert run(*command, "-f", "examples/hub-sample.jsonl") == (
+        2, "", f'lineage: {command[0]} does not read hub dumps ("examples/hub-sample.jsonl"); '
+        "cost, table, family, validate and index do\n")
