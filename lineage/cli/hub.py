@@ -101,10 +101,10 @@ def joined(src: Source) -> Joined:
     return join(project, hub)
 
 
-def cost(src: Source, model: str, policy: str, fmt: str, extras: Any) -> None:
-    """``lineage cost MODEL -f dump``: the model's ancestors explained with whole-hub shares."""
+def explained(src: Source, model: str, policy: str) -> tuple[Any, str, Any]:
+    """``lineage cost MODEL -f dump``: (the model's ancestors explained with whole-hub shares,
+    its id, its cost under any policy for ``--policy all``)."""
     from lineage.api import hub_results
-    from lineage.report import costview
 
     project, hub, _ = project_and_hub(src, query=[model])
     try:
@@ -115,11 +115,7 @@ def cost(src: Source, model: str, policy: str, fmt: str, extras: Any) -> None:
         raise UsageError(f"{exc} as of {src.as_of} (created later, undated, or below such a "
                          "model)") from None
     mid = results.resolve(model)
-    if policy == "all":  # the same ancestors, the whole hub's shares under each policy
-        out(costview.all_policies(results.project, mid, fmt,
-                                   lambda p: hub_results(project, hub, mid, p).cost(mid)))
-        return
-    out(costview.render(results, mid, fmt, extras))
+    return results, mid, lambda p: hub_results(project, hub, mid, p).cost(mid)
 
 
 def table(j: Joined, policy: str, fmt: str) -> None:

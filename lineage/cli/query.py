@@ -77,19 +77,23 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
                             any((task, output_tokens, queries_per_day, days, grid))):
         raise UsageError("--policy all compares policies; use --deployment, --embodied "
                          "and --monte-carlo with one policy")
-    if src.hub is not None:
-        from lineage.cli import hub as hub_cli
-        hub_cli.cost(src, model, policy, fmt, extras)
-        return
-    project, [mid] = src.with_models([model])
-    project = component(project, [mid])
-    if policy == "all":
-        out(costview.all_policies(project, mid, fmt))
-        return
-    from lineage.core.engine import compute
+    results = cost_of = None
+    if src.hub is not None:  # the ancestors explained with the whole hub's shares
+        from lineage.cli.hub import explained
 
-    results = compute(project, policy)
-    _warn_outdated_horizons(results, mid)
+        results, mid, cost_of = explained(src, model, policy)
+        project = results.project
+    else:
+        project, [mid] = src.with_models([model])
+        project = component(project, [mid])
+    if policy == "all":
+        out(costview.all_policies(project, mid, fmt, cost_of))
+        return
+    if results is None:
+        from lineage.core.engine import compute
+
+        results = compute(project, policy)
+        _warn_outdated_horizons(results, mid)
     text = costview.render(results, mid, fmt, extras)
     if fmt == "table":
         from lineage.report.style import fit_lines, terminal_width

@@ -57,6 +57,13 @@ def test_cost_wraps_at_80(monkeypatch: pytest.MonkeyPatch) -> None:
                                        "--no-registry"))
 
 
+def test_cost_of_a_dump_model_wraps_like_any_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    sample = str(Path(__file__).parents[2] / "examples" / "hub-sample.jsonl")
+    text = invoke(monkeypatch, "60", "cost", "acme/support-1b", "-f", sample)
+    assert max(len(line) for line in text.splitlines()) <= 60  # was not wrapped
+    assert invoke(monkeypatch, None, "cost", "acme/support-1b", "-f", sample) != text
+
+
 def test_colour_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
     class Tty:
         def isatty(self) -> bool:
