@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from lineage.core.horizon import horizons_above
@@ -29,7 +29,6 @@ from lineage.report.style import fit_table
 
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
     from lineage.core.engine import ModelCost, Results
-    from lineage.core.family import FamilyTotal
 
 
 def fmt_kg(kg: float) -> str:
@@ -354,30 +353,6 @@ def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:
     return rows
 
 
-# ---------------------------------------------------------------- family
-
-
-def family_record(fam: FamilyTotal) -> dict[str, Any]:
-    """The keys of ``lineage family --format json``."""
-    return {"root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
-            "own_kgco2e_total": fam.own_kgco2e.mid, "own_kwh_total": fam.own_kwh.mid,
-            "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
-            "basis": fam.basis, "reported_totals": list(fam.reported_totals),
-            "largest": [{"model": m, "kgco2e": v} for m, v in fam.largest()]}
-
-
-FAMILY_HEADER = ("model", "own_kgco2e", "own_kwh", "complete")
-
-
-def family_rows(fam: FamilyTotal) -> Iterator[list[Any]]:
-    """(model, own kgCO2e, own kWh, complete) per member, for CSV and Markdown; unknown
-    figures empty."""
-    kg = known_or_none(fam.kg[:, 1], fam.kg[:, 2], fam.complete)
-    kwh = known_or_none(fam.kwh[:, 1], fam.kwh[:, 2], fam.energy_complete)
-    for i, m in enumerate(fam.models):
-        yield [m, kg[i], kwh[i], "true" if fam.complete[i] else "false"]
-
-
 def known_or_none(mid: Any, high: Any, complete: Any) -> list[float | None]:
     """Figures (numpy columns) as :func:`known` writes them: None where nothing is known."""
     unknown = ~complete & (high == 0)
@@ -396,29 +371,3 @@ def fmt_share(x: float) -> str:
     if 0.999 < x < 1:
         return ">99.9%"
     return f"{x:.1%}"
-
-
-def family_text(fam: FamilyTotal) -> str:
-    """Every member's own cost, or the largest known ones in a family of more than
-    :data:`~lineage.core.family.LARGEST` models."""
-    from lineage.core.family import LARGEST
-
-    size, known_ = len(fam.models), len(fam.known)
-    lines = [f"Family of {fam.root}: {size:,} models (the root and all its "
-             "descendants, each counted once)",
-             f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
-             f"{fmt(fam.own_kwh, fam.is_energy_complete, 'kwh')}",
-             f"  coverage           {fmt_share(fam.coverage)} of models have a known own cost "
-             f"({known_:,}/{size:,})",
-             f"  basis              {basis_line(fam.basis)}"]
-    if size <= LARGEST:
-        rows = [(m, Interval(*fam.kg[i].tolist()), bool(fam.complete[i]))
-                for i, m in enumerate(fam.models)]
-    else:
-        lines.append("  largest known own costs:")
-        rows = [(m, Interval.exact(v), True) for m, v in fam.largest()]
-    lines += [f"    {visible(m):<48} {fmt(v, c):>14}" for m, v, c in rows]
-    for t in fam.reported_totals:
-        lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
-                     f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
-    return visible("\n".join(lines)) + "\n"

@@ -1,20 +1,32 @@
 """Text and JSON for the views that answer the seed question: every policy side by side,
-models compared (with break-even), deployment, embodied emissions."""
+models compared (with break-even), deployment, embodied emissions, a family."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from lineage.core.records import figure, figures
 from lineage.model.interval import Interval
 from lineage.report import tables
 from lineage.report.escape import visible
-from lineage.report.tables import fmt, fmt_count, fmt_kg, fmt_kwh, known, render_table
+from lineage.report.tables import (
+    basis_line,
+    fmt,
+    fmt_count,
+    fmt_kg,
+    fmt_kwh,
+    fmt_share,
+    known,
+    known_or_none,
+    render_table,
+)
 
 if TYPE_CHECKING:  # the results' types only: ``cost`` needs none of their modules
     from lineage.core.compare import BreakEven, Comparison, PolicyOutcome
     from lineage.core.deployment import DeploymentCost
     from lineage.core.embodied import EmbodiedCost
+    from lineage.core.family import FamilyTotal
     from lineage.core.payoff import Line, Payoff
 
 
@@ -219,3 +231,53 @@ def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> st
                      f"({p.hardware}{', estimate' if p.is_estimate else ''}) = "
                      f"{fmt_kg(p.kgco2e.mid)}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- family
+
+
+def family_record(fam: FamilyTotal) -> dict[str, Any]:
+    """The keys of ``lineage family --format json``."""
+    return {"root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
+            "own_kgco2e_total": fam.own_kgco2e.mid, "own_kwh_total": fam.own_kwh.mid,
+            "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
+            "basis": fam.basis, "reported_totals": list(fam.reported_totals),
+            "largest": [{"model": m, "kgco2e": v} for m, v in fam.largest()]}
+
+
+FAMILY_HEADER = ("model", "own_kgco2e", "own_kwh", "complete")
+
+
+def family_rows(fam: FamilyTotal) -> Iterator[list[Any]]:
+    """(model, own kgCO2e, own kWh, complete) per member, for CSV and Markdown; unknown
+    figures empty."""
+    kg = known_or_none(fam.kg[:, 1], fam.kg[:, 2], fam.complete)
+    kwh = known_or_none(fam.kwh[:, 1], fam.kwh[:, 2], fam.energy_complete)
+    for i, m in enumerate(fam.models):
+        yield [m, kg[i], kwh[i], "true" if fam.complete[i] else "false"]
+
+
+def family_text(fam: FamilyTotal) -> str:
+    """Every member's own cost, or the largest known ones in a family of more than
+    :data:`~lineage.core.family.LARGEST` models."""
+    from lineage.core.family import LARGEST
+
+    size, known_ = len(fam.models), len(fam.known)
+    lines = [f"Family of {fam.root}: {size:,} models (the root and all its "
+             "descendants, each counted once)",
+             f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
+             f"{fmt(fam.own_kwh, fam.is_energy_complete, 'kwh')}",
+             f"  coverage           {fmt_share(fam.coverage)} of models have a known own cost "
+             f"({known_:,}/{size:,})",
+             f"  basis              {basis_line(fam.basis)}"]
+    if size <= LARGEST:
+        rows = [(m, Interval(*fam.kg[i].tolist()), bool(fam.complete[i]))
+                for i, m in enumerate(fam.models)]
+    else:
+        lines.append("  largest known own costs:")
+        rows = [(m, Interval.exact(v), True) for m, v in fam.largest()]
+    lines += [f"    {visible(m):<48} {fmt(v, c):>14}" for m, v, c in rows]
+    for t in fam.reported_totals:
+        lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
+                     f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
+    return visible("\n".join(lines)) + "\n"

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lineage.report import tables as report
+from lineage.report import views
 from lineage.report.style import fit_lines, fit_table, terminal_width, use_colour
 from lineage.report.views import COMPARE_COLUMNS, break_even_json, compare_rows, compare_text
 
@@ -25,10 +26,10 @@ TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
 }
 
 FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
-    "json": lambda fam: report.to_json(report.family_record(fam)),
-    "csv": lambda fam: report.render_csv(report.FAMILY_HEADER, report.family_rows(fam)),
-    "md": lambda fam: report.render_markdown(report.FAMILY_HEADER, report.family_rows(fam)),
-    "table": report.family_text,
+    "json": lambda fam: report.to_json(views.family_record(fam)),
+    "csv": lambda fam: report.render_csv(views.FAMILY_HEADER, views.family_rows(fam)),
+    "md": lambda fam: report.render_markdown(views.FAMILY_HEADER, views.family_rows(fam)),
+    "table": views.family_text,
 }
 
 

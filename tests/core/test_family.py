@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 import lineage
 from lineage.cli.main import cli
-from lineage.report.tables import family_text
+from lineage.report.views import family_text
 
 # A root R (100 t) with 22 fine-tunes: c0 … c20 report 1 t + k kg each, c21 reports nothing.
 LARGE = "lineage: 1\nmodels:\n  r: {steps: [{kind: pretraining, emissions: 100 t}]}\n" + "".join(
