@@ -24,7 +24,7 @@ import numpy as np
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays
 from lineage.core.hubgraph import matches, weight_errors
 from lineage.core.stepcost import DirectCost
-from lineage.model.columns import CycleError
+from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
 from lineage.model.graph import Project
 from lineage.model.hub import Hub, hub_step
@@ -99,7 +99,7 @@ class Walk:
                 kids_set.update(their_child[start[h]:start[h + 1]])
             return project_kids, np.array(sorted(kids_set - self.matched_set), dtype=np.int64)
         _, found = hub.children_of(np.array(nodes, dtype=np.int64))
-        kids = np.unique(found)
+        kids = unique(found)
         if self.matched.size and kids.size:  # a project model keeps its declared parents
             kids = kids[~np.isin(kids, self.matched)]
         return project_kids, kids

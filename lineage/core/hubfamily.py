@@ -11,7 +11,7 @@ import numpy as np
 
 from lineage.core.hubexplain import Walk
 from lineage.core.hubgraph import matches
-from lineage.model.columns import CycleError
+from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Warning_
 from lineage.model.graph import Project
 from lineage.model.hub import Hub
@@ -51,7 +51,7 @@ def members(project: Project, hub: Hub, root: str) -> tuple[str, list[str], np.n
             parents, below = hub.children_of(frontier)
             keep = ~np.isin(below, walk.matched)  # a project model keeps its declared parents
             hub_edges.append((parents[keep], below[keep]))
-            below = np.unique(below[keep])
+            below = unique(below[keep])
             frontier = below[~hub_seen[below]]
             hub_seen[frontier] = True
     nodes = np.flatnonzero(hub_seen)

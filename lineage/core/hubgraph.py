@@ -29,7 +29,7 @@ from lineage.core.arrays import (
     shares,
 )
 from lineage.core.stepcost import DirectCost
-from lineage.model.columns import CycleError
+from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
 from lineage.model.graph import Project
 from lineage.model.hub import Hub, take_ids
@@ -148,7 +148,7 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
         hmap[node] = pindex[mid]
     keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
     n = p + u
-    pairs = np.unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
+    pairs = unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
     hub_child, hub_parent = pairs // n, pairs % n                          # a parent: one edge
     hub_kg, hub_known = hub.own_kg(unmatched)
     assert own.explicit is not None and own.expected is not None

@@ -29,6 +29,18 @@ def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, IntArray]:
     return start, targets
 
 
+def unique(values: IntArray) -> IntArray:
+    """The distinct values, sorted: a sort and a mask. Why not ``np.unique``: without
+    ``return_counts`` numpy 2 hashes first, about 50× slower on millions of int64.
+
+    Example:
+        >>> unique(np.array([3, 1, 3, 2])).tolist(), unique(np.array([], dtype=np.int64)).size
+        ([1, 2, 3], 0)
+    """
+    s = np.sort(values)
+    return s[np.append(True, s[1:] != s[:-1])] if s.size else s
+
+
 def gather(start: IntArray, targets: IntArray, frontier: IntArray) -> IntArray:
     """The targets of every node of ``frontier``, with repeats (one gather, no Python loop)."""
     lo = start[frontier]
@@ -103,10 +115,10 @@ def descendants_of(n: int, parent: IntArray, child: IntArray, roots: IntArray) -
     """:func:`descendants` on bare edge columns (``n`` nodes)."""
     start, targets = csr(n, parent, child)
     seen = np.zeros(n, dtype=bool)
-    frontier = np.unique(roots)
+    frontier = unique(roots)
     while frontier.size:
         seen[frontier] = True
-        nxt = np.unique(gather(start, targets, frontier))
+        nxt = unique(gather(start, targets, frontier))
         frontier = nxt[~seen[nxt]]
     return np.flatnonzero(seen)
 
