@@ -69,8 +69,7 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
     for f in files:
         for mid, spec in f.spec.models.items():
             names[mid] = mid
-            if spec.hf:
-                names[spec.hf] = mid
+            names.update(dict.fromkeys(spec.hub_ids, mid))
     declared = {n.lower() for n in names}
     wanted = {ref.model for f in files if not f.is_registry for spec in f.spec.models.values()
               for step in spec.steps for ref in step.parents

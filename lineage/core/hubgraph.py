@@ -96,18 +96,12 @@ class Joined:
         return self.hub.where(int(self.unmatched[node - self.p]))
 
 
-def mirror_names(project: Project) -> dict[str, str]:
-    """``{Hub id of a re-upload: project model}``: a mirror (``mirrors:``) holds the model's
-    own weights, so it is another name of the model, as its ``hf`` id is."""
-    return {m.hf: mid for mid, e in project.models.items() for m in e.spec.mirrors}
-
-
 def matches(project: Project, hub: Hub, also: Iterable[str] = ()
             ) -> tuple[dict[int, str], dict[str, int]]:
     """(hub node → project model, for hub nodes that ARE a project model by HF id or id, in
     any case; and the hub nodes of the names ``also``), found in one pass over the hub."""
-    names = {m: m for m in project.models} | {e.spec.hf: m for m, e in project.models.items()
-                                              if e.spec.hf} | mirror_names(project)
+    names = {m: m for m in project.models} | {h: m for m, e in project.models.items()
+                                              for h in e.spec.hub_ids}
     extra = list(also)
     found = hub.find([*names, *extra])
     return ({node: names[name] for name, node in found.items() if name in names},

@@ -33,7 +33,8 @@ class RegistryIndex:
         from lineage.io.loader import load_files
 
         files = load_files(())
-        by_hf = {m.hf.lower(): mid for f in files for mid, m in f.spec.models.items() if m.hf}
+        by_hf = {h.lower(): mid for f in files for mid, m in f.spec.models.items()
+                 for h in m.hub_ids}
         taken = frozenset(mid.lower() for f in files for mid in f.spec.models) | set(by_hf)
         return cls(by_hf, taken, Catalog.build(files, []))
 

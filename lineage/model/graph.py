@@ -168,10 +168,7 @@ def _collect_models(files: list[LoadedFile], errors: list[InputError]
                 continue
             models[mid] = entry
     for mid, entry in models.items():
-        for alias in (mid.lower(), (entry.spec.hf or "").lower(),
-                      *(m.hf.lower() for m in entry.spec.mirrors)):
-            if not alias:
-                continue
+        for alias in (mid.lower(), *(h.lower() for h in entry.spec.hub_ids)):
             owner = aliases.setdefault(alias, mid)
             if owner != mid:
                 what = "model ids differ only by case" if alias == mid.lower() == \

@@ -266,6 +266,12 @@ class ModelSpec(Spec):
         return self
 
     @property
+    def hub_ids(self) -> list[str]:
+        """The Hugging Face ids of this model's weights: its ``hf`` and its mirrors' (other
+        names of the model, on the Hub and on the command line)."""
+        return ([self.hf] if self.hf else []) + [m.hf for m in self.mirrors]
+
+    @property
     def derivatives_horizon(self) -> int | None:
         """The derivatives this model's cost is amortized over under ``equal``, if declared."""
         return self.horizon.derivatives if self.horizon is not None \

@@ -497,3 +497,19 @@ def test_every_policy_with_a_dump() -> None:
     assert every["cutoff"]["cumulative_kgco2e"] == pytest.approx(2.1)
     assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no params')
     assert every["compute"]["inherited_kgco2e"] is None  # weighed with unknown energies
+
+
+def test_a_file_may_name_a_registry_mirror_that_the_dump_holds(tmp_path: Path) -> None:
+    # huggyllama/llama-7b is the registry's llama-7b (a mirror): with a dump holding that id,
+    # the file's parent is still the registry model (it was refused: '"huggyllama/llama-7b"
+    # names both "llama-7b" and "huggyllama/llama-7b"')
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("lineage: 1\nmodels:\n  my-ft:\n    steps: [{kind: finetuning, "
+                    "from: huggyllama/llama-7b, emissions: 1 t}]\n")
+    dump = write(tmp_path, "d.jsonl", [{"id": "huggyllama/llama-7b", "downloads": 5},
+                                       {"id": "x/y", "base_model": "huggyllama/llama-7b"}])
+    result = CliRunner().invoke(cli, ["cost", "my-ft", "-f", str(mine), "-f", str(dump),
+                                      "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert [c["model"] for c in record["contributions"]] == ["llama-7b"]

@@ -512,3 +512,16 @@ def test_card_round_trip_keeps_own_figure_parents_and_kind(tmp_path: Path) -> No
     # own figures by hand: t 100 t, q 3 kg, d 50 kg, g 2 kg, m 10 g; s unknown
     assert after.direct["m"].emissions_kgco2e.mid == pytest.approx(0.01)
     assert after.direct["t"].emissions_kgco2e.mid == pytest.approx(100_000.0)
+
+
+def test_a_card_based_on_a_registry_mirror_inherits_from_the_registry_model(
+        tmp_path: Path) -> None:
+    # huggyllama/llama-7b is a mirror of the registry's llama-7b: the card's parent is that
+    # model, not a stub named like a mirror, which validate refused as a second owner
+    card = tmp_path / "cards" / "acme" / "ft" / "README.md"
+    card.parent.mkdir(parents=True)
+    card.write_text("---\nbase_model: huggyllama/llama-7b\nco2_eq_emissions: 5000\n---\n")
+    out, err = _import(tmp_path, tmp_path / "cards")
+    assert "1 resolved to registry models, 0 stubbed" in err
+    assert _model(out, "ft")["steps"][0]["from"] == ["llama-7b"]
+    assert CliRunner().invoke(cli, ["validate", str(out)]).exit_code == 0
