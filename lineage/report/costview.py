@@ -197,13 +197,14 @@ def all_policies(project: Project, mid: str, fmt: str,
     return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
 
 
-def _policies_csv(outcomes: list[Any]) -> str:
+def _policies_csv(mid: str, outcomes: list[Any]) -> str:
     """Per policy: its cumulative kgCO2e and whether it is complete (empty where the policy
-    does not apply), and what it assumes or why it does not apply."""
+    does not apply or nothing is known: as null in JSON), and what it assumes or why it does
+    not apply."""
+    policies = views.policies_json(mid, outcomes)["policies"]
     return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), [
-        [o.policy, "" if o.cost is None else o.cost.cumulative_kgco2e_bound.mid,
-         "" if o.cost is None else str(o.cost.is_complete).lower(),
-         o.problem or o.assumption] for o in outcomes])
+        [p, e.get("cumulative_kgco2e"), str(e["complete"]).lower() if "complete" in e else "",
+         e["problem"] or e["assumes"]] for p, e in policies.items()])
 
 
 def _policies_md(outcomes: list[Any]) -> str:
@@ -215,7 +216,7 @@ def _policies_md(outcomes: list[Any]) -> str:
 
 POLICIES_WRITERS: dict[str, Callable[[str, list[Any]], str]] = {
     "json": lambda mid, outcomes: report.to_json(views.policies_json(mid, outcomes)),
-    "csv": lambda mid, outcomes: _policies_csv(outcomes),
+    "csv": _policies_csv,
     "md": lambda mid, outcomes: _policies_md(outcomes),
     "table": views.policies_text,
 }

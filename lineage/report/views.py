@@ -238,8 +238,11 @@ def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> st
 
 def family_record(fam: FamilyTotal) -> dict[str, Any]:
     """The keys of ``lineage family --format json``."""
+    kg, kwh = known(fam.own_kgco2e, fam.is_complete), known(fam.own_kwh, fam.is_energy_complete)
     return {"root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
-            "own_kgco2e_total": fam.own_kgco2e.mid, "own_kwh_total": fam.own_kwh.mid,
+            "energy_complete": fam.is_energy_complete,
+            "own_kgco2e_total": None if kg is None else kg.mid,  # unknown: null, never 0
+            "own_kwh_total": None if kwh is None else kwh.mid,
             "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
             "basis": fam.basis, "reported_totals": list(fam.reported_totals),
             "largest": [{"model": m, "kgco2e": v} for m, v in fam.largest()]}

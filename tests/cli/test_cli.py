@@ -208,3 +208,15 @@ def test_a_command_of_lineage_files_names_the_dump_it_does_not_read(command: lis
     assert run(*command, "-f", "examples/hub-sample.jsonl") == (
         2, "", f'lineage: {command[0]} does not read hub dumps ("examples/hub-sample.jsonl"); '
         "cost, table, family, validate and index do\n")
+
+
+def test_an_unknown_figure_is_empty_or_null_in_every_format() -> None:
+    # Falcon-40B's emissions were never published (its energy was): unknown, never 0
+    csv_text = CliRunner().invoke(cli, ["cost", "falcon-40b", "--policy", "all",
+                                        "--format", "csv"]).stdout
+    assert csv_text.splitlines()[1].startswith("equal,,false,")  # was "equal,0.0,false,"
+    fam = json.loads(CliRunner().invoke(cli, ["family", "falcon-40b", "--format",
+                                              "json"]).stdout)
+    assert fam["own_kgco2e_total"] is None and fam["complete"] is False  # was 0.0
+    # energy: 384 A100 40GB × 60 days × 24 h = 552,960 GPU-h × 400 W (TDP, PUE 1) = 221,184 kWh
+    assert fam["energy_complete"] is True and fam["own_kwh_total"] == pytest.approx(221_184)
