@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from lineage.core.engine import ModelCost, Results
+from lineage.core.records import figures
 from lineage.model.errors import UsageError
 from lineage.model.interval import Interval, total
 from lineage.report.diagram_style import (
@@ -28,7 +29,7 @@ from lineage.report.diagram_style import (
     short_share,
     text_colour,
 )
-from lineage.report.tables import fmt, fmt_kg
+from lineage.report.tables import basis_line, fmt, fmt_kg
 
 MAX_NODES = 60  # above this many models, every group of two or more leaf derivatives folds
 MAX_LEAVES = 12  # a parent with more foldable leaves than this has them folded regardless
@@ -164,13 +165,11 @@ def model_tooltip(results: Results, c: ModelCost) -> tuple[tuple[str, str], ...]
     rows = [("model", plain(c.model))]
     if entry.spec.hf:
         rows.append(("Hugging Face", plain(entry.spec.hf)))
-    rows.append(("own", fmt(c.own_kgco2e_bound, results.direct[c.model].is_complete)))
-    rows.append(("inherited", fmt(c.inherited_kgco2e_bound, c.is_complete)))
-    rows.append(("cumulative", fmt(c.cumulative_kgco2e_bound, c.is_complete)))
-    if c.attributed_kgco2e_bound is not None:
-        rows.append(("attributed", fmt(c.attributed_kgco2e_bound, c.is_complete)))
+    for key, (value, complete) in figures(c).items():  # each with its own completeness
+        if key.endswith("_kgco2e") and value is not None:
+            rows.append((key.removesuffix("_kgco2e"), fmt(value, complete)))
     if c.basis:
-        rows.append(("basis", ", ".join(f"{v:.0%} {b}" for b, v in c.basis.items())))
+        rows.append(("basis", basis_line(c.basis)))
     for x in c.contributions[:MAX_TIP_CONTRIBUTIONS]:
         name = plain(results.project.models[x.model].label)
         rows.append((f"from {name}", fmt(x.kgco2e, x.is_complete)))
