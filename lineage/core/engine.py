@@ -21,7 +21,6 @@ from lineage.core.arrays import (
     compute_arrays,
     cumulate,
     from_project,
-    propagate,
     upstream,
 )
 from lineage.core.arrays import shares as edge_shares
@@ -147,7 +146,6 @@ class Results:
     shares: Shares
     graph: ArrayGraph
     arrays: ArrayResults
-    retained: Mapping[str, float] = field(default_factory=dict)
     bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
     members: list[str] | None = None  # the models explained (default: every node of graph)
     costs: MutableMapping[str, ModelCost] = field(init=False)
@@ -286,10 +284,10 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
            if (k := int(g.child[e])) < len(results.index)}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
-    kept = results.retained.get(mid, float(r.kept[i]) if r.kept is not None
-                                else 1.0 - sum(out.values()))
     attributed = attributed_kwh = None
     if results.is_conserving:
+        assert r.kept is not None
+        kept = float(r.kept[i])
         attributed = _bounded(results, "attributed_kgco2e", i,
                               _interval(r.cumulative_kg[i]) * kept)
         attributed_kwh = _bounded(results, "attributed_kwh", i,
@@ -347,14 +345,8 @@ def _bounded(results: Results, key: str, i: int, value: Interval) -> Interval:
 
 
 def compute(project: Project, policy: str = "equal", *,
-            direct: Mapping[str, DirectCost] | None = None,
-            shares: Shares | None = None,
-            retained: Mapping[str, float] | None = None) -> Results:
-    """Compute every model's costs under ``policy``.
-
-    ``shares`` replaces the policy's shares; ``retained`` gives the share of its cumulative
-    cost a model keeps when some of its children are not in ``project`` (a hub dump's
-    derivatives: see :mod:`lineage.core.hubgraph`).
+            direct: Mapping[str, DirectCost] | None = None) -> Results:
+    """Compute every model's costs under ``policy`` (``direct``: the steps already costed).
 
     Raises:
         UsageError: an unknown policy.
@@ -366,16 +358,12 @@ def compute(project: Project, policy: str = "equal", *,
     d = dict(direct) if direct is not None else direct_costs(project)
     g = from_project(project, d)
     edges = list(zip(g.parent.tolist(), g.child.tolist(), strict=True))
-    if shares is not None:
-        s = np.array([shares[(g.ids[u], g.ids[v])] for u, v in edges])
-    else:
-        s = _policy_shares(project, g, policy)
+    s = _policy_shares(project, g, policy)
     r = compute_arrays(g, policy, s=s)
     shares_dict = {(g.ids[u], g.ids[v]): float(x) for (u, v), x in zip(edges, s.tolist(),
                                                                       strict=True)}
-    results = Results(project, policy, d, shares_dict, g, r, retained=retained or {})
-    if shares is None:
-        results.bounds = _ranged_bounds(project, g, policy)
+    results = Results(project, policy, d, shares_dict, g, r)
+    results.bounds = _ranged_bounds(project, g, policy)
     return results
 
 
@@ -413,13 +401,11 @@ def _ranged_bounds(project: Project, g: ArrayGraph, policy: str) -> dict[str, np
         explicit = g.explicit.copy()
         for (e, share), side in zip(ranged, corner, strict=True):
             explicit[e] = share.high if side else share.low
-        s = _policy_shares(project, g, policy, explicit)
-        x = propagate(g, s, np.hstack([g.own_kg, g.own_kwh]))
-        kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n)
-        figures = {"cumulative_kgco2e": x[:, :3], "cumulative_kwh": x[:, 3:],
-                   "attributed_kgco2e": x[:, :3] * kept[:, None],
-                   "attributed_kwh": x[:, 3:] * kept[:, None]}
+        r = compute_arrays(g, policy, s=_policy_shares(project, g, policy, explicit))
+        figures = {"cumulative_kgco2e": r.cumulative_kg, "cumulative_kwh": r.cumulative_kwh,
+                   "attributed_kgco2e": r.attributed_kg, "attributed_kwh": r.attributed_kwh}
         for key, value in figures.items():
+            assert value is not None  # a conserving policy: every model keeps a part
             lows.setdefault(key, []).append(value[:, 0])
             highs.setdefault(key, []).append(value[:, 2])
     return {key: np.stack([np.min(lows[key], axis=0), np.max(highs[key], axis=0)], axis=1)
