@@ -54,8 +54,8 @@ def serving_spec(results: Results, model: str, extras: Extras,
         UsageError: no block and not enough on the command line to make one.
     """
     block = results.project.models[model].spec.deployment
-    data: dict[str, Any] = {} if block is None else {
-        k: _as_text(v, k) for k, v in block.model_dump(by_alias=True).items() if v is not None}
+    data: dict[str, Any] = {} if block is None else {  # values as read: quantities too
+        k: v for k in type(block).model_fields if (v := getattr(block, k)) is not None}
     overrides = {"task": extras.task, "output_tokens": extras.output_tokens,
                  "queries_per_day": extras.queries_per_day, "days": extras.days,
                  "grid": extras.grid}
@@ -93,17 +93,6 @@ def _missing(exc: Any, model: str, no_block: bool, extras: Extras) -> UsageError
     first = exc.errors()[0]
     message = str(first.get("ctx", {}).get("error", first["msg"]))
     return UsageError(f"deployment: {message}")
-
-
-def _as_text(value: Any, key: str) -> Any:
-    """Dumped internal values back into text the schema reads (kWh, h, days, kg/kWh)."""
-    units = {"energy_per_1k_queries": "kWh", "power": "kW", "intensity": "kgCO2e/kWh"}
-    if isinstance(value, float | int) and not isinstance(value, bool):
-        return f"{value!r} {units[key]}" if key in units else repr(value)
-    if isinstance(value, list) and len(value) == 3:
-        unit = f" {units[key]}" if key in units else ""
-        return f"{value[1]!r} ({value[0]!r}..{value[2]!r}){unit}"
-    return value
 
 
 def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
