@@ -210,9 +210,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
 
     src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
                     as_of=as_of)
-    if src.hub is not None:
-        if as_of is not None:
-            raise UsageError("--as-of does not read hub dumps yet")
+    if src.hub is not None:  # both dated by --as-of, as for cost and table
         from lineage.cli.hub import project_and_hub
 
         project, hub, _ = project_and_hub(src, query=[root])

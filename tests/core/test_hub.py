@@ -480,6 +480,12 @@ def test_as_of_a_date(tmp_path: Path, family: Path) -> None:
     gone = CliRunner().invoke(cli, ["cost", "a/early", "--as-of", "2024-04-01",
                                     "--no-registry", "-f", str(family), "-f", str(dump)])
     assert gone.exit_code == 1
+    # family takes --as-of with a dump too (it was refused): t and a/early only, 100 t + 1 kg
+    fam = CliRunner().invoke(cli, ["family", "t", "--as-of", "2024-04-01", *args])
+    assert fam.exit_code == 0, fam.output
+    record = json.loads(fam.stdout)
+    assert record["models"] == ["t", "a/early"]
+    assert record["own_kgco2e_total"] == pytest.approx(100_001.0)
 
 
 def test_every_policy_with_a_dump() -> None:
