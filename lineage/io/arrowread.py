@@ -34,8 +34,9 @@ from lineage.io import hubrecords as rec
 from lineage.io.arrowcols import filled, flags, indices, strings
 from lineage.io.arrowfree import Unread, cut_lines, free_form, read_typed
 from lineage.io.dumpids import ColumnIds, Folded
-from lineage.io.dumplines import BAD_ID, SPACED, Lines
+from lineage.io.dumplines import SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
+from lineage.model.hub import BAD_ID
 
 COUNTS = ("downloads", "downloadsAllTime", "params")
 DATES = ("created_at", "createdAt")

@@ -29,10 +29,9 @@ from lineage.io.hubvalues import (
 )
 from lineage.model.columns import unique
 from lineage.model.errors import InputError, InputErrors, Position
-from lineage.model.hub import Hub, find_ids
+from lineage.model.hub import BAD_ID, Hub, find_ids
 
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
-BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines
 NOT_AN_ID = '"id" must be a Hub id such as "org/name" (a non-empty string without control ' \
     'characters)'

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from lineage.io.arrowread import WANTED, typed
-from lineage.io.dumplines import BAD_ID, NOT_AN_ID, Lines
+from lineage.io.dumplines import NOT_AN_ID, Lines
 from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.hub import BAD_ID
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
 CARD = ("base_model", "base_model_relation", "co2_eq_emissions")

@@ -13,11 +13,10 @@ from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
 from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
+from lineage.model.hub import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
 from lineage.model.spec_base import source_refs
-
-_BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -156,7 +155,7 @@ def _collect_models(files: list[LoadedFile], errors: list[InputError]
     for f in files:
         for mid, spec in f.spec.models.items():
             entry = ModelEntry(mid, spec, f)
-            if _BAD_ID.search(mid):
+            if BAD_ID.search(mid):
                 shown = mid.encode("unicode_escape").decode("ascii")
                 errors.append(InputError(entry.where, f'model id "{shown}" must not be empty, '
                                          "start or end with a space, or hold control "
