@@ -27,7 +27,7 @@ from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
 from lineage.model.graph import Project
-from lineage.model.hub import Hub, hub_step
+from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
@@ -316,7 +316,7 @@ class _HubDirect(dict[str, DirectCost]):
         h = int(self.small.hub_side[k])
         parents = [_small_name(self.small, int(self.small.graph.parent[e]))
                    for e in _in(self.small.graph, k)]
-        cost = hub_direct(self.small.hub, h, parents)
+        cost = hub_direct(self.small.project, self.small.hub, h, parents)
         self[mid] = cost
         return cost
 
@@ -326,23 +326,14 @@ def _in(g: ArrayGraph, k: int) -> list[int]:
     return edges[start[k]:start[k + 1]]
 
 
-def hub_direct(hub: Hub, h: int, parents: list[str]) -> DirectCost:
-    """Hub node ``h``'s own cost from the dump's columns: one step, its reported emissions
-    (grams on the Hub) or unknown; no step at all for a model with neither parent nor figure
-    (and for a parent the dump does not hold)."""
-    from lineage.core.stepcost import Inputs, PartCost, StepCost
-    from lineage.model.interval import ZERO, Interval
+def hub_direct(project: Project, hub: Hub, h: int, parents: list[str]) -> DirectCost:
+    """Hub node ``h``'s own cost: the node as a lineage model
+    (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no step
+    for a model with neither parent nor figure), costed like any other."""
+    from lineage.core.hubfiles import hub_file
+    from lineage.core.stepcost import direct_cost
+    from lineage.model.graph import ModelEntry
 
+    f = hub_file(hub, {h: parents})
     mid = hub.ids[h]
-    step = hub_step(hub, h, bool(parents))
-    if step is None:
-        return DirectCost(mid, [])
-    known = step.grams is not None
-    part = PartCost(
-        label="training", energy_kwh=ZERO, energy_basis="unknown",
-        emissions_kgco2e=Interval.exact(step.grams / 1000) if step.grams is not None else ZERO,
-        emissions_basis="reported" if known else "unknown", estimate_kgco2e=None,
-        inputs=Inputs(None, None, "", Interval.exact(1.0), Interval.exact(1.0), None, ""),
-        sources=(f"Hugging Face Hub metadata ({hub.path})",) if known else (),
-        is_estimate_input=False, note=step.note)
-    return DirectCost(mid, [StepCost(mid, 0, step.kind, tuple(parents), (part,))])
+    return direct_cost(ModelEntry(mid, f.spec.models[mid], f), project)

@@ -241,17 +241,19 @@ def step_cost(entry: ModelEntry, index: int, step: StepSpec, cat: Catalog,
     return StepCost(entry.id, index, step.kind, parents, tuple(parts))
 
 
+def direct_cost(entry: ModelEntry, project: Project) -> DirectCost:
+    """d(v) of one model (of ``project``, or a hub dump's model beside it), step by step."""
+    d = DirectCost(entry.id)
+    for i, step in enumerate(entry.spec.steps):
+        parents = tuple(sorted({project.resolve(p.model) or p.model for p in step.parents}))
+        d.steps.append(step_cost(entry, i, step, project.catalog, parents,
+                                 project.assumed_grid))
+    return d
+
+
 def direct_costs(project: Project) -> dict[str, DirectCost]:
     """d(v) for every model of ``project``."""
-    out: dict[str, DirectCost] = {}
-    for mid, entry in project.models.items():
-        d = DirectCost(mid)
-        for i, step in enumerate(entry.spec.steps):
-            parents = tuple(sorted({project.resolve(p.model) or p.model for p in step.parents}))
-            d.steps.append(step_cost(entry, i, step, project.catalog, parents,
-                                     project.assumed_grid))
-        out[mid] = d
-    return out
+    return {mid: direct_cost(entry, project) for mid, entry in project.models.items()}
 
 
 def gap_warnings(project: Project, costs: dict[str, DirectCost]) -> list[Warning_]:
