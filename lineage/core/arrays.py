@@ -10,9 +10,10 @@ presents these columns as one :class:`~lineage.core.engine.ModelCost` per model;
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -343,6 +344,27 @@ def descendants(g: ArrayGraph, roots: IntArray) -> IntArray:
     return descendants_of(g.n, g.parent, g.child, roots)
 
 
+def model_rows(project: Project, direct: Mapping[str, DirectCost], mids: Sequence[str]
+               ) -> dict[str, Any]:
+    """The :class:`ArrayGraph` columns of the models ``mids`` of ``project``: own kgCO2e and
+    kWh (the known part, (m, 3)), whether each is known, the derivatives horizon, usage and
+    params (NaN: none). The one place a model of the files becomes a row of the engine."""
+    d = [direct[m] for m in mids]
+    specs = [project.models[m].spec for m in mids]
+
+    def mid_or_nan(values: Iterable[Any]) -> FloatArray:
+        return np.array([math.nan if v is None else float(getattr(v, "mid", v)) for v in values],
+                        dtype=np.float64)
+
+    return {"own_kg": np.array([c.emissions_kgco2e.as_tuple() for c in d]).reshape(-1, 3),
+            "own_kwh": np.array([c.energy_kwh.as_tuple() for c in d]).reshape(-1, 3),
+            "own_complete": np.array([c.is_complete for c in d], dtype=bool),
+            "energy_complete": np.array([c.is_energy_complete for c in d], dtype=bool),
+            "expected": mid_or_nan(s.derivatives_horizon for s in specs),
+            "usage": mid_or_nan(s.usage for s in specs),
+            "params": mid_or_nan(s.params for s in specs)}
+
+
 def from_project(project: Project, direct: Mapping[str, DirectCost] | None = None
                  ) -> ArrayGraph:
     """The columns of a loaded :class:`~lineage.model.graph.Project` (registry and YAML files)."""
@@ -355,22 +377,4 @@ def from_project(project: Project, direct: Mapping[str, DirectCost] | None = Non
     parent = np.array([index[u] for (u, _), _ in edges], dtype=np.int64)
     child = np.array([index[v] for (_, v), _ in edges], dtype=np.int64)
     explicit = np.array([np.nan if e.share is None else e.share.mid for _, e in edges])
-
-    def column(get: Callable[[str], float | None]) -> FloatArray:
-        return np.array([np.nan if (x := get(m)) is None else x for m in ids], dtype=np.float64)
-
-    def spec_mid(attr: str) -> Callable[[str], float | None]:
-        def get(m: str) -> float | None:
-            value = getattr(project.models[m].spec, attr)
-            return None if value is None else float(value.mid)
-        return get
-
-    return ArrayGraph(
-        ids, parent, child,
-        own_kg=np.array([d[m].emissions_kgco2e.as_tuple() for m in ids]).reshape(-1, 3),
-        own_kwh=np.array([d[m].energy_kwh.as_tuple() for m in ids]).reshape(-1, 3),
-        own_complete=np.array([d[m].is_complete for m in ids], dtype=bool),
-        energy_complete=np.array([d[m].is_energy_complete for m in ids], dtype=bool),
-        explicit=explicit,
-        expected=column(lambda m: project.models[m].spec.derivatives_horizon),
-        usage=column(spec_mid("usage")), params=column(spec_mid("params")))
+    return ArrayGraph(ids, parent, child, explicit=explicit, **model_rows(project, d, ids))

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from lineage.core.arrays import model_rows
 from lineage.core.stepcost import DirectCost, direct_costs
 from lineage.model.graph import Project
 from lineage.model.interval import Interval
@@ -97,23 +98,22 @@ def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None 
         from lineage.core.hubfamily import members
 
         name, in_project, nodes = members(project, hub, root)
-    p = len(in_project)
-    size = p + nodes.size
-    kg, kwh = np.zeros((size, 3)), np.zeros((size, 3))
-    complete, energy_complete = np.zeros(size, bool), np.zeros(size, bool)
+    rows = model_rows(project, d, in_project)
+    kg, kwh, complete, energy_complete = (rows[k] for k in ("own_kg", "own_kwh", "own_complete",
+                                                            "energy_complete"))
     basis: dict[str, float] = {}
-    for i, mid in enumerate(in_project):
-        c = d[mid]
-        kg[i], kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
-        complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
-        for b, value in c.by_basis().items():
+    for mid in in_project:
+        for b, value in d[mid].by_basis().items():
             basis[b] = basis.get(b, 0.0) + value
     ids = list(in_project)
     if hub is not None and nodes.size:  # a dump's model: its reported grams, or unknown
         ids += [hub.ids[int(h)] for h in nodes]
-        kg[p:], complete[p:] = hub.own_kg(nodes)
-        if complete[p:].any():
-            basis["reported"] = basis.get("reported", 0.0) + float(kg[p:, 1][complete[p:]].sum())
+        hub_kg, hub_known = hub.own_kg(nodes)
+        kg, kwh = np.concatenate([kg, hub_kg]), np.concatenate([kwh, np.zeros((nodes.size, 3))])
+        complete = np.concatenate([complete, hub_known])
+        energy_complete = np.concatenate([energy_complete, np.zeros(nodes.size, bool)])
+        if hub_known.any():
+            basis["reported"] = basis.get("reported", 0.0) + float(hub_kg[hub_known, 1].sum())
     total = sum(basis.values())
     return FamilyTotal(name, tuple(ids), kg, kwh, complete, energy_complete,
                        {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},

@@ -21,7 +21,7 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays
+from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
 from lineage.core.hubgraph import matches, weight_errors
 from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError, unique
@@ -194,29 +194,20 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
         np.array([int(k[1]) if k[0] == "h" else walk.to_hub.get(str(k[1]), [-1])[0]
                   for k in closure] + [walk.to_hub.get(m, [-1])[0] for m in extra_project],
                  dtype=np.int64), others])
-    own_kg, own_kwh = np.zeros((n, 3)), np.zeros((n, 3))
-    own_complete, energy_complete = np.zeros(n, bool), np.zeros(n, bool)
-    expected, usage, params = np.full(n, math.nan), np.full(n, math.nan), np.full(n, math.nan)
-    for i, m in enumerate(project_side):
-        if m is None:
-            continue
-        c, spec = d[m], project.models[m].spec
-        own_kg[i], own_kwh[i] = c.emissions_kgco2e.as_tuple(), c.energy_kwh.as_tuple()
-        own_complete[i], energy_complete[i] = c.is_complete, c.is_energy_complete
-        if spec.derivatives_horizon is not None:
-            expected[i] = spec.derivatives_horizon
-        usage[i] = math.nan if spec.usage is None else spec.usage.mid
-        params[i] = math.nan if spec.params is None else spec.params.mid
+    cols: dict[str, Any] = {k: np.zeros((n, 3)) for k in ("own_kg", "own_kwh")}
+    cols |= {k: np.zeros(n, bool) for k in ("own_complete", "energy_complete")}
+    cols |= {k: np.full(n, math.nan) for k in ("expected", "usage", "params")}
+    rows = [i for i, m in enumerate(project_side) if m is not None]
+    for key, values in model_rows(project, d, [str(project_side[i]) for i in rows]).items():
+        cols[key][rows] = values
     is_project = np.array([m is not None for m in project_side] + [False] * others.size)
     pure = np.flatnonzero((hub_side >= 0) & ~is_project)  # hub models, not project ones
-    own_kg[pure], own_complete[pure] = hub.own_kg(hub_side[pure])
+    cols["own_kg"][pure], cols["own_complete"][pure] = hub.own_kg(hub_side[pure])
     from_hub = np.flatnonzero(hub_side >= 0)
-    for column, values in ((usage, hub.downloads), (params, hub.params)):
+    for column, values in ((cols["usage"], hub.downloads), (cols["params"], hub.params)):
         fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
         column[fill] = values[hub_side[fill]]
-    small = _Small(ArrayGraph([""] * n, parent_all, child_all, own_kg, own_kwh, own_complete,
-                              energy_complete, explicit=explicit_all, expected=expected,
-                              usage=usage, params=params),
+    small = _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
                    project, hub, project_side, hub_side)
     return small
 
