@@ -240,7 +240,9 @@ def _check_cycles(G: Digraph, edges: dict[tuple[str, str], Edge],
         if len(comp) < 2 or frozenset(comp) in seen:
             continue
         seen.add(frozenset(comp))
-        cycle = nx.find_cycle(nxG.subgraph(comp))
+        # a graph of its own in the files' order: a subgraph view iterates the set, whose
+        # order (and so the cycle named) changed with the hash seed
+        cycle = nx.find_cycle(nx.DiGraph((u, v) for u, v in G.edges() if {u, v} <= comp))
         path = " -> ".join([cycle[0][0]] + [v for _, v in cycle])
         first = edges[(cycle[0][0], cycle[0][1])]
         errors.append(InputError(first.where, f"cycle in the lineage: {path}"))
