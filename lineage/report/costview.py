@@ -114,7 +114,9 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
     if extras.embodied:
         from lineage.core.embodied import embodied_costs, embodied_cumulative
 
-        own = embodied_costs(results.direct, results.project.catalog)
+        # the explained models (with a dump: the model and its ancestors, Hub ones included)
+        own = embodied_costs({m: results.direct[m] for m in results.costs},
+                             results.project.catalog)
         cumulative, complete = embodied_cumulative(results, own, model)
         sections.append(views.embodied_text(own[model], cumulative, complete))
         if record is not None:

@@ -519,3 +519,15 @@ def test_a_file_may_name_a_registry_mirror_that_the_dump_holds(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
     assert [c["model"] for c in record["contributions"]] == ["llama-7b"]
+
+
+def test_embodied_emissions_of_a_dump_model() -> None:
+    # it was an internal error (KeyError on a registry model outside the explained ancestors)
+    sample = Path(__file__).parents[2] / "examples" / "hub-sample.jsonl"
+    result = CliRunner().invoke(cli, ["cost", "acme/support-1b-lora-fr", "-f", str(sample),
+                                      "--embodied", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    # the adapter and its Hub base name no hardware: unknown own, a lower bound above them
+    assert record["embodied_kgco2e"] == 0 and record["embodied_complete"] is False
+    assert record["embodied_cumulative_kgco2e"] > 0
