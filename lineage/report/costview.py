@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lineage.core.engine import ModelCost, Results
+from lineage.core.records import figure, known
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
@@ -119,9 +120,11 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
                              results.project.catalog)
         cumulative, complete = embodied_cumulative(results, own, model)
         sections.append(views.embodied_text(own[model], cumulative, complete))
-        if record is not None:
-            record["embodied_kgco2e"] = own[model].kgco2e.mid
-            record["embodied_cumulative_kgco2e"] = cumulative.mid
+        if record is not None:  # unknown: null, never 0
+            figure(record, "embodied_kgco2e", known(own[model].kgco2e, own[model].is_complete),
+                   ranged=False)
+            figure(record, "embodied_cumulative_kgco2e", known(cumulative, complete),
+                   ranged=False)
             record["embodied_complete"] = complete
     if extras.monte_carlo is not None:
         sections.append(_monte_carlo(results, model, extras, record))
