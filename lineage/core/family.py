@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,17 +39,17 @@ class FamilyTotal:
     complete: np.ndarray  # bool (m,)
     energy_complete: np.ndarray  # bool (m,)
     basis: dict[str, float]
-    reported_totals: tuple[dict[str, Any], ...]  # {"models", "kgco2e", "note"}
+    reported_totals: tuple[tuple[tuple[str, ...], Interval, str], ...]  # (models, kg, note)
 
     @property
     def own_kgco2e(self) -> Interval:
         """The family's own emissions, summed (the known part where :attr:`is_complete` is
         False)."""
-        return Interval(*self.kg.sum(axis=0).tolist())
+        return Interval(*(float(self.kg[:, j].sum()) for j in range(3)))
 
     @property
     def own_kwh(self) -> Interval:
-        return Interval(*self.kwh.sum(axis=0).tolist())
+        return Interval(*(float(self.kwh[:, j].sum()) for j in range(3)))
 
     @property
     def known(self) -> tuple[str, ...]:
@@ -73,11 +73,15 @@ class FamilyTotal:
     def is_energy_complete(self) -> bool:
         return bool(self.energy_complete.all())
 
+    def top(self, k: int = LARGEST) -> list[int]:
+        """The members with the ``k`` biggest known own costs, biggest first, equal ones by
+        id (as contributions are)."""
+        known = np.flatnonzero(self.complete).tolist()
+        return sorted(known, key=lambda i: (-float(self.kg[i, 1]), self.models[i]))[:k]
+
     def largest(self, k: int = LARGEST) -> list[tuple[str, float]]:
         """The ``k`` biggest known own costs (kgCO2e), biggest first."""
-        known = np.flatnonzero(self.complete)
-        top = known[np.argsort(-self.kg[known, 1], kind="stable")[:k]]
-        return [(self.models[int(i)], float(self.kg[i, 1])) for i in top]
+        return [(self.models[i], float(self.kg[i, 1])) for i in self.top(k)]
 
 
 def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None, *,
@@ -120,13 +124,14 @@ def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None 
                        _reported_totals(project, set(in_project)))
 
 
-def _reported_totals(project: Project, members: set[str]) -> tuple[dict[str, Any], ...]:
-    """The figures published only for a group of models (``totals:``) that touch the family."""
+def _reported_totals(project: Project, members: set[str]
+                     ) -> tuple[tuple[tuple[str, ...], Interval, str], ...]:
+    """The figures published only for a group of models (``totals:``) that touch the family:
+    (its models, its emissions, its note)."""
     found = []
     for f in project.files:
         for t in f.spec.totals:
-            named = [project.resolve(x) or x for x in t.models]
+            named = tuple(project.resolve(x) or x for x in t.models)
             if t.emissions is not None and set(named) & members:
-                found.append({"models": named, "kgco2e": t.emissions.mid,
-                              "note": (t.note or "").strip()})
+                found.append((named, t.emissions, (t.note or "").strip()))
     return tuple(found)

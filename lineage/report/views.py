@@ -244,7 +244,9 @@ def family_record(fam: FamilyTotal) -> dict[str, Any]:
             "own_kgco2e_total": None if kg is None else kg.mid,  # unknown: null, never 0
             "own_kwh_total": None if kwh is None else kwh.mid,
             "coverage": fam.coverage, "known": list(fam.known), "unknown": list(fam.unknown),
-            "basis": fam.basis, "reported_totals": list(fam.reported_totals),
+            "basis": fam.basis,
+            "reported_totals": [{"models": list(models), "kgco2e": kg.mid, "note": note}
+                                for models, kg, note in fam.reported_totals],
             "largest": [{"model": m, "kgco2e": v} for m, v in fam.largest()]}
 
 
@@ -265,7 +267,7 @@ def family_text(fam: FamilyTotal) -> str:
     :data:`~lineage.core.family.LARGEST` models."""
     from lineage.core.family import LARGEST
 
-    size, known_ = len(fam.models), len(fam.known)
+    size, known_ = len(fam.models), int(fam.complete.sum())
     lines = [f"Family of {fam.root}: {size:,} models (the root and all its "
              "descendants, each counted once)",
              f"  own cost, summed   {fmt(fam.own_kgco2e, fam.is_complete)}   "
@@ -273,14 +275,14 @@ def family_text(fam: FamilyTotal) -> str:
              f"  coverage           {fmt_share(fam.coverage)} of models have a known own cost "
              f"({known_:,}/{size:,})",
              f"  basis              {basis_line(fam.basis)}"]
-    if size <= LARGEST:
-        rows = [(m, Interval(*fam.kg[i].tolist()), bool(fam.complete[i]))
-                for i, m in enumerate(fam.models)]
-    else:
+    shown = range(size) if size <= LARGEST else fam.top()
+    if size > LARGEST and shown:
         lines.append("  largest known own costs:")
-        rows = [(m, Interval.exact(v), True) for m, v in fam.largest()]
-    lines += [f"    {visible(m):<48} {fmt(v, c):>14}" for m, v, c in rows]
-    for t in fam.reported_totals:
-        lines.append(f"  reported jointly   {fmt(Interval.exact(t['kgco2e']), True)} for "
-                     f"{', '.join(t['models'])}" + (f" — {t['note']}" if t["note"] else ""))
+    cells = [(fam.models[i], fmt(Interval(*fam.kg[i].tolist()), bool(fam.complete[i])))
+             for i in shown]
+    width = max([14, *(len(figure) for _, figure in cells)])  # ranges are wider
+    lines += [f"    {visible(m):<48} {figure:>{width}}" for m, figure in cells]
+    for models, kg, note in fam.reported_totals:
+        lines.append(f"  reported jointly   {fmt(kg, True)} for {', '.join(models)}"
+                     + (f" — {note}" if note else ""))
     return visible("\n".join(lines)) + "\n"

@@ -59,3 +59,24 @@ def test_a_dump_root_is_named_as_asked_wherever_its_line_is(tmp_path: Path) -> N
     assert record["root"] == "x/base"
     assert record["largest"] == [{"model": "x/base", "kgco2e": 2.0}, {"model": "x/ft",
                                                                       "kgco2e": 0.5}]
+
+
+def test_equal_costs_are_listed_by_id_and_joint_totals_keep_their_range(
+        make_project) -> None:
+    # 22 fine-tunes of 1 t each: the 19 listed after r are the first ids in order
+    text = ("lineage: 1\nmodels:\n  r: {steps: [{kind: pretraining, emissions: 100 t}]}\n"
+            + "".join(f"  c{k:02}: {{steps: [{{kind: finetuning, from: r, emissions: 1 t}}]}}\n"
+                      for k in range(22))
+            + "totals:\n  - {models: [r, c00], emissions: 5..7 t}\n")
+    lines = family_text(lineage.family(make_project(text), "r")).splitlines()
+    assert [line.split()[0] for line in lines[5:25]] == ["r", *(f"c{k:02}" for k in range(19))]
+    assert lines[-1] == "  reported jointly   6.00 tCO2e (5.00–7.00 tCO2e) for r, c00"
+
+
+def test_a_large_family_of_unknown_costs_lists_none(make_project) -> None:
+    text = "lineage: 1\nmodels:\n  r: {steps: [{kind: pretraining}]}\n" + "".join(
+        f"  c{k}: {{steps: [{{kind: finetuning, from: r}}]}}\n" for k in range(21))
+    lines = family_text(lineage.family(make_project(text), "r")).splitlines()
+    assert lines[1:] == ["  own cost, summed   unknown   unknown",
+                         "  coverage           0.0% of models have a known own cost (0/22)",
+                         "  basis              no known figure"]
