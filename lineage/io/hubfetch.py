@@ -133,27 +133,31 @@ def _on_endpoint(url: str, base: str) -> str:
 
 
 def record_of(info: dict[str, Any]) -> dict[str, Any]:
-    """One model of the API's JSON as the row we write. A nested field of an unexpected shape
-    (a ``cardData`` that is not a mapping) is written as it came, for the dump reader to report
-    at its row (docs/method.md, "Hub dumps"); a column the snapshot types is checked here.
+    """One model of the API's JSON as the row we write. The nested fields (``cardData``,
+    ``safetensors``, ``gguf``) are written as they came, whatever their shape: the dump reader
+    takes from them what it reads, as from a JSON Lines dump (docs/method.md, "Hub dumps"). A
+    column the snapshot types must fit it; a count out of range is the reader's to report.
 
     Raises:
-        UsageError: an ``id`` that is not text, counts that are not whole numbers of int64,
+        UsageError: an ``id`` that is not text, a count that is not a whole number of int64,
             ``tags`` that are not a list of text, a ``createdAt`` that is not an ISO date.
     """
     mid = info.get("id")
-    for key, ok in (("id", isinstance(mid, str)), ("downloads", _count(info.get("downloads"))),
-                    ("downloadsAllTime", _count(info.get("downloadsAllTime"))),
-                    ("tags", _texts(info.get("tags"))),
-                    ("createdAt", _created(info.get("createdAt")) is not False)):
+    for key, ok, wanted in (
+            ("id", isinstance(mid, str), "text"),
+            ("downloads", _count(info.get("downloads")), "a whole number"),
+            ("downloadsAllTime", _count(info.get("downloadsAllTime")), "a whole number"),
+            ("tags", _texts(info.get("tags")), "a list of text"),
+            ("createdAt", _created(info.get("createdAt")) is not False, "a date and time")):
         if not ok:
-            raise UsageError(f"the Hub API sent a {key} of the wrong type or shape for "
-                             f"{str(mid)[:200]!r}: {str(info.get(key))[:100]!r}")
+            raise UsageError(f'the Hub API sent "{key}": {str(info.get(key))[:100]!r} for '
+                             f"{str(mid)[:200]!r}, where {wanted} belongs")
     card = info.get("cardData")
     if isinstance(card, dict):
         card = {k: card[k] for k in CARD_KEYS if card.get(k) is not None} or None
     gguf = info.get("gguf")
-    gguf = {"total": gguf["total"]} if isinstance(gguf, dict) and "total" in gguf else None
+    if isinstance(gguf, dict):
+        gguf = {"total": gguf["total"]} if "total" in gguf else None
     return {"id": mid, "createdAt": _created(info.get("createdAt")),
             "downloads": info.get("downloads"), "downloadsAllTime": info.get("downloadsAllTime"),
             "tags": info.get("tags"), "baseModels": _text(info.get("baseModels")),
@@ -162,7 +166,7 @@ def record_of(info: dict[str, Any]) -> dict[str, Any]:
 
 
 def _count(value: Any) -> bool:
-    return value is None or (type(value) is int and 0 <= value < 2**63)
+    return value is None or (type(value) is int and -(2**63) <= value < 2**63)
 
 
 def _texts(value: Any) -> bool:

@@ -281,15 +281,15 @@ def test_a_failing_api_is_one_line_and_the_fetch_can_go_on(
     (["not a record"], None, "the Hub API sent something other than a list of models from "
                              f"{ENDPOINT}"),
     # a typed column of the snapshot with another type: one line, not a traceback
-    ([{"id": "a/b", "downloads": "many"}], None, "the Hub API sent a downloads of the wrong "
-     "type or shape for 'a/b': 'many'"),
-    ([{"id": "a/b", "downloads": 2**64}], None, "the Hub API sent a downloads of the wrong "
-     "type or shape for 'a/b': '18446744073709551616'"),
-    ([{"id": "a/b", "createdAt": "yesterday"}], None, "the Hub API sent a createdAt of the "
-     "wrong type or shape for 'a/b': 'yesterday'"),
-    ([{"id": "a/b", "tags": "text"}], None, "the Hub API sent a tags of the wrong type or "
-     "shape for 'a/b': 'text'"),
-    ([{"id": 7}], None, "the Hub API sent a id of the wrong type or shape for '7': '7'"),
+    ([{"id": "a/b", "downloads": "many"}], None, """the Hub API sent "downloads": 'many' for """
+     "'a/b', where a whole number belongs"),
+    ([{"id": "a/b", "downloads": 2**64}], None, """the Hub API sent "downloads": """
+     "'18446744073709551616' for 'a/b', where a whole number belongs"),
+    ([{"id": "a/b", "createdAt": "yesterday"}], None, """the Hub API sent "createdAt": """
+     "'yesterday' for 'a/b', where a date and time belongs"),
+    ([{"id": "a/b", "tags": "text"}], None, """the Hub API sent "tags": 'text' for 'a/b', """
+     "where a list of text belongs"),
+    ([{"id": 7}], None, """the Hub API sent "id": '7' for '7', where text belongs"""),
     ([], "https://elsewhere.example/api/models?cursor=1", 'the next page '
      '"https://elsewhere.example/api/models?cursor=1" is not on '
      f"{ENDPOINT}: refusing to follow it (a changed HF_ENDPOINT? add --restart)"),
@@ -339,3 +339,20 @@ def test_odd_nested_fields_are_written_as_they_came(tmp_path: Path,
     row = pq.read_table(out).to_pylist()[0]
     assert (row["cardData"], row["safetensors"]) == ('"oops"', "[1]")
     assert row["createdAt"].isoformat() == "2024-05-01T00:00:00+00:00"
+
+
+def test_a_negative_count_is_written_and_reported_by_the_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import huggingface_hub
+    import huggingface_hub.utils
+
+    body = [{"id": "a/b", "downloadsAllTime": -1, "cardData": {"co2_eq_emissions": 5}}]
+    monkeypatch.setattr(huggingface_hub.utils, "http_backoff",
+                        lambda method, url, **kwargs: Response(body, None))
+    monkeypatch.setattr(huggingface_hub, "hf_raise_for_status", lambda r: None)
+    out = tmp_path / "s.parquet"
+    assert run("hub", "fetch", "-o", str(out)).exit_code == 0
+    capsys.readouterr()
+    assert main(capsys, "validate", str(out)) == (
+        2, f'{out}:1:1: "downloads" must be a finite number ≥ 0, not -1.0\n')
