@@ -16,6 +16,7 @@ import numpy as np
 
 from lineage.io.arrowread import WANTED, typed
 from lineage.io.dumplines import NOT_AN_ID, Lines
+from lineage.io.hubvalues import checked
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import BAD_ID
 
@@ -69,27 +70,31 @@ def _rows(path: Path) -> Lines:
     lines.lines = np.flatnonzero(good) + 1
     records = _records(table, lines)
     lines.take(records.items())
-    typed(lines, _typed_only(table), np.array(sorted(records), dtype=np.int64))
+    bad: dict[int, Any] = {}
+    typed(lines, _typed_only(table, bad), np.array(sorted(records), dtype=np.int64))
+    missing = np.isnan(lines.params)  # a bad total counts where it would give the params
+    lines.problems += [(row, "params", why) for row, raw in bad.items()
+                       if missing[row] and isinstance(why := checked(raw, "params"), str)]
     return lines
 
 
-def _typed_only(table: Any) -> Any:
+def _typed_only(table: Any, bad: dict[int, Any]) -> Any:
     """The table with ``safetensors``/``gguf`` as structs (JSON text parsed) and the free-form
-    columns left out."""
-    import orjson
+    columns left out. A total given as text ("1.2B") is read as JSON Lines read it; one of
+    another type goes to ``bad`` (row: value), to be reported in the same words."""
     import pyarrow as pa
 
     for key in ("safetensors", "gguf"):
         if key in table.column_names and pa.types.is_string(table[key].type):
             totals = [_total(v) for v in _values(table[key], key)]
-            kind = pa.float64()
-            if not all(t is None or type(t) in (int, float) for t in totals):
-                # a count as text ("1.2B") is read, any other value reported, as in JSON Lines
-                kind = pa.string()
-                totals = [t if t is None or type(t) is str else orjson.dumps(t).decode()
-                          for t in totals]
+            for row, t in enumerate(totals):
+                if t is not None and type(t) not in (int, float, str):
+                    bad.setdefault(row, t)
+                    totals[row] = None
+            text = any(type(t) is str for t in totals)
+            totals = [str(t) if text and t is not None else t for t in totals]
             struct = pa.array([None if t is None else {"total": t} for t in totals],
-                              type=pa.struct([("total", kind)]))
+                              type=pa.struct([("total", pa.string() if text else pa.float64())]))
             table = table.set_column(table.column_names.index(key), key, struct)
     keep = [c for c in table.column_names if c not in FREE]
     return table.select(keep)

@@ -187,4 +187,4 @@ def test_a_snapshot_total_as_text_is_read_and_a_wrong_one_reported(tmp_path: Pat
     with pytest.raises(InputErrors) as info:
         read_dump(bad)
     assert [str(e) for e in info.value.errors] == [
-        f'{bad}:2:1: "params" must be a count such as 1200 or "1.2B", not "true"']
+        f'{bad}:2:1: "params" must be a count such as 1200 or "1.2B", not true']
