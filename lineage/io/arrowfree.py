@@ -30,7 +30,7 @@ import numpy as np
 from lineage.io.arrowcols import filled, flags, indices, numbers, valid
 from lineage.io.dumplines import EdgeColumns, Lines, repeated_key
 from lineage.io.hubvalues import RELATION_CODES
-from lineage.model.hub import BAD_ID
+from lineage.model.ids import BAD_ID
 
 FREE = re.compile(rb'"(?:base_model|base_model_relation|co2_eq_emissions|baseModels|cardData)"')
 ODD = r'"(?:co2_eq_emissions|baseModels|cardData)"|\\u|"base_model".*"base_model"'

@@ -36,7 +36,7 @@ from lineage.io.arrowfree import Unread, cut_lines, free_form, read_typed
 from lineage.io.dumpids import ColumnIds, Folded
 from lineage.io.dumplines import SPACED, Lines
 from lineage.io.hubvalues import Problems, checked, dates
-from lineage.model.hub import BAD_ID
+from lineage.model.ids import BAD_ID
 
 COUNTS = ("downloads", "downloadsAllTime", "params")
 DATES = ("created_at", "createdAt")

@@ -29,7 +29,8 @@ from lineage.io.hubvalues import (
 )
 from lineage.model.columns import unique
 from lineage.model.errors import InputError, InputErrors, Position
-from lineage.model.hub import BAD_ID, Hub, find_ids
+from lineage.model.hub import Hub, find_ids
+from lineage.model.ids import BAD_ID
 
 MAX_SHOWN = 20  # bad lines listed before "… and N more"
 SPACED = re.compile(r"(?m)^ | $|^$")  # over ids joined by newlines

@@ -18,7 +18,7 @@ from lineage.io.arrowread import WANTED, typed
 from lineage.io.dumplines import NOT_AN_ID, Lines
 from lineage.io.hubvalues import checked
 from lineage.model.errors import InputError, InputErrors, Position
-from lineage.model.hub import BAD_ID
+from lineage.model.ids import BAD_ID
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
 CARD = ("base_model", "base_model_relation", "co2_eq_emissions")

@@ -13,7 +13,7 @@ from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
 from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
-from lineage.model.hub import BAD_ID
+from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
 from lineage.model.spec_base import source_refs

@@ -5,7 +5,6 @@ array per field, never a Python object per model, so that millions of models fit
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -18,9 +17,6 @@ from lineage.model.errors import InputError, Position
 if TYPE_CHECKING:
     from lineage.model.schema import StepKind
 
-# A model id that is empty, starts or ends with a space, or holds a control character: refused
-# in lineage files and hub dumps alike.
-BAD_ID = re.compile(r"^\s|\s$|^$|[\x00-\x1f\x7f]")
 RELATIONS = ("", "finetune", "adapter", "quantized", "merge")
 KIND_OF_RELATION: dict[str, StepKind] = {"finetune": "finetuning", "adapter": "finetuning",
                                          "quantized": "quantization", "merge": "merging"}
