@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lineage.io.arrowcols import bits, filled, numbers
+from lineage.model.columns import csr
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import RELATIONS, Hub
 
@@ -59,11 +60,8 @@ def _batch(hub: Hub) -> Any:
     """The index's one record batch (see the module docstring for its columns)."""
     import pyarrow as pa
 
-    order = np.argsort(hub.child, kind="stable")  # children are sorted; stay safe
-    counts = np.bincount(hub.child, minlength=hub.n)
-    offsets = np.zeros(hub.n + 1, dtype=np.int32)
-    np.cumsum(counts, out=offsets[1:])
-    parents = pa.ListArray.from_arrays(pa.array(offsets), pa.array(hub.parent[order]))
+    offsets, by_child = csr(hub.n, hub.child, hub.parent)  # children are sorted; stay safe
+    parents = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(by_child))
     start, below = hub.downs
     children = pa.ListArray.from_arrays(pa.array(start.astype(np.int32)), pa.array(below))
     folded = sorted(range(hub.n), key=lambda i: hub.ids[i].lower().encode("utf-8"))

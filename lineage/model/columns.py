@@ -21,12 +21,16 @@ class CycleError(ValueError):
         self.members = members
 
 
-def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, IntArray]:
-    """(start, targets): the targets of node i are ``targets[start[i]:start[i + 1]]``."""
-    targets = dst[np.argsort(src, kind="stable")]
+def starts(n: int, src: IntArray) -> IntArray:
+    """Where each node's run begins in edges sorted by ``src`` (n + 1 offsets)."""
     start = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n), out=start[1:])
-    return start, targets
+    return start
+
+
+def csr(n: int, src: IntArray, dst: IntArray) -> tuple[IntArray, IntArray]:
+    """(start, targets): the targets of node i are ``targets[start[i]:start[i + 1]]``."""
+    return starts(n, src), dst[np.argsort(src, kind="stable")]
 
 
 def unique(values: IntArray) -> IntArray:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lineage.model.columns import descendants_of
+from lineage.model.columns import csr, descendants_of, gather, starts
 from lineage.model.errors import InputError, Position
 
 if TYPE_CHECKING:
@@ -71,7 +71,6 @@ class Hub:
     params: np.ndarray  # float64 per node, NaN = unknown
     dates: np.ndarray | Callable[[], np.ndarray]  # see created; a reader may defer it
     skipped: list[InputError] = field(default_factory=list)
-    parent_order: np.ndarray | None = field(default=None, repr=False)
     kids: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)  # see downs
     up_start: np.ndarray | None = field(default=None, repr=False)  # see ups
     finder: Callable[[Iterable[str]], dict[str, int]] | None = field(default=None, repr=False)
@@ -90,19 +89,11 @@ class Hub:
         return self.dates
 
     @property
-    def by_parent(self) -> np.ndarray:
-        """The edges in parent order (``child`` itself is sorted, as lines are read)."""
-        if self.parent_order is None:
-            self.parent_order = np.argsort(self.parent, kind="stable")
-        return self.parent_order
-
-    @property
     def ups(self) -> np.ndarray:
         """Where each node's parents start: node k's parents are
         ``parent[start[k]:start[k + 1]]`` (edges are sorted by child)."""
         if self.up_start is None:
-            self.up_start = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(self.child, minlength=self.n), out=self.up_start[1:])
+            self.up_start = starts(self.n, self.child)
         return self.up_start
 
     @property
@@ -110,19 +101,13 @@ class Hub:
         """The children by parent, as (start, child): node k's children are
         ``child[start[k]:start[k + 1]]``. An index stores them; a dump's are sorted once."""
         if self.kids is None:
-            order = self.by_parent
-            start = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(self.parent, minlength=self.n), out=start[1:])
-            self.kids = (start, self.child[order])
+            self.kids = csr(self.n, self.parent, self.child)
         return self.kids
 
     def children_of(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(parent, child) of every edge out of ``nodes``, vectorised."""
         start, child = self.downs
-        lo, hi = start[nodes], start[nodes + 1]
-        counts = hi - lo
-        at = np.repeat(lo - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
-        return np.repeat(nodes, counts), child[at]
+        return np.repeat(nodes, start[nodes + 1] - start[nodes]), gather(start, child, nodes)
 
     def own_kg(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(kgCO2e (k, 3), known (k,)) of ``nodes``: their ``co2_eq_emissions``, read in grams as
