@@ -37,8 +37,6 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
 
     Example: lineage validate my-family.yaml
     """
-    from lineage.api import load, warnings
-
     paths, hub = split_files(paths)
     if hub is not None:  # a dump: every line, then the lineage it forms with the files
         if fmt == "json":
@@ -50,21 +48,32 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
         return
     if fmt == "json":
         ctx.exit(_validate_json(paths, no_registry, strict))
-    project = load(paths, registry=not no_registry)
-    found = [w for w in warnings(project)
-             if not paths or not w.where or not _is_registry_path(w.where.path)]
+    checked, found = _checked(paths, no_registry)
     for w in found:
         click.echo(visible(str(w)), err=True)
     if strict and found:
         raise UsageError(f"{len(found)} warning(s) and --strict was given")
-    checked = [f for f in project.files if not f.is_registry] if paths else project.files
     n_models = sum(len(f.spec.models) for f in checked)
     click.echo(f"ok: {len(checked)} file(s), {n_models} models, {len(found)} warning(s)")
 
 
+def _checked(paths: tuple[str, ...], no_registry: bool) -> tuple[list[Any], list[Any]]:
+    """(the files checked, their warnings): the registry's own are left out when files are
+    named.
+
+    Raises:
+        InputErrors: every problem of the files.
+    """
+    from lineage.api import load, warnings
+
+    project = load(paths, registry=not no_registry)
+    found = [w for w in warnings(project)
+             if not paths or not w.where or not _is_registry_path(w.where.path)]
+    return [f for f in project.files if not f.is_registry] if paths else project.files, found
+
+
 def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> int:
     """Print every problem as one JSON object; the exit code validate would give."""
-    from lineage.api import load, warnings
     from lineage.report.tables import to_json
 
     def item(where: Any, message: str, severity: str) -> dict[str, Any]:
@@ -73,14 +82,11 @@ def _validate_json(paths: tuple[str, ...], no_registry: bool, strict: bool) -> i
                 "message": message}
 
     try:
-        project = load(paths, registry=not no_registry)
+        checked, found = _checked(paths, no_registry)
     except InputErrors as exc:
         problems = [item(e.where, str(e.args[0]), "error") for e in exc.errors]
         out(to_json({"ok": False, "files": None, "models": None, "problems": problems}))
         return 2
-    found = [w for w in warnings(project)
-             if not paths or not w.where or not _is_registry_path(w.where.path)]
-    checked = [f for f in project.files if not f.is_registry] if paths else project.files
     bad = strict and bool(found)
     out(to_json({"ok": not bad, "files": len(checked),
                  "models": sum(len(f.spec.models) for f in checked),
