@@ -220,14 +220,12 @@ def in_use(project: Project, models: list[str], policy: str,
            extras: Extras) -> tuple[str, list[dict[str, Any]]]:
     """``compare --task`` / ``--deployment``: the first model against each other one in use,
     under ``policy`` (or every policy), with ``--monte-carlo`` spreads; text and JSON."""
-    from lineage.core.compare import all_policies
     from lineage.core.engine import compute
     from lineage.core.payoff import payoff
+    from lineage.model.policy import POLICIES
 
-    policies = [o.policy for o in all_policies(project, models[0])] if policy == "all" \
-        else [policy]
     text, records = "", []
-    for name in policies:
+    for name in list(POLICIES) if policy == "all" else [policy]:
         try:
             results = compute(project, name)
         except InputErrors as exc:
