@@ -121,17 +121,4 @@ def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None 
     total = sum(basis.values())
     return FamilyTotal(name, tuple(ids), kg, kwh, complete, energy_complete,
                        {b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
-                       _reported_totals(project, set(in_project)))
-
-
-def _reported_totals(project: Project, members: set[str]
-                     ) -> tuple[tuple[tuple[str, ...], Interval, str], ...]:
-    """The figures published only for a group of models (``totals:``) that touch the family:
-    (its models, its emissions, its note)."""
-    found = []
-    for f in project.files:
-        for t in f.spec.totals:
-            named = tuple(project.resolve(x) or x for x in t.models)
-            if t.emissions is not None and set(named) & members:
-                found.append((named, t.emissions, (t.note or "").strip()))
-    return tuple(found)
+                       tuple(project.joint_totals(set(in_project))))

@@ -85,6 +85,17 @@ class Project:
             raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
         return mid
 
+    def joint_totals(self, members: set[str]) -> list[tuple[tuple[str, ...], Interval, str]]:
+        """The figures published only for a group of models (``totals:``) that takes in any
+        of ``members``: (its model ids, its emissions, its note on one line)."""
+        found = []
+        for f in self.files:
+            for t in f.spec.totals:
+                ids = tuple(self.resolve(m) or m for m in t.models)
+                if t.emissions is not None and set(ids) & members:
+                    found.append((ids, t.emissions, " ".join((t.note or "").split())))
+        return found
+
     def parents(self, model: str) -> list[str]:
         return sorted(self.G.predecessors(model))
 

@@ -213,7 +213,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
         mark = "" if c.is_complete else "≥ "
         lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}"
                                                     for name, n, _ in eq))
-    for models, value, note in joint_totals(results, c.model):
+    for models, value, note in project.joint_totals({c.model}):
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
     if c.unknown:
@@ -222,17 +222,6 @@ def cost_text(results: Results, c: ModelCost) -> str:
     for caution in results.cautions(c.model):
         lines.append(f"  caution      {caution} (lineage validate); the figures above include it")
     return visible("\n".join(lines)) + "\n"
-
-
-def joint_totals(results: Results, model: str) -> list[tuple[tuple[str, ...], Interval, str]]:
-    """Figures published only for a group of models that includes ``model``."""
-    out: list[tuple[tuple[str, ...], Interval, str]] = []
-    for f in results.project.files:
-        for t in f.spec.totals:
-            ids = tuple(results.project.resolve(m) or m for m in t.models)
-            if model in ids and t.emissions is not None:
-                out.append((ids, t.emissions, " ".join((t.note or "").split())))
-    return out
 
 
 def fmt_count(n: float) -> str:
