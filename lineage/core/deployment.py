@@ -143,11 +143,11 @@ def energy_per_1k(spec: ServingSpec, entry: ModelEntry, cat: Catalog) -> tuple[I
     if spec.task is not None:
         return _task_energy(spec, entry, cat)
     assert spec.gpu_hours_per_query is not None
-    inputs = resolve_inputs([spec, entry.file.spec.defaults], cat, spec.gpu_hours_per_query)
-    if inputs.power_kw is None:
+    per_query = resolve_inputs([spec, entry.file.spec.defaults], cat,
+                               spec.gpu_hours_per_query).energy_kwh
+    if per_query is None:
         raise UsageError(f'{entry.id}: deployment needs "hardware" or "power" to turn '
                          "GPU-hours per query into energy")
-    per_query = spec.gpu_hours_per_query * inputs.power_kw * inputs.utilization * inputs.pue
     return per_query * 1000.0, "GPU-hours per query × power × utilization × PUE"
 
 

@@ -36,6 +36,14 @@ class Inputs:
     intensity_from: str  # grid id or "intensity"
     hardware: str | None = None  # the registry hardware id the step ran on, if named
 
+    @property
+    def energy_kwh(self) -> Interval | None:
+        """GPU-hours × power × utilization × PUE (docs/method.md#step-costs); None without
+        GPU-hours or power. (:mod:`lineage.core.montecarlo` samples the same product.)"""
+        if self.gpu_hours is None or self.power_kw is None:
+            return None
+        return self.gpu_hours * self.power_kw * self.utilization * self.pue
+
 
 @dataclass(frozen=True)
 class PartCost:
@@ -199,13 +207,10 @@ def part_cost(label: str, block: ComputeSpec, levels: Sequence[SiteSpec],
     if assumed_grid is not None and not located:
         levels = [*levels, DefaultsSpec(grid=assumed_grid)]
     inputs = resolve_inputs(levels, cat, block.gpu_hours_total)
-    estimated_energy = None
-    if inputs.gpu_hours is not None and inputs.power_kw is not None:
-        estimated_energy = inputs.gpu_hours * inputs.power_kw * inputs.utilization * inputs.pue
     given: str = block.basis or "reported"
     energy, energy_basis = block.energy, given
     if energy is None:
-        energy, energy_basis = estimated_energy, "estimated"
+        energy, energy_basis = inputs.energy_kwh, "estimated"
     estimate = None
     if energy is not None and inputs.intensity_kgco2e_per_kwh is not None:
         estimate = energy * inputs.intensity_kgco2e_per_kwh
