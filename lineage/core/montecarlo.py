@@ -160,17 +160,6 @@ class _Sampler:
         return self._rng.uniform(iv.low, iv.high, self.n)
 
 
-def _gpu_hours(block: ComputeSpec, s: _Sampler) -> Value:
-    """GPU-hours sampled from the fields they were written with (see ``gpu_hours_total``)."""
-    if block.gpu_hours is not None:
-        return s.value(block.gpu_hours)
-    assert block.gpus is not None
-    if block.hours is not None:
-        return s.value(block.gpus) * s.value(block.hours)
-    assert block.days is not None
-    return s.value(block.gpus) * s.value(block.days) * 24.0
-
-
 def _part_energy(part: PartCost, block: ComputeSpec, s: _Sampler) -> Value:
     """kWh of one part, following the basis :func:`~lineage.core.stepcost.part_cost` chose."""
     if part.energy_basis == "unknown":
@@ -180,7 +169,8 @@ def _part_energy(part: PartCost, block: ComputeSpec, s: _Sampler) -> Value:
         return s.value(block.energy)
     i = part.inputs
     assert i.power_kw is not None
-    return _gpu_hours(block, s) * s.value(i.power_kw) * s.value(i.utilization) * s.value(i.pue)
+    gpu_hours: Value = block.gpu_hours_of(s.value)
+    return gpu_hours * s.value(i.power_kw) * s.value(i.utilization) * s.value(i.pue)
 
 
 def _part_emissions(part: PartCost, block: ComputeSpec, energy: Value, s: _Sampler) -> Value:

@@ -9,6 +9,7 @@ validation error back to the line and column of the YAML it came from.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import (
@@ -110,14 +111,20 @@ class ComputeSpec(SiteSpec):
     @property
     def gpu_hours_total(self) -> Interval | None:
         """GPU-hours from ``gpu_hours``, ``gpus × hours`` or ``gpus × days × 24``."""
+        total: Interval | None = self.gpu_hours_of(lambda x: x)
+        return total
+
+    def gpu_hours_of(self, value: Callable[[Interval], Any]) -> Any:
+        """:attr:`gpu_hours_total` with each field read through ``value`` (Monte Carlo reads
+        a sample of it: :mod:`lineage.core.montecarlo`); None when no field gives it."""
         if self.gpu_hours is not None:
-            return self.gpu_hours
+            return value(self.gpu_hours)
         if self.gpus is None:
             return None
         if self.hours is not None:
-            return self.gpus * self.hours
+            return value(self.gpus) * value(self.hours)
         assert self.days is not None
-        return self.gpus * self.days * 24.0
+        return value(self.gpus) * value(self.days) * 24.0
 
 
 class TeacherInferenceSpec(ComputeSpec):
