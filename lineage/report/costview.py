@@ -168,18 +168,21 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
     assert extras.monte_carlo is not None
     mc = simulate_results(results, n=extras.monte_carlo, seed=extras.seed,
                           distribution=extras.distribution)
-    s = mc.summary(model)
+    s, e = mc.summary(model), mc.summary(model, "kwh")
+    head, about = _monte_carlo_head(extras, mc.distribution)
     if record is not None:
-        record["monte_carlo"] = {"n": extras.monte_carlo, "seed": extras.seed,
-                                 "distribution": mc.distribution,
-                                 "kgco2e": s.as_dict(), "kwh": mc.summary(model, "kwh").as_dict()}
-    e = mc.summary(model, "kwh")
+        record["monte_carlo"] = about | {"kgco2e": s.as_dict(), "kwh": e.as_dict()}
     complete = results.costs[model]
-    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
-    return (f"  monte carlo  {extras.monte_carlo:,} samples ({mc.distribution}{seeded}): median "
-            "and 5–95% interval\n"
+    return (f"{head}median and 5–95% interval\n"
             f"               {report.fmt(s.as_interval(), complete.is_complete)}   "
             f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
+
+
+def _monte_carlo_head(extras: Extras, distribution: str) -> tuple[str, dict[str, Any]]:
+    """The start of a Monte Carlo line, and of its JSON record: samples, law, seed."""
+    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
+    return (f"  monte carlo  {extras.monte_carlo:,} samples ({distribution}{seeded}): ",
+            {"n": extras.monte_carlo, "seed": extras.seed, "distribution": distribution})
 
 
 def all_policies(project: Project, mid: str, fmt: str,
@@ -258,10 +261,8 @@ def _payoff_monte_carlo(project: Project, p: Any, extras: Extras) -> tuple[str, 
                             mc.samples(p.alternative.model).tolist())
     crossed = np.array([q for q in got if q is not None])
     share = len(crossed) / len(got)
-    record: dict[str, Any] = {"n": extras.monte_carlo, "seed": extras.seed,
-                              "distribution": mc.distribution, "share_crossing": share}
-    seeded = f", seed {extras.seed}" if extras.seed is not None else ""
-    head = f"  monte carlo  {extras.monte_carlo:,} samples ({mc.distribution}{seeded}): "
+    head, record = _monte_carlo_head(extras, mc.distribution)
+    record["share_crossing"] = share
     if not len(crossed):
         why = "the student is cheaper from the first query" if p.saving_per_1k_queries > 0 \
             else "the lines never cross"
