@@ -142,13 +142,13 @@ def record_of(info: dict[str, Any]) -> dict[str, Any]:
         UsageError: an ``id`` that is not text, a count that is not a whole number of int64,
             ``tags`` that are not a list of text, a ``createdAt`` that is not an ISO date.
     """
-    mid = info.get("id")
+    mid, created = info.get("id"), _created(info.get("createdAt"))
     for key, ok, wanted in (
             ("id", isinstance(mid, str), "text"),
             ("downloads", _count(info.get("downloads")), "a whole number"),
             ("downloadsAllTime", _count(info.get("downloadsAllTime")), "a whole number"),
             ("tags", _texts(info.get("tags")), "a list of text"),
-            ("createdAt", _created(info.get("createdAt")) is not False, "a date and time")):
+            ("createdAt", created is not False, "a date and time")):
         if not ok:
             raise UsageError(f'the Hub API sent "{key}": {str(info.get(key))[:100]!r} for '
                              f"{str(mid)[:200]!r}, where {wanted} belongs")
@@ -158,7 +158,7 @@ def record_of(info: dict[str, Any]) -> dict[str, Any]:
     gguf = info.get("gguf")
     if isinstance(gguf, dict):
         gguf = {"total": gguf["total"]} if "total" in gguf else None
-    return {"id": mid, "createdAt": _created(info.get("createdAt")),
+    return {"id": mid, "createdAt": created,
             "downloads": info.get("downloads"), "downloadsAllTime": info.get("downloadsAllTime"),
             "tags": info.get("tags"), "baseModels": _text(info.get("baseModels")),
             "cardData": _text(card), "safetensors": _text(info.get("safetensors")),

@@ -137,9 +137,9 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
     dep = spec.deployment
     if dep is not None:
         blocks.append((dep, (*base, "deployment")))
+        if dep.task is not None and cat.tasks.find(dep.task) is None:  # (errors are sorted)
+            errors.append(cat.tasks.unknown(dep.task, f.doc.at((*base, "deployment", "task"))))
     for block, loc in blocks:
-        if block is dep and dep.task is not None and cat.tasks.find(dep.task) is None:
-            errors.append(cat.tasks.unknown(dep.task, f.doc.at((*loc, "task"))))
         _site_refs(block, cat, f, loc, errors)
         _sources_ok(getattr(block, "source", None), f, (*loc, "source"), errors)
 
