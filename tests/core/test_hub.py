@@ -521,13 +521,24 @@ def test_a_file_may_name_a_registry_mirror_that_the_dump_holds(tmp_path: Path) -
     assert [c["model"] for c in record["contributions"]] == ["llama-7b"]
 
 
-def test_embodied_emissions_of_a_dump_model() -> None:
+def test_embodied_emissions_of_a_dump_model(tmp_path: Path) -> None:
     # it was an internal error (KeyError on a registry model outside the explained ancestors)
     sample = Path(__file__).parents[2] / "examples" / "hub-sample.jsonl"
     result = CliRunner().invoke(cli, ["cost", "acme/support-1b-lora-fr", "-f", str(sample),
                                       "--embodied", "--format", "json"])
     assert result.exit_code == 0, result.output
+    # base: 26,280 H100-hours = the registry's 3-year lifetime, so its embodied share is the
+    # whole 164 kgCO2e; under equal base gives a/ft 1/2 and a/ft gives a/ft-2 1/2:
+    # 164 × 1/2 × 1/2 = 41 kg, a lower bound (the dump's models name no hardware)
+    base = tmp_path / "base.yaml"
+    base.write_text("lineage: 1\nmodels:\n  base:\n    hf: org/base\n    steps: [{kind: "
+                    "pretraining, gpu_hours: 26280, hardware: h100-sxm5-80gb, emissions: 1 t}]\n")
+    dump = write(tmp_path, "d.jsonl", [{"id": "a/ft", "base_model": "org/base",
+                                        "co2_eq_emissions": 100},
+                                       {"id": "a/ft-2", "base_model": "a/ft"}])
+    result = CliRunner().invoke(cli, ["cost", "a/ft-2", "-f", str(base),
+                                      "-f", str(dump), "--embodied", "--format", "json"])
+    assert result.exit_code == 0, result.output
     record = json.loads(result.stdout)
-    # the adapter and its Hub base name no hardware: unknown own, a lower bound above them
     assert record["embodied_kgco2e"] is None and record["embodied_complete"] is False
-    assert record["embodied_cumulative_kgco2e"] > 0
+    assert record["embodied_cumulative_kgco2e"] == pytest.approx(41.0)
