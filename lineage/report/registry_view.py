@@ -117,7 +117,7 @@ def show(ident: str, fmt: str) -> str:
     if found is None:
         for f in files:
             for mid, m in f.spec.models.items():
-                if ident.lower() in (mid.lower(), (m.hf or "").lower()):
+                if ident.lower() in (mid.lower(), *(h.lower() for h in m.hub_ids)):
                     found = ("model", m, f)
     if found is None:
         names = [*cat.hardware.entries, *cat.grids.entries, *cat.tasks.entries,

@@ -197,6 +197,16 @@ def test_registry_show() -> None:
     assert data["citations"]
 
 
+def test_registry_show_finds_a_model_by_its_mirror() -> None:
+    # llama-7b has no `hf` (Meta published no repository); huggyllama/llama-7b is its mirror,
+    # the name `cost` already answers to
+    result = CliRunner().invoke(cli, ["registry", "show", "huggyllama/llama-7b", "--format",
+                                      "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["entry"] == "model" and data["name"] == "LLaMA 7B"
+
+
 def test_unknown_figures_are_empty_or_null_never_zero() -> None:
     # llama-3.2-1b-instruct: Meta publishes no figure for its own tuning steps, so its own
     # cost is unknown; bert-base-uncased: energy known (430.08 kWh), emissions unknown.
