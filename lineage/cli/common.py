@@ -163,17 +163,18 @@ as_of_option = click.option("--as-of", "as_of", metavar="DATE",
                             help="Count only models released by DATE (YYYY-MM-DD).")
 
 
-def check_date(as_of: str) -> None:
-    """Raises UsageError unless ``as_of`` is a full, valid YYYY-MM-DD date."""
+def check_date(day: str, flag: str = "--as-of") -> None:
+    """Raises UsageError unless ``day`` (given with ``flag``) is a full, valid YYYY-MM-DD
+    date."""
     import datetime as dt
     import re
 
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", as_of):
-            raise ValueError(as_of)
-        dt.date.fromisoformat(as_of)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise ValueError(day)
+        dt.date.fromisoformat(day)
     except ValueError:
-        raise UsageError(f'--as-of "{as_of}" is not a full date: write YYYY-MM-DD') from None
+        raise UsageError(f'{flag} "{day}" is not a full date: write YYYY-MM-DD') from None
 
 
 def dated(project: Project, as_of: str | None) -> Project:

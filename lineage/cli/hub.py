@@ -215,11 +215,7 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
         raise UsageError(f'write the snapshot to a ".parquet" file, not "{output}"')
     for flag, day in (("--since", since), ("--until", until)):
         if day is not None:
-            try:
-                check_date(day)
-            except UsageError:
-                raise UsageError(f'{flag} "{day}" is not a full date: write YYYY-MM-DD') \
-                    from None
+            check_date(day, flag)
     try:
         import huggingface_hub  # noqa: F401  (the requests go through its HTTP helpers)
         from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
