@@ -16,7 +16,7 @@ from lineage.model.files import LoadedFile, PathKey
 from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
-from lineage.model.spec_base import source_refs
+from lineage.model.spec_base import date_parts, source_refs
 
 
 @dataclass(frozen=True)
@@ -340,7 +340,7 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     every descendant of a model left out. Returns the project and the ids left out.
     """
     keep = {m for m, e in project.models.items()
-            if e.spec.released is not None and _date_key(e.spec.released) <= _date_key(date)}
+            if e.spec.released is not None and date_parts(e.spec.released) <= date_parts(date)}
     dropped = set(project.models) - keep
     for m in list(dropped):
         dropped |= project.G.descendants(m)
@@ -348,11 +348,6 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     import dataclasses
 
     return dataclasses.replace(subproject(project, keep), as_of=date), sorted(dropped)
-
-
-def _date_key(text: str) -> tuple[int, int, int]:
-    parts = [int(p) for p in text.split("-")] + [1, 1]
-    return parts[0], parts[1], parts[2]
 
 
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:

@@ -42,6 +42,7 @@ from lineage.model.spec_base import (
     SourceSpec,
     Spec,
     conflict,
+    date_parts,
 )
 
 __all__ = [
@@ -291,9 +292,8 @@ class ModelSpec(Spec):
             return value
         if not DATE.match(value):
             raise ValueError(f'released "{value}" is not a date: write YYYY-MM-DD')
-        parts = [int(p) for p in value.split("-")] + [1, 1]
         try:
-            dt.date(parts[0], parts[1], parts[2])
+            dt.date(*date_parts(value))
         except ValueError:
             raise ValueError(f'released "{value}" is not a valid date') from None
         return value

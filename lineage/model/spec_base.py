@@ -90,6 +90,13 @@ def source_refs(ref: SourceRef | None) -> list[str]:
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def date_parts(text: str) -> tuple[int, int, int]:
+    """A :data:`DATE` as (year, month, day), a partial date counting as its first day
+    (docs/method.md#as-of): ``"2024-09"`` → ``(2024, 9, 1)``."""
+    year, month, day, *_ = [int(p) for p in text.split("-")] + [1, 1]
+    return year, month, day
+
+
 def conflict(key: str, message: str) -> PydanticCustomError:
     """An error between fields of one mapping, reported at ``key``'s line."""
     return PydanticCustomError("field_conflict", message, {"key": key})
