@@ -6,12 +6,12 @@ sources, explicit shares over 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
-from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
+from lineage.model.errors import InputError, InputErrors, Position, UsageError, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
 from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
@@ -78,8 +78,6 @@ class Project:
         Raises:
             UsageError: no model has that name; the message suggests the closest.
         """
-        from lineage.model.errors import UsageError
-
         mid = self.resolve(name)
         if mid is None:
             raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
@@ -311,14 +309,10 @@ def assume_grid(project: Project, grid: str) -> Project:
     Raises:
         UsageError: an unknown grid (with a suggestion).
     """
-    import dataclasses
-
-    from lineage.model.errors import UsageError
-
     entry = project.catalog.grids.find(grid)
     if entry is None:
         raise UsageError(str(project.catalog.grids.unknown(grid, None)))  # type: ignore[arg-type]
-    return dataclasses.replace(project, assumed_grid=entry.id)
+    return replace(project, assumed_grid=entry.id)
 
 
 def component(project: Project, models: list[str]) -> Project:
@@ -345,9 +339,7 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     for m in list(dropped):
         dropped |= project.G.descendants(m)
     keep -= dropped
-    import dataclasses
-
-    return dataclasses.replace(subproject(project, keep), as_of=date), sorted(dropped)
+    return replace(subproject(project, keep), as_of=date), sorted(dropped)
 
 
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:
