@@ -368,11 +368,10 @@ def json_schema() -> dict[str, Any]:
         "anyOf": [{"type": "string"}, {"$ref": "#/$defs/SourceSpec"}]}
     # YAML editors read `released: 2024` and `year: 2023` as integers.
     for spec in defs.values():
-        for key in ("released", "year", "checked"):
+        for key in ("released", "year"):
             if key in spec.get("properties", {}):
                 spec["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "integer"},
                                                      {"type": "null"}], "default": None}
-    for key in ("checked",):
-        schema["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "null"}],
-                                     "default": None}
+    schema["properties"]["checked"] = {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                       "default": None}
     return schema
