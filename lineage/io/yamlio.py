@@ -182,20 +182,19 @@ def _decode(path: str, raw: bytes) -> str:
         raise InputErrors([InputError(Position(path, 1, 1), f"not UTF-8 text ({name}); save "
                                       "the file as UTF-8")])
     if b"\x00" in raw:
-        at = raw.index(b"\x00")
-        line = raw[:at].count(b"\n") + 1
-        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
-        raise InputErrors([InputError(Position(path, line, col),
+        raise InputErrors([InputError(_at(path, raw, raw.index(b"\x00")),
                                       "binary file: expected a UTF-8 YAML text file")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputErrors([InputError(Position(path, line, col),
+        raise InputErrors([InputError(_at(path, raw, exc.start),
                                       f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
                                       "save the file as UTF-8")]) from None
+
+
+def _at(path: str, raw: bytes, offset: int) -> Position:
+    """Where byte ``offset`` of ``raw`` is: its line and its column, both from 1."""
+    return Position(path, raw.count(b"\n", 0, offset) + 1, offset - raw.rfind(b"\n", 0, offset))
 
 
 def _yaml_problem(path: str, text: str, exc: yaml.YAMLError) -> InputError:
