@@ -185,8 +185,7 @@ def find_ids(ids: Sequence[str], names: Iterable[str],
             if m == wanted[key]:
                 exact.setdefault(m, i)
             folded.setdefault(key, i)
-    out = {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
-           if n in exact or n.lower() in folded}
-    return out
+    return {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
+            if n in exact or n.lower() in folded}
 
 
