@@ -202,18 +202,17 @@ def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
                 if parent == mid:
                     errors.append(InputError(at(loc), f'model "{mid}" lists itself as a parent'))
                     continue
-                old = edges.get((parent, mid))
-                if old is not None and old.share is not None and ref.share is not None:
+                # a parent named again (by another step) adds to the edge first written
+                old = edges.get((parent, mid)) or Edge(parent, mid, None, frozenset(),
+                                                       frozenset(), entry.file, loc)
+                if old.share is not None and ref.share is not None:
                     errors.append(InputError(at(loc), f'"{parent}" is given a share twice for '
                                              f'"{mid}"'))
                     continue
-                roles = {ref.role} if ref.role else set()
-                edges[(parent, mid)] = Edge(
-                    parent, mid, ref.share if ref.share is not None else
-                    (old.share if old else None),
-                    frozenset(roles | (set(old.roles) if old else set())),
-                    frozenset({step.kind} | (set(old.kinds) if old else set())),
-                    old.file if old else entry.file, old.loc if old else loc)
+                edges[(parent, mid)] = replace(
+                    old, share=old.share if ref.share is None else ref.share,
+                    roles=old.roles | ({ref.role} if ref.role else set()),
+                    kinds=old.kinds | {step.kind})
     return edges
 
 
