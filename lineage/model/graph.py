@@ -142,7 +142,8 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
         _sources_ok(getattr(block, "source", None), f, (*loc, "source"), errors)
 
 
-def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
+def _file_refs(f: LoadedFile, cat: Catalog, models: dict[str, ModelEntry],
+               aliases: dict[str, str], errors: list[InputError]) -> None:
     _site_refs(f.spec.defaults, cat, f, ("defaults",), errors)
     tables: list[tuple[str, dict[str, Any]]] = [
         ("hardware", f.spec.hardware), ("grids", f.spec.grids), ("tasks", f.spec.tasks),
@@ -155,6 +156,10 @@ def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
                 _sources_ok(embodied.source, f, (section, key, "embodied", "source"), errors)
     for i, t in enumerate(f.spec.totals):
         _sources_ok(t.source, f, ("totals", i, "source"), errors)
+        for k, m in enumerate(t.models):
+            if m not in models and m.lower() not in aliases:
+                errors.append(InputError(f.doc.at(("totals", i, "models", k)),
+                                         f'unknown model "{m}"' + did_you_mean(m, list(models))))
 
 
 def _collect_models(files: list[LoadedFile], errors: list[InputError]
@@ -274,20 +279,13 @@ def build(files: list[LoadedFile]) -> Project:
     catalog = Catalog.build(files, errors)
     models, aliases = _collect_models(files, errors)
     for f in files:
-        _file_refs(f, catalog, errors)
+        _file_refs(f, catalog, models, aliases, errors)
     for entry in models.values():
         _check_refs(entry, catalog, errors)
     edges = _collect_edges(models, aliases, errors)
     _check_shares(edges, errors)
     G = Digraph(models, edges)
     _check_cycles(G, edges, errors)
-    for f in files:
-        for j, t in enumerate(f.spec.totals):
-            for k, m in enumerate(t.models):
-                if m not in models and m.lower() not in aliases:
-                    errors.append(InputError(f.doc.at(("totals", j, "models", k)),
-                                             f'unknown model "{m}"'
-                                             + did_you_mean(m, list(models))))
     InputErrors.raise_if_any(errors)
     return Project(files, catalog, models, edges, G, aliases)
 
