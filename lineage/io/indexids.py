@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lineage.io.arrowcols import indices
+
 
 class IndexIds(Sequence[str]):
     """``ids[i]`` decodes one id; ``find`` looks names up without case."""
@@ -33,8 +35,6 @@ class IndexIds(Sequence[str]):
 
     def take(self, nodes: np.ndarray) -> list[str]:
         """The ids of ``nodes``, decoded in one call."""
-        from lineage.io.arrowcols import indices
-
         return list(self.column.take(indices(nodes)).to_pylist())
 
     def folded(self, k: int) -> bytes:
