@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.codecarbon import Measured, read_codecarbon
-from lineage.model.errors import Position
+from lineage.model.errors import InputError, InputErrors, Position
 
 __all__ = ["Measured", "checked", "read_codecarbon", "step_yaml"]
 
@@ -25,7 +25,6 @@ def checked(data: dict[str, Any], origin: str) -> str:
 
     from lineage.io.validation import validate_document
     from lineage.io.yamlio import parse_text
-    from lineage.model.errors import InputError, InputErrors
 
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     try:

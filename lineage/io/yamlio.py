@@ -9,6 +9,7 @@ deeper than :data:`MAX_DEPTH`, and files that are not regular files or are large
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from lineage.io.reading import ReadRefused, read_limited
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.files import Document, PathKey
 
@@ -259,15 +261,11 @@ def read_file(path: Path) -> Document:
         InputErrors: not a regular file (a device, a named pipe: refused without waiting),
             larger than :data:`MAX_BYTES`, unreadable, or not valid YAML.
     """
-    from lineage.io.reading import ReadRefused, read_limited
-
     name = str(path)
     try:
         raw = read_limited(path, MAX_BYTES)
     except ReadRefused as exc:
         raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
-    import hashlib
-
     doc = parse_text(name, _decode(name, raw))
     doc.sha256 = hashlib.sha256(raw).hexdigest()
     return doc

@@ -9,6 +9,7 @@ networkx's algorithms, get a real ``DiGraph`` from :meth:`Digraph.to_networkx`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,8 +84,6 @@ class Digraph:
         Raises:
             graphlib.CycleError: the edges loop (``args[1]`` holds one cycle).
         """
-        from graphlib import TopologicalSorter
-
         return list(TopologicalSorter(self._pred).static_order())
 
     def _reach(self, start: str, *steps: dict[str, dict[str, None]]) -> set[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from graphlib import CycleError
 from typing import Any
 
 from lineage.model.catalog import Catalog
@@ -238,8 +239,6 @@ def _check_shares(edges: dict[tuple[str, str], Edge], errors: list[InputError]) 
 
 def _check_cycles(G: Digraph, edges: dict[tuple[str, str], Edge],
                   errors: list[InputError]) -> None:
-    from graphlib import CycleError
-
     try:
         G.topological_order()
         return

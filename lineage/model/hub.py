@@ -5,6 +5,7 @@ array per field, never a Python object per model, so that millions of models fit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -35,8 +36,6 @@ class HubStep:
 def hub_step(hub: Hub, h: int, has_parents: bool) -> HubStep | None:
     """Node ``h``'s own step, or None when the dump gives it none: a parent the dump does not
     hold, or a line with neither a base model nor an emissions figure."""
-    import math
-
     if h >= hub.n_models:
         return None
     grams = float(hub.emissions_g[h])
