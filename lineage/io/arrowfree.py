@@ -26,6 +26,10 @@ import re
 from typing import Any
 
 import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.json as pj
 
 from lineage.io.arrowcols import filled, flags, indices, numbers, valid
 from lineage.io.dumplines import EdgeColumns, Lines, repeated_key
@@ -46,9 +50,6 @@ class Unread(Exception):
 def free_form(cut: Any, lines: Lines) -> np.ndarray:
     """Read the free-form fields of the lines ``cut`` (:func:`cut_lines`) into ``lines``;
     returns the rows of the lines that name one (they take no lineage from their tags)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     rows = np.flatnonzero(flags(pc.match_substring_regex(cut, FREE.pattern.decode())))
     picked = cut.take(indices(rows))
     odd = flags(pc.match_substring_regex(picked, ODD))
@@ -68,8 +69,6 @@ def free_form(cut: Any, lines: Lines) -> np.ndarray:
 def cut_lines(data: bytes, start: int) -> Any:
     """The lines of ``data`` as an Arrow binary array over the same bytes (no copy), each with
     its newline."""
-    import pyarrow as pa
-
     newline = _newlines(data, start)
     ends = newline + 1 if data.endswith(b"\n") else np.append(newline + 1, len(data))
     offsets = np.concatenate([np.array([start], dtype=np.int64), ends.astype(np.int64)])
@@ -94,9 +93,6 @@ def read_typed(data: Any, schema: Any) -> Any:
     """The table pyarrow's JSON reader makes of the JSON Lines in the buffer ``data``: the
     fields of ``schema``, typed as it says, the others ignored; blocks of :data:`BLOCK` bytes
     read on every core."""
-    import pyarrow as pa
-    import pyarrow.json as pj
-
     return pj.read_json(pa.BufferReader(data),
                         read_options=pj.ReadOptions(use_threads=True, block_size=BLOCK),
                         parse_options=pj.ParseOptions(explicit_schema=schema,
@@ -118,9 +114,6 @@ def _typed_group(raw_lines: Any, rows: np.ndarray, kind: Any, lines: Lines) -> n
     Returns the positions (in ``rows``) to parse with orjson: all of them when the typed read
     refuses the group, else those whose top-level ``base_model`` is absent (it was nested).
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     schema = pa.schema([("id", pa.string()), ("base_model", kind),
                         ("base_model_relation", pa.string())])
     try:
@@ -178,9 +171,6 @@ def _parse(raw_lines: Any, rows: list[int], lines: Lines) -> None:
         Unread: a line that is not the record pyarrow read (another id), or that repeats a key
             orjson would silently take the last of.
     """
-    import orjson
-    import pyarrow.compute as pc
-
     raws = raw_lines.to_pylist()
     objs = orjson.loads(b"[" + b",".join(raws) + b"]")
     twice = np.flatnonzero(numbers(pc.count_substring(raw_lines, b'"base_model"')) > 1)

@@ -25,10 +25,13 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lineage.io import hubrecords as rec
 from lineage.io.arrowcols import filled, flags, indices, strings
@@ -54,8 +57,6 @@ def read_json(path: Path) -> Lines | None:
     which cost the 194 MB synthetic Hub (``benchmarks/hub_scale.py``) 0.7 s of system time
     and 150 MB of peak memory.
     """
-    import pyarrow as pa
-
     previous = pa.default_memory_pool()
     if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
         pa.set_memory_pool(pa.system_memory_pool())
@@ -69,8 +70,6 @@ def read_json(path: Path) -> Lines | None:
 
 def _sniff(data: bytes, key: str) -> Any:
     """The pyarrow type of ``key``'s first non-null value in ``data``: string or float64."""
-    import pyarrow as pa
-
     quoted = b'"' + key.encode() + b'"'
     pattern = re.compile(re.escape(quoted) + rb"\s*:\s*(.)")
     at = data.find(quoted, 0, 1 << 26)  # a byte search: a dump may never name the key
@@ -81,10 +80,6 @@ def _sniff(data: bytes, key: str) -> Any:
 
 
 def _json(name: str, data: bytes) -> Lines:
-    from concurrent.futures import ThreadPoolExecutor
-
-    import pyarrow as pa
-
     start = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     if len(data) == start:
         raise Unread
@@ -124,8 +119,6 @@ def _columns(lines: Lines, table: Any, folded: Any) -> bool:
     Raises:
         Unread: an id that is not one (its line is named by the line reader).
     """
-    import pyarrow.compute as pc
-
     if pc.any(pc.match_substring_regex(lines.column, BAD_ID.pattern)).as_py():
         raise Unread  # a bad id: the line reader names its line
     typed(lines, table.drop_columns(["tags"]) if "tags" in table.column_names else table,
@@ -140,8 +133,6 @@ def _ids(lines: Lines, column: Any) -> Any:
     checked and lowered by pyarrow's kernels; other ids are lowered by Python, as the line
     reader does.
     """
-    import pyarrow.compute as pc
-
     if column.null_count:
         raise Unread
     lines.column = column = column.combine_chunks()
@@ -161,8 +152,6 @@ def _ids(lines: Lines, column: Any) -> Any:
 
 def typed(lines: Lines, table: Any, located: np.ndarray) -> None:
     """Counts, dates and the lineage of tags, from the typed columns of ``table``."""
-    import pyarrow.compute as pc
-
     names = table.column_names
     problems: Problems = lines.problems
 
@@ -192,8 +181,6 @@ def typed(lines: Lines, table: Any, located: np.ndarray) -> None:
 
 def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
     """A float column from a numeric or text (``"1.2B"``) arrow column; None → all NaN."""
-    import pyarrow as pa
-
     if values is None or pa.types.is_null(values.type):
         return np.full(n, np.nan)
     if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
@@ -214,9 +201,6 @@ def _counts(values: Any, key: str, problems: Problems, n: int) -> np.ndarray:
 
 def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
     """datetime64[D] from ISO text (the first 10 characters) or an arrow timestamp/date."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     values = created if camel is None else camel if created is None else \
         pc.coalesce(created, camel) if created.type == camel.type else created
     if values is None:
@@ -238,8 +222,6 @@ def _dates(created: Any, camel: Any, problems: Problems, n: int) -> np.ndarray:
 def _tags(lines: Lines, tags: Any, located: np.ndarray) -> None:
     """Lineage from the ``base_model:`` tags of the rows that carry no other lineage (not
     ``located``: naming no free-form field)."""
-    import pyarrow.compute as pc
-
     flat = tags.flatten()
     row = filled(pc.list_parent_indices(tags))
     mask = flags(pc.starts_with(flat, rec.TAG))

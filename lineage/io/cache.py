@@ -16,42 +16,38 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from lineage.io.reading import ReadRefused, open_regular, read_fd
+from lineage.model import catalog_specs, interval, schema, spec_base
 from lineage.model.errors import Position
 from lineage.model.files import Deferred, Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
+from lineage.model.version import __version__
 
 FORMAT = 6  # 6: raw values and positions on a line per file, decoded when first needed
 MAX_CACHE_BYTES = 100_000_000
+SPECS = (schema, spec_base, catalog_specs)  # the modules whose classes a cache may build
 
 
 def cache_path(bundled: list[Path]) -> Path | None:
     """Where the validated registry is cached, named by everything that could change it; None
     when caching is off (``LINEAGE_NO_CACHE``) or the system has no POSIX file owners."""
-    import sys
-
-    from lineage.model import interval, schema
-    from lineage.model.version import __version__
-
     if os.environ.get("LINEAGE_NO_CACHE") or not hasattr(os, "getuid"):
         return None
     base = os.environ.get("LINEAGE_CACHE_DIR") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
         "lineage")
     where = repr([str(p) for p in bundled]).encode()
-    import pydantic
-
     key = hashlib.sha256(repr((FORMAT, __version__, sys.version, pydantic.VERSION)).encode()
                          + where)
-    from lineage.model import catalog_specs, spec_base
-
-    for p in (Path(schema.__file__), Path(spec_base.__file__), Path(catalog_specs.__file__),
-              Path(interval.__file__), *bundled):
+    for p in [Path(str(m.__file__)) for m in (*SPECS, interval)] + bundled:
         key.update(p.read_bytes())  # the contents, not dates: ~1 ms for 24 small files
     install = hashlib.sha256(where).hexdigest()[:8]  # one installation's registry folder
     return Path(base) / f"registry-{install}-{key.hexdigest()[:24]}.json"
@@ -169,27 +165,20 @@ def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
     """The classes a cache may build, by name, with their field names, and whether an object
     can be made by setting its fields directly (what ``model_construct`` does when every
     field is given: no alias, default, extra, private attribute or post-init step to run)."""
-    from pydantic import BaseModel
-
-    from lineage.model import catalog_specs, schema, spec_base
-
-    modules = (schema, spec_base, catalog_specs)
     return {name: (cls, frozenset(cls.model_fields), not cls.__pydantic_post_init__
                    and cls.model_config.get("extra") != "allow"
                    and not cls.__pydantic_root_model__ and not cls.__private_attributes__)
-            for m in modules for name, cls in vars(m).items()
-            if isinstance(cls, type) and issubclass(cls, BaseModel)
+            for m in SPECS for name, cls in vars(m).items()
+            if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
             and cls.__module__ == m.__name__}
 
 
 def _to_json(v: Any) -> Any:
-    from pydantic import BaseModel
-
     if v is None or isinstance(v, str | bool | int | float):
         return v
     if isinstance(v, Interval):
         return {"$i": [v.low, v.mid, v.high]}
-    if isinstance(v, BaseModel):
+    if isinstance(v, pydantic.BaseModel):
         return {"$m": type(v).__name__, "s": sorted(v.model_fields_set),
                 "f": {k: _to_json(getattr(v, k)) for k in type(v).model_fields}}
     if isinstance(v, list):
@@ -284,8 +273,6 @@ class _CachedDocument(Document):
 
 
 def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
-    from lineage.model.schema import FileSpec
-
     first, *rest = payload.split(b"\n")
     obj = json.loads(first, object_hook=_hook(_spec_classes()))
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
@@ -297,7 +284,7 @@ def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
     out = []
     for i, (f, p) in enumerate(zip(files, bundled, strict=True)):
         spec, path = f["spec"], f["path"]
-        if path != str(p) or not isinstance(spec, FileSpec):
+        if path != str(p) or not isinstance(spec, schema.FileSpec):
             return None
         doc = _CachedDocument(path, f.get("sha256"), later, i)
         out.append(LoadedFile(doc, spec, is_registry=True))

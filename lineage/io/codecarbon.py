@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import csv
 import math
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lineage.io.reading import ReadRefused, read_limited
 from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.interval import Interval
 from lineage.model.units import MAX_VALUE
 
 if TYPE_CHECKING:
@@ -130,8 +133,6 @@ def read_codecarbon(path: Path, *, project_name: str | None = None, run_id: str 
         >>> m.runs, m.emissions_kgco2e
         (1, 0.75)
     """
-    from lineage.io.reading import ReadRefused, read_limited
-
     name = str(path)
     try:
         text = read_limited(path, MAX_CSV_BYTES).decode("utf-8-sig")
@@ -205,8 +206,6 @@ def _gpu_model(text: str | None) -> str | None:
 
 
 def _measured_step(doc: Document, loc: PathKey, step: StepSpec) -> StepSpec:
-    from lineage.model.interval import Interval
-
     assert step.codecarbon is not None
     where = doc.at((*loc, "codecarbon"), key=True)
     path = confined(Path(doc.path).parent, step.codecarbon, where)
@@ -224,8 +223,6 @@ def _measured_step(doc: Document, loc: PathKey, step: StepSpec) -> StepSpec:
 
 def allowed_folders() -> list[str]:
     """The folders named by ``LINEAGE_ALLOW_PATH`` (separated by ``os.pathsep``), resolved."""
-    import os
-
     return [os.path.realpath(p) for p in os.environ.get(ALLOW_ENV, "").split(os.pathsep) if p]
 
 
@@ -238,8 +235,6 @@ def confined(folder: Path, written: str, where: Position) -> Path:
     Raises:
         InputErrors: the path leads outside (at ``where``).
     """
-    import os
-
     path = folder / written
     real = os.path.realpath(path)
     roots = [os.path.realpath(folder), *allowed_folders()]

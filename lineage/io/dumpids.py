@@ -54,12 +54,8 @@ class ColumnIds(Sequence[str]):
             return self.decoded[i]
         if isinstance(i, slice):
             return self.whole()[i]
-        i = int(i)
+        i = range(len(self))[int(i)]  # from the end when negative; IndexError past it
         n = len(self.column)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
         self.calls += 1
         if self.calls > MANY:
             return self.whole()[i]

@@ -5,6 +5,7 @@ relations, emissions, downloads, params, dates."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterable
@@ -358,8 +359,6 @@ def may_repeat(raw: bytes) -> bool:
 
 def repeated_key(raw: bytes) -> str | None:
     """The first top-level key of the JSON object ``raw`` written twice, or None."""
-    import json
-
     pairs = json.loads(raw, object_pairs_hook=lambda p: p)
     if not isinstance(pairs, list):
         return None

@@ -96,8 +96,6 @@ def _step(card: Card, ids: dict[str, str], reg: RegistryIndex, source: str) -> d
 
 def build_family(cards: list[Card], reg: RegistryIndex) -> Imported:
     """The family file (YAML text) for ``cards``, with parents resolved or stubbed."""
-    import yaml
-
     kept = [c for c in cards if c.file.hub_id.lower() not in reg.by_hf]
     skipped = [(c.file.hub_id, reg.by_hf[c.file.hub_id.lower()]) for c in cards
                if c.file.hub_id.lower() in reg.by_hf]
@@ -138,8 +136,7 @@ def build_family(cards: list[Card], reg: RegistryIndex) -> Imported:
             "description": f"imported from {len(cards)} Hugging Face model card(s) by "
                            "lineage import hf",
             "sources": sources, "models": models}
-    text = checked(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100),
-                   ", ".join(sorted({str(c.file.path) for c in cards})[:3]) or "no card")
+    text = checked(data, ", ".join(sorted({str(c.file.path) for c in cards})[:3]) or "no card")
     return Imported(text, len(cards), len(models), Counter(outcome.values()), skipped)
 
 

@@ -3,12 +3,14 @@ what is wrong with a bad one (shared by the JSON Lines and Parquet readers)."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from typing import Any
 
 import numpy as np
 
+from lineage.io.hubrecords import downloads, params
 from lineage.model.hub import RELATIONS
 
 SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "t": 1e12}
@@ -122,8 +124,6 @@ def date(value: Any) -> str:
 
 def show(value: Any) -> str:
     """``value`` as JSON writes it (true, null, "text"), cut to 40 characters."""
-    import json
-
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -132,8 +132,6 @@ def as_written(line: bytes, key: str) -> str | None:
     """The message on a count (``downloads``, ``params``) as the line writes it: a fast
     reader saw the value as a float64 (-1.0 for -1), the line reader saw the JSON itself."""
     import orjson
-
-    from lineage.io.hubrecords import downloads, params
 
     if key not in ("downloads", "params") or not line:
         return None

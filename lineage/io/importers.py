@@ -8,22 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.codecarbon import Measured, read_codecarbon
-from lineage.model.errors import Position
+from lineage.model.errors import InputError, InputErrors, Position
 
 __all__ = ["Measured", "checked", "read_codecarbon", "step_yaml"]
 
 
-def checked(text: str, origin: str) -> str:
-    """``text`` if it is a valid lineage file; an importer writes nothing ``validate`` refuses.
+def checked(data: dict[str, Any], origin: str) -> str:
+    """``data`` as YAML text, once it is known to be a valid lineage file; an importer writes
+    nothing ``validate`` refuses.
 
     Raises:
         InputErrors: what validation found, said of the import (this would be a bug: every
             figure is checked where it is read).
     """
+    import yaml
+
     from lineage.io.validation import validate_document
     from lineage.io.yamlio import parse_text
-    from lineage.model.errors import InputError, InputErrors
 
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
     try:
         validate_document(parse_text(f"<imported from {origin}>", text))
     except InputErrors as exc:
@@ -36,8 +39,6 @@ def checked(text: str, origin: str) -> str:
 def step_yaml(m: Measured, model: str, parents: list[str], kind: str,
               hardware: str | None) -> str:
     """A lineage file with one model whose step is the measured runs."""
-    import yaml
-
     step: dict[str, Any] = {"kind": kind}
     if parents:
         step["from"] = parents
@@ -57,4 +58,4 @@ def step_yaml(m: Measured, model: str, parents: list[str], kind: str,
                             else ""),
                 "note": "imported with lineage import codecarbon"}},
             "models": {model: {"steps": [step]}}}
-    return checked(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100), m.path)
+    return checked(data, m.path)

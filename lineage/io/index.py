@@ -14,13 +14,19 @@ every column's CRC-32, so a damaged file is refused at once, never read as other
 from __future__ import annotations
 
 import json
+import mmap
+import os
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
 
 from lineage.io.arrowcols import bits, filled, numbers
+from lineage.io.indexids import IndexIds
+from lineage.io.reading import ReadRefused, open_regular
 from lineage.model.columns import csr
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.hub import RELATIONS, Hub
@@ -32,8 +38,6 @@ MAX_METADATA = 1_000_000
 
 def write_index(hub: Hub, path: Path) -> int:
     """Write ``hub`` to ``path`` atomically; returns the file size in bytes."""
-    import pyarrow as pa
-
     from lineage.io.atomic import write_atomic
     from lineage.io.dump import progress
 
@@ -58,8 +62,6 @@ def write_index(hub: Hub, path: Path) -> int:
 
 def _batch(hub: Hub) -> Any:
     """The index's one record batch (see the module docstring for its columns)."""
-    import pyarrow as pa
-
     offsets, by_child = csr(hub.n, hub.child, hub.parent)  # children are sorted; stay safe
     parents = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), pa.array(by_child))
     start, below = hub.downs
@@ -94,8 +96,6 @@ def crc(arr: Any) -> int:
     Raises:
         ValueError: a buffer too short for its length (a damaged file).
     """
-    import pyarrow as pa
-
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
     if arr.offset:
@@ -120,8 +120,6 @@ def crc(arr: Any) -> int:
 def _crcs(columns: list[Any]) -> list[int]:
     """:func:`crc` of each column, on two threads (zlib lets go of the interpreter while it
     sums a large buffer: the checks of a 141 MB index take half the time)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(2) as pool:
         return list(pool.map(crc, columns))
 
@@ -211,11 +209,6 @@ def _mapped(path: Path) -> Any:
     Raises:
         InputErrors: not a regular file, unreadable or empty.
     """
-    import mmap
-    import os
-
-    from lineage.io.reading import ReadRefused, open_regular
-
     try:
         fd, _ = open_regular(path)
         try:
@@ -233,10 +226,6 @@ def read_index(path: Path) -> Hub:
         InputErrors: not an index, another format version, or a damaged or truncated file
             (every column's checksum is checked).
     """
-    import pyarrow as pa
-
-    from lineage.io.indexids import IndexIds
-
     name = str(path)
     mapped = _mapped(path)
     whole = pa.py_buffer(mapped)

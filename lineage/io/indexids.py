@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from lineage.io.arrowcols import indices
+
 
 class IndexIds(Sequence[str]):
     """``ids[i]`` decodes one id; ``find`` looks names up without case."""
@@ -24,21 +26,15 @@ class IndexIds(Sequence[str]):
         return len(self.column)
 
     def __getitem__(self, i: Any) -> Any:
-        if isinstance(i, slice):
-            lo, hi, step = i.indices(len(self))
-            if step != 1:
-                return [self[k] for k in range(lo, hi, step)]
-            return self.column.slice(lo, max(0, hi - lo)).to_pylist()
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.column[int(i)].as_py()
+        rows = range(len(self))[i]  # a row (from the end when negative; IndexError past it)
+        if not isinstance(rows, range):
+            return self.column[rows].as_py()
+        if rows.step != 1:
+            return [self[k] for k in rows]
+        return self.column.slice(rows.start, len(rows)).to_pylist()
 
     def take(self, nodes: np.ndarray) -> list[str]:
         """The ids of ``nodes``, decoded in one call."""
-        from lineage.io.arrowcols import indices
-
         return list(self.column.take(indices(nodes)).to_pylist())
 
     def folded(self, k: int) -> bytes:

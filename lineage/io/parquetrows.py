@@ -13,6 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from lineage.io.arrowread import WANTED, typed
 from lineage.io.dumplines import NOT_AN_ID, Lines
@@ -43,8 +47,6 @@ def read_parquet(path: Path) -> Lines:
 def _rows(path: Path) -> Lines:
     """The rows of ``path`` as :class:`Lines` (the typed columns read by
     :func:`lineage.io.arrowread.typed`)."""
-    import pyarrow.parquet as pq
-
     name = str(path)
     pf = pq.ParquetFile(path)
     present = [c for c in WANTED if c in pf.schema_arrow.names]
@@ -61,8 +63,6 @@ def _rows(path: Path) -> Lines:
     for row in np.flatnonzero(~good).tolist():
         lines.errors.append(InputError(Position(name, row + 1, 1), NOT_AN_ID))
     if not good.all():
-        import pyarrow as pa
-
         table = table.filter(pa.array(good))
         ids_list = [m for m, g in zip(ids_list, good.tolist(), strict=True) if g]
     lines.ids = ids_list
@@ -82,8 +82,6 @@ def _typed_only(table: Any, bad: dict[int, Any]) -> Any:
     """The table with ``safetensors``/``gguf`` as structs (JSON text parsed) and the free-form
     columns left out. A total given as text ("1.2B") is read as JSON Lines read it; one of
     another type goes to ``bad`` (row: value), to be reported in the same words."""
-    import pyarrow as pa
-
     for key in ("safetensors", "gguf"):
         if key in table.column_names and pa.types.is_string(table[key].type):
             totals = [_total(v) for v in _values(table[key], key)]
@@ -106,8 +104,6 @@ def _total(value: Any) -> Any:
 
 def _values(column: Any, key: str) -> list[Any]:
     """Python values of one column; JSON text is parsed for the nested fields."""
-    import orjson
-
     values: list[Any] = column.to_pylist()
     if key in JSON_TEXT and str(column.type) in ("string", "large_string"):
         out = []
@@ -122,9 +118,6 @@ def _values(column: Any, key: str) -> list[Any]:
 
 def _card(table: Any) -> list[Any]:
     """``cardData`` per row, only the keys we read (a struct can hold hundreds)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
     column = table["cardData"].combine_chunks()
     if not pa.types.is_struct(column.type):
         return _values(column, "cardData")

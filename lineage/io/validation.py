@@ -102,9 +102,8 @@ def _message(err: Any, loc: PathKey, value: Any) -> str:
         return f'missing required key "{key}"{hint}'
     if kind == "literal_error":
         expected = re.findall(r"'([^']*)'", err.get("ctx", {}).get("expected", ""))
-        return (f'unknown {key} "{value}"' + did_you_mean(str(value), expected)
-                + ("" if did_you_mean(str(value), expected) else
-                   f"; expected one of: {', '.join(expected)}"))
+        return f'unknown {key} "{value}"' + (did_you_mean(str(value), expected)
+                                             or f"; expected one of: {', '.join(expected)}")
     if kind == "field_conflict":
         return str(err["msg"])
     if kind == "value_error":

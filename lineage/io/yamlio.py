@@ -9,6 +9,7 @@ deeper than :data:`MAX_DEPTH`, and files that are not regular files or are large
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from lineage.io.reading import ReadRefused, read_limited
 from lineage.model.errors import InputError, InputErrors, Position
 from lineage.model.files import Document, PathKey
 
@@ -182,20 +184,19 @@ def _decode(path: str, raw: bytes) -> str:
         raise InputErrors([InputError(Position(path, 1, 1), f"not UTF-8 text ({name}); save "
                                       "the file as UTF-8")])
     if b"\x00" in raw:
-        at = raw.index(b"\x00")
-        line = raw[:at].count(b"\n") + 1
-        col = at - (raw.rfind(b"\n", 0, at) + 1) + 1
-        raise InputErrors([InputError(Position(path, line, col),
+        raise InputErrors([InputError(_at(path, raw, raw.index(b"\x00")),
                                       "binary file: expected a UTF-8 YAML text file")])
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise InputErrors([InputError(Position(path, line, col),
+        raise InputErrors([InputError(_at(path, raw, exc.start),
                                       f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
                                       "save the file as UTF-8")]) from None
+
+
+def _at(path: str, raw: bytes, offset: int) -> Position:
+    """Where byte ``offset`` of ``raw`` is: its line and its column, both from 1."""
+    return Position(path, raw.count(b"\n", 0, offset) + 1, offset - raw.rfind(b"\n", 0, offset))
 
 
 def _yaml_problem(path: str, text: str, exc: yaml.YAMLError) -> InputError:
@@ -260,15 +261,11 @@ def read_file(path: Path) -> Document:
         InputErrors: not a regular file (a device, a named pipe: refused without waiting),
             larger than :data:`MAX_BYTES`, unreadable, or not valid YAML.
     """
-    from lineage.io.reading import ReadRefused, read_limited
-
     name = str(path)
     try:
         raw = read_limited(path, MAX_BYTES)
     except ReadRefused as exc:
         raise InputErrors([InputError(Position(name), f"cannot read: {exc}")]) from None
-    import hashlib
-
     doc = parse_text(name, _decode(name, raw))
     doc.sha256 = hashlib.sha256(raw).hexdigest()
     return doc

@@ -5,6 +5,7 @@ file (the registry first, then the user's files, which may add their own entries
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -55,14 +56,9 @@ class Table(Generic[T]):
     """Entries by id, with an alias index; ``what`` names the table in messages."""
 
     what: str
-    normalize: object = grid_key
+    normalize: Callable[[str], object] = grid_key
     entries: dict[str, Entry[T]] = field(default_factory=dict)
     index: dict[object, str] = field(default_factory=dict)
-
-    def _key(self, name: str) -> object:
-        fn = self.normalize
-        assert callable(fn)
-        return fn(name)
 
     def add(self, entry: Entry[T], aliases: list[str], errors: list[InputError]) -> None:
         if entry.id in self.entries:
@@ -72,7 +68,7 @@ class Table(Generic[T]):
             return
         self.entries[entry.id] = entry
         for name in [entry.id, *aliases]:
-            key = self._key(name)
+            key = self.normalize(name)
             owner = self.index.get(key)
             if owner is not None and owner != entry.id:
                 errors.append(InputError(entry.where, f'{self.what} alias "{name}" of '
@@ -82,7 +78,7 @@ class Table(Generic[T]):
 
     def find(self, name: str) -> Entry[T] | None:
         """The entry that ``name`` (an id or alias) names, or None."""
-        got = self.index.get(self._key(name))
+        got = self.index.get(self.normalize(name))
         return self.entries[got] if got is not None else None
 
     def unknown(self, name: str, where: Position) -> InputError:

@@ -9,6 +9,7 @@ networkx's algorithms, get a real ``DiGraph`` from :meth:`Digraph.to_networkx`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from graphlib import TopologicalSorter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -83,18 +84,17 @@ class Digraph:
         Raises:
             graphlib.CycleError: the edges loop (``args[1]`` holds one cycle).
         """
-        from graphlib import TopologicalSorter
-
         return list(TopologicalSorter(self._pred).static_order())
 
-    def _reach(self, start: str, step: dict[str, dict[str, None]]) -> set[str]:
+    def _reach(self, start: str, *steps: dict[str, dict[str, None]]) -> set[str]:
+        """The nodes reached from ``start`` along one or more links of ``steps``."""
         seen: set[str] = set()
-        stack = list(step[start])
+        stack = [m for step in steps for m in step[start]]
         while stack:
             n = stack.pop()
             if n not in seen:
                 seen.add(n)
-                stack.extend(step[n])
+                stack.extend(m for step in steps for m in step[n])
         return seen
 
     def ancestors(self, v: str) -> set[str]:
@@ -105,15 +105,7 @@ class Digraph:
 
     def component(self, n: str) -> set[str]:
         """``n`` and every node linked to it by edges in either direction."""
-        seen = {n}
-        stack = [n]
-        while stack:
-            x = stack.pop()
-            for y in (*self._succ[x], *self._pred[x]):
-                if y not in seen:
-                    seen.add(y)
-                    stack.append(y)
-        return seen
+        return {n} | self._reach(n, self._succ, self._pred)
 
     def to_networkx(self) -> nx.DiGraph:
         """The same graph as a ``networkx.DiGraph`` (for the diagrams' algorithms)."""

@@ -6,17 +6,18 @@ sources, explicit shares over 1.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from graphlib import CycleError
 from typing import Any
 
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
-from lineage.model.errors import InputError, InputErrors, Position, did_you_mean
+from lineage.model.errors import InputError, InputErrors, Position, UsageError, did_you_mean
 from lineage.model.files import LoadedFile, PathKey
 from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
-from lineage.model.spec_base import source_refs
+from lineage.model.spec_base import date_parts, source_refs
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,6 @@ class Project:
         Raises:
             UsageError: no model has that name; the message suggests the closest.
         """
-        from lineage.model.errors import UsageError
-
         mid = self.resolve(name)
         if mid is None:
             raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
@@ -144,7 +143,8 @@ def _check_refs(entry: ModelEntry, cat: Catalog, errors: list[InputError]) -> No
         _sources_ok(getattr(block, "source", None), f, (*loc, "source"), errors)
 
 
-def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
+def _file_refs(f: LoadedFile, cat: Catalog, models: dict[str, ModelEntry],
+               aliases: dict[str, str], errors: list[InputError]) -> None:
     _site_refs(f.spec.defaults, cat, f, ("defaults",), errors)
     tables: list[tuple[str, dict[str, Any]]] = [
         ("hardware", f.spec.hardware), ("grids", f.spec.grids), ("tasks", f.spec.tasks),
@@ -157,6 +157,10 @@ def _file_refs(f: LoadedFile, cat: Catalog, errors: list[InputError]) -> None:
                 _sources_ok(embodied.source, f, (section, key, "embodied", "source"), errors)
     for i, t in enumerate(f.spec.totals):
         _sources_ok(t.source, f, ("totals", i, "source"), errors)
+        for k, m in enumerate(t.models):
+            if m not in models and m.lower() not in aliases:
+                errors.append(InputError(f.doc.at(("totals", i, "models", k)),
+                                         f'unknown model "{m}"' + did_you_mean(m, list(models))))
 
 
 def _collect_models(files: list[LoadedFile], errors: list[InputError]
@@ -204,18 +208,17 @@ def _collect_edges(models: dict[str, ModelEntry], aliases: dict[str, str],
                 if parent == mid:
                     errors.append(InputError(at(loc), f'model "{mid}" lists itself as a parent'))
                     continue
-                old = edges.get((parent, mid))
-                if old is not None and old.share is not None and ref.share is not None:
+                # a parent named again (by another step) adds to the edge first written
+                old = edges.get((parent, mid)) or Edge(parent, mid, None, frozenset(),
+                                                       frozenset(), entry.file, loc)
+                if old.share is not None and ref.share is not None:
                     errors.append(InputError(at(loc), f'"{parent}" is given a share twice for '
                                              f'"{mid}"'))
                     continue
-                roles = {ref.role} if ref.role else set()
-                edges[(parent, mid)] = Edge(
-                    parent, mid, ref.share if ref.share is not None else
-                    (old.share if old else None),
-                    frozenset(roles | (set(old.roles) if old else set())),
-                    frozenset({step.kind} | (set(old.kinds) if old else set())),
-                    old.file if old else entry.file, old.loc if old else loc)
+                edges[(parent, mid)] = replace(
+                    old, share=old.share if ref.share is None else ref.share,
+                    roles=old.roles | ({ref.role} if ref.role else set()),
+                    kinds=old.kinds | {step.kind})
     return edges
 
 
@@ -236,8 +239,6 @@ def _check_shares(edges: dict[tuple[str, str], Edge], errors: list[InputError]) 
 
 def _check_cycles(G: Digraph, edges: dict[tuple[str, str], Edge],
                   errors: list[InputError]) -> None:
-    from graphlib import CycleError
-
     try:
         G.topological_order()
         return
@@ -277,20 +278,13 @@ def build(files: list[LoadedFile]) -> Project:
     catalog = Catalog.build(files, errors)
     models, aliases = _collect_models(files, errors)
     for f in files:
-        _file_refs(f, catalog, errors)
+        _file_refs(f, catalog, models, aliases, errors)
     for entry in models.values():
         _check_refs(entry, catalog, errors)
     edges = _collect_edges(models, aliases, errors)
     _check_shares(edges, errors)
     G = Digraph(models, edges)
     _check_cycles(G, edges, errors)
-    for f in files:
-        for j, t in enumerate(f.spec.totals):
-            for k, m in enumerate(t.models):
-                if m not in models and m.lower() not in aliases:
-                    errors.append(InputError(f.doc.at(("totals", j, "models", k)),
-                                             f'unknown model "{m}"'
-                                             + did_you_mean(m, list(models))))
     InputErrors.raise_if_any(errors)
     return Project(files, catalog, models, edges, G, aliases)
 
@@ -311,14 +305,10 @@ def assume_grid(project: Project, grid: str) -> Project:
     Raises:
         UsageError: an unknown grid (with a suggestion).
     """
-    import dataclasses
-
-    from lineage.model.errors import UsageError
-
     entry = project.catalog.grids.find(grid)
     if entry is None:
         raise UsageError(str(project.catalog.grids.unknown(grid, None)))  # type: ignore[arg-type]
-    return dataclasses.replace(project, assumed_grid=entry.id)
+    return replace(project, assumed_grid=entry.id)
 
 
 def component(project: Project, models: list[str]) -> Project:
@@ -340,19 +330,12 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     every descendant of a model left out. Returns the project and the ids left out.
     """
     keep = {m for m, e in project.models.items()
-            if e.spec.released is not None and _date_key(e.spec.released) <= _date_key(date)}
+            if e.spec.released is not None and date_parts(e.spec.released) <= date_parts(date)}
     dropped = set(project.models) - keep
     for m in list(dropped):
         dropped |= project.G.descendants(m)
     keep -= dropped
-    import dataclasses
-
-    return dataclasses.replace(subproject(project, keep), as_of=date), sorted(dropped)
-
-
-def _date_key(text: str) -> tuple[int, int, int]:
-    parts = [int(p) for p in text.split("-")] + [1, 1]
-    return parts[0], parts[1], parts[2]
+    return replace(subproject(project, keep), as_of=date), sorted(dropped)
 
 
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:

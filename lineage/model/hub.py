@@ -5,6 +5,7 @@ array per field, never a Python object per model, so that millions of models fit
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -35,8 +36,6 @@ class HubStep:
 def hub_step(hub: Hub, h: int, has_parents: bool) -> HubStep | None:
     """Node ``h``'s own step, or None when the dump gives it none: a parent the dump does not
     hold, or a line with neither a base model nor an emissions figure."""
-    import math
-
     if h >= hub.n_models:
         return None
     grams = float(hub.emissions_g[h])
@@ -185,8 +184,7 @@ def find_ids(ids: Sequence[str], names: Iterable[str],
             if m == wanted[key]:
                 exact.setdefault(m, i)
             folded.setdefault(key, i)
-    out = {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
-           if n in exact or n.lower() in folded}
-    return out
+    return {n: exact[n] if n in exact else folded[n.lower()] for n in set(names)
+            if n in exact or n.lower() in folded}
 
 

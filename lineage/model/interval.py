@@ -51,7 +51,4 @@ ZERO = Interval(0.0, 0.0, 0.0)
 
 def total(values: list[Interval]) -> Interval:
     """The sum of ``values`` (``ZERO`` for none)."""
-    out = ZERO
-    for v in values:
-        out = out + v
-    return out
+    return sum(values, ZERO)

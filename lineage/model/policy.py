@@ -11,8 +11,7 @@ from enum import StrEnum
 
 
 class Policy(StrEnum):
-    """An allocation policy; ``rule`` says what it assumes, ``conserves`` whether the
-    attributed figures of all models add up to their direct costs."""
+    """An allocation policy; :data:`RULES` says what each assumes."""
 
     EQUAL = "equal"
     USAGE = "usage"
@@ -20,14 +19,6 @@ class Policy(StrEnum):
     COMPUTE = "compute"
     CUTOFF = "cutoff"
     FULL = "full"
-
-    @property
-    def rule(self) -> str:
-        return RULES[self]
-
-    @property
-    def conserves(self) -> bool:
-        return self is not Policy.FULL
 
 
 RULES: dict[Policy, str] = {
@@ -42,5 +33,6 @@ RULES: dict[Policy, str] = {
     Policy.FULL: "every child bears its parents' whole cost: a worst case that counts teachers "
                  "many times and does not conserve",
 }
-POLICIES: dict[str, str] = {p.value: p.rule for p in Policy}
-CONSERVING = frozenset(p.value for p in Policy if p.conserves)
+POLICIES: dict[str, str] = {p.value: RULES[p] for p in Policy}
+# The policies under which the attributed figures of all models add up to their direct costs.
+CONSERVING = frozenset(POLICIES) - {Policy.FULL.value}

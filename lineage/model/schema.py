@@ -42,6 +42,7 @@ from lineage.model.spec_base import (
     SourceSpec,
     Spec,
     conflict,
+    date_parts,
 )
 
 __all__ = [
@@ -291,9 +292,8 @@ class ModelSpec(Spec):
             return value
         if not DATE.match(value):
             raise ValueError(f'released "{value}" is not a date: write YYYY-MM-DD')
-        parts = [int(p) for p in value.split("-")] + [1, 1]
         try:
-            dt.date(parts[0], parts[1], parts[2])
+            dt.date(*date_parts(value))
         except ValueError:
             raise ValueError(f'released "{value}" is not a valid date') from None
         return value
@@ -368,11 +368,10 @@ def json_schema() -> dict[str, Any]:
         "anyOf": [{"type": "string"}, {"$ref": "#/$defs/SourceSpec"}]}
     # YAML editors read `released: 2024` and `year: 2023` as integers.
     for spec in defs.values():
-        for key in ("released", "year", "checked"):
+        for key in ("released", "year"):
             if key in spec.get("properties", {}):
                 spec["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "integer"},
                                                      {"type": "null"}], "default": None}
-    for key in ("checked",):
-        schema["properties"][key] = {"anyOf": [{"type": "string"}, {"type": "null"}],
-                                     "default": None}
+    schema["properties"]["checked"] = {"anyOf": [{"type": "string"}, {"type": "null"}],
+                                       "default": None}
     return schema

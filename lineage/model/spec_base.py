@@ -5,7 +5,7 @@ class that refuses unknown keys and control characters, and the named citation."
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -37,8 +37,9 @@ UNIT_HINTS = {
 }
 
 
-def quantity(dim: Dim) -> Any:
-    """An annotated type: text with a unit → :class:`Interval` in internal units."""
+def quantity(dim: Dim) -> tuple[Any, ...]:
+    """What pydantic needs to read a quantity: text with a unit → :class:`Interval` in
+    internal units (its validator, serializer and JSON Schema, to unpack into ``Annotated``)."""
 
     def check(value: Any, info: ValidationInfo) -> Interval:
         if isinstance(value, Interval):
@@ -56,8 +57,7 @@ def quantity(dim: Dim) -> Any:
     )
     json |= {"description": f"{description}; a range a..b or x ± p% is allowed",
              "examples": [example]}
-    return Annotated[Interval, PlainValidator(check), PlainSerializer(dump),
-                     WithJsonSchema(json)]
+    return PlainValidator(check), PlainSerializer(dump), WithJsonSchema(json)
 
 
 def dump(value: Interval) -> float | list[float]:
@@ -65,32 +65,19 @@ def dump(value: Interval) -> float | list[float]:
     return value.mid if value.is_exact else [value.low, value.mid, value.high]
 
 
-if TYPE_CHECKING:  # to mypy a quantity is an Interval; pydantic sees the annotated type
-    Count = Interval
-    GpuHours = Interval
-    Hours = Interval
-    Days = Interval
-    Lifetime = Interval
-    Power = Interval
-    Energy = Interval
-    Emissions = Interval
-    Intensity = Interval
-    Memory = Interval
-    Fraction = Interval
-    Pue = Interval
-else:
-    Count = quantity(Dim.COUNT)
-    GpuHours = quantity(Dim.GPU_HOURS)
-    Hours = quantity(Dim.HOURS)
-    Days = quantity(Dim.DAYS)
-    Lifetime = quantity(Dim.LIFETIME)
-    Power = quantity(Dim.POWER)
-    Energy = quantity(Dim.ENERGY)
-    Emissions = quantity(Dim.EMISSIONS)
-    Intensity = quantity(Dim.INTENSITY)
-    Memory = quantity(Dim.MEMORY)
-    Fraction = quantity(Dim.FRACTION)
-    Pue = quantity(Dim.PUE)
+# To mypy a quantity is an Interval; pydantic also sees how to read and write it.
+Count = Annotated[Interval, *quantity(Dim.COUNT)]
+GpuHours = Annotated[Interval, *quantity(Dim.GPU_HOURS)]
+Hours = Annotated[Interval, *quantity(Dim.HOURS)]
+Days = Annotated[Interval, *quantity(Dim.DAYS)]
+Lifetime = Annotated[Interval, *quantity(Dim.LIFETIME)]
+Power = Annotated[Interval, *quantity(Dim.POWER)]
+Energy = Annotated[Interval, *quantity(Dim.ENERGY)]
+Emissions = Annotated[Interval, *quantity(Dim.EMISSIONS)]
+Intensity = Annotated[Interval, *quantity(Dim.INTENSITY)]
+Memory = Annotated[Interval, *quantity(Dim.MEMORY)]
+Fraction = Annotated[Interval, *quantity(Dim.FRACTION)]
+Pue = Annotated[Interval, *quantity(Dim.PUE)]
 
 SourceRef = str | list[str]
 
@@ -101,6 +88,13 @@ def source_refs(ref: SourceRef | None) -> list[str]:
 
 
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def date_parts(text: str) -> tuple[int, int, int]:
+    """A :data:`DATE` as (year, month, day), a partial date counting as its first day
+    (docs/method.md#as-of): ``"2024-09"`` → ``(2024, 9, 1)``."""
+    year, month, day, *_ = [int(p) for p in text.split("-")] + [1, 1]
+    return year, month, day
 
 
 def conflict(key: str, message: str) -> PydanticCustomError:

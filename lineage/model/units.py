@@ -97,10 +97,6 @@ for _symbol in (*_UNITS, *_NOT_ACCEPTED):
     _READINGS.setdefault(_symbol.lower(), []).append(_symbol)
 
 
-def _strip_co2(unit: str) -> str:
-    return _CO2.sub("", unit)
-
-
 def lookup_unit(unit: str) -> tuple[Dim, float]:
     """The dimension of ``unit`` and its factor to the internal unit.
 
@@ -119,26 +115,25 @@ def lookup_unit(unit: str) -> tuple[Dim, float]:
     u = unit.replace(" ", "")
     if "/" in u:
         num, _, den = u.partition("/")
-        mass, energy = _lookup_one(_strip_co2(num)), _lookup_one(den)
+        mass, energy = _lookup_one(_CO2.sub("", num)), _lookup_one(den)
         if mass[0] is not Dim.EMISSIONS or energy[0] is not Dim.ENERGY:
             raise UnitError(f'unknown unit "{unit}"')
         return Dim.INTENSITY, mass[1] / energy[1]
-    bare = _strip_co2(u)
-    if bare.lower() == "mt" and bare != "Mt":
-        raise AmbiguousUnit(f'"{unit}" is ambiguous (metric tons or megatonnes?); write "t" for '
-                            'tonnes or "Mt" for megatonnes')
+    bare = _CO2.sub("", u)
     if bare != u and bare == "":
         raise UnitError(f'unknown unit "{unit}"')
-    found = _lookup_one(bare)
+    found = _lookup_one(bare, unit)
     if bare != u and found[0] is not Dim.EMISSIONS:
         raise UnitError(f'unknown unit "{unit}"')
     return found
 
 
-def _lookup_one(u: str) -> tuple[Dim, float]:
+def _lookup_one(u: str, written: str = "") -> tuple[Dim, float]:
+    """:func:`lookup_unit` of a unit without "/" or "CO2e"; ``written``: the unit as the user
+    wrote it, for the message on "mt"."""
     if u.lower() == "mt" and u != "Mt":
-        raise AmbiguousUnit(f'"{u}" is ambiguous (metric tons or megatonnes?); write "t" for '
-                            'tonnes or "Mt" for megatonnes')
+        raise AmbiguousUnit(f'"{written or u}" is ambiguous (metric tons or megatonnes?); write '
+                            '"t" for tonnes or "Mt" for megatonnes')
     if u in _UNITS:
         return _UNITS[u]
     readings = _READINGS.get(u.lower(), []) if u.isascii() else []
