@@ -22,7 +22,7 @@ from typing import Any, overload
 import numpy as np
 
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
-from lineage.core.hubgraph import matches, weight_errors
+from lineage.core.hubgraph import cycle_error, matches, weight_errors
 from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
@@ -45,7 +45,6 @@ class Walk:
             self.to_hub.setdefault(m, []).append(h)
         self.matched = np.fromiter(self.to_project, dtype=np.int64)
         self.matched_set = set(self.to_project)
-        self.closure: list[Key] = []
         self.calls = 0
         self._lists: tuple[list[int], list[int], list[int], list[int]] | None = None
 
@@ -207,9 +206,8 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
     for column, values in ((cols["usage"], hub.downloads), (cols["params"], hub.params)):
         fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
         column[fill] = values[hub_side[fill]]
-    small = _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
-                   project, hub, project_side, hub_side)
-    return small
+    return _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
+                  project, hub, project_side, hub_side)
 
 
 def _small_name(small: _Small, k: int) -> str:
@@ -234,7 +232,6 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
 
     from lineage.core.engine import Results
     from lineage.core.hubfiles import hub_file
-    from lineage.core.hubgraph import cycle_error
     from lineage.core.stepcost import direct_costs
     from lineage.model.graph import ModelEntry
 
@@ -254,9 +251,8 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
                                         small.where)) from None
     members = [small.name(k) for k in closure]
-    walk.closure = closure
-    direct = _HubDirect(d, small, walk)
     n_closure = len(closure)
+    direct = _HubDirect(d, small, n_closure)
     shares = {(g.ids[u], g.ids[v]): s for u, v, s in zip(
         g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True) if v < n_closure}
     mid = small.name(start)
@@ -296,35 +292,25 @@ class _HubDirect(dict[str, DirectCost]):
     """Own costs of the small graph's models: the project's as computed, the dump's read from
     its columns when first asked for."""
 
-    def __init__(self, project: dict[str, DirectCost], small: _Small, walk: Walk) -> None:
+    def __init__(self, project: dict[str, DirectCost], small: _Small, n_closure: int) -> None:
         super().__init__(project)
-        self.small, self.walk = small, walk
-        self.rows = {_small_name(small, k): k for k in range(len(walk.closure))
+        self.small = small
+        self.rows = {_small_name(small, k): k for k in range(n_closure)
                      if small.project_side[k] is None}
 
     def __missing__(self, mid: str) -> DirectCost:
-        k = self.rows[mid]
-        h = int(self.small.hub_side[k])
-        parents = [_small_name(self.small, int(self.small.graph.parent[e]))
-                   for e in _in(self.small.graph, k)]
-        cost = hub_direct(self.small.project, self.small.hub, h, parents)
+        """A hub model's own cost: the node as a lineage model
+        (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no
+        step for a model with neither parent nor figure), costed like any other."""
+        from lineage.core.hubfiles import hub_file
+        from lineage.core.stepcost import direct_cost
+        from lineage.model.graph import ModelEntry
+
+        small, k = self.small, self.rows[mid]
+        start, edges = small.graph.in_edges()
+        parents = [_small_name(small, int(small.graph.parent[e]))
+                   for e in edges[start[k]:start[k + 1]]]
+        f = hub_file(small.hub, {int(small.hub_side[k]): parents})
+        cost = direct_cost(ModelEntry(mid, f.spec.models[mid], f), small.project)
         self[mid] = cost
         return cost
-
-
-def _in(g: ArrayGraph, k: int) -> list[int]:
-    start, edges = g.in_edges()
-    return edges[start[k]:start[k + 1]]
-
-
-def hub_direct(project: Project, hub: Hub, h: int, parents: list[str]) -> DirectCost:
-    """Hub node ``h``'s own cost: the node as a lineage model
-    (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no step
-    for a model with neither parent nor figure), costed like any other."""
-    from lineage.core.hubfiles import hub_file
-    from lineage.core.stepcost import direct_cost
-    from lineage.model.graph import ModelEntry
-
-    f = hub_file(hub, {h: parents})
-    mid = hub.ids[h]
-    return direct_cost(ModelEntry(mid, f.spec.models[mid], f), project)

@@ -169,7 +169,8 @@ def whole(j: Joined, policy: str) -> ArrayResults:
     try:
         return compute_arrays(j.graph, policy, s=s)
     except CycleError as exc:
-        raise InputErrors([_cycle(j, exc.members)]) from None
+        raise InputErrors([cycle_error(j.graph.ids, j.graph.parent, j.graph.child, exc.members,
+                                       j.where)]) from None
 
 
 def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, int],
@@ -181,10 +182,6 @@ def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, i
         if math.isnan(own[pindex[mid]]):
             own[pindex[mid]] = hub_values[node]
     return np.concatenate([own, hub_values[unmatched]])
-
-
-def _cycle(j: Joined, members: np.ndarray) -> InputError:
-    return cycle_error(j.graph.ids, j.graph.parent, j.graph.child, members, j.where)
 
 
 def cycle_error(ids: Sequence[str], parent: np.ndarray, child: np.ndarray,
