@@ -30,11 +30,6 @@ class Horizon:
     def is_exceeded(self) -> bool:
         return self.children > self.derivatives
 
-    @property
-    def share(self) -> float:
-        """What one derivative takes under ``equal`` with no explicit share: 1 / (1 + H)."""
-        return 1.0 / (1 + max(self.derivatives, self.children))
-
     def text(self) -> str:
         """``1/1,201 each: horizon 1,200 derivatives, Hugging Face model tree on 2026-11-30``."""
         when = f" on {self.as_of}" if self.as_of else " (undated)"
