@@ -137,24 +137,28 @@ class Results:
 
     ``costs`` maps every model id to its :class:`ModelCost`, built on first access from the
     engine's columns (``graph``, ``arrays``): asking for one model of a long chain costs its
-    ancestors, not the chain squared.
+    ancestors, not the chain squared. ``shares`` holds s(u→v) of every edge into a member.
     """
 
     project: Project
     policy: str
     direct: dict[str, DirectCost]
-    shares: Shares
     graph: ArrayGraph
     arrays: ArrayResults
     bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
     members: list[str] | None = None  # the models explained (default: every node of graph)
     costs: MutableMapping[str, ModelCost] = field(init=False)
+    shares: Shares = field(init=False)
 
     def __post_init__(self) -> None:
         # members come first in the graph's node order when given (a hub explanation: the
         # closure, then children only there to weigh the shares), so only they are named
-        names = self.graph.ids if self.members is None else self.members
+        g = self.graph
+        names = g.ids if self.members is None else self.members
         self.index = {m: i for i, m in enumerate(names)}
+        self.shares = {(g.ids[u], g.ids[v]): x for u, v, x in zip(
+            g.parent.tolist(), g.child.tolist(), self.arrays.shares.tolist(), strict=True)
+            if v < len(self.index)}
         self.costs = _Costs(self)
         self._cautions: dict[str, list[str]] | None = None
 
@@ -280,8 +284,6 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     s = r.shares
     out_start, out_edges = g.out_edges()
     in_start, in_edges = g.in_edges()
-    out = {ids[k]: float(s[e]) for e in out_edges[out_start[i]:out_start[i + 1]]
-           if (k := int(g.child[e])) < len(results.index)}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
     attributed = attributed_kwh = None
@@ -307,7 +309,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
         shares_in={ids[int(g.parent[e])]: float(s[e])
                    for e in in_edges[in_start[i]:in_start[i + 1]]},
-        shares_out=out,
+        shares_out={ids[k]: float(s[e]) for e in out_edges[out_start[i]:out_start[i + 1]]
+                    if (k := int(g.child[e])) < len(results.index)},
         results=results)
 
 
@@ -357,14 +360,8 @@ def compute(project: Project, policy: str = "equal", *,
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
     g = from_project(project, d)
-    edges = list(zip(g.parent.tolist(), g.child.tolist(), strict=True))
-    s = _policy_shares(project, g, policy)
-    r = compute_arrays(g, policy, s=s)
-    shares_dict = {(g.ids[u], g.ids[v]): float(x) for (u, v), x in zip(edges, s.tolist(),
-                                                                      strict=True)}
-    results = Results(project, policy, d, shares_dict, g, r)
-    results.bounds = _ranged_bounds(project, g, policy)
-    return results
+    r = compute_arrays(g, policy, s=_policy_shares(project, g, policy))
+    return Results(project, policy, d, g, r, _ranged_bounds(project, g, policy))
 
 
 def _policy_shares(project: Project, g: ArrayGraph, policy: str,

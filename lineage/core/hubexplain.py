@@ -251,10 +251,7 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
                                         small.where)) from None
     members = [small.name(k) for k in closure]
-    n_closure = len(closure)
-    direct = _HubDirect(d, small, n_closure)
-    shares = {(g.ids[u], g.ids[v]): s for u, v, s in zip(
-        g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True) if v < n_closure}
+    direct = _HubDirect(d, small, len(closure))
     mid = small.name(start)
     shown = project
     if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
@@ -263,7 +260,7 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         shown = dataclasses.replace(project, files=[*project.files, f],
                                     models={**project.models, mid: entry},
                                     aliases={**project.aliases, mid.lower(): mid})
-    return Results(shown, policy, direct, shares, g, r, members=members)
+    return Results(shown, policy, direct, g, r, members=members)
 
 
 class _Names(Sequence[str]):
