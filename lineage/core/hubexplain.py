@@ -77,12 +77,8 @@ class Walk:
             return [("p", u) for u in sorted(self.project.G.predecessors(str(k[1])))]
         h = int(k[1])
         lists = self.lists()
-        if lists is not None:
-            up, parent = lists[0], lists[1]
-            return list(dict.fromkeys(self._of_hub(u) for u in parent[up[h]:up[h + 1]]))
-        starts = self.hub.ups
-        return list(dict.fromkeys(self._of_hub(int(u))
-                                  for u in self.hub.parent[starts[h]:starts[h + 1]]))
+        up, parent = (self.hub.ups, self.hub.parent) if lists is None else lists[:2]
+        return list(dict.fromkeys(self._of_hub(int(u)) for u in parent[up[h]:up[h + 1]]))
 
     def children(self, k: Key) -> tuple[list[Key], np.ndarray]:
         """(project children, unmatched hub children) in the joined graph."""
