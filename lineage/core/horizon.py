@@ -10,7 +10,7 @@ derivatives are added, and a warning says the horizon is outdated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from lineage.model.errors import Warning_
 from lineage.model.graph import Project
@@ -41,9 +41,7 @@ class Horizon:
         return out
 
     def record(self) -> dict[str, object]:
-        return {"model": self.model, "derivatives": self.derivatives, "as_of": self.as_of,
-                "source": self.source, "children": self.children,
-                "exceeded": self.is_exceeded}
+        return asdict(self) | {"exceeded": self.is_exceeded}
 
 
 def horizon_of(project: Project, mid: str) -> Horizon | None:

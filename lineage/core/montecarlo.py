@@ -20,7 +20,7 @@ bounds where :meth:`MonteCarlo.is_complete` is False.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,8 +74,7 @@ class Summary:
 
     def as_dict(self) -> dict[str, float | int]:
         """The fields as a JSON-ready mapping."""
-        return {"median": self.median, "p5": self.p5, "p95": self.p95, "min": self.min,
-                "max": self.max, "n": self.n}
+        return asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
