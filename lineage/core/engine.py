@@ -8,7 +8,7 @@ family view (docs/method.md, "Family").
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +147,7 @@ class Results:
     arrays: ArrayResults
     bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
     members: list[str] | None = None  # the models explained (default: every node of graph)
-    costs: MutableMapping[str, ModelCost] = field(init=False)
+    costs: Mapping[str, ModelCost] = field(init=False)
     shares: Shares = field(init=False)
 
     def __post_init__(self) -> None:
@@ -223,8 +223,8 @@ class Results:
         return to_networkx(self)
 
 
-class _Costs(MutableMapping[str, ModelCost]):
-    """Every model's :class:`ModelCost`, each built when first read (a replaced one is kept)."""
+class _Costs(Mapping[str, ModelCost]):
+    """Every model's :class:`ModelCost`, each built when first read."""
 
     def __init__(self, results: Results) -> None:
         self.results = results
@@ -236,12 +236,6 @@ class _Costs(MutableMapping[str, ModelCost]):
                 raise KeyError(mid)
             self.built[mid] = _model_cost(self.results, mid)
         return self.built[mid]
-
-    def __setitem__(self, mid: str, cost: ModelCost) -> None:
-        self.built[mid] = cost
-
-    def __delitem__(self, mid: str) -> None:
-        raise TypeError("a model's cost cannot be removed")
 
     def __iter__(self) -> Iterator[str]:
         members = self.results.members

@@ -36,7 +36,6 @@ from lineage.model.schema import ComputeSpec
 
 Array = NDArray[np.float64]
 Value = float | Array  # a constant, or one value per sample
-Edge = tuple[str, str]
 
 DISTRIBUTIONS: dict[str, str] = {
     "uniform": "every value within a range is equally likely",

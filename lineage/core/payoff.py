@@ -61,7 +61,7 @@ def crossing(gap_kgco2e: float, saving_per_1k: float) -> float | None:
 class Payoff:
     """A distilled model against its alternative (its teacher, or a model trained from scratch).
 
-    ``students`` is :func:`lineage.core.compare.break_even`'s answer when the alternative is a
+    ``break_even`` is :func:`lineage.core.compare.break_even`'s answer when the alternative is a
     model trained from scratch (the training-only break-even that ``lineage compare`` prints).
     """
 
