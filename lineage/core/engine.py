@@ -24,7 +24,7 @@ from lineage.core.arrays import (
     upstream,
 )
 from lineage.core.arrays import shares as edge_shares
-from lineage.core.stepcost import DirectCost, direct_costs
+from lineage.core.stepcost import DirectCost, direct_costs, estimate_gaps
 from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import Interval
@@ -179,8 +179,6 @@ class Results:
         than 25 % (what ``lineage validate`` flags), carried into every figure built on them.
         """
         if self._cautions is None:
-            from lineage.core.stepcost import estimate_gaps
-
             found: dict[str, list[str]] = {}
             ours = {m: self.direct[m] for m in self.project.models if m in self.index}
             for model, w in estimate_gaps(self.project, ours):

@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
 import numpy as np
 
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
+from lineage.core.engine import Results
+from lineage.core.hubfiles import hub_file
 from lineage.core.hubgraph import cycle_error, matches, weight_errors
-from lineage.core.stepcost import DirectCost
+from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
-from lineage.model.graph import Project
+from lineage.model.graph import ModelEntry, Project
 from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
@@ -211,7 +213,7 @@ def _small_name(small: _Small, k: int) -> str:
     return m or small.hub.ids[int(small.hub_side[k])]
 
 
-def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
+def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Results:
     """``name`` (a project or hub model) explained with the shares of the whole joined graph,
     computed on its ancestors' small graph and nothing else (docs/method.md, "Hub dumps").
 
@@ -224,13 +226,6 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         UsageError: a name that neither the project nor the dump holds.
         InputErrors: a cycle among the ancestors, or a policy that lacks data.
     """
-    import dataclasses
-
-    from lineage.core.engine import Results
-    from lineage.core.hubfiles import hub_file
-    from lineage.core.stepcost import direct_costs
-    from lineage.model.graph import ModelEntry
-
     d = direct_costs(project)
     walk = Walk(project, hub, [name])
     start = walk.key(name)
@@ -253,9 +248,8 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
     if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
         f = hub_file(hub, {int(start[1]): []})
         entry = ModelEntry(mid, f.spec.models[mid], f)
-        shown = dataclasses.replace(project, files=[*project.files, f],
-                                    models={**project.models, mid: entry},
-                                    aliases={**project.aliases, mid.lower(): mid})
+        shown = replace(project, files=[*project.files, f], models={**project.models, mid: entry},
+                        aliases={**project.aliases, mid.lower(): mid})
     return Results(shown, policy, direct, g, r, members=members)
 
 
@@ -295,10 +289,6 @@ class _HubDirect(dict[str, DirectCost]):
         """A hub model's own cost: the node as a lineage model
         (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no
         step for a model with neither parent nor figure), costed like any other."""
-        from lineage.core.hubfiles import hub_file
-        from lineage.core.stepcost import direct_cost
-        from lineage.model.graph import ModelEntry
-
         small, k = self.small, self.rows[mid]
         start, edges = small.graph.in_edges()
         parents = [_small_name(small, int(small.graph.parent[e]))
