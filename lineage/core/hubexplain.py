@@ -114,8 +114,10 @@ class Walk:
 
 
 @dataclass
-class _Small:
-    """The closure (nodes 0 … C-1) and every other child of a closure node, as arrays."""
+class _Small(Sequence[str]):
+    """The closure (nodes 0 … C-1) and every other child of a closure node, as arrays; as a
+    sequence, the nodes' names (the graph's ids), read from the dump only when asked for (a
+    registry model's thousands of Hub children weigh its shares but are never named)."""
 
     graph: ArrayGraph
     project: Project
@@ -125,6 +127,21 @@ class _Small:
 
     def name(self, k: Key) -> str:
         return str(k[1]) if k[0] == "p" else self.hub.ids[int(k[1])]
+
+    def __len__(self) -> int:
+        return len(self.hub_side)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, k: int | slice) -> str | Sequence[str]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        m = self.project_side[k] if k < len(self.project_side) else None
+        return m or self.hub.ids[int(self.hub_side[k])]
 
     def where(self, i: int) -> Position:
         m = self.project_side[i] if i < len(self.project_side) else None
@@ -208,11 +225,6 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
                   project, hub, project_side, hub_side)
 
 
-def _small_name(small: _Small, k: int) -> str:
-    m = small.project_side[k] if k < len(small.project_side) else None
-    return m or small.hub.ids[int(small.hub_side[k])]
-
-
 def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Results:
     """``name`` (a project or hub model) explained with the shares of the whole joined graph,
     computed on its ancestors' small graph and nothing else (docs/method.md, "Hub dumps").
@@ -232,14 +244,14 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Resul
     closure = walk.above([start])
     small = _small_graph(walk, closure, d)
     g = small.graph
-    g.ids = _Names(small)
+    g.ids = small
     try:
         r = compute_arrays(g, policy)
     except CycleError as exc:
         raise InputErrors([cycle_error(g.ids, g.parent, g.child, exc.members,
                                        small.where)]) from None
     except WeightError as exc:
-        raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
+        raise InputErrors(weight_errors(exc, small.__getitem__,
                                         small.where)) from None
     members = [small.name(k) for k in closure]
     direct = _HubDirect(d, small, len(closure))
@@ -253,28 +265,6 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Resul
     return Results(shown, policy, direct, g, r, members=members)
 
 
-class _Names(Sequence[str]):
-    """The small graph's node names, read from the dump only when asked for (a registry
-    model's thousands of Hub children weigh its shares but are never named)."""
-
-    def __init__(self, small: _Small) -> None:
-        self.small, self.size = small, len(small.graph.ids)
-
-    def __len__(self) -> int:
-        return self.size
-
-    @overload
-    def __getitem__(self, k: int) -> str: ...
-
-    @overload
-    def __getitem__(self, k: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, k: int | slice) -> str | Sequence[str]:
-        if isinstance(k, slice):
-            return [_small_name(self.small, j) for j in range(*k.indices(len(self)))]
-        return _small_name(self.small, k)
-
-
 class _HubDirect(dict[str, DirectCost]):
     """Own costs of the small graph's models: the project's as computed, the dump's read from
     its columns when first asked for."""
@@ -282,7 +272,7 @@ class _HubDirect(dict[str, DirectCost]):
     def __init__(self, project: dict[str, DirectCost], small: _Small, n_closure: int) -> None:
         super().__init__(project)
         self.small = small
-        self.rows = {_small_name(small, k): k for k in range(n_closure)
+        self.rows = {small[k]: k for k in range(n_closure)
                      if small.project_side[k] is None}
 
     def __missing__(self, mid: str) -> DirectCost:
@@ -291,7 +281,7 @@ class _HubDirect(dict[str, DirectCost]):
         step for a model with neither parent nor figure), costed like any other."""
         small, k = self.small, self.rows[mid]
         start, edges = small.graph.in_edges()
-        parents = [_small_name(small, int(small.graph.parent[e]))
+        parents = [small[int(small.graph.parent[e])]
                    for e in edges[start[k]:start[k + 1]]]
         f = hub_file(small.hub, {int(small.hub_side[k]): parents})
         cost = direct_cost(ModelEntry(mid, f.spec.models[mid], f), small.project)
