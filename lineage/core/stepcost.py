@@ -173,17 +173,13 @@ def _pue(levels: Sequence[SiteSpec], cat: Catalog) -> Interval | None:
     return None
 
 
-def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for ref in refs:
-        for r in source_refs(ref):
-            s = source_spec(f, r)
-            text = s.title or s.url or r
-            if s.title and s.url:
-                text = f"{s.title} <{s.url}>"
-            if text not in out:
-                out.append(text)
-    return tuple(out)
+def _sources(f: LoadedFile, ref: str | list[str] | None) -> tuple[str, ...]:
+    """The sources ``ref`` names, each once: "title <url>", else the title, url or key."""
+    texts = []
+    for r in source_refs(ref):
+        s = source_spec(f, r)
+        texts.append(f"{s.title} <{s.url}>" if s.title and s.url else s.title or s.url or r)
+    return tuple(dict.fromkeys(texts))
 
 
 def part_cost(label: str, block: ComputeSpec, levels: Sequence[SiteSpec],
