@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lineage.model.columns import csr, descendants_of, levels
+from lineage.model.columns import csr, levels
 from lineage.model.policy import CONSERVING, POLICIES
 
 if TYPE_CHECKING:
@@ -337,11 +337,6 @@ def blind(g: ArrayGraph) -> np.ndarray:
                                                   minlength=g.n) > 0))
     hit = np.bincount(g.child, weights=bad_parent[g.parent], minlength=g.n)
     return propagate(g, np.ones(g.parent.size), hit[:, None])[:, 0] > 0
-
-
-def descendants(g: ArrayGraph, roots: IntArray) -> IntArray:
-    """``roots`` and every node below them, sorted (a vectorised breadth-first search)."""
-    return descendants_of(g.n, g.parent, g.child, roots)
 
 
 def model_rows(project: Project, direct: Mapping[str, DirectCost], mids: Sequence[str]

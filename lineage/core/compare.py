@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lineage.core.engine import ModelCost, Results, compute
+from lineage.core.stepcost import direct_costs
 from lineage.model.errors import InputErrors
 from lineage.model.graph import Project
 from lineage.model.policy import POLICIES
@@ -32,8 +33,6 @@ def all_policies(project: Project, model: str,
     ``cost_of(policy)`` replaces the computation on ``project`` (a hub dump's whole-graph
     shares: :func:`lineage.api.hub_results`).
     """
-    from lineage.core.stepcost import direct_costs
-
     direct = direct_costs(project) if cost_of is None else {}  # the steps are costed once
     out = []
     for policy, assumption in POLICIES.items():

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lineage.core.engine import ModelCost
-from lineage.core.stepcost import resolve_inputs
+from lineage.core.stepcost import Inputs, resolve_inputs
 from lineage.model.catalog import Catalog
 from lineage.model.errors import UsageError
 from lineage.model.graph import ModelEntry
@@ -111,12 +111,6 @@ def ecologits_kwh_per_query(g: Generation, params: str = "mid") -> float:
     return float(impacts.energy.value)  # type: ignore[arg-type]  # floats in, a float out
 
 
-def ecologits_version() -> str:
-    from ecologits import __version__
-
-    return str(__version__)
-
-
 def generation(spec: ServingSpec, entry: ModelEntry, tokens: int, cat: Catalog) -> Generation:
     """The EcoLogits inputs for ``entry`` served as ``spec`` (``entry`` has ``params``)."""
     total = entry.spec.params
@@ -132,23 +126,23 @@ def generation(spec: ServingSpec, entry: ModelEntry, tokens: int, cat: Catalog) 
                       spec.quantization_bits, memory)
 
 
-def energy_per_1k(spec: ServingSpec, entry: ModelEntry, cat: Catalog) -> tuple[Interval, str]:
-    """kWh per 1,000 queries and a phrase saying where it comes from.
+def energy_per_1k(spec: ServingSpec, entry: ModelEntry, cat: Catalog
+                  ) -> tuple[Interval, str, Inputs]:
+    """kWh per 1,000 queries, a phrase saying where it comes from, and the deployment's
+    inputs (its intensity: the block's ``grid``/``intensity``, else the file's defaults).
 
     A generative task (one with ``output_tokens``) served by a model of known size is costed
     with EcoLogits; other tasks, and models without ``params``, take the task table's mean.
     """
+    inputs = resolve_inputs([spec, entry.file.spec.defaults], cat, spec.gpu_hours_per_query)
     if spec.energy_per_1k_queries is not None:
-        return spec.energy_per_1k_queries, "energy_per_1k_queries given"
+        return spec.energy_per_1k_queries, "energy_per_1k_queries given", inputs
     if spec.task is not None:
-        return _task_energy(spec, entry, cat)
-    assert spec.gpu_hours_per_query is not None
-    per_query = resolve_inputs([spec, entry.file.spec.defaults], cat,
-                               spec.gpu_hours_per_query).energy_kwh
-    if per_query is None:
+        return (*_task_energy(spec, entry, cat), inputs)
+    if inputs.energy_kwh is None:
         raise UsageError(f'{entry.id}: deployment needs "hardware" or "power" to turn '
                          "GPU-hours per query into energy")
-    return per_query * 1000.0, "GPU-hours per query × power × utilization × PUE"
+    return inputs.energy_kwh * 1000.0, "GPU-hours per query × power × utilization × PUE", inputs
 
 
 def _task_energy(spec: ServingSpec, entry: ModelEntry, cat: Catalog) -> tuple[Interval, str]:
@@ -176,14 +170,15 @@ def _task_energy(spec: ServingSpec, entry: ModelEntry, cat: Catalog) -> tuple[In
         per_1k = Interval.exact(ecologits_kwh_per_query(g) * 1000.0)
     else:
         per_1k = Interval(*(ecologits_kwh_per_query(g, p) * 1000.0 for p in ("low", "mid", "high")))
-    return per_1k, g.basis(ecologits_version(), spec.hardware, tokens_from)
+    from ecologits import __version__
+
+    return per_1k, g.basis(__version__, spec.hardware, tokens_from)
 
 
 def deployment_cost(entry: ModelEntry, spec: DeploymentSpec, cat: Catalog,
                     training: ModelCost) -> DeploymentCost:
     """Serve ``entry`` as ``spec`` says, against its cumulative training cost ``training``."""
-    per_1k, basis = energy_per_1k(spec, entry, cat)
-    inputs = resolve_inputs([spec, entry.file.spec.defaults], cat, None)
+    per_1k, basis, inputs = energy_per_1k(spec, entry, cat)
     intensity = inputs.intensity_kgco2e_per_kwh
     per_1k_kg = None if intensity is None else per_1k * intensity
     queries = spec.queries_per_day.mid * spec.days.mid

@@ -8,7 +8,7 @@ family view (docs/method.md, "Family").
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from lineage.core.arrays import (
     upstream,
 )
 from lineage.core.arrays import shares as edge_shares
-from lineage.core.stepcost import DirectCost, direct_costs
+from lineage.core.stepcost import DirectCost, direct_costs, estimate_gaps
 from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import Interval
@@ -137,24 +137,28 @@ class Results:
 
     ``costs`` maps every model id to its :class:`ModelCost`, built on first access from the
     engine's columns (``graph``, ``arrays``): asking for one model of a long chain costs its
-    ancestors, not the chain squared.
+    ancestors, not the chain squared. ``shares`` holds s(u→v) of every edge into a member.
     """
 
     project: Project
     policy: str
     direct: dict[str, DirectCost]
-    shares: Shares
     graph: ArrayGraph
     arrays: ArrayResults
     bounds: dict[str, np.ndarray] = field(default_factory=dict)  # ranged shares' (n, 2) per figure
     members: list[str] | None = None  # the models explained (default: every node of graph)
-    costs: MutableMapping[str, ModelCost] = field(init=False)
+    costs: Mapping[str, ModelCost] = field(init=False)
+    shares: Shares = field(init=False)
 
     def __post_init__(self) -> None:
         # members come first in the graph's node order when given (a hub explanation: the
         # closure, then children only there to weigh the shares), so only they are named
-        names = self.graph.ids if self.members is None else self.members
+        g = self.graph
+        names = g.ids if self.members is None else self.members
         self.index = {m: i for i, m in enumerate(names)}
+        self.shares = {(g.ids[u], g.ids[v]): x for u, v, x in zip(
+            g.parent.tolist(), g.child.tolist(), self.arrays.shares.tolist(), strict=True)
+            if v < len(self.index)}
         self.costs = _Costs(self)
         self._cautions: dict[str, list[str]] | None = None
 
@@ -175,8 +179,6 @@ class Results:
         than 25 % (what ``lineage validate`` flags), carried into every figure built on them.
         """
         if self._cautions is None:
-            from lineage.core.stepcost import estimate_gaps
-
             found: dict[str, list[str]] = {}
             ours = {m: self.direct[m] for m in self.project.models if m in self.index}
             for model, w in estimate_gaps(self.project, ours):
@@ -219,8 +221,8 @@ class Results:
         return to_networkx(self)
 
 
-class _Costs(MutableMapping[str, ModelCost]):
-    """Every model's :class:`ModelCost`, each built when first read (a replaced one is kept)."""
+class _Costs(Mapping[str, ModelCost]):
+    """Every model's :class:`ModelCost`, each built when first read."""
 
     def __init__(self, results: Results) -> None:
         self.results = results
@@ -232,12 +234,6 @@ class _Costs(MutableMapping[str, ModelCost]):
                 raise KeyError(mid)
             self.built[mid] = _model_cost(self.results, mid)
         return self.built[mid]
-
-    def __setitem__(self, mid: str, cost: ModelCost) -> None:
-        self.built[mid] = cost
-
-    def __delitem__(self, mid: str) -> None:
-        raise TypeError("a model's cost cannot be removed")
 
     def __iter__(self) -> Iterator[str]:
         members = self.results.members
@@ -280,8 +276,6 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
     s = r.shares
     out_start, out_edges = g.out_edges()
     in_start, in_edges = g.in_edges()
-    out = {ids[k]: float(s[e]) for e in out_edges[out_start[i]:out_start[i + 1]]
-           if (k := int(g.child[e])) < len(results.index)}
     cumulative = _bounded(results, "cumulative_kgco2e", i, _interval(r.cumulative_kg[i]))
     cumulative_kwh = _bounded(results, "cumulative_kwh", i, _interval(r.cumulative_kwh[i]))
     attributed = attributed_kwh = None
@@ -307,7 +301,8 @@ def _model_cost(results: Results, mid: str) -> ModelCost:
         basis={b: v / total for b, v in sorted(basis.items())} if total > 0 else {},
         shares_in={ids[int(g.parent[e])]: float(s[e])
                    for e in in_edges[in_start[i]:in_start[i + 1]]},
-        shares_out=out,
+        shares_out={ids[k]: float(s[e]) for e in out_edges[out_start[i]:out_start[i + 1]]
+                    if (k := int(g.child[e])) < len(results.index)},
         results=results)
 
 
@@ -357,14 +352,8 @@ def compute(project: Project, policy: str = "equal", *,
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
     g = from_project(project, d)
-    edges = list(zip(g.parent.tolist(), g.child.tolist(), strict=True))
-    s = _policy_shares(project, g, policy)
-    r = compute_arrays(g, policy, s=s)
-    shares_dict = {(g.ids[u], g.ids[v]): float(x) for (u, v), x in zip(edges, s.tolist(),
-                                                                      strict=True)}
-    results = Results(project, policy, d, shares_dict, g, r)
-    results.bounds = _ranged_bounds(project, g, policy)
-    return results
+    r = compute_arrays(g, policy, s=_policy_shares(project, g, policy))
+    return Results(project, policy, d, g, r, _ranged_bounds(project, g, policy))
 
 
 def _policy_shares(project: Project, g: ArrayGraph, policy: str,

@@ -10,7 +10,7 @@ derivatives are added, and a warning says the horizon is outdated.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from lineage.model.errors import Warning_
 from lineage.model.graph import Project
@@ -30,11 +30,6 @@ class Horizon:
     def is_exceeded(self) -> bool:
         return self.children > self.derivatives
 
-    @property
-    def share(self) -> float:
-        """What one derivative takes under ``equal`` with no explicit share: 1 / (1 + H)."""
-        return 1.0 / (1 + max(self.derivatives, self.children))
-
     def text(self) -> str:
         """``1/1,201 each: horizon 1,200 derivatives, Hugging Face model tree on 2026-11-30``."""
         when = f" on {self.as_of}" if self.as_of else " (undated)"
@@ -46,9 +41,7 @@ class Horizon:
         return out
 
     def record(self) -> dict[str, object]:
-        return {"model": self.model, "derivatives": self.derivatives, "as_of": self.as_of,
-                "source": self.source, "children": self.children,
-                "exceeded": self.is_exceeded}
+        return asdict(self) | {"exceeded": self.is_exceeded}
 
 
 def horizon_of(project: Project, mid: str) -> Horizon | None:

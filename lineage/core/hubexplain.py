@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, overload
 
 import numpy as np
 
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
-from lineage.core.hubgraph import matches, weight_errors
-from lineage.core.stepcost import DirectCost
+from lineage.core.engine import Results
+from lineage.core.hubfiles import hub_file
+from lineage.core.hubgraph import cycle_error, matches, weight_errors
+from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
-from lineage.model.graph import Project
+from lineage.model.graph import ModelEntry, Project
 from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
@@ -45,7 +47,6 @@ class Walk:
             self.to_hub.setdefault(m, []).append(h)
         self.matched = np.fromiter(self.to_project, dtype=np.int64)
         self.matched_set = set(self.to_project)
-        self.closure: list[Key] = []
         self.calls = 0
         self._lists: tuple[list[int], list[int], list[int], list[int]] | None = None
 
@@ -78,12 +79,8 @@ class Walk:
             return [("p", u) for u in sorted(self.project.G.predecessors(str(k[1])))]
         h = int(k[1])
         lists = self.lists()
-        if lists is not None:
-            up, parent = lists[0], lists[1]
-            return list(dict.fromkeys(self._of_hub(u) for u in parent[up[h]:up[h + 1]]))
-        starts = self.hub.ups
-        return list(dict.fromkeys(self._of_hub(int(u))
-                                  for u in self.hub.parent[starts[h]:starts[h + 1]]))
+        up, parent = (self.hub.ups, self.hub.parent) if lists is None else lists[:2]
+        return list(dict.fromkeys(self._of_hub(int(u)) for u in parent[up[h]:up[h + 1]]))
 
     def children(self, k: Key) -> tuple[list[Key], np.ndarray]:
         """(project children, unmatched hub children) in the joined graph."""
@@ -117,8 +114,10 @@ class Walk:
 
 
 @dataclass
-class _Small:
-    """The closure (nodes 0 … C-1) and every other child of a closure node, as arrays."""
+class _Small(Sequence[str]):
+    """The closure (nodes 0 … C-1) and every other child of a closure node, as arrays; as a
+    sequence, the nodes' names (the graph's ids), read from the dump only when asked for (a
+    registry model's thousands of Hub children weigh its shares but are never named)."""
 
     graph: ArrayGraph
     project: Project
@@ -128,6 +127,21 @@ class _Small:
 
     def name(self, k: Key) -> str:
         return str(k[1]) if k[0] == "p" else self.hub.ids[int(k[1])]
+
+    def __len__(self) -> int:
+        return len(self.hub_side)
+
+    @overload
+    def __getitem__(self, k: int) -> str: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, k: int | slice) -> str | Sequence[str]:
+        if isinstance(k, slice):
+            return [self[j] for j in range(*k.indices(len(self)))]
+        m = self.project_side[k] if k < len(self.project_side) else None
+        return m or self.hub.ids[int(self.hub_side[k])]
 
     def where(self, i: int) -> Position:
         m = self.project_side[i] if i < len(self.project_side) else None
@@ -207,17 +221,11 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
     for column, values in ((cols["usage"], hub.downloads), (cols["params"], hub.params)):
         fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
         column[fill] = values[hub_side[fill]]
-    small = _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
-                   project, hub, project_side, hub_side)
-    return small
+    return _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
+                  project, hub, project_side, hub_side)
 
 
-def _small_name(small: _Small, k: int) -> str:
-    m = small.project_side[k] if k < len(small.project_side) else None
-    return m or small.hub.ids[int(small.hub_side[k])]
-
-
-def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
+def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Results:
     """``name`` (a project or hub model) explained with the shares of the whole joined graph,
     computed on its ancestors' small graph and nothing else (docs/method.md, "Hub dumps").
 
@@ -230,101 +238,52 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Any:
         UsageError: a name that neither the project nor the dump holds.
         InputErrors: a cycle among the ancestors, or a policy that lacks data.
     """
-    import dataclasses
-
-    from lineage.core.engine import Results
-    from lineage.core.hubfiles import hub_file
-    from lineage.core.hubgraph import cycle_error
-    from lineage.core.stepcost import direct_costs
-    from lineage.model.graph import ModelEntry
-
     d = direct_costs(project)
     walk = Walk(project, hub, [name])
     start = walk.key(name)
     closure = walk.above([start])
     small = _small_graph(walk, closure, d)
     g = small.graph
-    g.ids = _Names(small)
+    g.ids = small
     try:
         r = compute_arrays(g, policy)
     except CycleError as exc:
         raise InputErrors([cycle_error(g.ids, g.parent, g.child, exc.members,
                                        small.where)]) from None
     except WeightError as exc:
-        raise InputErrors(weight_errors(exc, lambda k: _small_name(small, k),
+        raise InputErrors(weight_errors(exc, small.__getitem__,
                                         small.where)) from None
     members = [small.name(k) for k in closure]
-    walk.closure = closure
-    direct = _HubDirect(d, small, walk)
-    n_closure = len(closure)
-    shares = {(g.ids[u], g.ids[v]): s for u, v, s in zip(
-        g.parent.tolist(), g.child.tolist(), r.shares.tolist(), strict=True) if v < n_closure}
+    direct = _HubDirect(d, small, len(closure))
     mid = small.name(start)
     shown = project
     if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
         f = hub_file(hub, {int(start[1]): []})
         entry = ModelEntry(mid, f.spec.models[mid], f)
-        shown = dataclasses.replace(project, files=[*project.files, f],
-                                    models={**project.models, mid: entry},
-                                    aliases={**project.aliases, mid.lower(): mid})
-    return Results(shown, policy, direct, shares, g, r, members=members)
-
-
-class _Names(Sequence[str]):
-    """The small graph's node names, read from the dump only when asked for (a registry
-    model's thousands of Hub children weigh its shares but are never named)."""
-
-    def __init__(self, small: _Small) -> None:
-        self.small, self.size = small, len(small.graph.ids)
-
-    def __len__(self) -> int:
-        return self.size
-
-    @overload
-    def __getitem__(self, k: int) -> str: ...
-
-    @overload
-    def __getitem__(self, k: slice) -> Sequence[str]: ...
-
-    def __getitem__(self, k: int | slice) -> str | Sequence[str]:
-        if isinstance(k, slice):
-            return [_small_name(self.small, j) for j in range(*k.indices(len(self)))]
-        return _small_name(self.small, k)
+        shown = replace(project, files=[*project.files, f], models={**project.models, mid: entry},
+                        aliases={**project.aliases, mid.lower(): mid})
+    return Results(shown, policy, direct, g, r, members=members)
 
 
 class _HubDirect(dict[str, DirectCost]):
     """Own costs of the small graph's models: the project's as computed, the dump's read from
     its columns when first asked for."""
 
-    def __init__(self, project: dict[str, DirectCost], small: _Small, walk: Walk) -> None:
+    def __init__(self, project: dict[str, DirectCost], small: _Small, n_closure: int) -> None:
         super().__init__(project)
-        self.small, self.walk = small, walk
-        self.rows = {_small_name(small, k): k for k in range(len(walk.closure))
+        self.small = small
+        self.rows = {small[k]: k for k in range(n_closure)
                      if small.project_side[k] is None}
 
     def __missing__(self, mid: str) -> DirectCost:
-        k = self.rows[mid]
-        h = int(self.small.hub_side[k])
-        parents = [_small_name(self.small, int(self.small.graph.parent[e]))
-                   for e in _in(self.small.graph, k)]
-        cost = hub_direct(self.small.project, self.small.hub, h, parents)
+        """A hub model's own cost: the node as a lineage model
+        (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no
+        step for a model with neither parent nor figure), costed like any other."""
+        small, k = self.small, self.rows[mid]
+        start, edges = small.graph.in_edges()
+        parents = [small[int(small.graph.parent[e])]
+                   for e in edges[start[k]:start[k + 1]]]
+        f = hub_file(small.hub, {int(small.hub_side[k]): parents})
+        cost = direct_cost(ModelEntry(mid, f.spec.models[mid], f), small.project)
         self[mid] = cost
         return cost
-
-
-def _in(g: ArrayGraph, k: int) -> list[int]:
-    start, edges = g.in_edges()
-    return edges[start[k]:start[k + 1]]
-
-
-def hub_direct(project: Project, hub: Hub, h: int, parents: list[str]) -> DirectCost:
-    """Hub node ``h``'s own cost: the node as a lineage model
-    (:func:`lineage.core.hubfiles.hub_model`: one step, its reported grams or unknown; no step
-    for a model with neither parent nor figure), costed like any other."""
-    from lineage.core.hubfiles import hub_file
-    from lineage.core.stepcost import direct_cost
-    from lineage.model.graph import ModelEntry
-
-    f = hub_file(hub, {h: parents})
-    mid = hub.ids[h]
-    return direct_cost(ModelEntry(mid, f.spec.models[mid], f), project)

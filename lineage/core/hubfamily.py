@@ -5,13 +5,12 @@ models."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
 
 from lineage.core.hubexplain import Walk
-from lineage.core.hubgraph import matches
-from lineage.model.columns import CycleError, unique
+from lineage.core.hubgraph import cycle_error, matches
+from lineage.model.columns import CycleError, levels, unique
 from lineage.model.errors import InputErrors, Warning_
 from lineage.model.graph import Project
 from lineage.model.hub import Hub
@@ -26,8 +25,6 @@ def members(project: Project, hub: Hub, root: str) -> tuple[str, list[str], np.n
         UsageError: an unknown root.
         InputErrors: the dump's base models below the root form a cycle.
     """
-    from lineage.core.hubgraph import cycle_error
-
     walk = Walk(project, hub, [root])
     start = walk.key(root)
     project_ids: dict[str, None] = {}
@@ -56,15 +53,13 @@ def members(project: Project, hub: Hub, root: str) -> tuple[str, list[str], np.n
             hub_seen[frontier] = True
     nodes = np.flatnonzero(hub_seen)
     if hub_edges:
-        _check_no_cycle(hub, nodes, hub_edges, cycle_error)
+        _check_no_cycle(hub, nodes, hub_edges)
     name = hub.ids[int(start[1])] if start[0] == "h" else str(start[1])
     return name, sorted(project_ids), nodes
 
 
 def _check_no_cycle(hub: Hub, nodes: np.ndarray,
-                    edges: list[tuple[np.ndarray, np.ndarray]], cycle_error: Any) -> None:
-    from lineage.model.columns import levels
-
+                    edges: list[tuple[np.ndarray, np.ndarray]]) -> None:
     parent = np.concatenate([e[0] for e in edges])
     child = np.concatenate([e[1] for e in edges])
     inside = np.isin(parent, nodes)

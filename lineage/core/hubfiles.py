@@ -79,9 +79,8 @@ def hub_parents_file(files: list[Any], hub: Hub) -> Any | None:
     found = hub.find([*wanted, *names])
     # hub lines that ARE declared models stop the walk
     stop = {found[n]: m for n, m in names.items() if n in found}
-    found = {n: found[n] for n in wanted if n in found}
     parents: dict[int, list[str]] = {}
-    stack = [h for h in found.values() if h not in stop]
+    stack = [found[n] for n in wanted if n in found and found[n] not in stop]
     while stack:
         h = stack.pop()
         if h in parents:

@@ -28,7 +28,6 @@ from lineage.core.arrays import (
     from_project,
     shares,
 )
-from lineage.core.stepcost import DirectCost
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
 from lineage.model.graph import Project
@@ -64,12 +63,10 @@ class Joined:
 
     project: Project
     hub: Hub
-    direct: dict[str, DirectCost]
     graph: ArrayGraph
     pids: list[str]  # union nodes 0 … P-1
     hmap: np.ndarray  # hub node → union node
     unmatched: np.ndarray  # union node P + k is hub node unmatched[k]
-    matched: dict[int, str]  # hub node → the project model it is
 
     @property
     def p(self) -> int:
@@ -121,14 +118,12 @@ def weight_errors(exc: WeightError, name: Callable[[int], str],
     return out
 
 
-def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None) -> Joined:
+def join(project: Project, hub: Hub) -> Joined:
     """Join ``hub`` to ``project`` (see the module docstring); cycles are found when the
-    graph is sorted (:func:`whole`) or a model's ancestors are built (:func:`explain_project`).
+    graph is sorted (:func:`whole`) or a model's ancestors are built
+    (:func:`lineage.core.hubexplain.explain_results`).
     """
-    from lineage.core.stepcost import direct_costs
-
-    d = direct if direct is not None else direct_costs(project)
-    own = from_project(project, d)  # the project's columns, its models sorted by id
+    own = from_project(project)  # the project's columns, its models sorted by id
     pids = list(own.ids)
     pindex = {m: i for i, m in enumerate(pids)}
     matched, _ = matches(project, hub)
@@ -156,7 +151,7 @@ def join(project: Project, hub: Hub, direct: dict[str, DirectCost] | None = None
         expected=np.concatenate([own.expected, np.full(u, math.nan)]),
         usage=_weights(own.usage, hub.downloads, pindex, matched, unmatched),
         params=_weights(own.params, hub.params, pindex, matched, unmatched))
-    return Joined(project, hub, d, graph, pids, hmap, unmatched, matched)
+    return Joined(project, hub, graph, pids, hmap, unmatched)
 
 
 def whole(j: Joined, policy: str) -> ArrayResults:
@@ -169,7 +164,8 @@ def whole(j: Joined, policy: str) -> ArrayResults:
     try:
         return compute_arrays(j.graph, policy, s=s)
     except CycleError as exc:
-        raise InputErrors([_cycle(j, exc.members)]) from None
+        raise InputErrors([cycle_error(j.graph.ids, j.graph.parent, j.graph.child, exc.members,
+                                       j.where)]) from None
 
 
 def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, int],
@@ -181,10 +177,6 @@ def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, i
         if math.isnan(own[pindex[mid]]):
             own[pindex[mid]] = hub_values[node]
     return np.concatenate([own, hub_values[unmatched]])
-
-
-def _cycle(j: Joined, members: np.ndarray) -> InputError:
-    return cycle_error(j.graph.ids, j.graph.parent, j.graph.child, members, j.where)
 
 
 def cycle_error(ids: Sequence[str], parent: np.ndarray, child: np.ndarray,

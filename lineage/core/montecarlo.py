@@ -20,7 +20,7 @@ bounds where :meth:`MonteCarlo.is_complete` is False.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,7 +36,6 @@ from lineage.model.schema import ComputeSpec
 
 Array = NDArray[np.float64]
 Value = float | Array  # a constant, or one value per sample
-Edge = tuple[str, str]
 
 DISTRIBUTIONS: dict[str, str] = {
     "uniform": "every value within a range is equally likely",
@@ -74,8 +73,7 @@ class Summary:
 
     def as_dict(self) -> dict[str, float | int]:
         """The fields as a JSON-ready mapping."""
-        return {"median": self.median, "p5": self.p5, "p95": self.p95, "min": self.min,
-                "max": self.max, "n": self.n}
+        return asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -279,7 +277,7 @@ def simulate(project: Project, policy: str = "equal", n: int = 10_000, seed: int
         True
     """
     _check(n, distribution)
-    return _whole(compute(project, policy), n, seed, distribution)
+    return simulate_results(compute(project, policy), n, seed, distribution)
 
 
 def simulate_results(results: Results, n: int = 10_000, seed: int | None = None,
@@ -303,46 +301,41 @@ def simulate_results(results: Results, n: int = 10_000, seed: int | None = None,
     cumulative samples lie in [30.1, 36.77] t (``tests/test_montecarlo.py``).
     """
     _check(n, distribution)
-    if results.members is None:
-        return _whole(results, n, seed, distribution)
-    members = results.members
-    m = len(members)
-    g = results.graph
-    keep = g.child < m  # the members come first and hold all their ancestors
-    closure = ArrayGraph(list(members), g.parent[keep], g.child[keep], g.own_kg[:m],
-                         g.own_kwh[:m], g.own_complete[:m], g.energy_complete[:m])
-    shares = results.arrays.shares[keep]
     sampler = _Sampler(n, seed, distribution)
-    spread = (closure.own_kg[:, 0] < closure.own_kg[:, 2]) | \
-        (closure.own_kwh[:, 0] < closure.own_kwh[:, 2])  # the Hub's figures are exact
-    ranged = {members[i]: results.direct[members[i]] for i in np.flatnonzero(spread).tolist()}
-    kg, kwh = _direct(results.project, ranged, sampler)
-    kg_columns = np.repeat(closure.own_kg[:, 1:2], n, axis=1)
-    kwh_columns = np.repeat(closure.own_kwh[:, 1:2], n, axis=1)
-    for i, mid in enumerate(members):
-        if mid in ranged:
-            kg_columns[i], kwh_columns[i] = kg[mid], kwh[mid]
-    cumulative_kg = cumulate(closure, shares, kg_columns, results.policy)
-    cumulative_kwh = cumulate(closure, shares, kwh_columns, results.policy)
-    return MonteCarlo(
-        results=results, n=n, seed=seed, distribution=distribution,
-        inputs_sampled=sampler.count, shares_vary=False,
-        kgco2e={mid: cumulative_kg[i] for i, mid in enumerate(members)},
-        kwh={mid: cumulative_kwh[i] for i, mid in enumerate(members)})
-
-
-def _whole(results: Results, n: int, seed: int | None, distribution: str) -> MonteCarlo:
-    """Every model of the results' project sampled; shares resampled where they vary."""
-    project, policy = results.project, results.policy
-    sampler = _Sampler(n, seed, distribution)
-    kg, kwh = _direct(project, results.direct, sampler)
-    kg_columns, kwh_columns = _columns(results, kg, n), _columns(results, kwh, n)
-    shares, vary = _sampled_shares(project, results, kwh_columns, sampler)
-    cumulative_kg = cumulate(results.graph, shares, kg_columns, policy)
-    cumulative_kwh = cumulate(results.graph, shares, kwh_columns, policy)
+    if results.members is None:  # every model of the project; shares resampled if they vary
+        graph = results.graph
+        kg, kwh = _direct(results.project, results.direct, sampler)
+        kg_columns, kwh_columns = _columns(results, kg, n), _columns(results, kwh, n)
+        shares, vary = _sampled_shares(results.project, results, kwh_columns, sampler)
+    else:
+        graph, shares, kg_columns, kwh_columns = _members(results, results.members, sampler)
+        vary = False
+    cumulative_kg = cumulate(graph, shares, kg_columns, results.policy)
+    cumulative_kwh = cumulate(graph, shares, kwh_columns, results.policy)
     return MonteCarlo(
         results=results, n=n, seed=seed, distribution=distribution,
         inputs_sampled=sampler.count, shares_vary=vary,
         kgco2e={m: cumulative_kg[i] for m, i in results.index.items()},
         kwh={m: cumulative_kwh[i] for m, i in results.index.items()})
+
+
+def _members(results: Results, members: list[str], s: _Sampler
+             ) -> tuple[ArrayGraph, Array, Array, Array]:
+    """A hub explanation's members over the edges between them, with their shares as
+    computed, and their own (kgCO2e, kWh) columns: ranged ones sampled, the rest central."""
+    m = len(members)
+    g = results.graph
+    keep = g.child < m  # the members come first and hold all their ancestors
+    closure = ArrayGraph(list(members), g.parent[keep], g.child[keep], g.own_kg[:m],
+                         g.own_kwh[:m], g.own_complete[:m], g.energy_complete[:m])
+    spread = (closure.own_kg[:, 0] < closure.own_kg[:, 2]) | \
+        (closure.own_kwh[:, 0] < closure.own_kwh[:, 2])  # the Hub's figures are exact
+    ranged = {members[i]: results.direct[members[i]] for i in np.flatnonzero(spread).tolist()}
+    kg, kwh = _direct(results.project, ranged, s)
+    kg_columns = np.repeat(closure.own_kg[:, 1:2], s.n, axis=1)
+    kwh_columns = np.repeat(closure.own_kwh[:, 1:2], s.n, axis=1)
+    for i, mid in enumerate(members):
+        if mid in ranged:
+            kg_columns[i], kwh_columns[i] = kg[mid], kwh[mid]
+    return closure, results.arrays.shares[keep], kg_columns, kwh_columns
 

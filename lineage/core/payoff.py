@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from lineage.core.compare import BreakEven, break_even
 from lineage.core.deployment import energy_per_1k
 from lineage.core.engine import Results
-from lineage.core.stepcost import resolve_inputs
 from lineage.model.errors import UsageError
 from lineage.model.schema import DeploymentSpec, ServingSpec
 
@@ -62,7 +61,7 @@ def crossing(gap_kgco2e: float, saving_per_1k: float) -> float | None:
 class Payoff:
     """A distilled model against its alternative (its teacher, or a model trained from scratch).
 
-    ``students`` is :func:`lineage.core.compare.break_even`'s answer when the alternative is a
+    ``break_even`` is :func:`lineage.core.compare.break_even`'s answer when the alternative is a
     model trained from scratch (the training-only break-even that ``lineage compare`` prints).
     """
 
@@ -115,9 +114,7 @@ def serve(results: Results, model: str, spec: ServingSpec) -> Line:
         UsageError: the deployment has no emissions per query (no grid or intensity).
     """
     entry = results.project.models[model]
-    cat = results.project.catalog
-    per_1k, basis = energy_per_1k(spec, entry, cat)
-    inputs = resolve_inputs([spec, entry.file.spec.defaults], cat, None)
+    per_1k, basis, inputs = energy_per_1k(spec, entry, results.project.catalog)
     intensity = inputs.intensity_kgco2e_per_kwh
     if intensity is None:
         raise UsageError(f"{model}: the deployment names no grid or intensity: give --grid")

@@ -29,7 +29,6 @@ class Inputs:
 
     gpu_hours: Interval | None
     power_kw: Interval | None
-    power_from: str  # "power: 700 W" or the hardware id
     utilization: Interval
     pue: Interval
     intensity_kgco2e_per_kwh: Interval | None
@@ -131,15 +130,6 @@ class DirectCost:
         return out
 
 
-def _chain(levels: Sequence[SiteSpec], name: str) -> Interval | None:
-    for level in levels:
-        value = getattr(level, name, None)
-        if value is not None:
-            assert isinstance(value, Interval)
-            return value
-    return None
-
-
 def _innermost(levels: Sequence[SiteSpec], key: str, ref: str, table: Any
                ) -> tuple[Interval | None, str]:
     """(value, where from) for ``power`` or ``intensity``: the innermost level's own ``key``
@@ -159,11 +149,12 @@ def resolve_inputs(levels: Sequence[SiteSpec], cat: Catalog, gpu_hours: Interval
     """Find power, utilization, PUE and intensity through ``levels`` (innermost first)."""
     hardware = next((lv.hardware for lv in levels if lv.hardware is not None), None)
     found = cat.hardware.find(hardware) if hardware is not None else None
-    power, power_from = _innermost(levels, "power", "hardware", cat.hardware)
+    power, _ = _innermost(levels, "power", "hardware", cat.hardware)
     intensity, intensity_from = _innermost(levels, "intensity", "grid", cat.grids)
     pue = _pue(levels, cat) or Interval.exact(1.0)
-    utilization = _chain(levels, "utilization") or Interval.exact(1.0)
-    return Inputs(gpu_hours, power, power_from, utilization, pue, intensity, intensity_from,
+    utilization = next((lv.utilization for lv in levels if lv.utilization is not None),
+                       Interval.exact(1.0))
+    return Inputs(gpu_hours, power, utilization, pue, intensity, intensity_from,
                   found.id if found is not None else None)
 
 
@@ -182,17 +173,13 @@ def _pue(levels: Sequence[SiteSpec], cat: Catalog) -> Interval | None:
     return None
 
 
-def _sources(f: LoadedFile, *refs: str | list[str] | None) -> tuple[str, ...]:
-    out: list[str] = []
-    for ref in refs:
-        for r in source_refs(ref):
-            s = source_spec(f, r)
-            text = s.title or s.url or r
-            if s.title and s.url:
-                text = f"{s.title} <{s.url}>"
-            if text not in out:
-                out.append(text)
-    return tuple(out)
+def _sources(f: LoadedFile, ref: str | list[str] | None) -> tuple[str, ...]:
+    """The sources ``ref`` names, each once: "title <url>", else the title, url or key."""
+    texts = []
+    for r in source_refs(ref):
+        s = source_spec(f, r)
+        texts.append(f"{s.title} <{s.url}>" if s.title and s.url else s.title or s.url or r)
+    return tuple(dict.fromkeys(texts))
 
 
 def part_cost(label: str, block: ComputeSpec, levels: Sequence[SiteSpec],

@@ -10,9 +10,8 @@ from lineage.core.arrays import (
     ArrayGraph,
     WeightError,
     compute_arrays,
-    descendants,
 )
-from lineage.model.columns import CycleError
+from lineage.model.columns import CycleError, descendants_of
 
 POLICIES = ("equal", "usage", "params", "compute", "cutoff", "full")
 
@@ -50,8 +49,8 @@ def test_levels_ancestors_descendants_and_cycles() -> None:
     g = graph(5, [(0, 1), (1, 2), (0, 3), (3, 2)], [1] * 5)
     level, _ = g.levels()
     assert level.tolist() == [0, 1, 2, 1, 0]
-    assert descendants(g, np.array([1])).tolist() == [1, 2]
-    assert descendants(g, np.array([0])).tolist() == [0, 1, 2, 3]
+    assert descendants_of(g.n, g.parent, g.child, np.array([1])).tolist() == [1, 2]
+    assert descendants_of(g.n, g.parent, g.child, np.array([0])).tolist() == [0, 1, 2, 3]
     with pytest.raises(CycleError) as err:
         graph(3, [(0, 1), (1, 2), (2, 1)], [1] * 3).levels()
     assert err.value.members.tolist() == [1, 2]

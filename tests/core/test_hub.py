@@ -386,15 +386,16 @@ def test_a_family_file_can_name_a_dump_model_as_parent(tmp_path: Path, family: P
 @pytest.mark.parametrize("seed", range(3))
 def test_family_walk_agrees_with_the_whole_graph(tmp_path: Path, family: Path,
                                                  seed: int) -> None:
-    from lineage.core.arrays import descendants
     from lineage.core.family import family as family_of
+    from lineage.model.columns import descendants_of
 
     rng = random.Random(seed)
     path = write(tmp_path, "r.jsonl", [{"id": "org/t"}, *random_dump(rng, 60)])
     j = join(load([family], registry=False), read_jsonl(path))
     for root in ["t", "org/t", *rng.sample([f"o/m{i}" for i in range(60)], 10)]:
         fam = family_of(j.project, root, hub=j.hub)
-        below = descendants(j.graph, np.array([j.node(root)]))
+        g = j.graph
+        below = descendants_of(g.n, g.parent, g.child, np.array([j.node(root)]))
         assert sorted(fam.models) == sorted(j.graph.ids[int(i)] for i in below)
         assert fam.kg.sum(axis=0) == pytest.approx(j.graph.own_kg[below].sum(axis=0))
 

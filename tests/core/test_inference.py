@@ -34,7 +34,7 @@ def registry() -> Project:
 def kwh_per_1k(model: str, project: Project | None = None, **serving: Any) -> tuple[float, str]:
     p = project or registry()
     spec = ServingSpec.model_validate({"task": "text-generation", **serving})
-    per_1k, basis = energy_per_1k(spec, p.models[p.model_id(model)], p.catalog)
+    per_1k, basis, _ = energy_per_1k(spec, p.models[p.model_id(model)], p.catalog)
     return per_1k.mid, basis
 
 
@@ -106,7 +106,7 @@ models:
     assert (value, basis) == (0.047, "Luccioni et al. task mean, text-generation: sizeless has "
                                      "no params, so its size is unknown")
     spec = ServingSpec(task="text-classification")
-    per_1k, basis = energy_per_1k(spec, p.models["sized"], p.catalog)
+    per_1k, basis, _ = energy_per_1k(spec, p.models["sized"], p.catalog)
     assert (per_1k.mid, basis) == (0.002, "Luccioni et al. task mean, text-classification")
 
 
