@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from lineage.io.dia import DiaReport, Figure, read_dia
-from lineage.io.yamlio import parse_text
+from lineage.io.reading import ReadRefused, read_limited
+from lineage.io.yamlio import MAX_BYTES, parse_text
 from lineage.model.catalog import Catalog
 from lineage.model.errors import InputError, InputErrors, Position, Warning_
 from lineage.model.files import Document
@@ -128,8 +129,8 @@ def read_front_matter(path: Path) -> Document:
     """
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        text = read_limited(path, MAX_BYTES).decode("utf-8-sig")
+    except (ReadRefused, UnicodeDecodeError) as exc:
         raise InputErrors([InputError(Position(name, 1, 1), f"cannot read: {exc}")]) from None
     match = _FRONT.match(text)
     if not match:

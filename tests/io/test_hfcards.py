@@ -525,3 +525,35 @@ def test_a_card_based_on_a_registry_mirror_inherits_from_the_registry_model(
     assert "1 resolved to registry models, 0 stubbed" in err
     assert _model(out, "ft")["steps"][0]["from"] == ["llama-7b"]
     assert CliRunner().invoke(cli, ["validate", str(out)]).exit_code == 0
+
+
+def test_a_card_beyond_the_size_limit_is_refused_unread(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a sparse 30 MB card: refused from its size (the limit of a lineage file, 20 MB), never
+    # read into memory
+    card = tmp_path / "org" / "m" / "README.md"
+    card.parent.mkdir(parents=True)
+    with card.open("wb") as fh:
+        fh.write(b"---\nlicense: mit\n---\n")
+        fh.truncate(30_000_000)
+    with pytest.raises(SystemExit) as exc:
+        main(["import", "hf", str(card)])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == (f"{card}:1:1: cannot read: file is 30,000,000 bytes; "
+                                       "the limit is 20,000,000\n")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_card_that_became_a_named_pipe_is_refused_not_waited_on(tmp_path: Path) -> None:
+    # find_cards keeps regular files only, but the path may change before it is read: the
+    # reader opens without blocking and refuses what is not a regular file (it hung on a pipe)
+    import os
+
+    from lineage.io.hfcards import read_front_matter
+    from lineage.model.errors import InputErrors
+
+    pipe = tmp_path / "README.md"
+    os.mkfifo(pipe)
+    with pytest.raises(InputErrors) as exc:
+        read_front_matter(pipe)
+    assert str(exc.value.errors[0]) == f"{pipe}:1:1: cannot read: not a regular file (a named pipe)"
