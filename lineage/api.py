@@ -80,8 +80,7 @@ def hub_results(project: Project, hub: Hub, model: str, policy: str = "equal") -
     """
     from lineage.core.hubexplain import explain_results
 
-    results: Results = explain_results(project, hub, model, policy)
-    return results
+    return explain_results(project, hub, model, policy)
 
 
 def hub_arrays(project: Project, hub: Hub, policy: str = "equal") -> tuple[Joined, ArrayResults]:

@@ -208,9 +208,6 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
     """
     import sys
 
-    from lineage.io.hubfetch import Filters, api_pages
-    from lineage.io.hubfetch import fetch as fetch_models
-
     if output.suffix != ".parquet":
         raise UsageError(f'write the snapshot to a ".parquet" file, not "{output}"')
     for flag, day in (("--since", since), ("--until", until)):
@@ -222,6 +219,9 @@ def fetch(output: Path, author: str | None, base_model: str | None, search: str 
     except ImportError:
         raise UsageError("lineage hub fetch needs huggingface_hub: "
                          "pip install 'lineage-carbon[hub]'") from None
+    from lineage.io.hubfetch import Filters, api_pages  # pyarrow: once the checks have passed
+    from lineage.io.hubfetch import fetch as fetch_models
+
     filters = Filters(author=author, base_model=base_model, search=search, since=since,
                       until=until, limit=limit)
     with tqdm(unit=" models", file=sys.stderr, disable=not sys.stderr.isatty(),

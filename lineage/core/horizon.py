@@ -61,8 +61,8 @@ def horizon_of(project: Project, mid: str) -> Horizon | None:
     return Horizon(mid, n, as_of, source, len(list(project.G.successors(mid))))
 
 
-def horizons_above(project: Project, mid: str, ancestors: list[str]) -> list[Horizon]:
-    """The horizons of ``ancestors`` of ``mid`` that have children (in that order)."""
+def horizons_above(project: Project, ancestors: list[str]) -> list[Horizon]:
+    """The horizons declared by ``ancestors`` (a model's contributors), in that order."""
     return [h for m in ancestors
             if m in project.models and (h := horizon_of(project, m)) is not None]
 

@@ -32,6 +32,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from lineage.io.atomic import write_atomic
 from lineage.model.errors import UsageError
 
@@ -189,8 +192,6 @@ def _text(value: Any) -> str | None:
 
 
 def schema() -> Any:
-    import pyarrow as pa
-
     text = pa.string()
     return pa.schema([("id", text), ("createdAt", pa.timestamp("ms", tz="UTC")),
                       ("downloads", pa.int64()), ("downloadsAllTime", pa.int64()),
@@ -305,8 +306,6 @@ def _part(partial: Path, k: int) -> Path:
 
 
 def _ids_in(partial: Path, parts: int) -> set[str]:
-    import pyarrow.parquet as pq
-
     return {m for k in range(parts)
             for m in pq.read_table(_part(partial, k), columns=["id"])["id"].to_pylist()}
 
@@ -316,9 +315,6 @@ def _flush(partial: Path, state: State, batch: list[dict[str, Any]], *,
     """Write ``batch`` as the next part, then the state that counts it (both atomically, so
     an interruption between them leaves a part that the state does not count: rewritten).
     ``page``: the page a rerun starts from, once every record before it is written."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     if page is not None:
         state.page = page
     if batch:
@@ -336,8 +332,6 @@ def _flush(partial: Path, state: State, batch: list[dict[str, Any]], *,
 
 def _combine(partial: Path, state: State) -> bytes:
     """The parts as one Parquet file, one row group each, with the snapshot's metadata."""
-    import pyarrow.parquet as pq
-
     from lineage.model.version import __version__
 
     meta = {"format": FORMAT, "version": 1, "snapshot": state.started,
