@@ -24,7 +24,7 @@ import numpy as np
 from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
 from lineage.core.engine import Results
 from lineage.core.hubfiles import hub_file
-from lineage.core.hubgraph import cycle_error, matches, weight_errors
+from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings, weight_errors
 from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
@@ -42,9 +42,7 @@ class Walk:
     def __init__(self, project: Project, hub: Hub, names: list[str]) -> None:
         self.project, self.hub = project, hub
         self.to_project, self.named = matches(project, hub, names)
-        self.to_hub: dict[str, list[int]] = {}  # one project model, maybe several spellings
-        for h, m in sorted(self.to_project.items()):
-            self.to_hub.setdefault(m, []).append(h)
+        self.to_hub = spellings(self.to_project)  # one project model, maybe several lines
         self.matched = np.fromiter(self.to_project, dtype=np.int64)
         self.matched_set = set(self.to_project)
         self.calls = 0
@@ -217,10 +215,11 @@ def _small_graph(walk: Walk, closure: list[Key], d: dict[str, DirectCost]) -> _S
     is_project = np.array([m is not None for m in project_side] + [False] * others.size)
     pure = np.flatnonzero((hub_side >= 0) & ~is_project)  # hub models, not project ones
     cols["own_kg"][pure], cols["own_complete"][pure] = hub.own_kg(hub_side[pure])
-    from_hub = np.flatnonzero(hub_side >= 0)
     for column, values in ((cols["usage"], hub.downloads), (cols["params"], hub.params)):
-        fill = from_hub[np.isnan(column[from_hub])]  # a project figure wins over the hub's
-        column[fill] = values[hub_side[fill]]
+        column[pure] = values[hub_side[pure]]
+        for i in rows:  # a project figure wins over the hub's
+            if math.isnan(column[i]) and (lines := walk.to_hub.get(str(project_side[i]))):
+                column[i] = hub_figure(values, lines)
     return _Small(ArrayGraph([""] * n, parent_all, child_all, explicit=explicit_all, **cols),
                   project, hub, project_side, hub_side)
 

@@ -135,6 +135,7 @@ def join(project: Project, hub: Hub) -> Joined:
     hmap[unmatched] = p + np.arange(u)
     for node, mid in matched.items():
         hmap[node] = pindex[mid]
+    spelled = spellings(matched)
     keep = ~is_matched[hub.child]  # a project model keeps the parents it declares
     n = p + u
     pairs = unique(hmap[hub.child[keep]] * n + hmap[hub.parent[keep]])  # two spellings of
@@ -149,8 +150,8 @@ def join(project: Project, hub: Hub) -> Joined:
         np.concatenate([own.energy_complete, np.zeros(u, dtype=bool)]),
         explicit=np.concatenate([own.explicit, np.full(hub_child.size, math.nan)]),
         expected=np.concatenate([own.expected, np.full(u, math.nan)]),
-        usage=_weights(own.usage, hub.downloads, pindex, matched, unmatched),
-        params=_weights(own.params, hub.params, pindex, matched, unmatched))
+        usage=_weights(own.usage, hub.downloads, pindex, spelled, unmatched),
+        params=_weights(own.params, hub.params, pindex, spelled, unmatched))
     return Joined(project, hub, graph, pids, hmap, unmatched)
 
 
@@ -168,14 +169,31 @@ def whole(j: Joined, policy: str) -> ArrayResults:
                                        j.where)]) from None
 
 
+def spellings(matched: dict[int, str]) -> dict[str, list[int]]:
+    """Each matched project model's dump lines (its id, HF id or mirrors), in line order."""
+    out: dict[str, list[int]] = {}
+    for node, mid in sorted(matched.items()):
+        out.setdefault(mid, []).append(node)
+    return out
+
+
+def hub_figure(values: np.ndarray, lines: list[int]) -> float:
+    """A project model's figure from the dump (downloads as usage, params): the first of its
+    ``lines`` that has one, else unknown (NaN). The joined graph and a model's ancestors read
+    it here alike."""
+    found = values[lines]
+    found = found[~np.isnan(found)]
+    return float(found[0]) if found.size else math.nan
+
+
 def _weights(own: np.ndarray | None, hub_values: np.ndarray, pindex: dict[str, int],
-             matched: dict[int, str], unmatched: np.ndarray) -> np.ndarray:
-    """A project model's own figure, else the hub's (downloads as usage), else unknown."""
+             spelled: dict[str, list[int]], unmatched: np.ndarray) -> np.ndarray:
+    """A project model's own figure, else the hub's (:func:`hub_figure`), else unknown."""
     assert own is not None
     own = own.copy()
-    for node, mid in sorted(matched.items()):  # several spellings: the first line's
+    for mid, lines in spelled.items():
         if math.isnan(own[pindex[mid]]):
-            own[pindex[mid]] = hub_values[node]
+            own[pindex[mid]] = hub_figure(hub_values, lines)
     return np.concatenate([own, hub_values[unmatched]])
 
 

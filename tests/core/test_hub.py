@@ -312,6 +312,44 @@ def test_cost_and_table_agree_on_spellings_of_a_registry_model(
     assert cost > 1000 + 1
 
 
+SPELLED = """\
+lineage: 1
+sources: {paper: https://example.org/t}
+models:
+  teacher:
+    usage: 1000
+    steps: [{kind: pretraining, emissions: 100 t, source: paper}]
+  x:
+    hf: org/x
+    mirrors: [{hf: mirror/x, source: paper}]
+    steps: [{kind: distillation, from: teacher, emissions: 1 t, source: paper}]
+  y:
+    usage: 100
+    steps: [{kind: distillation, from: teacher, emissions: 1 t, source: paper}]
+"""
+
+
+def test_a_model_on_several_dump_lines_reads_its_downloads_alike_in_cost_and_table(
+        tmp_path: Path) -> None:
+    # x's first line (its hf) has no downloads, its mirror's line has 300: both the whole
+    # graph (table) and x's ancestors (cost) read the first line that has them; cost used
+    # to read the first line only and refused x for having no usage
+    family = tmp_path / "f.yaml"
+    family.write_text(SPELLED, encoding="utf-8")
+    dump = write(tmp_path, "d.jsonl", [
+        {"id": "org/x"}, {"id": "mirror/x", "downloads": 300},
+        {"id": "org/x-ft", "base_model": "org/x", "downloads": 5}])
+    args = ["--no-registry", "-f", str(family), "-f", str(dump), "--policy", "usage"]
+    for model, expected in (
+            # teacher's 100 t over usage 1000 (itself) + 300 (x) + 100 (y): x bears 3/14
+            ("x", 1000 + 100_000 * 300 / 1400),
+            # x's 22,428.57 kg over x (300) and org/x-ft (5): 5/305 of it
+            ("org/x-ft", (1000 + 100_000 * 300 / 1400) * 5 / 305)):
+        cost, table = cost_and_table(args, model)
+        assert cost == pytest.approx(expected, rel=1e-12)
+        assert table == pytest.approx(expected, rel=1e-12)
+
+
 def test_null_base_model_and_string_emissions(tmp_path: Path) -> None:
     dump = tmp_path / "n.jsonl"
     dump.write_bytes("\ufeff".encode() + b"".join(json.dumps(x).encode() + b"\n" for x in [
