@@ -93,7 +93,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         from lineage.core.engine import compute
 
         results = compute(project, policy)
-        _warn_outdated_horizons(results, mid)
+    _warn_outdated_horizons(results, mid)
     text = costview.render(results, mid, fmt, extras)
     if fmt == "table":
         from lineage.report.style import fit_lines, terminal_width
@@ -226,6 +226,6 @@ def _warn_outdated_horizons(results: Any, mid: str) -> None:
     from lineage.core.horizon import horizon_warning
 
     for x in results.costs[mid].contributions:
-        if x.model in results.project.models and \
-                (w := horizon_warning(results.project, x.model)) is not None:
+        if x.model in results.project.models and (w := horizon_warning(
+                results.project, x.model, results.children(x.model))) is not None:
             click.echo(str(w), err=True)

@@ -187,6 +187,11 @@ class Results:
         models = [mid, *(x.model for x in self.costs[mid].contributions)]
         return [m for model in models for m in self._cautions.get(model, [])]
 
+    def children(self, mid: str) -> int:
+        """How many children ``mid`` has in the graph its shares were computed on (with a hub
+        dump, its Hub derivatives included)."""
+        return int(np.count_nonzero(self.graph.parent == self.index[mid]))
+
     @property
     def is_conserving(self) -> bool:
         return self.policy in CONSERVING

@@ -11,9 +11,13 @@ derivatives are added, and a warning says the horizon is outdated.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING
 
 from lineage.model.errors import Warning_
 from lineage.model.graph import Project
+
+if TYPE_CHECKING:
+    from lineage.core.engine import Results
 
 
 @dataclass(frozen=True)
@@ -44,8 +48,10 @@ class Horizon:
         return asdict(self) | {"exceeded": self.is_exceeded}
 
 
-def horizon_of(project: Project, mid: str) -> Horizon | None:
-    """The horizon ``mid`` declares (``horizon:`` or ``expected_derivatives``), if any."""
+def horizon_of(project: Project, mid: str, children: int | None = None) -> Horizon | None:
+    """The horizon ``mid`` declares (``horizon:`` or ``expected_derivatives``), if any, with
+    the derivatives its shares are computed over: ``children``, else its children in the
+    project."""
     entry = project.models[mid]
     spec = entry.spec
     n = spec.derivatives_horizon
@@ -58,18 +64,24 @@ def horizon_of(project: Project, mid: str) -> Horizon | None:
         found = entry.file.spec.sources.get(ref)
         source = (found.title or found.url or ref) if found is not None else ref
     as_of = spec.horizon.as_of if spec.horizon is not None else None
-    return Horizon(mid, n, as_of, source, len(list(project.G.successors(mid))))
+    if children is None:
+        children = len(list(project.G.successors(mid)))
+    return Horizon(mid, n, as_of, source, children)
 
 
-def horizons_above(project: Project, ancestors: list[str]) -> list[Horizon]:
-    """The horizons declared by ``ancestors`` (a model's contributors), in that order."""
-    return [h for m in ancestors
-            if m in project.models and (h := horizon_of(project, m)) is not None]
+def horizons_above(results: Results, ancestors: list[str]) -> list[Horizon]:
+    """The horizons declared by ``ancestors`` (a model's contributors), in that order, each
+    with the children its shares were computed over (with a hub dump: its Hub derivatives
+    too)."""
+    project = results.project
+    return [h for m in ancestors if m in project.models
+            and (h := horizon_of(project, m, results.children(m))) is not None]
 
 
-def horizon_warning(project: Project, mid: str) -> Warning_ | None:
-    """The warning for ``mid``'s horizon if the loaded lineage has outgrown it, else None."""
-    h = horizon_of(project, mid)
+def horizon_warning(project: Project, mid: str, children: int | None = None) -> Warning_ | None:
+    """The warning for ``mid``'s horizon if the loaded lineage (``children`` derivatives, else
+    its children in the project) has outgrown it, else None."""
+    h = horizon_of(project, mid, children)
     if h is None or not h.is_exceeded:
         return None
     entry = project.models[mid]

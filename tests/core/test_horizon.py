@@ -4,6 +4,7 @@ derivative, as long as the parent's declared horizon holds."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,29 @@ def test_an_outgrown_horizon_is_a_warning(tmp_path: Path) -> None:
     # now 1/(1 + 3) each: a = 1 + 90/4 = 23.5 t
     assert lineage.compute(lineage.load([f], registry=False)).cost("a") \
         .cumulative_kgco2e_bound.mid == pytest.approx(23_500)
+
+
+def test_a_horizon_counts_the_hub_derivatives_a_dump_adds(tmp_path: Path) -> None:
+    # base (hf: example/base) has 1 child in the file and 4 in the dump: its shares are
+    # computed over 5 children, beyond its horizon of 2, so the explanation says 1/6 and
+    # OUTDATED (it said "1/3 each" beside a coefficient of 1/6) and cost warns on stderr
+    f = tmp_path / "h.yaml"
+    f.write_text(HORIZON.replace("    horizon:", "    hf: example/base\n    horizon:"),
+                 encoding="utf-8")
+    dump = tmp_path / "d.jsonl"
+    dump.write_text("".join(f'{{"id": "x/ft{i}", "base_model": "example/base"}}\n'
+                            for i in range(4)), encoding="utf-8")
+    args = ["cost", "a", "-f", str(f), "-f", str(dump), "--no-registry"]
+    shown = CliRunner().invoke(cli, args)
+    # 1/(1 + 5) each: a = 1 + 90/6 = 16 t
+    assert "cumulative                16.00 tCO2e" in shown.output
+    assert ("horizon of base: 1/6 each: horizon 2 derivatives, Model tree of example/base on "
+            "2026-11-30; OUTDATED: 5 derivatives loaded") in shown.output
+    assert shown.stderr == (f"{f}:8:14: warning: base: 5 derivatives loaded exceed its horizon "
+                            "of 2 (as of 2026-11-30): its children's shares now move as "
+                            "derivatives are added; update the horizon\n")
+    record = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
+    assert [(h["children"], h["exceeded"]) for h in record["horizons"]] == [(5, True)]
 
 
 def test_horizon_and_expected_derivatives_are_exclusive(tmp_path: Path) -> None:
