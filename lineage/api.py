@@ -41,12 +41,18 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
     return build(files)
 
 
-def warnings(project: Project) -> list[Warning_]:
-    """Problems worth a look that do not stop a computation (e.g. reported vs estimate gaps)."""
+def warnings(project: Project, hub: Hub | None = None) -> list[Warning_]:
+    """Problems worth a look that do not stop a computation (e.g. reported vs estimate gaps);
+    with ``hub``, a horizon counts the model's Hub derivatives too."""
     from lineage.core.horizon import horizon_warnings
     from lineage.core.stepcost import direct_costs, gap_warnings
 
-    return gap_warnings(project, direct_costs(project)) + horizon_warnings(project)
+    children = None
+    if hub is not None:
+        from lineage.core.hubgraph import join
+
+        children = join(project, hub).children()
+    return gap_warnings(project, direct_costs(project)) + horizon_warnings(project, children)
 
 
 def load_hub(path: str | Path, *, skip_bad: bool = False) -> Hub:

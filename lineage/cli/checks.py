@@ -33,7 +33,8 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
     """Check files; print every problem as path:line:col: message.
 
     With no PATH, checks the bundled registry. A hub dump (.jsonl) is checked line by line,
-    for cycles, and joined to the registry and the files given with it.
+    for cycles, and joined to the registry and the files given with it, whose warnings are
+    printed too (a horizon then counts the dump's derivatives).
 
     Example: lineage validate my-family.yaml
     """
@@ -42,9 +43,7 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
         if fmt == "json":
             raise UsageError("validate --format json reads lineage files; check a hub dump "
                              "with the text format")
-        from lineage.cli.hub import check_dump
-
-        check_dump(Source(paths, hub, no_registry), strict)
+        _check_dump(Source(paths, hub, no_registry), strict)
         return
     if fmt == "json":
         ctx.exit(_validate_json(paths, no_registry, strict))
@@ -55,6 +54,24 @@ def validate(ctx: click.Context, paths: tuple[str, ...], no_registry: bool, stri
         raise UsageError(f"{len(found)} warning(s) and --strict was given")
     n_models = sum(len(f.spec.models) for f in checked)
     click.echo(f"ok: {len(checked)} file(s), {n_models} models, {len(found)} warning(s)")
+
+
+def _check_dump(src: Source, strict: bool) -> None:
+    """``lineage validate [FILES] dump.jsonl``: bad lines, cycles, the join with the files, and
+    the files' warnings (a horizon counting the dump's derivatives)."""
+    from lineage.api import warnings
+    from lineage.cli.hub import project_and_hub
+
+    project, hub, shadowed = project_and_hub(src, acyclic=True)  # which prints ``shadowed``
+    found = [w for w in warnings(project, hub)
+             if not w.where or not _is_registry_path(w.where.path)]
+    for w in found:
+        click.echo(visible(str(w)), err=True)
+    warned = len(found) + (shadowed is not None)
+    if strict and warned:
+        raise UsageError(f"{warned} warning(s) and --strict was given")
+    click.echo(f"ok: {src.hub}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
+               f"{hub.n - hub.n_models:,} parents not in the dump, {warned} warning(s)")
 
 
 def _checked(paths: tuple[str, ...], no_registry: bool) -> tuple[list[Any], list[Any]]:

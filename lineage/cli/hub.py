@@ -129,17 +129,6 @@ def table(j: Joined, policy: str, fmt: str) -> None:
         out(chunk)
 
 
-def check_dump(src: Source, strict: bool) -> None:
-    """``lineage validate dump.jsonl``: bad lines, cycles, and the join with the files."""
-    _, hub, warning = project_and_hub(src, acyclic=True)
-    warned = warning is not None  # printed by project_and_hub
-    if strict and warned:
-        raise UsageError("1 warning(s) and --strict was given")
-    click.echo(f"ok: {src.hub}: {hub.n_models:,} models, {hub.parent.size:,} edges, "
-               f"{hub.n - hub.n_models:,} parents not in the dump, "
-               f"{int(warned)} warning(s)")
-
-
 def _check_acyclic(hub: Hub) -> None:
     """An index is only written for a dump whose base models form no cycle."""
     from lineage.core.hubgraph import cycle_error

@@ -10,6 +10,7 @@ derivatives are added, and a warning says the horizon is outdated.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
@@ -93,6 +94,9 @@ def horizon_warning(project: Project, mid: str, children: int | None = None) -> 
                     "horizon")
 
 
-def horizon_warnings(project: Project) -> list[Warning_]:
-    """A warning for every horizon the loaded lineage has outgrown."""
-    return [w for mid in sorted(project.models) if (w := horizon_warning(project, mid))]
+def horizon_warnings(project: Project, children: Mapping[str, int] | None = None
+                     ) -> list[Warning_]:
+    """A warning for every horizon the loaded lineage has outgrown (``children``: each model's
+    derivatives where the project's own are not all, as with a hub dump)."""
+    return [w for mid in sorted(project.models) if (w := horizon_warning(
+        project, mid, None if children is None else children[mid]))]

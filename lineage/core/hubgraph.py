@@ -72,6 +72,11 @@ class Joined:
     def p(self) -> int:
         return len(self.pids)
 
+    def children(self) -> dict[str, int]:
+        """Each project model's children in the joined graph (its Hub derivatives included)."""
+        counts = np.bincount(self.graph.parent, minlength=self.graph.n)
+        return dict(zip(self.pids, counts[: self.p].tolist(), strict=True))
+
     def node(self, name: str) -> int:
         """The union node ``name`` names: a project id, alias or HF id, or a hub id.
 

@@ -110,6 +110,13 @@ def test_a_horizon_counts_the_hub_derivatives_a_dump_adds(tmp_path: Path) -> Non
                             "derivatives are added; update the horizon\n")
     record = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).stdout)
     assert [(h["children"], h["exceeded"]) for h in record["horizons"]] == [(5, True)]
+    # validate with the dump says so too (it reported no warning of the files at all)
+    checked = CliRunner().invoke(cli, ["validate", str(f), str(dump), "--no-registry"])
+    assert checked.exit_code == 0
+    assert checked.stderr == shown.stderr
+    assert checked.stdout.endswith("1 warning(s)\n")
+    strict = CliRunner().invoke(cli, ["validate", str(f), str(dump), "--strict"])
+    assert str(strict.exception) == "1 warning(s) and --strict was given"  # exit 2 in main
 
 
 def test_horizon_and_expected_derivatives_are_exclusive(tmp_path: Path) -> None:
