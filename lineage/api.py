@@ -48,7 +48,8 @@ def warnings(project: Project, hub: Hub | None = None) -> list[Warning_]:
     from lineage.core.stepcost import direct_costs, gap_warnings
 
     children = None
-    if hub is not None:
+    if hub is not None and any(e.spec.derivatives_horizon is not None
+                               for e in project.models.values()):  # else no join to pay for
         from lineage.core.hubgraph import join
 
         children = join(project, hub).children()
