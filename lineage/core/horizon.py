@@ -76,6 +76,7 @@ def horizons_above(results: Results, ancestors: list[str]) -> list[Horizon]:
     too)."""
     project = results.project
     return [h for m in ancestors if m in project.models
+            and project.models[m].spec.derivatives_horizon is not None
             and (h := horizon_of(project, m, results.children(m))) is not None]
 
 

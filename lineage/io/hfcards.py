@@ -130,6 +130,7 @@ def read_front_matter(path: Path) -> Document:
     name = str(path)
     try:
         text = read_limited(path, MAX_BYTES).decode("utf-8-sig")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines
     except (ReadRefused, UnicodeDecodeError) as exc:
         raise InputErrors([InputError(Position(name, 1, 1), f"cannot read: {exc}")]) from None
     match = _FRONT.match(text)

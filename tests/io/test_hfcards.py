@@ -557,3 +557,20 @@ def test_a_card_that_became_a_named_pipe_is_refused_not_waited_on(tmp_path: Path
     with pytest.raises(InputErrors) as exc:
         read_front_matter(pipe)
     assert str(exc.value.errors[0]) == f"{pipe}:1:1: cannot read: not a regular file (a named pipe)"
+
+
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_cards_with_windows_or_old_mac_line_ends_import_alike(tmp_path: Path,
+                                                               newline: str) -> None:
+    # read_limited gives bytes: its text is read with universal newlines, as read_text did
+    # (a card ending its lines with a lone CR lost its front matter)
+    text = "---\nlicense: mit\nbase_model: meta-llama/Llama-3.2-1B\nco2_eq_emissions: 1500\n---\n"
+    outputs = []
+    for name, ends in (("unix", "\n"), ("other", newline)):
+        card = tmp_path / name / "org" / "m" / "README.md"
+        card.parent.mkdir(parents=True)
+        card.write_bytes(text.replace("\n", ends).encode())
+        out, _ = _import(tmp_path / name, card)
+        outputs.append(_model(out, "m"))
+    assert outputs[0] == outputs[1]
+    assert outputs[0]["steps"][0]["emissions"] == "1500 gCO2e"
