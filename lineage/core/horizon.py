@@ -10,15 +10,11 @@ derivatives are added, and a warning says the horizon is outdated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
 
 from lineage.model.errors import Warning_
 from lineage.model.graph import Project
-
-if TYPE_CHECKING:
-    from lineage.core.engine import Results
 
 
 @dataclass(frozen=True)
@@ -70,14 +66,14 @@ def horizon_of(project: Project, mid: str, children: int | None = None) -> Horiz
     return Horizon(mid, n, as_of, source, children)
 
 
-def horizons_above(results: Results, ancestors: list[str]) -> list[Horizon]:
+def horizons_above(project: Project, ancestors: list[str],
+                   children: Callable[[str], int]) -> list[Horizon]:
     """The horizons declared by ``ancestors`` (a model's contributors), in that order, each
-    with the children its shares were computed over (with a hub dump: its Hub derivatives
-    too)."""
-    project = results.project
+    with the children its shares were computed over (``children``, e.g.
+    :meth:`~lineage.core.engine.Results.children`: with a hub dump, its Hub derivatives too)."""
     return [h for m in ancestors if m in project.models
             and project.models[m].spec.derivatives_horizon is not None
-            and (h := horizon_of(project, m, results.children(m))) is not None]
+            and (h := horizon_of(project, m, children(m))) is not None]
 
 
 def horizon_warning(project: Project, mid: str, children: int | None = None) -> Warning_ | None:

@@ -66,7 +66,8 @@ def cost_record(results: Any, c: Any) -> dict[str, Any]:
     if c.policy == "equal":
         from lineage.core.horizon import horizons_above
 
-        found = horizons_above(results, [x.model for x in c.contributions])
+        found = horizons_above(results.project, [x.model for x in c.contributions],
+                               results.children)
         if found:
             out["horizons"] = [h.record() for h in found]
     out["steps"] = step_records(results, c.model)

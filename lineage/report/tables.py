@@ -196,7 +196,8 @@ def cost_text(results: Results, c: ModelCost) -> str:
         share = f"× {x.coefficient:.4g}"
         lines.append(f"      {x.model:<32} {share:<10} {fmt(x.kgco2e, x.is_complete):>22}")
     if c.policy == "equal":
-        for h in horizons_above(results, [x.model for x in c.contributions]):
+        for h in horizons_above(project, [x.model for x in c.contributions],
+                                 results.children):
             lines.append(f"      horizon of {h.model}: {h.text()}")
     if c.attributed_kgco2e_bound is not None:
         lines.append(f"  attributed   {fmt(c.attributed_kgco2e_bound, c.is_complete):>24}   "
