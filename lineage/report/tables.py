@@ -84,8 +84,8 @@ def fmt(value: Interval | None, complete: bool, unit: str = "kg") -> str:
 # ---------------------------------------------------------------- equivalents
 
 
-def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, float, str]]:
-    """(name, how many, source) for each registry equivalent of ``kg`` and ``kwh``."""
+def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, float]]:
+    """(name, how many) for each registry equivalent of ``kg`` and ``kwh``."""
     out = []
     for e in catalog.equivalents.entries.values():
         try:
@@ -96,9 +96,7 @@ def equivalents(catalog: Catalog, kg: float, kwh: float) -> list[tuple[str, floa
             continue
         amount = kwh if dim is Dim.ENERGY else kg
         if per.mid > 0 and amount > 0:
-            ref = e.spec.source
-            src = ref if isinstance(ref, str) else ", ".join(ref or [])
-            out.append((e.spec.name, amount / per.mid, src))
+            out.append((e.spec.name, amount / per.mid))
     return out
 
 
@@ -213,7 +211,7 @@ def cost_text(results: Results, c: ModelCost) -> str:
     if eq and c.cumulative_kgco2e_bound.mid > 0:
         mark = "" if c.is_complete else "≥ "
         lines.append("  equivalents  " + " · ".join(f"{mark}{fmt_count(n)} {name}"
-                                                    for name, n, _ in eq))
+                                                    for name, n in eq))
     for models, value, note in project.joint_totals({c.model}):
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
