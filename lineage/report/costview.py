@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lineage.core.engine import ModelCost, Results
-from lineage.core.records import figure, known
+from lineage.core.records import cost_record, figure, known
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
@@ -101,7 +101,7 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
     c = results.costs[model]
     # the JSON record gathers the sections' figures as they are computed (COST_WRITERS["json"]
     # writes it); the other formats write the sections' text
-    record: dict[str, Any] | None = report.cost_record(results, c) if fmt == "json" else None
+    record: dict[str, Any] | None = cost_record(results, c) if fmt == "json" else None
     sections: list[str] = []
     if extras.deployment:
         from lineage.core.deployment import deployment_cost
@@ -137,7 +137,7 @@ def _cost_csv(results: Results, c: ModelCost) -> str:
     """Own, each contribution, cumulative: a row each (an unknown figure empty, never 0)."""
     def row(model: str, part: str, kg: Any, kwh: Any, complete: bool,
             energy_complete: bool) -> list[Any]:
-        figures = (report.known(kg, complete), report.known(kwh, energy_complete))
+        figures = (known(kg, complete), known(kwh, energy_complete))
         return [model, part, *(None if f is None else f.mid for f in figures),
                 str(complete).lower()]
 

@@ -12,15 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from lineage.core.horizon import horizons_above
-from lineage.core.records import (
-    cost_record as cost_record,
-)
-from lineage.core.records import (
-    defaults_applied,
-    figures,
-    inputs_record,
-)
-from lineage.core.records import known as known
+from lineage.core.records import cost_record, defaults_applied, figures, inputs_record, known
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse

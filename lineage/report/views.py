@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.records import figure, figures
+from lineage.core.records import figure, figures, known
 from lineage.model.interval import Interval
 from lineage.report import tables
 from lineage.report.escape import visible
@@ -17,7 +17,6 @@ from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
     fmt_share,
-    known,
     known_or_none,
     render_table,
 )

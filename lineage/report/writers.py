@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from lineage.core.records import cost_record
 from lineage.report import tables as report
 from lineage.report import views
 from lineage.report.style import fit_lines, fit_table, terminal_width, use_colour
@@ -19,7 +20,7 @@ def _table_text(results: Any, models: list[str]) -> str:
 
 
 TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
-    "json": lambda r, ms: report.to_json([report.cost_record(r, r.costs[m]) for m in ms]),
+    "json": lambda r, ms: report.to_json([cost_record(r, r.costs[m]) for m in ms]),
     "csv": lambda r, ms: report.render_csv(report.CSV_COLUMNS, report.csv_rows(r, ms)),
     "md": lambda r, ms: report.render_markdown(report.TABLE_COLUMNS, report.table_rows(r, ms)),
     "table": _table_text,
@@ -40,7 +41,7 @@ InUse = tuple[str, list[dict[str, Any]]] | None
 def _compare_json(cmp: Any, policy: str, in_use: InUse) -> str:
     r = cmp.results
     record = {"policy": policy,
-              "models": [report.cost_record(r, r.costs[m]) for m in cmp.models],
+              "models": [cost_record(r, r.costs[m]) for m in cmp.models],
               "break_even": [break_even_json(b) for b in cmp.break_evens]}
     return report.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
 
