@@ -59,8 +59,7 @@ def _compare_table(cmp: Any, policy: str, in_use: InUse) -> str:
 # (the comparison, the --policy asked for, the models in use)
 COMPARE_WRITERS: dict[str, Callable[[Any, str, InUse], str]] = {
     "json": _compare_json,
-    "csv": lambda cmp, policy, in_use: report.render_csv(
-        report.CSV_COLUMNS, report.csv_rows(cmp.results, cmp.models)),
+    "csv": lambda cmp, policy, in_use: TABLE_WRITERS["csv"](cmp.results, cmp.models),
     "md": _compare_md,
     "table": _compare_table,
 }
