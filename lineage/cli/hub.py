@@ -14,7 +14,6 @@ from lineage.cli.common import Source, assumed, check_date, cli, out, skip_bad_o
 from lineage.model.errors import InputError, InputErrors, UsageError
 
 if TYPE_CHECKING:
-    from lineage.core.hubgraph import Joined
     from lineage.model.errors import Warning_
     from lineage.model.graph import Project
     from lineage.model.hub import Hub
@@ -94,13 +93,6 @@ def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
     return dated, hub
 
 
-def joined(src: Source) -> Joined:
-    from lineage.core.hubgraph import join
-
-    project, hub, _ = project_and_hub(src)
-    return join(project, hub)
-
-
 def explained(src: Source, model: str, policy: str) -> tuple[Any, str, Any]:
     """``lineage cost MODEL -f dump``: (the model's ancestors explained with whole-hub shares,
     its id, its cost under any policy for ``--policy all``)."""
@@ -118,11 +110,13 @@ def explained(src: Source, model: str, policy: str) -> tuple[Any, str, Any]:
     return results, mid, lambda p: hub_results(project, hub, mid, p).cost(mid)
 
 
-def table(j: Joined, policy: str, fmt: str) -> None:
-    """Every model of the joined graph as CSV, streamed a batch at a time."""
-    from lineage.core.hubgraph import whole
+def table(src: Source, policy: str, fmt: str) -> None:
+    """Every model of the files joined to the dump as CSV, streamed a batch at a time."""
+    from lineage.core.hubgraph import join, whole
     from lineage.report.hubtable import csv_stream
 
+    project, hub, _ = project_and_hub(src)
+    j = join(project, hub)
     if fmt != "csv":
         raise UsageError(f"with a hub dump, table writes --format csv (streamed), not {fmt}")
     for chunk in csv_stream(j, whole(j, policy)):

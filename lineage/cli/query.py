@@ -182,7 +182,7 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
                     as_of=as_of)
     if src.hub is not None:
         from lineage.cli import hub as hub_cli
-        hub_cli.table(hub_cli.joined(src), policy, fmt)
+        hub_cli.table(src, policy, fmt)
         return
     results = compute(src.project(), policy)
     if fmt == "table":
