@@ -94,12 +94,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 
         results = compute(project, policy)
     _warn_outdated_horizons(results, mid)
-    text = costview.render(results, mid, fmt, extras)
-    if fmt == "table":
-        from lineage.report.style import fit_lines, terminal_width
-
-        text = fit_lines(text, terminal_width())
-    out(text)
+    out(costview.render(results, mid, fmt, extras))
 
 
 @cli.command()

@@ -16,6 +16,7 @@ from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
 from lineage.report import tables as report
 from lineage.report import views
+from lineage.report.style import fit_lines, terminal_width
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ COST_WRITERS: dict[str, Callable[[Results, ModelCost, list[str], Any], str]] = {
     "md": lambda r, c, sections, _: report.cost_markdown(r, c) + "".join(
         f"\n```text\n{s}```\n" for s in sections),
     "csv": lambda r, c, sections, _: _cost_csv(r, c),
-    "table": lambda r, c, sections, _: report.cost_text(r, c) + "".join(sections),
+    "table": lambda r, c, sections, _: fit_lines(report.cost_text(r, c) + "".join(sections),
+                                                 terminal_width()),
 }
 
 
