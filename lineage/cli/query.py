@@ -136,7 +136,7 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     from lineage.core.engine import compute
     from lineage.model.graph import component
     from lineage.report import costview
-    from lineage.report.writers import COMPARE_WRITERS
+    from lineage.report.views import COMPARE_WRITERS
 
     serving = deployment or any(v is not None for v in (task, output_tokens, grid))
     if not serving and (policy == "all" or monte_carlo is not None):
@@ -171,7 +171,7 @@ def table(files: tuple[str, ...], no_registry: bool, policy: str, fmt: str,
     Example: lineage table -f my-family.yaml --format csv
     """
     from lineage.core.engine import compute
-    from lineage.report.writers import TABLE_WRITERS
+    from lineage.report.tables import TABLE_WRITERS
 
     src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
                     as_of=as_of)
@@ -201,7 +201,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     Example: lineage family llama-3.1-8b
     """
     from lineage.core.family import family as family_total
-    from lineage.report.writers import FAMILY_WRITERS
+    from lineage.report.views import FAMILY_WRITERS
 
     src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
                     as_of=as_of)

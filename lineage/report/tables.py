@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from lineage.core.horizon import horizons_above
@@ -17,7 +17,7 @@ from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
 from lineage.report.escape import csv_row, strict_json, visible
-from lineage.report.style import fit_table
+from lineage.report.style import fit_table, terminal_width, use_colour
 
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
     from lineage.core.engine import ModelCost, Results
@@ -331,6 +331,19 @@ def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:
         rows.append([r[k] if not isinstance(r[k], bool) else str(r[k]).lower()
                      for k in CSV_COLUMNS])
     return rows
+
+
+def _table_text(results: Results, models: list[str]) -> str:
+    return fit_table(TABLE_COLUMNS, table_rows(results, models), terminal_width(), use_colour())
+
+
+# One writer per ``--format`` of ``lineage table``: (the results, the models to list).
+TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
+    "json": lambda r, ms: to_json([cost_record(r, r.costs[m]) for m in ms]),
+    "csv": lambda r, ms: render_csv(CSV_COLUMNS, csv_rows(r, ms)),
+    "md": lambda r, ms: render_markdown(TABLE_COLUMNS, table_rows(r, ms)),
+    "table": _table_text,
+}
 
 
 def known_or_none(mid: Any, high: Any, complete: Any) -> list[float | None]:

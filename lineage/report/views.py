@@ -1,15 +1,17 @@
 """Text and JSON for the views that answer the seed question: every policy side by side,
-models compared (with break-even), deployment, embodied emissions, a family."""
+models compared (with break-even), deployment, embodied emissions, a family; the writers of
+``compare`` and ``family``, one per ``--format``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.records import figure, figures, known
+from lineage.core.records import cost_record, figure, figures, known
 from lineage.model.interval import Interval
 from lineage.report import tables
 from lineage.report.escape import visible
+from lineage.report.style import fit_lines, terminal_width
 from lineage.report.tables import (
     basis_line,
     fmt,
@@ -119,6 +121,38 @@ def break_even_json(be: BreakEven) -> dict[str, Any]:
             "scratch_kgco2e": be.scratch_own_kgco2e if be.is_scratch_known else None,
             "complete": be.is_known,
             "break_even_students": be.students if be.is_known else None}
+
+
+# ``compare --task``: the models in use, as text and as JSON records (None without --task)
+InUse = tuple[str, list[dict[str, Any]]] | None
+
+
+def _compare_json(cmp: Comparison, policy: str, in_use: InUse) -> str:
+    r = cmp.results
+    record = {"policy": policy,
+              "models": [cost_record(r, r.costs[m]) for m in cmp.models],
+              "break_even": [break_even_json(b) for b in cmp.break_evens]}
+    return tables.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
+
+
+def _compare_md(cmp: Comparison, policy: str, in_use: InUse) -> str:
+    text = "" if in_use is None else in_use[0]
+    return tables.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
+        f"\n```text{text}```\n" if text else "")
+
+
+def _compare_table(cmp: Comparison, policy: str, in_use: InUse) -> str:
+    return fit_lines(compare_text(cmp) + ("" if in_use is None else in_use[0]), terminal_width())
+
+
+# One writer per ``--format`` of ``lineage compare``: (the comparison, the --policy asked for,
+# the models in use); csv is ``lineage table``'s of the compared models.
+COMPARE_WRITERS: dict[str, Callable[[Any, str, InUse], str]] = {
+    "json": _compare_json,
+    "csv": lambda cmp, policy, in_use: tables.TABLE_WRITERS["csv"](cmp.results, cmp.models),
+    "md": _compare_md,
+    "table": _compare_table,
+}
 
 
 def deployment_text(d: DeploymentCost) -> str:
@@ -285,3 +319,12 @@ def family_text(fam: FamilyTotal) -> str:
         lines.append(f"  reported jointly   {fmt(kg, True)} for {', '.join(models)}"
                      + (f" — {note}" if note else ""))
     return visible("\n".join(lines)) + "\n"
+
+
+# One writer per ``--format`` of ``lineage family``.
+FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
+    "json": lambda fam: tables.to_json(family_record(fam)),
+    "csv": lambda fam: tables.render_csv(FAMILY_HEADER, family_rows(fam)),
+    "md": lambda fam: tables.render_markdown(FAMILY_HEADER, family_rows(fam)),
+    "table": family_text,
+}
