@@ -47,11 +47,6 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def csv_row(row: Iterable[Any]) -> list[Any]:
-    """Every cell of ``row`` through :func:`csv_cell`."""
-    return [csv_cell(v) for v in row]
-
-
 def strict_json(data: Any, **options: Any) -> str:
     """``json.dumps(data, **options)`` refusing non-finite numbers, with C1 escaped.
 

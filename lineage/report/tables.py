@@ -16,7 +16,7 @@ from lineage.core.records import cost_record, defaults_applied, figures, inputs_
 from lineage.model.catalog import Catalog
 from lineage.model.interval import Interval
 from lineage.model.units import Dim, UnitError, classify_unit, parse
-from lineage.report.escape import csv_row, strict_json, visible
+from lineage.report.escape import csv_cell, strict_json, visible
 from lineage.report.style import fit_table, terminal_width, use_colour
 
 if TYPE_CHECKING:  # annotations only: listing the registry needs no engine (nor numpy)
@@ -312,9 +312,8 @@ def render_markdown(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str
 def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(csv_row(header))
-    for row in rows:
-        w.writerow(csv_row(row))
+    w.writerow(map(csv_cell, header))
+    w.writerows(map(csv_cell, row) for row in rows)
     return buf.getvalue()
 
 
