@@ -153,8 +153,7 @@ def registry(what: str, ident: str | None, fmt: str) -> None:
                                    "h100-sxm5-80gb")
         out(registry_view.show(ident, fmt))
     else:
-        from lineage.report.style import terminal_width, use_colour
+        from lineage.report.style import use_colour
 
-        colour = use_colour()
-        click.get_current_context().color = colour  # click strips escapes off a terminal
-        out(registry_view.listing(what, fmt, terminal_width(), colour))
+        click.get_current_context().color = use_colour()  # click strips escapes off a terminal
+        out(registry_view.listing(what, fmt))

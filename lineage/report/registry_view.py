@@ -12,7 +12,7 @@ from lineage.model.files import LoadedFile
 from lineage.model.graph import source_spec
 from lineage.model.interval import Interval
 from lineage.model.spec_base import source_refs
-from lineage.report.style import fit_table
+from lineage.report.style import fit_table, terminal_width, use_colour
 from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
@@ -79,18 +79,18 @@ def _rows(what: str) -> tuple[tuple[str, ...], list[list[str]]]:
     return head, rows
 
 
-def listing(what: str, fmt: str, width: int | None = None, colour: bool = False) -> str:
-    """The registry table ``what`` in ``fmt`` (table, json, md, csv); a table is wrapped to
-    ``width`` (None: full width)."""
+def listing(what: str, fmt: str) -> str:
+    """The registry table ``what`` in ``fmt`` (table, json, md, csv); a table is fit to the
+    terminal (full width when piped)."""
     head, rows = _rows(what)
-    return LISTING_WRITERS[fmt](head, rows, width, colour)
+    return LISTING_WRITERS[fmt](head, rows)
 
 
-LISTING_WRITERS: dict[str, Callable[[tuple[str, ...], list[list[str]], int | None, bool], str]] = {
-    "json": lambda head, rows, *_: to_json([dict(zip(head, r, strict=True)) for r in rows]),
-    "csv": lambda head, rows, *_: render_csv(head, rows),
-    "md": lambda head, rows, *_: render_markdown(head, rows),
-    "table": fit_table,
+LISTING_WRITERS: dict[str, Callable[[tuple[str, ...], list[list[str]]], str]] = {
+    "json": lambda head, rows: to_json([dict(zip(head, r, strict=True)) for r in rows]),
+    "csv": render_csv,
+    "md": render_markdown,
+    "table": lambda head, rows: fit_table(head, rows, terminal_width(), use_colour()),
 }
 
 
