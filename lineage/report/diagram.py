@@ -256,8 +256,8 @@ def _components(view: View) -> list[list[str]]:
     return list(groups.values())
 
 
-def layout_rows(view: View, width: int = ROW_WIDTH) -> list[list[list[str]]]:
-    """The view's connected groups packed into rows at most ``width`` boxes wide.
+def layout_rows(view: View) -> list[list[list[str]]]:
+    """The view's connected groups packed into rows at most :data:`ROW_WIDTH` boxes wide.
 
     A group's width is the most boxes on one of its ranks; groups go widest first into the
     first row with room (first-fit decreasing), so a large registry becomes a few readable
@@ -283,7 +283,7 @@ def layout_rows(view: View, width: int = ROW_WIDTH) -> list[list[list[str]]]:
         i = next((i for i, r in enumerate(room) if w <= r), None)
         if i is None:
             rows.append([])
-            room.append(max(width, w))
+            room.append(max(ROW_WIDTH, w))
             i = len(rows) - 1
         rows[i].append(group)
         room[i] -= w

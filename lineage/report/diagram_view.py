@@ -112,15 +112,14 @@ def select(results: Results, focus: str | None, depth: int | None) -> tuple[list
     return list(nx.lexicographical_topological_sort(G.subgraph(keep))), mid
 
 
-def fold_groups(results: Results, models: Iterable[str], keep: str | None,
-                *, max_nodes: int = MAX_NODES, max_leaves: int = MAX_LEAVES
+def fold_groups(results: Results, models: Iterable[str], keep: str | None
                 ) -> dict[tuple[str, str], list[str]]:
     """Groups of leaf derivatives to draw as one counted node, keyed by (parent, kind).
 
     A leaf folds when it has one parent, no children, and only quantization or fine-tuning
-    steps from that parent. Groups fold when the parent has more than ``max_leaves`` such
-    leaves, or when the diagram has more than ``max_nodes`` models and the group has at least
-    ``MIN_GROUP``; a group of one never folds.
+    steps from that parent. Groups fold when the parent has more than :data:`MAX_LEAVES` such
+    leaves, or when the diagram has more than :data:`MAX_NODES` models and the group has at
+    least :data:`MIN_GROUP`; a group of one never folds.
 
     Why: hub-scale families have hundreds of community quantizations per base model; drawn
     one by one they hide the lineage the diagram is for.
@@ -138,9 +137,9 @@ def fold_groups(results: Results, models: Iterable[str], keep: str | None,
     per_parent: dict[str, int] = {}
     for (u, _), vs in groups.items():
         per_parent[u] = per_parent.get(u, 0) + len(vs)
-    too_big = len(shown) > max_nodes
+    too_big = len(shown) > MAX_NODES
     return {k: sorted(vs) for k, vs in groups.items() if len(vs) >= 2 and (
-        per_parent[k[0]] > max_leaves or (too_big and len(vs) >= MIN_GROUP))}
+        per_parent[k[0]] > MAX_LEAVES or (too_big and len(vs) >= MIN_GROUP))}
 
 
 # ---------------------------------------------------------------- labels and tooltips
