@@ -58,13 +58,12 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     from lineage.report.render import BINARY_FORMATS, format_for
     from lineage.report.render import render as draw
 
-    to_stdout = output is None or output == "-"
+    target = None if output is None or output == "-" else Path(output)  # None: standard output
     inputs = inputs_in(files, (".yaml", ".yml"))
-    if not to_stdout:
-        assert output is not None
-        check_not_input(Path(output), inputs)  # before the work, not only after it
+    if target is not None:
+        check_not_input(target, inputs)  # before the work, not only after it
     chosen = format_for(output, fmt)
-    if to_stdout and chosen in BINARY_FORMATS and sys.stdout.isatty():
+    if target is None and chosen in BINARY_FORMATS and sys.stdout.isatty():
         raise UsageError(f"{chosen.upper()} is binary: write it to a file with -o FILE")
     src = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of)
     if focus is None:
@@ -73,10 +72,9 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
         project, [focus] = src.with_models([focus])
     results = compute(project, policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
-    if to_stdout:
+    if target is None:
         out_bytes(data)
     else:
-        assert output is not None
-        write_atomic(Path(output), data, inputs=inputs)
+        write_atomic(target, data, inputs=inputs)
         click.echo(f"wrote {output} ({chosen}, {len(data):,} bytes)", err=True)
 
