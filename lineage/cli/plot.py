@@ -106,8 +106,9 @@ def _montecarlo(project: Project, policy: str, mid: str, n: int, seed: int | Non
 def _break_even(results: Results, mid: str, against: str | None,
                 serving: tuple[str | None, ...]) -> Figure:
     from lineage.core.payoff import payoff
+    from lineage.model.schema import DeploymentSpec
     from lineage.report import plot as draw
-    from lineage.report.costview import Extras, deployment_spec
+    from lineage.report.costview import Extras, serving_spec
 
     parents = results.project.parents(mid)
     if not parents:
@@ -117,5 +118,5 @@ def _break_even(results: Results, mid: str, against: str | None,
     task, queries_per_day, days, grid = serving
     extras = Extras(deployment=True, task=task, queries_per_day=queries_per_day, days=days,
                     grid=grid)
-    specs = {m: deployment_spec(results, m, extras) for m in (mid, alt)}
+    specs = {m: serving_spec(results, m, extras, DeploymentSpec) for m in (mid, alt)}
     return draw.break_even(payoff(results, mid, alt, specs))

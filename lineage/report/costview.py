@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -36,21 +36,13 @@ class Extras:
     as_of: str | None = None
 
 
-def deployment_spec(results: Results, model: str, extras: Extras) -> DeploymentSpec:
-    """The model's ``deployment:`` block, with the command line's values on top.
-
-    Raises:
-        UsageError: no block and not enough on the command line to make one.
-    """
-    spec = serving_spec(results, model, extras, volume=True)
-    assert isinstance(spec, DeploymentSpec)
-    return spec
+Spec = TypeVar("Spec", ServingSpec, DeploymentSpec)
 
 
-def serving_spec(results: Results, model: str, extras: Extras,
-                 volume: bool = False) -> ServingSpec:
+def serving_spec(results: Results, model: str, extras: Extras, kind: type[Spec]) -> Spec:
     """How ``model`` is served: its ``deployment:`` block with the command line's values on
-    top; with ``volume``, also how much (queries per day and days: a :class:`DeploymentSpec`).
+    top, as a :class:`ServingSpec`; as a :class:`DeploymentSpec`, also how much (queries per
+    day and days).
 
     Raises:
         UsageError: no block and not enough on the command line to make one.
@@ -69,10 +61,9 @@ def serving_spec(results: Results, model: str, extras: Extras,
     if extras.grid is not None:
         data.pop("intensity", None)
     data |= {k: v for k, v in overrides.items() if v is not None}
-    if not volume:
-        data = {k: v for k, v in data.items() if k not in ("queries_per_day", "days")}
+    data = {k: v for k, v in data.items() if k in kind.model_fields}  # ServingSpec: no volume
     try:
-        spec = (DeploymentSpec if volume else ServingSpec).model_validate(data)
+        spec = kind.model_validate(data)
     except ValidationError as exc:
         raise _missing(exc, model, block is None, extras) from None
     if spec.grid is not None and results.project.catalog.grids.find(spec.grid) is None:
@@ -108,7 +99,7 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
         from lineage.core.deployment import deployment_cost
 
         entry = results.project.models[model]
-        d = deployment_cost(entry, deployment_spec(results, model, extras),
+        d = deployment_cost(entry, serving_spec(results, model, extras, DeploymentSpec),
                             results.project.catalog, c)
         sections.append(views.deployment_text(d))
         if record is not None:
@@ -238,7 +229,7 @@ def in_use(project: Project, models: list[str], policy: str,
             text += f"\npolicy {name}: n/a ({first})\n"
             records.append({"policy": name, "problem": first})
             continue
-        specs = {m: serving_spec(results, m, extras) for m in models}
+        specs = {m: serving_spec(results, m, extras, ServingSpec) for m in models}
         for other in models[1:]:
             p = payoff(results, models[0], other, specs)
             text += "\n" + views.payoff_text(p)
