@@ -59,11 +59,10 @@ def bibtex(entries: dict[str, tuple[str | None, str | None]]) -> str:
     return "\n".join(out)
 
 
-def paragraph(results: Results, model: str) -> tuple[str, list[str]]:
-    """The methods paragraph (plain text) and the BibTeX keys it cites."""
+def paragraph(results: Results, model: str) -> str:
+    """The methods paragraph (plain text)."""
     c = results.costs[model]
     entry = results.project.models[model]
-    keys = list(sources(results, model))
     own = fmt(c.own_kgco2e_bound, c.is_own_complete)
     inherited = fmt(c.inherited_kgco2e_bound, c.is_inherited_complete)
     cumulative = fmt(c.cumulative_kgco2e_bound, c.is_complete)
@@ -77,16 +76,17 @@ def paragraph(results: Results, model: str) -> tuple[str, list[str]]:
                  f"{', '.join(c.unknown)} was not published.")
     if checked:
         text += f" The registry entry was last checked on {checked}."
-    return text, keys
+    return text
 
 
 def render(results: Results, model: str, fmt_: str) -> str:
     """The paragraph and BibTeX as Markdown or LaTeX."""
-    text, keys = paragraph(results, model)
-    bib = bibtex(sources(results, model))
+    text = paragraph(results, model)
+    cited = sources(results, model)  # BibTeX key → (title, url), by key
+    bib = bibtex(cited)
     if fmt_ == "latex":
-        cite = f" Sources: \\cite{{{','.join(keys)}}}." if keys else ""
+        cite = f" Sources: \\cite{{{','.join(cited)}}}." if cited else ""
         return f"{_latex(text)}{cite}\n\n% BibTeX\n" + \
             "".join(f"% {line}\n" if line else "%\n" for line in bib.splitlines())
-    cite = f" Sources: {', '.join(f'[@{k}]' for k in keys)}." if keys else ""
+    cite = f" Sources: {', '.join(f'[@{k}]' for k in cited)}." if cited else ""
     return f"{text}{cite}\n\n```bibtex\n{bib}```\n"
