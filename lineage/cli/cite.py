@@ -28,9 +28,8 @@ def cite(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     Example: lineage cite llama-3.2-1b --format latex
     """
     from lineage.core.engine import compute
-    from lineage.model.graph import component
     from lineage.report.cite import render
 
     project, [mid] = Source.of(files, no_registry, assume_grid=assume_grid).with_models([model])
-    results = compute(component(project, [mid]), policy)
+    results = compute(project, policy)
     out(render(results, mid, fmt))

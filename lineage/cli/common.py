@@ -231,14 +231,19 @@ class Source:
         project = assumed(load(self.files, registry=not self.no_registry), self.assume_grid)
         return dated(project, self.as_of) if dated_too else project
 
-    def with_models(self, names: Iterable[str]) -> tuple[Project, list[str]]:
+    def with_models(self, names: Iterable[str], *, whole: bool = False
+                    ) -> tuple[Project, list[str]]:
         """The project (as of ``--as-of``) and the ids ``names`` resolve to: every command that
         names models resolves them here, once, with one message for each way it can fail.
+        Unless ``whole``, only the part of the project connected to them, where their figures
+        are the same (:func:`lineage.model.graph.component`).
 
         Raises:
             UsageError: a name that is no model (with the nearest ids), or a model that
                 ``--as-of`` leaves out (released later, or undated).
         """
+        from lineage.model.graph import component
+
         full = self.project(dated_too=False)
         ids = [full.model_id(name) for name in names]
         project = dated(full, self.as_of)
@@ -248,4 +253,4 @@ class Source:
                 raise UsageError(f'"{mid}" was released on {released}, after --as-of '
                                  f"{self.as_of}" if released else f'"{mid}" has no "released" '
                                  "date, so --as-of leaves it out")
-        return project, ids
+        return (project if whole else component(project, ids)), ids

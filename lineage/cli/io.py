@@ -37,12 +37,11 @@ def card(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     Example: lineage card acme-support-1b -f examples/my-finetune.yaml
     """
     from lineage.core.engine import compute
-    from lineage.model.graph import component
     from lineage.report.card import card_readme, card_yaml
 
     project, [mid] = Source.of(files, no_registry, assume_grid=assume_grid,
                                as_of=as_of).with_models([model])
-    results = compute(component(project, [mid]), policy)
+    results = compute(project, policy)
     out((card_readme if markdown else card_yaml)(results, mid))
 
 

@@ -65,13 +65,11 @@ def plot(model: str, files: tuple[str, ...], no_registry: bool, policy: str,
     Example: lineage plot llama-3.2-1b -o llama-3.2-1b.png
     """
     from lineage.io.atomic import write_atomic
-    from lineage.model.graph import component
     from lineage.report import plot as draw
 
     fmt = draw.format_of(output)
     src = Source.of(files, no_registry, assume_grid=assume_grid, as_of=as_of)
     project, [mid, *others] = src.with_models([model, *([against] if against else [])])
-    project = component(project, [mid, *others])
     if kind == "policies":
         from lineage.core.compare import all_policies
 

@@ -62,7 +62,6 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
 
     Example: lineage cost meta-llama/Llama-3.2-1B --policy all
     """
-    from lineage.model.graph import component
     from lineage.report import costview
 
     src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
@@ -85,7 +84,6 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
         project = results.project
     else:
         project, [mid] = src.with_models([model])
-        project = component(project, [mid])
     if policy == "all":
         out(costview.all_policies(project, mid, fmt, cost_of))
         return
@@ -134,7 +132,6 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
     """
     from lineage.core.compare import compare as compare_models
     from lineage.core.engine import compute
-    from lineage.model.graph import component
     from lineage.report import costview
     from lineage.report.views import COMPARE_WRITERS
 
@@ -143,7 +140,6 @@ def compare(models: tuple[str, ...], files: tuple[str, ...], no_registry: bool, 
         raise UsageError("--policy all and --monte-carlo on compare need --task or --deployment")
     project, ids = Source.of(files, no_registry, assume_grid=assume_grid,
                              as_of=as_of).with_models(models)
-    project = component(project, ids)
     results = compute(project, "equal" if policy == "all" else policy)
     cmp = compare_models(results, ids)
     in_use = None
@@ -211,7 +207,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
         project, hub, _ = project_and_hub(src, query=[root])
         fam = family_total(project, root, hub=hub)
     else:
-        project, [root_id] = src.with_models([root])
+        project, [root_id] = src.with_models([root], whole=True)
         fam = family_total(project, root_id)
     out(FAMILY_WRITERS[fmt](fam))
 

@@ -69,7 +69,7 @@ def render(files: tuple[str, ...], no_registry: bool, policy: str, output: str |
     if focus is None:
         project = src.project()
     else:
-        project, [focus] = src.with_models([focus])
+        project, [focus] = src.with_models([focus], whole=True)
     results = compute(project, policy)
     data = draw(results, chosen, focus=focus, depth=depth, fold=not no_fold, dpi=dpi)
     if target is None:
