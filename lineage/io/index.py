@@ -174,7 +174,7 @@ def _columns(table: Any, header: dict[str, Any], lo: int, hi: int) -> dict[str, 
         arr = column.chunk(0)
         parts = [arr.indices, arr.dictionary] if name == "relation" else [arr]
         if not all(lo <= b.address and b.address + b.size <= hi for part in parts
-                   for b in part.buffers() if b is not None):
+                   for b in part.buffers() if b is not None and b.size):  # empty: reads nothing
             raise ValueError(f"column {name} is cut short")
         arr.validate()  # lengths against buffer sizes (a forged length reads past its buffer)
         cols[name] = arr
