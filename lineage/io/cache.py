@@ -31,7 +31,7 @@ from lineage.model.files import Deferred, Document, LoadedFile, PathKey
 from lineage.model.interval import Interval
 from lineage.model.version import __version__
 
-FORMAT = 6  # 6: raw values and positions on a line per file, decoded when first needed
+FORMAT = 7  # 6: raw values and positions decoded when first needed; 7: a spec's fields a list
 MAX_CACHE_BYTES = 100_000_000
 SPECS = (schema, spec_base, catalog_specs)  # the modules whose classes a cache may build
 
@@ -155,18 +155,19 @@ def _prune(path: Path) -> None:
 
 # The encoding, JSON texts on lines. The first holds each file's path, sha256 and spec: plain
 # JSON values as they are; {"$i": [low, mid, high]} an Interval;
-# {"$m": "StepSpec", "f": {...}, "s": [...]} a spec (its fields and the fields it was given);
-# {"$d": {...}} a mapping of values (whose keys never start with "$", checked when writing).
-# Then one line per file holds its raw values and positions, read only when a message needs a
-# position in that file (they are most of the work of decoding; most runs print no message).
+# {"$m": "StepSpec", "f": [...], "s": [...]} a spec (its fields' values in the class's field
+# order, and the names of the fields it was given); {"$d": {...}} a mapping of values (whose
+# keys never start with "$", checked when writing). Then one line per file holds its raw values
+# and positions, read only when a message needs a position in that file (they are most of the
+# work of decoding; most runs print no message).
 
 
-def _spec_classes() -> dict[str, tuple[Any, frozenset[str], bool]]:
-    """The classes a cache may build, by name, with their field names, and whether an object
-    can be made by setting its fields directly (what ``model_construct`` does when every
-    field is given: no alias, default, extra, private attribute or post-init step to run)."""
-    return {name: (cls, frozenset(cls.model_fields), not cls.__pydantic_post_init__
-                   and cls.model_config.get("extra") != "allow"
+def _spec_classes() -> dict[str, tuple[Any, tuple[str, ...], frozenset[str], bool]]:
+    """The classes a cache may build, by name, with their field names in order and as a set,
+    and whether an object can be made by setting its fields directly (what
+    ``model_construct`` does: no alias, extra, private attribute or post-init step to run)."""
+    return {name: (cls, tuple(cls.model_fields), frozenset(cls.model_fields),
+                   not cls.__pydantic_post_init__ and cls.model_config.get("extra") != "allow"
                    and not cls.__pydantic_root_model__ and not cls.__private_attributes__)
             for m in SPECS for name, cls in vars(m).items()
             if isinstance(cls, type) and issubclass(cls, pydantic.BaseModel)
@@ -180,7 +181,7 @@ def _to_json(v: Any) -> Any:
         return {"$i": [v.low, v.mid, v.high]}
     if isinstance(v, pydantic.BaseModel):
         return {"$m": type(v).__name__, "s": sorted(v.model_fields_set),
-                "f": {k: _to_json(getattr(v, k)) for k in type(v).model_fields}}
+                "f": [_to_json(getattr(v, k)) for k in type(v).model_fields]}
     if isinstance(v, list):
         return [_to_json(x) for x in v]
     if isinstance(v, dict) and all(isinstance(k, str) and not k.startswith("$") for k in v):
@@ -188,31 +189,34 @@ def _to_json(v: Any) -> Any:
     raise TypeError(f"cannot cache a {type(v).__name__}")
 
 
-def _hook(classes: dict[str, tuple[Any, frozenset[str], bool]]) -> Any:
+def _hook(classes: dict[str, tuple[Any, tuple[str, ...], frozenset[str], bool]]) -> Any:
     """The decoder's ``object_hook``: each tagged object as it is built, innermost first (the
-    JSON scanner walks the text in C; only objects reach Python)."""
+    JSON scanner walks the text in C; only objects reach Python, so a spec's fields are a
+    list: one call per spec). The most frequent tag is tested first."""
     setter = object.__setattr__
 
     def build(v: dict[str, Any]) -> Any:
-        if "$i" in v:
-            low, mid, high = (float(x) for x in v["$i"])
-            return Interval(low, mid, high)
-        if "$d" in v:
-            return v["$d"]
-        if "$m" in v:
-            cls, names, direct = classes[v["$m"]]  # a KeyError for any name outside the table
+        name = v.get("$m")
+        if name is not None:
+            cls, order, names, direct = classes[name]  # a KeyError for a name not in the table
             given = v["f"]
-            fields_set = set(v["s"]) & names
-            if direct and given.keys() == names:  # every field, in the class's order
+            if type(given) is not list or len(given) != len(order):
+                raise ValueError(f"a {name} of {len(given)} fields")  # a damaged cache: a miss
+            fields = dict(zip(order, given))
+            if direct:
                 m = cls.__new__(cls)
-                setter(m, "__dict__", {k: given[k] for k in cls.model_fields})
-                setter(m, "__pydantic_fields_set__", fields_set)
+                setter(m, "__dict__", fields)
+                setter(m, "__pydantic_fields_set__", names.intersection(v["s"]))
                 setter(m, "__pydantic_extra__", None)
                 setter(m, "__pydantic_private__", None)
                 return m
-            fields = {k: x for k, x in given.items() if k in names}
-            return cls.model_construct(_fields_set=fields_set & set(fields), **fields)
-        return v  # a spec's "f", a file's entry, the whole text
+            return cls.model_construct(_fields_set=names.intersection(v["s"]), **fields)
+        if "$i" in v:
+            low, mid, high = v["$i"]
+            return Interval(float(low), float(mid), float(high))
+        if "$d" in v:
+            return v["$d"]
+        return v  # a file's entry, the whole text
 
     return build
 

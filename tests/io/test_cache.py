@@ -41,7 +41,7 @@ def test_a_cached_registry_gives_the_same_figures(registry_copy: Path) -> None:
     assert path.suffix == ".json"
     _, _, payload = path.read_bytes().partition(b"\n")
     specs, *positions = payload.split(b"\n")  # plain data after its SHA-256: specs, then
-    assert json.loads(specs)["format"] == 6  # each file's values on a line of its own
+    assert json.loads(specs)["format"] == 7  # each file's values on a line of its own
     assert len(positions) == len(json.loads(specs)["files"])
     assert set(json.loads(positions[0])) == {"data", "values", "keys"}
     assert own_kg("llama-3.2-1b") == first  # from the cache this time
@@ -118,6 +118,8 @@ def test_an_edit_that_keeps_size_and_date_is_seen(registry_copy: Path) -> None:
     b"not json", b"[]", b'{"format": 2, "files": []}', b'{"format": 1}', b"[" * 100_000,
     b'{"format": 2, "files": [{"path": 1}]}', pickle.dumps([]),
     b'{"format": 2, "files": [{"spec": {"$m": "Path", "f": {}, "s": []}}]}',
+    b'{"format": 7, "files": [{"path": "x", "spec": {"$m": "FileSpec", "f": [1], "s": []}}]}',
+    b'{"format": 7, "files": [{"path": "x", "spec": {"$m": "FileSpec", "f": {}, "s": []}}]}',
 ])
 @pytest.mark.parametrize("checksum", [True, False])
 def test_a_damaged_cache_is_a_miss(registry_copy: Path, content: bytes, checksum: bool) -> None:
