@@ -230,17 +230,20 @@ class _Later:
     """Each file's line of the cache (its raw values and positions), decoded when first
     needed."""
 
-    def __init__(self, lines: list[bytes]) -> None:
-        self.lines = lines
+    def __init__(self, text: bytes) -> None:
+        self.text = text  # the lines after the first, split when one is first needed
+        self.lines: list[bytes] | None = None
         self.decoded: dict[int, dict[str, Any]] = {}
 
     def line(self, i: int) -> dict[str, Any]:
         """File ``i``'s line; one that does not decode (it cannot happen once the cache's
         SHA-256 matched, short of a bug) gives no values, and messages the file's first line."""
         if i not in self.decoded:
+            if self.lines is None:
+                self.lines = self.text.split(b"\n")
             try:
                 value = json.loads(self.lines[i])
-            except ValueError:
+            except (ValueError, IndexError):
                 value = None
             self.decoded[i] = value if isinstance(value, dict) else {}
         return self.decoded[i]
@@ -277,12 +280,13 @@ class _CachedDocument(Document):
 
 
 def _decode(payload: bytes, bundled: list[Path]) -> list[LoadedFile] | None:
-    first, *rest = payload.split(b"\n")
+    first, _, rest = payload.partition(b"\n")
     obj = json.loads(first, object_hook=_hook(_spec_classes()))
     if not isinstance(obj, dict) or obj.get("format") != FORMAT:
         return None
     files = obj["files"]
-    if not isinstance(files, list) or len(files) != len(bundled) or len(rest) != len(files):
+    if not isinstance(files, list) or len(files) != len(bundled) or \
+            rest.count(b"\n") != len(files) - 1:
         return None
     later = _Later(rest)
     out = []
