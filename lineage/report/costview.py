@@ -256,12 +256,15 @@ def _payoff_monte_carlo(project: Project, p: Any, extras: Extras) -> tuple[str, 
     share = len(crossed) / len(got)
     head, record = _monte_carlo_head(extras, mc.distribution)
     record["share_crossing"] = share
+    # docs/method.md#monte-carlo: unknown parts count 0 in every sample
+    zero = "" if p.student.is_complete and p.alternative.is_complete else \
+        ", the unknown training costs counted as 0"
     if not len(crossed):
         why = "the student is cheaper from the first query" if p.saving_per_1k_queries > 0 \
             else "the lines never cross"
-        return head + f"{why} in every sample\n", record
+        return head + f"{why} in every sample{zero}\n", record
     lo, mid, hi = (float(np.percentile(crossed, q)) for q in (5, 50, 95))
     record |= {"median": mid, "p5": lo, "p95": hi}
     return (head + f"break-even median {report.fmt_count(mid)} queries, 5–95% "
-            f"{report.fmt_count(lo)}–{report.fmt_count(hi)} (in {share:.0%} of samples)\n",
-            record)
+            f"{report.fmt_count(lo)}–{report.fmt_count(hi)} (in {share:.0%} of samples"
+            f"{zero})\n", record)

@@ -206,32 +206,66 @@ def _per_million(ln: Line) -> str:
     return kwh + fmt_kg(ln.kgco2e_per_1k_queries * 1000) + grid
 
 
+def _bounds(p: Payoff) -> tuple[int, str, str]:
+    """Which way the true training gap may lie from the one computed (docs/method.md,
+    "Student against teacher in use"): +1 when the student's figure is a lower bound (the gap
+    can only grow), -1 when the other's is (it can only shrink), 0 when both are known; with
+    the marks of the gap's size ("X more/less to make") and of the crossing."""
+    d = 0 if p.student.is_complete == p.alternative.is_complete else \
+        (1 if p.alternative.is_complete else -1)
+    up = {1: "≥ ", -1: "≤ ", 0: ""}
+    size = up[d if p.training_gap_kgco2e >= 0 else -d]  # "less": a bigger gap is less less
+    cross = up[d if p.saving_per_1k_queries > 0 else -d]  # overtaken: the other catches up sooner
+    return d, size, cross
+
+
+def is_sure(p: Payoff) -> bool:
+    """Whether the verdict holds whatever the unknown training costs are: "repaid" and
+    "overtaken" always do (only the crossing moves), "never" unless the other model's figure
+    is a lower bound, "cheaper" unless the student's is; none when both are lower bounds."""
+    if not (p.student.is_complete or p.alternative.is_complete):
+        return False
+    d = _bounds(p)[0]
+    return not ((p.verdict == "never" and d < 0) or (p.verdict == "cheaper" and d > 0))
+
+
 def _verdict(p: Payoff) -> str:
-    """One sentence; "≥"/"≤" when a training figure is a lower bound, "unknown" when both are."""
-    s, a = p.student, p.alternative
-    gap, saving = abs(p.training_gap_kgco2e), abs(p.saving_per_1k_queries) * 1000
-    per = f"{fmt_kg(saving)} {'saved' if p.saving_per_1k_queries > 0 else 'more'} per million"
-    mark = "" if s.is_complete and a.is_complete else \
-        "≥ " if a.is_complete else "≤ " if s.is_complete else None
-    if mark is None:
+    """One sentence; "≥"/"≤" on the gap and the crossing when a training figure is a lower
+    bound, and no ordering claimed that the unknown part could reverse."""
+    a = p.alternative
+    if not (p.student.is_complete or a.is_complete):
         return ("Break-even unknown: both training figures are lower bounds "
                 "(a cost they depend on is not published).")
+    d, size, mark = _bounds(p)
+    gap = f"{size}{fmt_kg(abs(p.training_gap_kgco2e))}"
+    saving = abs(p.saving_per_1k_queries) * 1000
+    per = f"{fmt_kg(saving)} {'saved' if p.saving_per_1k_queries > 0 else 'more'} per million"
+    why = {0: "", 1: "the student's training figure is a lower bound",
+           -1: f"{a.model}'s training figure is a lower bound"}[d]
+    bound, per = (f" ({why})", f"{per}; {why}") if why else ("", per)
     cross = p.crossing_queries
     if p.verdict == "repaid" and cross is not None:
-        return (f"The student's {mark}{fmt_kg(gap)} of extra training is repaid by its cheaper "
-                f"queries after {mark}{fmt_count(cross)} queries ({per}).")
-    note = "" if mark == "" else " (training figures are lower bounds)"
+        return (f"The student's {gap} of extra training is repaid by its cheaper queries "
+                f"after {mark}{fmt_count(cross)} queries ({per}).")
     if p.verdict == "overtaken" and cross is not None:
-        return (f"The student costs {fmt_kg(gap)} less to make but more to serve: "
-                f"{a.model} catches up after {fmt_count(cross)} queries ({per}){note}.")
+        return (f"The student costs {gap} less to make but more to serve: {a.model} catches "
+                f"up after {mark}{fmt_count(cross)} queries ({per}).")
     if p.verdict == "never":
-        return (f"The student costs {mark}{fmt_kg(gap)} more to make and no less to serve: "
-                "its training is never repaid.")
-    return (f"The student costs {fmt_kg(gap)} less to make and no more to serve: it is "
-            f"cheaper from the first query{note}.")
+        if not is_sure(p):
+            return (f"The student costs {gap} more to make and no less to serve{bound}: "
+                    "whether its training is ever repaid is unknown.")
+        return (f"The student costs {gap} more to make and no less to serve: its training "
+                f"is never repaid{bound}.")
+    if not is_sure(p):
+        return (f"The student costs {gap} less to make and no more to serve{bound}: whether "
+                "it is cheaper from the first query is unknown.")
+    return (f"The student costs {gap} less to make and no more to serve: it is cheaper from "
+            f"the first query{bound}.")
 
 
 def payoff_json(p: Payoff) -> dict[str, Any]:
+    """The verdict is null when the unknown training costs could change it
+    (:func:`is_sure`); ``break_even_bound`` says which way the crossing may move."""
     def side(ln: Line) -> dict[str, Any]:
         return {"model": ln.model, "training_kgco2e": ln.training_kgco2e,
                 "training_complete": ln.is_complete,
@@ -239,13 +273,13 @@ def payoff_json(p: Payoff) -> dict[str, Any]:
                 "kgco2e_per_1k_queries": ln.kgco2e_per_1k_queries, "basis": ln.basis,
                 "intensity_from": ln.intensity_from}
 
-    s, a = p.student.is_complete, p.alternative.is_complete
-    known = s or a
-    bound = None if not known else ("lower" if not s else "upper" if not a else None)
+    sure = is_sure(p)
+    mark = _bounds(p)[2]
     return {"policy": p.policy, "student": side(p.student), "alternative": side(p.alternative),
-            "verdict": p.verdict if known else None,
-            "break_even_queries": p.crossing_queries if known else None,
-            "break_even_bound": bound}
+            "verdict": p.verdict if sure else None,
+            "break_even_queries": p.crossing_queries if sure else None,
+            "break_even_bound": {"≥ ": "lower", "≤ ": "upper", "": None}[mark]
+            if sure and p.crossing_queries is not None else None}
 
 
 def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> str:
