@@ -163,12 +163,22 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
                           distribution=extras.distribution)
     s, e = mc.summary(model), mc.summary(model, "kwh")
     head, about = _monte_carlo_head(extras, mc.distribution)
+    c = results.costs[model]
     if record is not None:
-        record["monte_carlo"] = about | {"kgco2e": s.as_dict(), "kwh": e.as_dict()}
-    complete = results.costs[model]
+        record["monte_carlo"] = about | {"kgco2e": _summary(s, c.is_complete),
+                                         "kwh": _summary(e, c.is_energy_complete)}
     return (f"{head}median and 5–95% interval\n"
-            f"               {report.fmt(s.as_interval(), complete.is_complete)}   "
-            f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
+            f"               {report.fmt(s.as_interval(), c.is_complete)}   "
+            f"{report.fmt(e.as_interval(), c.is_energy_complete, 'kwh')}\n")
+
+
+def _summary(s: Any, complete: bool) -> dict[str, Any]:
+    """A Monte Carlo summary as JSON: null where the text says "unknown" (nothing of the
+    figure is known: every sample is 0), never 0."""
+    out = s.as_dict()
+    if known(s.as_interval(), complete) is None:
+        out |= {k: None for k in out if k != "n"}
+    return out
 
 
 def _monte_carlo_head(extras: Extras, distribution: str) -> tuple[str, dict[str, Any]]:
