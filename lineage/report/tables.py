@@ -207,12 +207,39 @@ def cost_text(results: Results, c: ModelCost) -> str:
     for models, value, note in project.joint_totals({c.model}):
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
-    if c.unknown:
-        lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
+    own, weighed = unknown_models(c)
+    if own:
+        lines.append(f"  unknown      own cost unknown for {', '.join(own)}; "
                      "figures that include them are lower bounds (≥)")
+    if weighed:
+        lines.append(f"  unknown      energy unknown for {', '.join(weighed)}: the compute shares "
+                     "weighed with it are unknown, so figures inherited through them are "
+                     "incomplete (≥)")
     for caution in results.cautions(c.model):
         lines.append(f"  caution      {caution} (lineage validate); the figures above include it")
     return visible("\n".join(lines)) + "\n"
+
+
+def unknown_models(c: ModelCost) -> tuple[list[str], list[str]]:
+    """The models of ``c.unknown`` whose own cost is unknown and reaches ``c`` (the model
+    itself or a contributing ancestor), and the others: under ``compute``, those whose unknown
+    energy weighed a share ``c`` inherits through (docs/method.md#completeness)."""
+    own = {x.model for x in c.contributions if not x.is_complete}
+    if not c.is_own_complete:
+        own.add(c.model)
+    return [m for m in c.unknown if m in own], [m for m in c.unknown if m not in own]
+
+
+def unknown_phrase(c: ModelCost, name: Callable[[str], str] = str,
+                   verb: str = "is unknown") -> str:
+    """Why ``c``'s figures are incomplete, for prose: "the cost of A is unknown" and, under
+    ``compute``, "the energy of B, which weighs the compute shares, is unknown"."""
+    own, weighed = unknown_models(c)
+    parts = [f"the cost of {', '.join(map(name, own))} {verb}"] if own else []
+    if weighed:
+        parts.append(f"the energy of {', '.join(map(name, weighed))}, which weighs the compute "
+                     f"shares, {verb}")
+    return "; ".join(parts)
 
 
 def fmt_count(n: float) -> str:
@@ -244,9 +271,12 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
             out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | "
                        f"{fmt(x.kgco2e, x.is_complete)} |")
     out += ["", f"Basis: {basis_line(c.basis)}."]
-    if c.unknown:
-        out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
-                   "bounds).")
+    own, weighed = unknown_models(c)
+    if own:
+        out.append(f"Unknown own cost: {md_escape(', '.join(own))} (figures are lower bounds).")
+    if weighed:
+        out.append(f"Unknown energy weighing compute shares: {md_escape(', '.join(weighed))} "
+                   "(figures inherited through them are incomplete).")
     out.append(inputs_line(inputs_record(results)))
     return "\n".join(out) + "\n"
 

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from lineage.cli.main import cli
+from tests.support import golden_file
 
 UNKNOWN_BASE = """
 lineage: 1
@@ -41,3 +42,40 @@ def test_monte_carlo_json_writes_null_for_an_unknown_figure(tmp_path: Path) -> N
     assert 1000 <= got["monte_carlo"]["kgco2e"]["min"] <= got["monte_carlo"]["kgco2e"]["max"] \
         <= 2000
     assert got["monte_carlo"]["kwh"]["median"] is None and got["cumulative_kwh"] is None
+
+
+COMPUTE_BLIND = Path(__file__).parents[1] / "data" / "compute-blind.yaml"
+
+
+def test_compute_policy_marks_energy_as_it_marks_emissions() -> None:
+    # b: 20 t and 100 MWh of its own, 100 / (0 + 100 + 200) = 1/3 of p's 100 t and 200 MWh
+    # (a weighs 0: its energy is unknown), so 53.33 t and 166.67 MWh, both incomplete
+    got = cost_json(COMPUTE_BLIND, "b", "--policy", "compute")
+    assert (got["cumulative_kgco2e"], got["cumulative_kwh"]) == pytest.approx(
+        (20_000 + 100_000 / 3, 100_000 + 200_000 / 3))
+    assert (got["complete"], got["energy_complete"]) == (False, False)
+    # a: nothing inherited is known, in kWh as in kgCO2e (null, not 0.0)
+    got = cost_json(COMPUTE_BLIND, "a", "--policy", "compute")
+    assert (got["inherited_kgco2e"], got["inherited_kwh"]) == (None, None)
+    assert got["unknown"] == ["a"]  # JSON lists it: its unknown energy weighed a share
+
+
+@pytest.mark.parametrize("fmt", ["table", "md"])
+def test_compute_policy_golden(fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # energy carries "≥" as the emissions do; a's own cost (10 t) is known: it is named for
+    # its unknown energy, not as an "own cost unknown"
+    monkeypatch.chdir(COMPUTE_BLIND.parents[2])  # the md names the file from the root
+    res = CliRunner().invoke(cli, ["cost", "b", "-f", str(COMPUTE_BLIND), "--no-registry",
+                                   "--policy", "compute", "--format", fmt])
+    assert res.exit_code == 0, res.output
+    golden_file(COMPUTE_BLIND.parent / "golden" / f"cost-compute-blind.{fmt}", res.output)
+
+
+def test_compute_policy_cite_and_card_name_the_unknown_energy() -> None:
+    args = ["b", "-f", str(COMPUTE_BLIND), "--no-registry", "--policy", "compute"]
+    text = CliRunner().invoke(cli, ["cite", *args]).output
+    assert ("Figures marked ≥ are lower bounds: the energy of a, which weighs the compute "
+            "shares, was not published.") in text
+    text = CliRunner().invoke(cli, ["card", *args, "--markdown"]).output
+    assert ("The energy of a, which weighs the compute shares, is unknown, so these figures "
+            "are lower bounds.") in text
