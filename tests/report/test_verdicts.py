@@ -3,6 +3,7 @@ figure's unknown part could change (docs/method.md, "Student against teacher in 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,15 @@ def test_monte_carlo_says_the_unknown_training_costs_count_zero() -> None:
     assert res.exit_code == 0, res.output
     assert ("the student is cheaper from the first query in every sample, the unknown "
             "training costs counted as 0\n") in res.output
+
+
+def test_the_break_even_in_students_needs_the_teachers_known_under_any_policy() -> None:
+    # under cutoff the student's cumulative cost (its own 20 t) is complete, but the rule
+    # 20 + c(teachers) / (N + 1) ≤ 100 reads the teachers' cost, which misses unknownbase
+    args = ["compare", "student", "teacher", "-f", str(DATA / "lower-bounds.yaml"),
+            "--no-registry", "--policy", "cutoff"]
+    text = CliRunner().invoke(cli, args).output
+    assert "Break-even unknown" in text and "Distilling wins" not in text
+    got = json.loads(CliRunner().invoke(cli, [*args, "--format", "json"]).output)
+    assert got["break_even"][0]["complete"] is False
+    assert got["break_even"][0]["break_even_students"] is None
