@@ -132,7 +132,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
         "scope": SCOPE,
         "registry_checked": registry_checked(results),
         "tool": f"lineage {__version__}",
-        "inputs": inputs_record(results),
+        "inputs": inputs_record(results.project, results.policy),
         "note": "cumulative includes an amortized share of every ancestor's cost; "
                 "co2_eq_emissions (grams) is this model's own training only: do not add them",
         # an ancestor of unknown cost contributes null, as in `lineage cost --format json`

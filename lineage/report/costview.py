@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from lineage.core.engine import ModelCost, Results
-from lineage.core.records import cost_record, figure, known
+from lineage.core.records import cost_record, figure, known, provenance
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
@@ -33,7 +33,6 @@ class Extras:
     monte_carlo: int | None = None
     seed: int | None = None
     distribution: str = "uniform"
-    as_of: str | None = None
 
 
 Spec = TypeVar("Spec", ServingSpec, DeploymentSpec)
@@ -120,8 +119,6 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
             record["embodied_complete"] = complete
     if extras.monte_carlo is not None:
         sections.append(_monte_carlo(results, model, extras, record))
-    if record is not None and extras.as_of:
-        record["as_of"] = extras.as_of
     return COST_WRITERS[fmt](results, c, sections, record)
 
 
@@ -175,7 +172,7 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
 def _summary(s: Any, complete: bool) -> dict[str, Any]:
     """A Monte Carlo summary as JSON: null where the text says "unknown" (nothing of the
     figure is known: every sample is 0), never 0."""
-    out = s.as_dict()
+    out: dict[str, Any] = s.as_dict()
     if known(s.as_interval(), complete) is None:
         out |= {k: None for k in out if k != "n"}
     return out
@@ -194,31 +191,35 @@ def all_policies(project: Project, mid: str, fmt: str,
     :func:`lineage.core.compare.all_policies`)."""
     from lineage.core.compare import all_policies as outcomes_of
 
-    return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
+    return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of),
+                                 provenance(project, "all"))
 
 
-def _policies_csv(mid: str, outcomes: list[Any]) -> str:
+def _policies_csv(mid: str, outcomes: list[Any], prov: dict[str, Any]) -> str:
     """Per policy: its cumulative kgCO2e and whether it is complete (empty where the policy
     does not apply or nothing is known: as null in JSON), and what it assumes or why it does
     not apply."""
-    policies = views.policies_json(mid, outcomes)["policies"]
+    policies = views.policies_json(mid, outcomes, prov)["policies"]
     return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), [
         [p, e.get("cumulative_kgco2e"), str(e["complete"]).lower() if "complete" in e else "",
          e["problem"] or e["assumes"]] for p, e in policies.items()])
 
 
-def _policies_md(outcomes: list[Any]) -> str:
+def _policies_md(outcomes: list[Any], prov: dict[str, Any]) -> str:
     return report.render_markdown(("policy", "cumulative", "assumes"), [
         [o.policy, "n/a" if o.cost is None else
          report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
-         o.problem or o.assumption] for o in outcomes])
+         o.problem or o.assumption] for o in outcomes]) + \
+        f"\n{report.inputs_line(prov['inputs'])}\n"
 
 
-POLICIES_WRITERS: dict[str, Callable[[str, list[Any]], str]] = {
-    "json": lambda mid, outcomes: report.to_json(views.policies_json(mid, outcomes)),
+# One writer per --format of ``cost --policy all``: (the model, each policy's outcome, the
+# provenance of :func:`~lineage.core.records.provenance`).
+POLICIES_WRITERS: dict[str, Callable[[str, list[Any], dict[str, Any]], str]] = {
+    "json": lambda mid, outcomes, prov: report.to_json(views.policies_json(mid, outcomes, prov)),
     "csv": _policies_csv,
-    "md": lambda mid, outcomes: _policies_md(outcomes),
-    "table": views.policies_text,
+    "md": lambda mid, outcomes, prov: _policies_md(outcomes, prov),
+    "table": lambda mid, outcomes, prov: views.policies_text(mid, outcomes),
 }
 
 

@@ -277,14 +277,16 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
     if weighed:
         out.append(f"Unknown energy weighing compute shares: {md_escape(', '.join(weighed))} "
                    "(figures inherited through them are incomplete).")
-    out.append(inputs_line(inputs_record(results)))
+    out.append(inputs_line(inputs_record(results.project, results.policy)))
     return "\n".join(out) + "\n"
 
 
 def inputs_line(inputs: dict[str, Any]) -> str:
     """The ``inputs`` block as one Markdown sentence (what the figures were computed from)."""
     reg = inputs["registry"]
-    parts = [f"lineage {inputs['lineage']}", f"policy `{inputs['policy']}`"]
+    parts = [f"lineage {inputs['lineage']}"]
+    if inputs["policy"] is not None:  # the family view has none
+        parts.append(f"policy `{inputs['policy']}`")
     if reg:
         parts.append(f"registry checked {reg['checked']} (sha256 `{reg['sha256'][:12]}`)")
     parts += [f"`{md_escape(f['path'])}` (sha256 `{(f['sha256'] or '')[:12]}`)"
@@ -370,7 +372,8 @@ def _table_text(results: Results, models: list[str]) -> str:
 TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
     "json": lambda r, ms: to_json([cost_record(r, r.costs[m]) for m in ms]),
     "csv": lambda r, ms: render_csv(CSV_COLUMNS, csv_rows(r, ms)),
-    "md": lambda r, ms: render_markdown(TABLE_COLUMNS, table_rows(r, ms)),
+    "md": lambda r, ms: render_markdown(TABLE_COLUMNS, table_rows(r, ms))
+    + f"\n{inputs_line(inputs_record(r.project, r.policy))}\n",
     "table": _table_text,
 }
 

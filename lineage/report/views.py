@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.records import cost_record, figure, figures, known
+from lineage.core.records import cost_record, figure, figures, known, provenance
 from lineage.model.interval import Interval
 from lineage.report import tables
 from lineage.report.escape import visible
@@ -19,7 +19,9 @@ from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
     fmt_share,
+    inputs_line,
     known_or_none,
+    md_escape,
     render_table,
 )
 
@@ -56,8 +58,10 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
     return head + table + foot
 
 
-def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
-    out: dict[str, Any] = {"model": model, "policies": {}}
+def policies_json(model: str, outcomes: list[PolicyOutcome],
+                  prov: dict[str, Any]) -> dict[str, Any]:
+    """``cost --policy all --format json``; ``prov``: :func:`~lineage.core.records.provenance`."""
+    out: dict[str, Any] = {"model": model, "policies": {}, **prov}
     for o in outcomes:
         entry: dict[str, Any] = {"assumes": o.assumption, "problem": o.problem}
         if o.cost is not None:
@@ -131,14 +135,19 @@ def _compare_json(cmp: Comparison, policy: str, in_use: InUse) -> str:
     r = cmp.results
     record = {"policy": policy,
               "models": [cost_record(r, r.costs[m]) for m in cmp.models],
-              "break_even": [break_even_json(b) for b in cmp.break_evens]}
+              "break_even": [break_even_json(b) for b in cmp.break_evens],
+              **provenance(r.project, policy)}
     return tables.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
 
 
 def _compare_md(cmp: Comparison, policy: str, in_use: InUse) -> str:
+    """The table, each break-even sentence, the models in use and the inputs (what the text
+    format prints, as Markdown)."""
     text = "" if in_use is None else in_use[0]
-    return tables.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
-        f"\n```text{text}```\n" if text else "")
+    inputs = provenance(cmp.results.project, policy)["inputs"]
+    return (tables.render_markdown(COMPARE_COLUMNS, compare_rows(cmp))
+            + "".join(f"\n{md_escape(break_even_text(be).strip())}\n" for be in cmp.break_evens)
+            + (f"\n```text{text}```\n" if text else "") + f"\n{inputs_line(inputs)}\n")
 
 
 def _compare_table(cmp: Comparison, policy: str, in_use: InUse) -> str:
@@ -303,10 +312,11 @@ def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> st
 # ---------------------------------------------------------------- family
 
 
-def family_record(fam: FamilyTotal) -> dict[str, Any]:
-    """The keys of ``lineage family --format json``."""
+def family_record(fam: FamilyTotal, prov: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``lineage family --format json``; ``prov``:
+    :func:`~lineage.core.records.provenance`."""
     kg, kwh = known(fam.own_kgco2e, fam.is_complete), known(fam.own_kwh, fam.is_energy_complete)
-    return {"root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
+    return {**prov, "root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
             "energy_complete": fam.is_energy_complete,
             "own_kgco2e_total": None if kg is None else kg.mid,  # unknown: null, never 0
             "own_kwh_total": None if kwh is None else kwh.mid,
@@ -327,6 +337,26 @@ def family_rows(fam: FamilyTotal) -> Iterator[list[Any]]:
     kwh = known_or_none(fam.kwh[:, 1], fam.kwh[:, 2], fam.energy_complete)
     for i, m in enumerate(fam.models):
         yield [m, kg[i], kwh[i], "true" if fam.complete[i] else "false"]
+
+
+def family_markdown(fam: FamilyTotal, prov: dict[str, Any]) -> str:
+    """``lineage family --format md``: every member's own cost as the text prints it, the
+    sum, coverage and basis, figures reported jointly, and the inputs."""
+    rows = [[m, fmt(Interval(*fam.kg[i].tolist()), bool(fam.complete[i])),
+             fmt(Interval(*fam.kwh[i].tolist()), bool(fam.energy_complete[i]), "kwh"),
+             "yes" if fam.complete[i] else "no"] for i, m in enumerate(fam.models)]
+    size = len(fam.models)
+    lines = [f"### Family of {md_escape(fam.root)}: {size:,} models (the root and all its "
+             "descendants, each counted once)", "",
+             tables.render_markdown(("model", "own", "own energy", "complete"), rows).rstrip(),
+             "", f"Own cost, summed: {fmt(fam.own_kgco2e, fam.is_complete)} · "
+             f"{fmt(fam.own_kwh, fam.is_energy_complete, 'kwh')}; coverage "
+             f"{fmt_share(fam.coverage)} of models have a known own cost "
+             f"({int(fam.complete.sum()):,}/{size:,}); basis {basis_line(fam.basis)}."]
+    lines += [f"Reported jointly: {fmt(kg, True)} for {md_escape(', '.join(models))}"
+              + (f" — {md_escape(note)}" if note else "") + "." for models, kg, note in
+              fam.reported_totals]
+    return "\n".join([*lines, inputs_line(prov["inputs"])]) + "\n"
 
 
 def family_text(fam: FamilyTotal) -> str:
@@ -355,10 +385,10 @@ def family_text(fam: FamilyTotal) -> str:
     return visible("\n".join(lines)) + "\n"
 
 
-# One writer per ``--format`` of ``lineage family``.
-FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
-    "json": lambda fam: tables.to_json(family_record(fam)),
-    "csv": lambda fam: tables.render_csv(FAMILY_HEADER, family_rows(fam)),
-    "md": lambda fam: tables.render_markdown(FAMILY_HEADER, family_rows(fam)),
-    "table": family_text,
+# One writer per ``--format`` of ``lineage family``: (the family, its provenance).
+FAMILY_WRITERS: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "json": lambda fam, prov: tables.to_json(family_record(fam, prov)),
+    "csv": lambda fam, prov: tables.render_csv(FAMILY_HEADER, family_rows(fam)),
+    "md": family_markdown,
+    "table": lambda fam, prov: family_text(fam),
 }
