@@ -34,6 +34,13 @@ def figures(c: Any) -> dict[str, tuple[Interval | None, bool]]:
     }
 
 
+# The figures whose completeness ``complete`` and ``energy_complete`` (the cumulative and
+# attributed figures') do not give: each carries ``<figure>_is_lower_bound``, true when it
+# misses an unknown part (its value the known part, or null when nothing is known), the name
+# model-card metadata uses (docs/method.md#completeness)
+FLAGGED = ("own_kgco2e", "inherited_kgco2e", "own_kwh", "inherited_kwh")
+
+
 def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
     out[key] = None if value is None else value.mid
     if ranged:
@@ -54,6 +61,8 @@ def cost_record(results: Any, c: Any) -> dict[str, Any]:
     }
     for key, (value, complete) in figures(c).items():
         figure(out, key, known(value, complete), ranged)
+        if key in FLAGGED:
+            out[f"{key}_is_lower_bound"] = not complete
     contributions = []
     for x in c.contributions:
         item: dict[str, Any] = {"model": x.model, "share": x.coefficient,

@@ -351,7 +351,8 @@ def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 CSV_COLUMNS = ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
                "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh",
-               "energy_complete")
+               "energy_complete", "own_kgco2e_is_lower_bound",
+               "inherited_kgco2e_is_lower_bound", "own_kwh_is_lower_bound")
 
 
 def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:

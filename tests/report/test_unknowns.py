@@ -3,6 +3,8 @@ misses an unknown part says so the same way in every format (docs/method.md#comp
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -79,3 +81,27 @@ def test_compute_policy_cite_and_card_name_the_unknown_energy() -> None:
     text = CliRunner().invoke(cli, ["card", *args, "--markdown"]).output
     assert ("The energy of a, which weighs the compute shares, is unknown, so these figures "
             "are lower bounds.") in text
+
+
+FAMILY = Path(__file__).parents[1] / "data" / "family.yaml"
+
+
+def test_own_and_inherited_figures_carry_the_cards_lower_bound_flag() -> None:
+    # tuned: its finetuning is known (24 GPU-h × 0.4 kW × 1.1 × 0.385 = 4.0656 kg), its
+    # preference-tuning is not: own "≥ 4.1 kgCO2e"; it inherits half of student's 128,834.7
+    # kg (student has one child: 1/2) = 64,417.4 kg, all of it known
+    got = cost_json(FAMILY, "tuned")
+    assert got["own_kgco2e"] == pytest.approx(4.0656)
+    assert (got["own_kgco2e_is_lower_bound"], got["own_kwh_is_lower_bound"]) == (True, True)
+    assert got["inherited_kgco2e"] == pytest.approx(64_417.368)
+    assert (got["inherited_kgco2e_is_lower_bound"], got["inherited_kwh_is_lower_bound"]) == \
+        (False, False)
+    card = CliRunner().invoke(cli, ["card", "tuned", "-f", str(FAMILY), "--no-registry"]).output
+    assert "own_kgco2e_is_lower_bound: true" in card  # the same name
+    res = CliRunner().invoke(cli, ["table", "-f", str(FAMILY), "--no-registry", "--format",
+                                   "csv"])
+    rows = {r["model"]: r for r in csv.DictReader(io.StringIO(res.output))}
+    assert (rows["tuned"]["own_kgco2e_is_lower_bound"],
+            rows["tuned"]["inherited_kgco2e_is_lower_bound"],
+            rows["tuned"]["own_kwh_is_lower_bound"]) == ("true", "false", "true")
+    assert rows["student"]["own_kgco2e_is_lower_bound"] == "false"
