@@ -202,7 +202,8 @@ def _flag_unknown_weights(results: Results) -> None:
                 found |= culprits.get(p, set())
         if found:
             results.costs[v] = dataclasses.replace(
-                c, is_complete=False, is_inherited_complete=False,
+                c, is_complete=False, is_inherited_complete=False, is_energy_complete=False,
+                is_inherited_energy_complete=False,
                 unknown=tuple(sorted(set(c.unknown) | found)))
 
 

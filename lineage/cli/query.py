@@ -71,7 +71,7 @@ def cost(model: str, files: tuple[str, ...], no_registry: bool, policy: str, fmt
                                                              queries_per_day, days)),
         task=task, output_tokens=output_tokens, queries_per_day=queries_per_day, days=days,
         grid=grid, embodied=embodied,
-        monte_carlo=monte_carlo, seed=seed, distribution=distribution, as_of=as_of)
+        monte_carlo=monte_carlo, seed=seed, distribution=distribution)
     if policy == "all" and (deployment or embodied or monte_carlo or
                             any((task, output_tokens, queries_per_day, days, grid))):
         raise UsageError("--policy all compares policies; use --deployment, --embodied "
@@ -197,6 +197,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     Example: lineage family llama-3.1-8b
     """
     from lineage.core.family import family as family_total
+    from lineage.core.records import provenance
     from lineage.report.views import FAMILY_WRITERS
 
     src = Source.of(files, no_registry, skip_bad=skip_bad, assume_grid=assume_grid,
@@ -209,7 +210,7 @@ def family(root: str, files: tuple[str, ...], no_registry: bool, fmt: str,
     else:
         project, [root_id] = src.with_models([root], whole=True)
         fam = family_total(project, root_id)
-    out(FAMILY_WRITERS[fmt](fam))
+    out(FAMILY_WRITERS[fmt](fam, provenance(project, None, src.hub)))
 
 
 def _warn_outdated_horizons(results: Any, mid: str) -> None:

@@ -318,10 +318,10 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
     complete, energy_complete = paths[:, 0] == 0, paths[:, 1] == 0
     inherited = paths - own_unknown
     inherited_complete, inherited_energy_complete = inherited[:, 0] == 0, inherited[:, 1] == 0
-    if policy == "compute":
+    if policy == "compute":  # the untrusted shares weigh energy and emissions alike
         unseen = blind(g)
-        complete &= ~unseen
-        inherited_complete &= ~unseen
+        for flags in (complete, inherited_complete, energy_complete, inherited_energy_complete):
+            flags &= ~unseen
     kept = 1.0 - np.bincount(g.parent, weights=s, minlength=g.n) if policy in CONSERVING \
         else None
     return ArrayResults(policy, s, x[:, :3], x[:, 3:], kept, complete, energy_complete,
@@ -330,7 +330,8 @@ def compute_arrays(g: ArrayGraph, policy: str = "equal", *, s: FloatArray | None
 
 def blind(g: ArrayGraph) -> np.ndarray:
     """Under ``compute``, the models whose inherited share was weighed with an unknown energy
-    (their own, a parent's or a sibling's, at any level up): THE rule (docs/method.md)."""
+    (their own, a parent's or a sibling's, at any level up): THE rule (docs/method.md), for
+    their emissions and energy figures alike."""
     unknown = ~g.energy_complete
     has_kids = g.out_degree() > 0
     bad_parent = has_kids & (unknown | (np.bincount(g.parent, weights=unknown[g.child],

@@ -84,8 +84,11 @@ def break_even(results: Results, student: str, scratch: str) -> BreakEven | None
     teachers = sum(results.costs[p].cumulative_kgco2e_bound.mid for p in parents)
     own = results.direct[student].emissions_kgco2e.mid
     other = results.costs[scratch].cumulative_kgco2e_bound.mid
-    known = results.costs[student].is_complete and results.costs[scratch].is_complete
     teachers_known = all(results.costs[p].is_complete for p in parents)
+    # the three figures the rule reads, whatever the policy makes of the student's cumulative
+    # cost (under cutoff it is complete without its teachers)
+    known = results.direct[student].is_complete and teachers_known and \
+        results.costs[scratch].is_complete
     n: int | None = None
     if own < other:
         n = max(1, math.ceil(teachers / (other - own) - 1 - 1e-12))

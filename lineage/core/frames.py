@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.records import figure, figures, known
+from lineage.core.records import FLAGGED, figure, figures, known
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -23,6 +23,7 @@ COLUMNS = (
     "model", "name", "hf", "policy", "complete", "energy_complete", "conserving", "unknown",
     *(f"{fig}_{unit}{end}" for unit in ("kgco2e", "kwh") for fig in FIGURES
       for end in ("", "_low", "_high")),
+    *(f"{key}_is_lower_bound" for key in FLAGGED),
     *(f"basis_{b}" for b in BASES),
 )
 
@@ -37,6 +38,8 @@ def record(results: Any, c: Any) -> dict[str, Any]:
     }
     for key, (value, complete) in figures(c).items():
         figure(row, key, known(value, complete), ranged=True)
+        if key in FLAGGED:
+            row[f"{key}_is_lower_bound"] = not complete
     for b in BASES:
         row[f"basis_{b}"] = c.basis.get(b, 0.0)
     return row

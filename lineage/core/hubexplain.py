@@ -255,11 +255,12 @@ def explain_results(project: Project, hub: Hub, name: str, policy: str) -> Resul
     members = [small.name(k) for k in closure]
     direct = _HubDirect(d, small, len(closure))
     mid = small.name(start)
-    shown = project
+    # the dump is a file read, also when the asked model is the project's (records' "inputs")
+    f = hub_file(hub, {int(start[1]): []} if start[0] == "h" else {})
+    shown = replace(project, files=[*project.files, f])
     if start[0] == "h":  # the asked model is the dump's: an entry to name it, its steps below
-        f = hub_file(hub, {int(start[1]): []})
         entry = ModelEntry(mid, f.spec.models[mid], f)
-        shown = replace(project, files=[*project.files, f], models={**project.models, mid: entry},
+        shown = replace(shown, models={**project.models, mid: entry},
                         aliases={**project.aliases, mid.lower(): mid})
     return Results(shown, policy, direct, g, r, members=members)
 

@@ -7,6 +7,7 @@ it, ``ModelCost.to_dict()`` returns it. Arguments are a
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from lineage.model.interval import Interval
@@ -33,6 +34,13 @@ def figures(c: Any) -> dict[str, tuple[Interval | None, bool]]:
     }
 
 
+# The figures whose completeness ``complete`` and ``energy_complete`` (the cumulative and
+# attributed figures') do not give: each carries ``<figure>_is_lower_bound``, true when it
+# misses an unknown part (its value the known part, or null when nothing is known), the name
+# model-card metadata uses (docs/method.md#completeness)
+FLAGGED = ("own_kgco2e", "inherited_kgco2e", "own_kwh", "inherited_kwh")
+
+
 def figure(out: dict[str, Any], key: str, value: Interval | None, ranged: bool) -> None:
     out[key] = None if value is None else value.mid
     if ranged:
@@ -53,6 +61,8 @@ def cost_record(results: Any, c: Any) -> dict[str, Any]:
     }
     for key, (value, complete) in figures(c).items():
         figure(out, key, known(value, complete), ranged)
+        if key in FLAGGED:
+            out[f"{key}_is_lower_bound"] = not complete
     contributions = []
     for x in c.contributions:
         item: dict[str, Any] = {"model": x.model, "share": x.coefficient,
@@ -62,7 +72,7 @@ def cost_record(results: Any, c: Any) -> dict[str, Any]:
         contributions.append(item)
     out["contributions"] = contributions
     out["cautions"] = results.cautions(c.model)
-    out["inputs"] = inputs_record(results)
+    out |= provenance(results.project, results.policy)
     if c.policy == "equal":
         from lineage.core.horizon import horizons_above
 
@@ -115,30 +125,64 @@ def defaults_applied(i: Any) -> list[str]:
             if value.is_exact and value.mid == 1]
 
 
-def inputs_record(results: Any) -> dict[str, Any]:
-    """What a result was computed from (docs/method.md#outputs, "inputs"): the lineage
-    version, the bundled registry (its newest ``checked:`` date and one sha256 over its
-    files), every other file read with its sha256, the policy and the options. Two teams with
-    the same block get the same figures; the same inputs give byte-identical JSON."""
+def provenance(project: Any, policy: str | None, hub: str | None = None) -> dict[str, Any]:
+    """The keys every JSON document carries (docs/method.md#outputs): ``inputs``
+    (:func:`inputs_record`) and ``as_of``, the date of ``--as-of`` or None."""
+    return {"inputs": inputs_record(project, policy, hub), "as_of": project.as_of}
+
+
+def inputs_record(project: Any, policy: str | None, hub: str | None = None) -> dict[str, Any]:
+    """What a result was computed from (docs/method.md#outputs, "inputs"), the block every
+    JSON document carries: the lineage version, the bundled registry (its newest
+    ``checked:`` date and one sha256 over its files), every other file read (``hub``: a dump
+    or index given with ``-f``) with its sha256, the policy (None for a view without one)
+    and the options. Two teams with the same block get the same figures; the same inputs give
+    byte-identical JSON."""
     import hashlib
 
     from lineage.model.version import __version__
 
-    project = results.project
     registry = [f for f in project.files if f.is_registry]
     digest = hashlib.sha256()
     for f in registry:
         digest.update(f"{_name(f.doc.path)}\0{f.doc.sha256}\n".encode())
     checked = [str(f.spec.checked) for f in registry if f.spec.checked]
+    files = {_shown(f.doc.path): f.doc.sha256 for f in project.files if not f.is_registry}
+    if hub is not None:
+        files.setdefault(_shown(hub), None)
     return {
         "lineage": __version__,
         "registry": {"files": len(registry), "checked": str(max(checked)) if checked else None,
                      "sha256": digest.hexdigest()} if registry else None,
-        "files": [{"path": _shown(f.doc.path), "sha256": f.doc.sha256} for f in project.files
-                  if not f.is_registry],
-        "policy": results.policy,
+        # a dump is read as columns, not as a document: its bytes are hashed here
+        "files": [{"path": path, "sha256": sha or file_sha256(path)}
+                  for path, sha in files.items()],
+        "policy": policy,
         "options": {"as_of": project.as_of, "assume_grid": project.assumed_grid},
     }
+
+
+def file_sha256(path: str) -> str | None:
+    """The sha256 of the file at ``path``, read in blocks, once per version of the file (a
+    ``table`` of many records names the same dump); None when it cannot be read."""
+    import os
+
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return _sha256(os.path.abspath(path), st.st_mtime_ns, st.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _sha256(path: str, mtime_ns: int, size: int) -> str | None:
+    import hashlib
+
+    try:
+        with open(path, "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def _name(path: str) -> str:

@@ -17,7 +17,7 @@ from lineage.core.engine import Results
 from lineage.core.records import figures, inputs_record, known
 from lineage.model.interval import Interval
 from lineage.model.version import __version__
-from lineage.report.tables import md_escape
+from lineage.report.tables import md_escape, unknown_phrase
 
 TRAINING_TYPE = {"pretraining": "pre-training", "continued-pretraining": "pre-training",
                  "distillation": "distillation", "pruning": "pruning", "merging": "merging",
@@ -132,7 +132,7 @@ def card_metadata(results: Results, model: str) -> dict[str, Any]:
         "scope": SCOPE,
         "registry_checked": registry_checked(results),
         "tool": f"lineage {__version__}",
-        "inputs": inputs_record(results),
+        "inputs": inputs_record(results.project, results.policy),
         "note": "cumulative includes an amortized share of every ancestor's cost; "
                 "co2_eq_emissions (grams) is this model's own training only: do not add them",
         # an ancestor of unknown cost contributes null, as in `lineage cost --format json`
@@ -172,8 +172,8 @@ def card_markdown(results: Results, model: str) -> str:
                    + " (cradle to gate, training only).")
     else:
         inherit = " It has no parent model, so its cumulative cost is its own cost."
-    unknown = (f" The cost of {md_escape(', '.join(c.unknown))} is unknown, so these figures "
-               "are lower bounds." if c.unknown else "")
+    why = unknown_phrase(c, md_escape)
+    unknown = f" T{why[1:]}, so these figures are lower bounds." if why else ""
     date = registry_checked(results)
     tail = (" Figures computed with [lineage](https://pypi.org/project/lineage-carbon/)"
             + (f" (registry checked {date})" if date else "") + "; the `lineage` block of the "

@@ -13,7 +13,7 @@ from lineage.core.engine import Results
 from lineage.model.graph import source_spec
 from lineage.model.policy import POLICIES
 from lineage.model.spec_base import source_refs
-from lineage.report.tables import fmt
+from lineage.report.tables import fmt, unknown_phrase
 
 
 def bib_key(ref: str) -> str:
@@ -72,8 +72,8 @@ def paragraph(results: Results, model: str) -> str:
             f"was derived from. We computed them with lineage under the \"{c.policy}\" "
             f"allocation policy, which assumes that {POLICIES[c.policy]}.")
     if not c.is_complete:
-        text += (" Figures marked ≥ are lower bounds: the cost of "
-                 f"{', '.join(c.unknown)} was not published.")
+        text += (" Figures marked ≥ are lower bounds: "
+                 f"{unknown_phrase(c, verb='was not published')}.")
     if checked:
         text += f" The registry entry was last checked on {checked}."
     return text

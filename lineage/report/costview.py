@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from lineage.core.engine import ModelCost, Results
-from lineage.core.records import cost_record, figure, known
+from lineage.core.records import cost_record, figure, known, provenance
 from lineage.model.errors import InputErrors, UsageError
 from lineage.model.graph import Project
 from lineage.model.schema import DeploymentSpec, ServingSpec
@@ -33,7 +33,6 @@ class Extras:
     monte_carlo: int | None = None
     seed: int | None = None
     distribution: str = "uniform"
-    as_of: str | None = None
 
 
 Spec = TypeVar("Spec", ServingSpec, DeploymentSpec)
@@ -120,8 +119,6 @@ def render(results: Results, model: str, fmt: str, extras: Extras) -> str:
             record["embodied_complete"] = complete
     if extras.monte_carlo is not None:
         sections.append(_monte_carlo(results, model, extras, record))
-    if record is not None and extras.as_of:
-        record["as_of"] = extras.as_of
     return COST_WRITERS[fmt](results, c, sections, record)
 
 
@@ -163,12 +160,22 @@ def _monte_carlo(results: Results, model: str, extras: Extras,
                           distribution=extras.distribution)
     s, e = mc.summary(model), mc.summary(model, "kwh")
     head, about = _monte_carlo_head(extras, mc.distribution)
+    c = results.costs[model]
     if record is not None:
-        record["monte_carlo"] = about | {"kgco2e": s.as_dict(), "kwh": e.as_dict()}
-    complete = results.costs[model]
+        record["monte_carlo"] = about | {"kgco2e": _summary(s, c.is_complete),
+                                         "kwh": _summary(e, c.is_energy_complete)}
     return (f"{head}median and 5–95% interval\n"
-            f"               {report.fmt(s.as_interval(), complete.is_complete)}   "
-            f"{report.fmt(e.as_interval(), complete.is_energy_complete, 'kwh')}\n")
+            f"               {report.fmt(s.as_interval(), c.is_complete)}   "
+            f"{report.fmt(e.as_interval(), c.is_energy_complete, 'kwh')}\n")
+
+
+def _summary(s: Any, complete: bool) -> dict[str, Any]:
+    """A Monte Carlo summary as JSON: null where the text says "unknown" (nothing of the
+    figure is known: every sample is 0), never 0."""
+    out: dict[str, Any] = s.as_dict()
+    if known(s.as_interval(), complete) is None:
+        out |= {k: None for k in out if k != "n"}
+    return out
 
 
 def _monte_carlo_head(extras: Extras, distribution: str) -> tuple[str, dict[str, Any]]:
@@ -184,31 +191,35 @@ def all_policies(project: Project, mid: str, fmt: str,
     :func:`lineage.core.compare.all_policies`)."""
     from lineage.core.compare import all_policies as outcomes_of
 
-    return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of))
+    return POLICIES_WRITERS[fmt](mid, outcomes_of(project, mid, cost_of),
+                                 provenance(project, "all"))
 
 
-def _policies_csv(mid: str, outcomes: list[Any]) -> str:
+def _policies_csv(mid: str, outcomes: list[Any], prov: dict[str, Any]) -> str:
     """Per policy: its cumulative kgCO2e and whether it is complete (empty where the policy
     does not apply or nothing is known: as null in JSON), and what it assumes or why it does
     not apply."""
-    policies = views.policies_json(mid, outcomes)["policies"]
+    policies = views.policies_json(mid, outcomes, prov)["policies"]
     return report.render_csv(("policy", "cumulative_kgco2e", "complete", "assumes"), [
         [p, e.get("cumulative_kgco2e"), str(e["complete"]).lower() if "complete" in e else "",
          e["problem"] or e["assumes"]] for p, e in policies.items()])
 
 
-def _policies_md(outcomes: list[Any]) -> str:
+def _policies_md(outcomes: list[Any], prov: dict[str, Any]) -> str:
     return report.render_markdown(("policy", "cumulative", "assumes"), [
         [o.policy, "n/a" if o.cost is None else
          report.fmt(o.cost.cumulative_kgco2e_bound, o.cost.is_complete),
-         o.problem or o.assumption] for o in outcomes])
+         o.problem or o.assumption] for o in outcomes]) + \
+        f"\n{report.inputs_line(prov['inputs'])}\n"
 
 
-POLICIES_WRITERS: dict[str, Callable[[str, list[Any]], str]] = {
-    "json": lambda mid, outcomes: report.to_json(views.policies_json(mid, outcomes)),
+# One writer per --format of ``cost --policy all``: (the model, each policy's outcome, the
+# provenance of :func:`~lineage.core.records.provenance`).
+POLICIES_WRITERS: dict[str, Callable[[str, list[Any], dict[str, Any]], str]] = {
+    "json": lambda mid, outcomes, prov: report.to_json(views.policies_json(mid, outcomes, prov)),
     "csv": _policies_csv,
-    "md": lambda mid, outcomes: _policies_md(outcomes),
-    "table": views.policies_text,
+    "md": lambda mid, outcomes, prov: _policies_md(outcomes, prov),
+    "table": lambda mid, outcomes, prov: views.policies_text(mid, outcomes),
 }
 
 
@@ -256,12 +267,15 @@ def _payoff_monte_carlo(project: Project, p: Any, extras: Extras) -> tuple[str, 
     share = len(crossed) / len(got)
     head, record = _monte_carlo_head(extras, mc.distribution)
     record["share_crossing"] = share
+    # docs/method.md#monte-carlo: unknown parts count 0 in every sample
+    zero = "" if p.student.is_complete and p.alternative.is_complete else \
+        ", the unknown training costs counted as 0"
     if not len(crossed):
         why = "the student is cheaper from the first query" if p.saving_per_1k_queries > 0 \
             else "the lines never cross"
-        return head + f"{why} in every sample\n", record
+        return head + f"{why} in every sample{zero}\n", record
     lo, mid, hi = (float(np.percentile(crossed, q)) for q in (5, 50, 95))
     record |= {"median": mid, "p5": lo, "p95": hi}
     return (head + f"break-even median {report.fmt_count(mid)} queries, 5–95% "
-            f"{report.fmt_count(lo)}–{report.fmt_count(hi)} (in {share:.0%} of samples)\n",
-            record)
+            f"{report.fmt_count(lo)}–{report.fmt_count(hi)} (in {share:.0%} of samples"
+            f"{zero})\n", record)

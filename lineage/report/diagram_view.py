@@ -29,7 +29,7 @@ from lineage.report.diagram_style import (
     short_share,
     text_colour,
 )
-from lineage.report.tables import basis_line, fmt, fmt_kg
+from lineage.report.tables import basis_line, fmt, fmt_kg, unknown_models
 
 MAX_NODES = 60  # above this many models, every group of two or more leaf derivatives folds
 MAX_LEAVES = 12  # a parent with more foldable leaves than this has them folded regardless
@@ -174,8 +174,11 @@ def model_tooltip(results: Results, c: ModelCost) -> tuple[tuple[str, str], ...]
         rows.append((f"from {name}", fmt(x.kgco2e, x.is_complete)))
     if len(c.contributions) > MAX_TIP_CONTRIBUTIONS:
         rows.append(("…", f"{len(c.contributions) - MAX_TIP_CONTRIBUTIONS} more ancestors"))
-    if c.unknown:
-        rows.append(("unknown cost", ", ".join(plain(m) for m in c.unknown)))
+    own, weighed = unknown_models(c)
+    if own:
+        rows.append(("unknown cost", ", ".join(plain(m) for m in own)))
+    if weighed:  # under compute: their unknown energy weighed the shares
+        rows.append(("unknown energy", ", ".join(plain(m) for m in weighed)))
     rows.append(("policy", c.policy))
     return tuple(rows)
 

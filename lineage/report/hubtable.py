@@ -43,7 +43,9 @@ def csv_stream(j: Joined, r: ArrayResults, batch: int = 20_000) -> Iterator[str]
             known_or_none(r.cumulative_kwh[sl, 1], r.cumulative_kwh[sl, 2], r.energy_complete[sl])]
         writer.writerows(zip(map(csv_cell, ids[lo:hi]), [csv_cell(policy)] * (hi - lo),
                              flags(r.complete[sl]),
-                             *columns, flags(r.energy_complete[sl]), strict=True))
+                             *columns, flags(r.energy_complete[sl]),
+                             flags(~g.own_complete[sl]), flags(~r.inherited_complete[sl]),
+                             flags(~g.energy_complete[sl]), strict=True))
         yield buf.getvalue()
         buf.seek(0)
         buf.truncate()

@@ -207,12 +207,39 @@ def cost_text(results: Results, c: ModelCost) -> str:
     for models, value, note in project.joint_totals({c.model}):
         lines.append(f"  reported     {fmt_kg(value.mid)} jointly for {', '.join(models)}"
                      " (no per-model split published)" + (f": {note}" if note else ""))
-    if c.unknown:
-        lines.append(f"  unknown      own cost unknown for {', '.join(c.unknown)}; "
+    own, weighed = unknown_models(c)
+    if own:
+        lines.append(f"  unknown      own cost unknown for {', '.join(own)}; "
                      "figures that include them are lower bounds (≥)")
+    if weighed:
+        lines.append(f"  unknown      energy unknown for {', '.join(weighed)}: the compute shares "
+                     "weighed with it are unknown, so figures inherited through them are "
+                     "incomplete (≥)")
     for caution in results.cautions(c.model):
         lines.append(f"  caution      {caution} (lineage validate); the figures above include it")
     return visible("\n".join(lines)) + "\n"
+
+
+def unknown_models(c: ModelCost) -> tuple[list[str], list[str]]:
+    """The models of ``c.unknown`` whose own cost is unknown and reaches ``c`` (the model
+    itself or a contributing ancestor), and the others: under ``compute``, those whose unknown
+    energy weighed a share ``c`` inherits through (docs/method.md#completeness)."""
+    own = {x.model for x in c.contributions if not x.is_complete}
+    if not c.is_own_complete:
+        own.add(c.model)
+    return [m for m in c.unknown if m in own], [m for m in c.unknown if m not in own]
+
+
+def unknown_phrase(c: ModelCost, name: Callable[[str], str] = str,
+                   verb: str = "is unknown") -> str:
+    """Why ``c``'s figures are incomplete, for prose: "the cost of A is unknown" and, under
+    ``compute``, "the energy of B, which weighs the compute shares, is unknown"."""
+    own, weighed = unknown_models(c)
+    parts = [f"the cost of {', '.join(map(name, own))} {verb}"] if own else []
+    if weighed:
+        parts.append(f"the energy of {', '.join(map(name, weighed))}, which weighs the compute "
+                     f"shares, {verb}")
+    return "; ".join(parts)
 
 
 def fmt_count(n: float) -> str:
@@ -244,17 +271,22 @@ def cost_markdown(results: Results, c: ModelCost) -> str:
             out.append(f"| {md_escape(x.model)} | {x.coefficient:.4g} | "
                        f"{fmt(x.kgco2e, x.is_complete)} |")
     out += ["", f"Basis: {basis_line(c.basis)}."]
-    if c.unknown:
-        out.append(f"Unknown own cost: {md_escape(', '.join(c.unknown))} (figures are lower "
-                   "bounds).")
-    out.append(inputs_line(inputs_record(results)))
+    own, weighed = unknown_models(c)
+    if own:
+        out.append(f"Unknown own cost: {md_escape(', '.join(own))} (figures are lower bounds).")
+    if weighed:
+        out.append(f"Unknown energy weighing compute shares: {md_escape(', '.join(weighed))} "
+                   "(figures inherited through them are incomplete).")
+    out.append(inputs_line(inputs_record(results.project, results.policy)))
     return "\n".join(out) + "\n"
 
 
 def inputs_line(inputs: dict[str, Any]) -> str:
     """The ``inputs`` block as one Markdown sentence (what the figures were computed from)."""
     reg = inputs["registry"]
-    parts = [f"lineage {inputs['lineage']}", f"policy `{inputs['policy']}`"]
+    parts = [f"lineage {inputs['lineage']}"]
+    if inputs["policy"] is not None:  # the family view has none
+        parts.append(f"policy `{inputs['policy']}`")
     if reg:
         parts.append(f"registry checked {reg['checked']} (sha256 `{reg['sha256'][:12]}`)")
     parts += [f"`{md_escape(f['path'])}` (sha256 `{(f['sha256'] or '')[:12]}`)"
@@ -319,7 +351,8 @@ def render_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
 
 CSV_COLUMNS = ("model", "policy", "complete", "own_kgco2e", "inherited_kgco2e",
                "cumulative_kgco2e", "attributed_kgco2e", "own_kwh", "cumulative_kwh",
-               "energy_complete")
+               "energy_complete", "own_kgco2e_is_lower_bound",
+               "inherited_kgco2e_is_lower_bound", "own_kwh_is_lower_bound")
 
 
 def csv_rows(results: Results, models: Iterable[str]) -> list[list[Any]]:
@@ -340,7 +373,8 @@ def _table_text(results: Results, models: list[str]) -> str:
 TABLE_WRITERS: dict[str, Callable[[Any, list[str]], str]] = {
     "json": lambda r, ms: to_json([cost_record(r, r.costs[m]) for m in ms]),
     "csv": lambda r, ms: render_csv(CSV_COLUMNS, csv_rows(r, ms)),
-    "md": lambda r, ms: render_markdown(TABLE_COLUMNS, table_rows(r, ms)),
+    "md": lambda r, ms: render_markdown(TABLE_COLUMNS, table_rows(r, ms))
+    + f"\n{inputs_line(inputs_record(r.project, r.policy))}\n",
     "table": _table_text,
 }
 

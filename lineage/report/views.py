@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from lineage.core.records import cost_record, figure, figures, known
+from lineage.core.records import cost_record, figure, figures, known, provenance
 from lineage.model.interval import Interval
 from lineage.report import tables
 from lineage.report.escape import visible
@@ -19,7 +19,9 @@ from lineage.report.tables import (
     fmt_kg,
     fmt_kwh,
     fmt_share,
+    inputs_line,
     known_or_none,
+    md_escape,
     render_table,
 )
 
@@ -56,8 +58,10 @@ def policies_text(model: str, outcomes: list[PolicyOutcome]) -> str:
     return head + table + foot
 
 
-def policies_json(model: str, outcomes: list[PolicyOutcome]) -> dict[str, Any]:
-    out: dict[str, Any] = {"model": model, "policies": {}}
+def policies_json(model: str, outcomes: list[PolicyOutcome],
+                  prov: dict[str, Any]) -> dict[str, Any]:
+    """``cost --policy all --format json``; ``prov``: :func:`~lineage.core.records.provenance`."""
+    out: dict[str, Any] = {"model": model, "policies": {}, **prov}
     for o in outcomes:
         entry: dict[str, Any] = {"assumes": o.assumption, "problem": o.problem}
         if o.cost is not None:
@@ -131,14 +135,19 @@ def _compare_json(cmp: Comparison, policy: str, in_use: InUse) -> str:
     r = cmp.results
     record = {"policy": policy,
               "models": [cost_record(r, r.costs[m]) for m in cmp.models],
-              "break_even": [break_even_json(b) for b in cmp.break_evens]}
+              "break_even": [break_even_json(b) for b in cmp.break_evens],
+              **provenance(r.project, policy)}
     return tables.to_json(record if in_use is None else {**record, "in_use": in_use[1]})
 
 
 def _compare_md(cmp: Comparison, policy: str, in_use: InUse) -> str:
+    """The table, each break-even sentence, the models in use and the inputs (what the text
+    format prints, as Markdown)."""
     text = "" if in_use is None else in_use[0]
-    return tables.render_markdown(COMPARE_COLUMNS, compare_rows(cmp)) + (
-        f"\n```text{text}```\n" if text else "")
+    inputs = provenance(cmp.results.project, policy)["inputs"]
+    return (tables.render_markdown(COMPARE_COLUMNS, compare_rows(cmp))
+            + "".join(f"\n{md_escape(break_even_text(be).strip())}\n" for be in cmp.break_evens)
+            + (f"\n```text{text}```\n" if text else "") + f"\n{inputs_line(inputs)}\n")
 
 
 def _compare_table(cmp: Comparison, policy: str, in_use: InUse) -> str:
@@ -206,32 +215,66 @@ def _per_million(ln: Line) -> str:
     return kwh + fmt_kg(ln.kgco2e_per_1k_queries * 1000) + grid
 
 
+def _bounds(p: Payoff) -> tuple[int, str, str]:
+    """Which way the true training gap may lie from the one computed (docs/method.md,
+    "Student against teacher in use"): +1 when the student's figure is a lower bound (the gap
+    can only grow), -1 when the other's is (it can only shrink), 0 when both are known; with
+    the marks of the gap's size ("X more/less to make") and of the crossing."""
+    d = 0 if p.student.is_complete == p.alternative.is_complete else \
+        (1 if p.alternative.is_complete else -1)
+    up = {1: "≥ ", -1: "≤ ", 0: ""}
+    size = up[d if p.training_gap_kgco2e >= 0 else -d]  # "less": a bigger gap is less less
+    cross = up[d if p.saving_per_1k_queries > 0 else -d]  # overtaken: the other catches up sooner
+    return d, size, cross
+
+
+def is_sure(p: Payoff) -> bool:
+    """Whether the verdict holds whatever the unknown training costs are: "repaid" and
+    "overtaken" always do (only the crossing moves), "never" unless the other model's figure
+    is a lower bound, "cheaper" unless the student's is; none when both are lower bounds."""
+    if not (p.student.is_complete or p.alternative.is_complete):
+        return False
+    d = _bounds(p)[0]
+    return not ((p.verdict == "never" and d < 0) or (p.verdict == "cheaper" and d > 0))
+
+
 def _verdict(p: Payoff) -> str:
-    """One sentence; "≥"/"≤" when a training figure is a lower bound, "unknown" when both are."""
-    s, a = p.student, p.alternative
-    gap, saving = abs(p.training_gap_kgco2e), abs(p.saving_per_1k_queries) * 1000
-    per = f"{fmt_kg(saving)} {'saved' if p.saving_per_1k_queries > 0 else 'more'} per million"
-    mark = "" if s.is_complete and a.is_complete else \
-        "≥ " if a.is_complete else "≤ " if s.is_complete else None
-    if mark is None:
+    """One sentence; "≥"/"≤" on the gap and the crossing when a training figure is a lower
+    bound, and no ordering claimed that the unknown part could reverse."""
+    a = p.alternative
+    if not (p.student.is_complete or a.is_complete):
         return ("Break-even unknown: both training figures are lower bounds "
                 "(a cost they depend on is not published).")
+    d, size, mark = _bounds(p)
+    gap = f"{size}{fmt_kg(abs(p.training_gap_kgco2e))}"
+    saving = abs(p.saving_per_1k_queries) * 1000
+    per = f"{fmt_kg(saving)} {'saved' if p.saving_per_1k_queries > 0 else 'more'} per million"
+    why = {0: "", 1: "the student's training figure is a lower bound",
+           -1: f"{a.model}'s training figure is a lower bound"}[d]
+    bound, per = (f" ({why})", f"{per}; {why}") if why else ("", per)
     cross = p.crossing_queries
     if p.verdict == "repaid" and cross is not None:
-        return (f"The student's {mark}{fmt_kg(gap)} of extra training is repaid by its cheaper "
-                f"queries after {mark}{fmt_count(cross)} queries ({per}).")
-    note = "" if mark == "" else " (training figures are lower bounds)"
+        return (f"The student's {gap} of extra training is repaid by its cheaper queries "
+                f"after {mark}{fmt_count(cross)} queries ({per}).")
     if p.verdict == "overtaken" and cross is not None:
-        return (f"The student costs {fmt_kg(gap)} less to make but more to serve: "
-                f"{a.model} catches up after {fmt_count(cross)} queries ({per}){note}.")
+        return (f"The student costs {gap} less to make but more to serve: {a.model} catches "
+                f"up after {mark}{fmt_count(cross)} queries ({per}).")
     if p.verdict == "never":
-        return (f"The student costs {mark}{fmt_kg(gap)} more to make and no less to serve: "
-                "its training is never repaid.")
-    return (f"The student costs {fmt_kg(gap)} less to make and no more to serve: it is "
-            f"cheaper from the first query{note}.")
+        if not is_sure(p):
+            return (f"The student costs {gap} more to make and no less to serve{bound}: "
+                    "whether its training is ever repaid is unknown.")
+        return (f"The student costs {gap} more to make and no less to serve: its training "
+                f"is never repaid{bound}.")
+    if not is_sure(p):
+        return (f"The student costs {gap} less to make and no more to serve{bound}: whether "
+                "it is cheaper from the first query is unknown.")
+    return (f"The student costs {gap} less to make and no more to serve: it is cheaper from "
+            f"the first query{bound}.")
 
 
 def payoff_json(p: Payoff) -> dict[str, Any]:
+    """The verdict is null when the unknown training costs could change it
+    (:func:`is_sure`); ``break_even_bound`` says which way the crossing may move."""
     def side(ln: Line) -> dict[str, Any]:
         return {"model": ln.model, "training_kgco2e": ln.training_kgco2e,
                 "training_complete": ln.is_complete,
@@ -239,13 +282,13 @@ def payoff_json(p: Payoff) -> dict[str, Any]:
                 "kgco2e_per_1k_queries": ln.kgco2e_per_1k_queries, "basis": ln.basis,
                 "intensity_from": ln.intensity_from}
 
-    s, a = p.student.is_complete, p.alternative.is_complete
-    known = s or a
-    bound = None if not known else ("lower" if not s else "upper" if not a else None)
+    sure = is_sure(p)
+    mark = _bounds(p)[2]
     return {"policy": p.policy, "student": side(p.student), "alternative": side(p.alternative),
-            "verdict": p.verdict if known else None,
-            "break_even_queries": p.crossing_queries if known else None,
-            "break_even_bound": bound}
+            "verdict": p.verdict if sure else None,
+            "break_even_queries": p.crossing_queries if sure else None,
+            "break_even_bound": {"≥ ": "lower", "≤ ": "upper", "": None}[mark]
+            if sure and p.crossing_queries is not None else None}
 
 
 def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> str:
@@ -269,10 +312,11 @@ def embodied_text(own: EmbodiedCost, cumulative: Interval, complete: bool) -> st
 # ---------------------------------------------------------------- family
 
 
-def family_record(fam: FamilyTotal) -> dict[str, Any]:
-    """The keys of ``lineage family --format json``."""
+def family_record(fam: FamilyTotal, prov: dict[str, Any]) -> dict[str, Any]:
+    """The keys of ``lineage family --format json``; ``prov``:
+    :func:`~lineage.core.records.provenance`."""
     kg, kwh = known(fam.own_kgco2e, fam.is_complete), known(fam.own_kwh, fam.is_energy_complete)
-    return {"root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
+    return {**prov, "root": fam.root, "models": list(fam.models), "complete": fam.is_complete,
             "energy_complete": fam.is_energy_complete,
             "own_kgco2e_total": None if kg is None else kg.mid,  # unknown: null, never 0
             "own_kwh_total": None if kwh is None else kwh.mid,
@@ -293,6 +337,26 @@ def family_rows(fam: FamilyTotal) -> Iterator[list[Any]]:
     kwh = known_or_none(fam.kwh[:, 1], fam.kwh[:, 2], fam.energy_complete)
     for i, m in enumerate(fam.models):
         yield [m, kg[i], kwh[i], "true" if fam.complete[i] else "false"]
+
+
+def family_markdown(fam: FamilyTotal, prov: dict[str, Any]) -> str:
+    """``lineage family --format md``: every member's own cost as the text prints it, the
+    sum, coverage and basis, figures reported jointly, and the inputs."""
+    rows = [[m, fmt(Interval(*fam.kg[i].tolist()), bool(fam.complete[i])),
+             fmt(Interval(*fam.kwh[i].tolist()), bool(fam.energy_complete[i]), "kwh"),
+             "yes" if fam.complete[i] else "no"] for i, m in enumerate(fam.models)]
+    size = len(fam.models)
+    lines = [f"### Family of {md_escape(fam.root)}: {size:,} models (the root and all its "
+             "descendants, each counted once)", "",
+             tables.render_markdown(("model", "own", "own energy", "complete"), rows).rstrip(),
+             "", f"Own cost, summed: {fmt(fam.own_kgco2e, fam.is_complete)} · "
+             f"{fmt(fam.own_kwh, fam.is_energy_complete, 'kwh')}; coverage "
+             f"{fmt_share(fam.coverage)} of models have a known own cost "
+             f"({int(fam.complete.sum()):,}/{size:,}); basis {basis_line(fam.basis)}."]
+    lines += [f"Reported jointly: {fmt(kg, True)} for {md_escape(', '.join(models))}"
+              + (f" — {md_escape(note)}" if note else "") + "." for models, kg, note in
+              fam.reported_totals]
+    return "\n".join([*lines, inputs_line(prov["inputs"])]) + "\n"
 
 
 def family_text(fam: FamilyTotal) -> str:
@@ -321,10 +385,10 @@ def family_text(fam: FamilyTotal) -> str:
     return visible("\n".join(lines)) + "\n"
 
 
-# One writer per ``--format`` of ``lineage family``.
-FAMILY_WRITERS: dict[str, Callable[[Any], str]] = {
-    "json": lambda fam: tables.to_json(family_record(fam)),
-    "csv": lambda fam: tables.render_csv(FAMILY_HEADER, family_rows(fam)),
-    "md": lambda fam: tables.render_markdown(FAMILY_HEADER, family_rows(fam)),
-    "table": family_text,
+# One writer per ``--format`` of ``lineage family``: (the family, its provenance).
+FAMILY_WRITERS: dict[str, Callable[[Any, dict[str, Any]], str]] = {
+    "json": lambda fam, prov: tables.to_json(family_record(fam, prov)),
+    "csv": lambda fam, prov: tables.render_csv(FAMILY_HEADER, family_rows(fam)),
+    "md": family_markdown,
+    "table": lambda fam, prov: family_text(fam),
 }

@@ -237,8 +237,9 @@ def test_unknown_figures_are_empty_or_null_never_zero() -> None:
     assert record["cumulative_kgco2e"] > 0 and record["complete"] is False  # a lower bound
     table = runner.invoke(cli, ["table", "--format", "csv"]).output.splitlines()
     bert = next(r for r in table if r.startswith("bert-base-uncased,"))
+    # own emissions unknown (own_kgco2e_is_lower_bound), nothing inherited, energy known
     assert bert == ("bert-base-uncased,equal,false,,0.0,,,430.08000000000004,"
-                    "430.08000000000004,true")
+                    "430.08000000000004,true,true,false,false")
 
 
 @pytest.mark.parametrize("source", [[], ["-f", "examples/hub-sample.jsonl"]])

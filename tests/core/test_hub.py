@@ -155,8 +155,9 @@ def test_the_registry_rows_are_the_same_with_and_without_a_dump(tmp_path: Path) 
             [float(x or "nan") for x in fb[3:9]], rel=1e-12, abs=1e-9, nan_ok=True)
         assert [x == "" for x in fa] == [x == "" for x in fb]  # unknown: empty in both
     # the one hub row: 5 g = 0.005 kg, known, nothing inherited
-    # (its energy is unknown: empty, and energy_complete false)
-    assert hub_rows[len(rows):] == ["x/unrelated,equal,true,0.005,0.0,0.005,0.005,,,false"]
+    # (its energy is unknown: empty, energy_complete false, own_kwh_is_lower_bound true)
+    assert hub_rows[len(rows):] == [
+        "x/unrelated,equal,true,0.005,0.0,0.005,0.005,,,false,false,false,true"]
 
 
 def test_csv_is_streamed_in_batches(family: Path, dump: Path) -> None:
@@ -401,7 +402,8 @@ def test_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
                             stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     assert proc.stdout.readline() == b"model,policy,complete,own_kgco2e,inherited_kgco2e," \
-        b"cumulative_kgco2e,attributed_kgco2e,own_kwh,cumulative_kwh,energy_complete\n"
+        b"cumulative_kgco2e,attributed_kgco2e,own_kwh,cumulative_kwh,energy_complete," \
+        b"own_kgco2e_is_lower_bound,inherited_kgco2e_is_lower_bound,own_kwh_is_lower_bound\n"
     proc.stdout.close()
     assert proc.wait(timeout=120) == 0
     assert proc.stderr.read() == b""
