@@ -28,7 +28,7 @@ from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings, w
 from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position, UsageError
-from lineage.model.graph import ModelEntry, Project
+from lineage.model.graph import ModelEntry, Project, late, left_out
 from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
@@ -68,6 +68,18 @@ class Walk:
             raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
                              f"{self.hub.path}")
         return self._of_hub(self.named[name])
+
+    def released(self, k: Key, date: str) -> str | None:
+        """:func:`~lineage.model.graph.late` for node ``k``: a project model by its
+        ``released`` (a dump line that is one included), a dump model by its creation date;
+        a parent the dump does not hold is never late."""
+        if k[0] == "p":
+            return late(self.project.models[str(k[1])].spec.released, date)
+        h = int(k[1])
+        if h >= self.hub.n_models:
+            return None
+        created = self.hub.created[h]
+        return late(None if np.isnat(created) else str(created), date)
 
     def _of_hub(self, h: int) -> Key:
         return ("p", self.to_project[h]) if h in self.to_project else ("h", h)
@@ -109,6 +121,18 @@ class Walk:
                 seen[k] = None
                 stack.extend(self.parents(k))
         return list(seen)
+
+
+def left_out_of_hub(project: Project, hub: Hub, name: str, date: str) -> str | None:
+    """Why ``--as-of date`` leaves out ``name`` (a project or dump model), as
+    :func:`~lineage.model.graph.left_out` says it, or None.
+
+    Raises:
+        UsageError: no model has that name.
+    """
+    walk = Walk(project, hub, [name])
+    return left_out(walk.key(name), date, lambda k: walk.released(k, date), walk.parents,
+                    lambda k: str(k[1]) if k[0] == "p" else hub.ids[int(k[1])])
 
 
 @dataclass

@@ -6,9 +6,11 @@ sources, explicit shares over 1.
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError
-from typing import Any
+from typing import Any, TypeVar
 
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
@@ -329,13 +331,52 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     Models without a ``released`` date are left out (nobody can say they existed), and so is
     every descendant of a model left out. Returns the project and the ids left out.
     """
-    keep = {m for m, e in project.models.items()
-            if e.spec.released is not None and date_parts(e.spec.released) <= date_parts(date)}
+    keep = {m for m, e in project.models.items() if late(e.spec.released, date) is None}
     dropped = set(project.models) - keep
     for m in list(dropped):
         dropped |= project.G.descendants(m)
     keep -= dropped
     return replace(subproject(project, keep), as_of=date), sorted(dropped)
+
+
+def late(released: str | None, date: str) -> str | None:
+    """Why a model released on ``released`` did not exist on ``date`` by its own date
+    ("has no release date", "was released on …"), or None (docs/method.md#as-of)."""
+    if released is None:
+        return "has no release date"
+    return f"was released on {released}" if date_parts(released) > date_parts(date) else None
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def left_out(start: K, date: str, own: Callable[[K], str | None],
+             parents: Callable[[K], Iterable[K]], name: Callable[[K], str]) -> str | None:
+    """Why ``--as-of date`` leaves out ``start``, or None when it stays: its own date
+    (``own``: :func:`late` of one model), else the nearest ancestor's, since a model leaves
+    with its ancestors. Every command says it so, with lineage files or a hub dump.
+    """
+    seen, queue = {start}, deque([start])
+    while queue:
+        k = queue.popleft()
+        why = own(k)
+        if why is not None:
+            if k == start:
+                return (f'"{name(k)}" {why}, after --as-of {date}' if why.startswith("was")
+                        else f'"{name(k)}" {why}, so --as-of {date} leaves it out')
+            return f'--as-of {date} leaves out "{name(start)}": it descends from ' \
+                   f'"{name(k)}", which {why}'
+        for u in parents(k):
+            if u not in seen:
+                seen.add(u)
+                queue.append(u)
+    return None
+
+
+def left_out_of(project: Project, mid: str, date: str) -> str | None:
+    """:func:`left_out` for a model of the project."""
+    return left_out(mid, date, lambda m: late(project.models[m].spec.released, date),
+                    project.parents, str)
 
 
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:

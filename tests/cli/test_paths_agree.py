@@ -1,0 +1,93 @@
+"""Two paths through lineage, one answer: lineage files or a hub dump (``-f dump.jsonl``), the
+command line or the Python API. Each case here once differed by path (found by a bug hunt).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import lineage
+from tests.support import run_main
+
+FAMILY = """\
+lineage: 1
+sources: {paper: https://example.org/paper}
+models:
+  never:
+    note: described in a paper, never released (undated)
+    steps: [{kind: pretraining, emissions: 50 t, source: paper}]
+  code:
+    released: 2023-08-24
+    steps: [{kind: continued-pretraining, from: never, emissions: 1 t, source: paper}]
+  base:
+    hf: org/base
+    released: 2023-01-01
+    mirrors: [{hf: mirror/base, source: paper}]
+    steps: [{kind: pretraining, emissions: 100 t, source: paper}]
+  late:
+    hf: org/late
+    released: 2024-01-01
+    usage: 10
+    steps: [{kind: pretraining, emissions: 10 t, source: paper}]
+  served:
+    released: 2023-02-01
+    usage: 10
+    steps: [{kind: finetuning, from: late, emissions: 1 t, source: paper}]
+    deployment: {energy_per_1k_queries: 1 kWh, intensity: 500 gCO2e/kWh,
+                 queries_per_day: 1000, days: 10}
+"""
+
+DUMP: list[dict[str, Any]] = [
+    # the mirror's line: created on the Hub after the date asked, while the model it IS
+    # (base) was released before it
+    {"id": "mirror/base", "created_at": "2023-09-01"},
+    {"id": "org/ft", "base_model": "mirror/base", "co2_eq_emissions": 1000,
+     "created_at": "2023-05-01"},
+    # late's line: created before late's release date
+    {"id": "org/late", "created_at": "2022-06-01"},
+    {"id": "org/ft-late", "base_model": "org/late", "created_at": "2023-05-01"},
+]
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[str, str]:
+    family, dump = tmp_path / "family.yaml", tmp_path / "dump.jsonl"
+    family.write_text(FAMILY, encoding="utf-8")
+    dump.write_text("".join(json.dumps(x) + "\n" for x in DUMP), encoding="utf-8")
+    return str(family), str(dump)
+
+
+@pytest.fixture
+def lineage_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+                tmp_path: Path) -> Any:
+    def run(*args: str) -> tuple[int, str, str]:
+        return run_main(list(args), capsys, monkeypatch, tmp_path)
+    return run
+
+
+@pytest.mark.parametrize("command", ["cost", "family"])
+@pytest.mark.parametrize("with_dump", [False, True])
+def test_as_of_names_the_undated_ancestor(files: tuple[str, str], lineage_cli: Any,
+                                          command: str, with_dump: bool) -> None:
+    """code (2023-08-24) leaves because its parent "never" is undated: it was said to be
+    released "after" a later date, and with a dump (family) "not in the registry"."""
+    family, dump = files
+    dumps = ["-f", dump] if with_dump else []
+    code, out, err = lineage_cli(command, "code", "--no-registry", "-f", family, *dumps,
+                                 "--as-of", "2024-01-01")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == ('lineage: --as-of 2024-01-01 leaves out "code": it '
+                                    'descends from "never", which has no release date')
+
+
+def test_as_of_the_registry_codellama() -> None:
+    """The registry's case: Code Llama 34B is dated, its base Llama 2 34B was never released."""
+    from lineage.model.graph import left_out_of
+
+    assert left_out_of(lineage.load(), "codellama-34b", "2024-01-01") == (
+        '--as-of 2024-01-01 leaves out "codellama-34b": it descends from "llama-2-34b", which '
+        "has no release date")
