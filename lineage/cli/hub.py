@@ -78,8 +78,8 @@ def project_and_hub(src: Source, *, acyclic: bool = False, query: Sequence[str] 
 
 
 def _as_of(project: Project, hub: Hub, date: str, query: Sequence[str]) -> tuple[Project, Hub]:
-    """Both as they stood on ``date``; a dump line that is a model left out of the project
-    (released later or undated) leaves with its derivatives.
+    """Both as they stood on ``date``; a dump line that is a project model stays or leaves
+    with it, as the project dates it (docs/method.md#as-of).
 
     Raises:
         UsageError: a ``query`` name that is no model, or that the date leaves out (the
@@ -93,9 +93,8 @@ def _as_of(project: Project, hub: Hub, date: str, query: Sequence[str]) -> tuple
         if why := left_out_of_hub(project, hub, name, date):
             raise UsageError(why)
     dated, dropped = restrict(project, date)
-    gone = set(dropped)
     matched, _ = matches(project, hub)
-    hub, left_out = hub.as_of(date, also=[h for h, m in matched.items() if m in gone])
+    hub, left_out = hub.as_of(date, {h: m in dated.models for h, m in matched.items()})
     click.echo(f"as of {date}: {len(dated.models)} models released by then and "
                f"{hub.n_models:,} dump models created by then; {len(dropped)} and "
                f"{left_out:,} later or undated left out (with their derivatives)", err=True)

@@ -91,3 +91,23 @@ def test_as_of_the_registry_codellama() -> None:
     assert left_out_of(lineage.load(), "codellama-34b", "2024-01-01") == (
         '--as-of 2024-01-01 leaves out "codellama-34b": it descends from "llama-2-34b", which '
         "has no release date")
+
+
+def test_a_mirror_line_is_dated_by_the_model_it_is(files: tuple[str, str],
+                                                   lineage_cli: Any) -> None:
+    """A dump line that is a project model (here a mirror's) stays or leaves as the project
+    dates that model, whatever its created_at (docs/method.md#as-of)."""
+    family, dump = files
+    code, out, err = lineage_cli("cost", "org/ft", "--no-registry", "-f", family, "-f", dump,
+                                 "--as-of", "2023-06-01", "--format", "json")
+    assert code == 0, err
+    # as of 2023-06-01 base (released 2023-01-01) has one child, org/ft (its mirror's line,
+    # created 2023-09-01, is base itself): org/ft = 1,000 g + 100 t / 2 = 50,001 kg
+    assert json.loads(out)["cumulative_kgco2e"] == pytest.approx(50_001.0)
+    # the other way: org/late's line predates late's release; late decides, and its Hub
+    # derivative leaves with it
+    code, out, err = lineage_cli("cost", "org/ft-late", "--no-registry", "-f", family,
+                                 "-f", dump, "--as-of", "2023-06-01")
+    assert (code, out) == (2, "")
+    assert err.splitlines()[-1] == ('lineage: --as-of 2023-06-01 leaves out "org/ft-late": it '
+                                    'descends from "late", which was released on 2024-01-01')
