@@ -348,6 +348,9 @@ def compute(project: Project, policy: str = "equal", *,
             direct: Mapping[str, DirectCost] | None = None) -> Results:
     """Compute every model's costs under ``policy`` (``direct``: the steps already costed).
 
+    A project loaded with a hub (``lineage.load(files, hub=...)``) is joined to it: shares over
+    the whole joined graph, as ``lineage cost -f DUMP`` (docs/method.md, "Hub dumps").
+
     Raises:
         UsageError: an unknown policy.
         InputErrors: a policy that needs data a model lacks (``usage``, ``params``).
@@ -356,6 +359,11 @@ def compute(project: Project, policy: str = "equal", *,
         raise UsageError(f'unknown policy "{policy}"' + did_you_mean(policy, list(POLICIES))
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
+    if project.hub is not None:  # the project's models come first in the joined graph
+        from lineage.core.hubgraph import join, whole
+
+        j = join(project, project.hub, d)
+        return Results(project, policy, d, j.graph, whole(j, policy), members=j.pids)
     g = from_project(project, d)
     r = compute_arrays(g, policy, s=_policy_shares(project, g, policy))
     return Results(project, policy, d, g, r, _ranged_bounds(project, g, policy))

@@ -10,7 +10,7 @@ from collections import deque
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
@@ -20,6 +20,9 @@ from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
 from lineage.model.spec_base import date_parts, source_refs
+
+if TYPE_CHECKING:
+    from lineage.model.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class Project:
     aliases: dict[str, str] = field(default_factory=dict)
     assumed_grid: str | None = None  # a grid the user assumes where a step names none
     as_of: str | None = None  # the date the project was restricted to (--as-of)
+    hub: Hub | None = None  # the dump it was loaded with: figures are computed joined to it
 
     def resolve(self, name: str) -> str | None:
         """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
@@ -298,7 +302,7 @@ def subproject(project: Project, keep: set[str]) -> Project:
     models = {m: e for m, e in project.models.items() if m in keep}
     aliases = {a: m for a, m in project.aliases.items() if m in keep}
     return Project(project.files, project.catalog, models, edges, G, aliases,
-                   project.assumed_grid, project.as_of)
+                   project.assumed_grid, project.as_of, project.hub)
 
 
 def assume_grid(project: Project, grid: str) -> Project:

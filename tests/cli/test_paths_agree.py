@@ -111,3 +111,38 @@ def test_a_mirror_line_is_dated_by_the_model_it_is(files: tuple[str, str],
     assert (code, out) == (2, "")
     assert err.splitlines()[-1] == ('lineage: --as-of 2023-06-01 leaves out "org/ft-late": it '
                                     'descends from "late", which was released on 2024-01-01')
+
+
+def test_the_api_computes_a_project_loaded_with_a_hub_as_the_cli_does(
+        tmp_path: Path, lineage_cli: Any) -> None:
+    """lineage.compute(lineage.load(files, hub=...)) computed the partial graph (only the Hub
+    parents the files name) as if complete: base's other Hub children took no share."""
+    dump = tmp_path / "d.jsonl"
+    dump.write_text("".join(json.dumps(x) + "\n" for x in [
+        {"id": "org/base", "co2_eq_emissions": 90_000_000},
+        {"id": "org/ft1", "base_model": "org/base", "co2_eq_emissions": 1000},
+        {"id": "org/ft2", "base_model": "org/base"},
+        {"id": "org/ft3", "base_model": "org/base"}]), encoding="utf-8")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("lineage: 1\nsources: {log: https://example.org/log}\nmodels:\n  mine:\n"
+                    "    steps: [{kind: finetuning, from: org/ft1, emissions: 10 kg, "
+                    "source: log}]\n", encoding="utf-8")
+    hub = lineage.load_hub(dump)
+    project = lineage.load([mine], registry=False, hub=hub)
+    # base has 3 Hub children: 1/4 each → ft1 = 1 + 90,000/4 = 22,501 kg; ft1 has one child:
+    # 1/2 → mine = 10 + 22,501/2 = 11,260.5 kg (the partial graph gave 10 + 45,001/2)
+    api = lineage.compute(project).cost("mine").cumulative_kgco2e
+    assert api is not None and api.mid == pytest.approx(11_260.5)
+    assert lineage.hub_results(project, hub, "mine").cost("mine").cumulative_kgco2e == api
+    joined, arrays = lineage.hub_arrays(project, hub)
+    assert arrays.cumulative_kg[list(joined.graph.ids).index("mine"), 1] == pytest.approx(api.mid)
+    code, out, err = lineage_cli("cost", "mine", "--no-registry", "-f", str(mine),
+                                 "-f", str(dump), "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["cumulative_kgco2e"] == pytest.approx(api.mid)
+    # attributed: base keeps 1/4 of its 90 t, as its three Hub children share the rest
+    base = lineage.compute(project).cost("org/base").attributed_kgco2e
+    assert base is not None and base.mid == pytest.approx(22_500.0)
+    # family: the Hub members too, as `lineage family org/base -f ... -f dump`
+    assert set(lineage.family(project, "org/base").models) == {
+        "org/base", "org/ft1", "org/ft2", "org/ft3", "mine"}
