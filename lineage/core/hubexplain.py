@@ -27,13 +27,14 @@ from lineage.core.hubfiles import hub_file
 from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings, weight_errors
 from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
-from lineage.model.errors import InputErrors, Position, UsageError
-from lineage.model.graph import ModelEntry, Project, late, left_out
+from lineage.model.errors import InputErrors, Position
+from lineage.model.graph import ModelEntry, Project, late, left_out, unknown_model
 from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
 SMALL = 64  # children read one by one below this, as arrays above
+SUGGEST = 100_000  # a dump's ids are suggested for an unknown name up to this many
 
 
 class Walk:
@@ -61,12 +62,19 @@ class Walk:
         return self._lists
 
     def key(self, name: str) -> Key:
+        """The node ``name`` names: a project model (its id, any case, or a Hugging Face id)
+        or a dump line.
+
+        Raises:
+            UsageError: neither has it (the closest names suggested, as without a dump).
+        """
         mid = self.project.resolve(name)
         if mid is not None:
             return ("p", mid)
         if name not in self.named:
-            raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
-                             f"{self.hub.path}")
+            hub = self.hub  # difflib reads about a million names in 5 s: a small dump's only
+            near = hub.ids[:hub.n_models] if hub.n_models <= SUGGEST else []
+            raise unknown_model(name, [*self.project.models, *near])
         return self._of_hub(self.named[name])
 
     def released(self, k: Key, date: str) -> str | None:

@@ -87,7 +87,7 @@ class Project:
         """
         mid = self.resolve(name)
         if mid is None:
-            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
+            raise unknown_model(name, self.models)
         return mid
 
     def joint_totals(self, members: set[str]) -> list[tuple[tuple[str, ...], Interval, str]]:
@@ -106,6 +106,11 @@ class Project:
 
     def children(self, model: str) -> list[str]:
         return sorted(self.G.successors(model))
+
+
+def unknown_model(name: str, choices: Iterable[str]) -> UsageError:
+    """The one message for a name that no model has, with the closest of ``choices``."""
+    return UsageError(f'unknown model "{name}"' + did_you_mean(name, choices))
 
 
 def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[InputError]) -> None:

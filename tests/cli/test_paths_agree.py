@@ -146,3 +146,16 @@ def test_the_api_computes_a_project_loaded_with_a_hub_as_the_cli_does(
     # family: the Hub members too, as `lineage family org/base -f ... -f dump`
     assert set(lineage.family(project, "org/base").models) == {
         "org/base", "org/ft1", "org/ft2", "org/ft3", "mine"}
+
+
+@pytest.mark.parametrize("command", ["cost", "family"])
+@pytest.mark.parametrize("with_dump", [False, True])
+def test_an_unknown_model_gets_a_suggestion_on_every_path(
+        files: tuple[str, str], lineage_cli: Any, command: str, with_dump: bool) -> None:
+    family, dump = files
+    dumps = ["-f", dump] if with_dump else []
+    code, _, err = lineage_cli(command, "bsae", "--no-registry", "-f", family, *dumps)
+    assert (code, err) == (2, 'lineage: unknown model "bsae"; did you mean "base"?\n')
+    if with_dump:  # the dump's own ids are suggested too
+        code, _, err = lineage_cli(command, "org/fy", "--no-registry", "-f", family, *dumps)
+        assert (code, err) == (2, 'lineage: unknown model "org/fy"; did you mean "org/ft"?\n')
