@@ -159,3 +159,15 @@ def test_an_unknown_model_gets_a_suggestion_on_every_path(
     if with_dump:  # the dump's own ids are suggested too
         code, _, err = lineage_cli(command, "org/fy", "--no-registry", "-f", family, *dumps)
         assert (code, err) == (2, 'lineage: unknown model "org/fy"; did you mean "org/ft"?\n')
+
+
+@pytest.mark.parametrize("model", ["served", "org/ft"])
+def test_an_unknown_task_is_named_before_what_is_missing(files: tuple[str, str],
+                                                         lineage_cli: Any, model: str) -> None:
+    """served has a deployment: block with its volume; the Hub's org/ft cannot have one: the
+    unknown task came first for the one, the missing --queries-per-day for the other."""
+    family, dump = files
+    code, _, err = lineage_cli("cost", model, "--no-registry", "-f", family, "-f", dump,
+                               "--task", "text-genernation")
+    assert code == 2
+    assert err.splitlines()[-1].startswith('lineage: unknown task "text-genernation"')
