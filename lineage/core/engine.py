@@ -22,10 +22,11 @@ from lineage.core.arrays import (
     cumulate,
     from_project,
     upstream,
+    weight_errors,
 )
 from lineage.core.arrays import shares as edge_shares
 from lineage.core.stepcost import DirectCost, direct_costs, estimate_gaps
-from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
+from lineage.model.errors import InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import Interval
 from lineage.model.policy import CONSERVING, POLICIES
@@ -374,11 +375,8 @@ def _policy_shares(project: Project, g: ArrayGraph, policy: str,
     try:
         return edge_shares(g, policy, explicit=explicit)
     except WeightError as exc:
-        raise InputErrors([
-            InputError(project.models[g.ids[k]].where,
-                       f'model "{g.ids[k]}" has no "{exc.policy}", which --policy '
-                       f"{exc.policy} needs for every model with a parent or a child")
-            for k in exc.missing.tolist()]) from None
+        raise InputErrors(weight_errors(exc, g.ids.__getitem__,
+                                        lambda k: project.models[g.ids[k]].where)) from None
 
 
 def _ranged_bounds(project: Project, g: ArrayGraph, policy: str) -> dict[str, np.ndarray]:

@@ -21,10 +21,10 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
+from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows, weight_errors
 from lineage.core.engine import Results
 from lineage.core.hubfiles import hub_file
-from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings, weight_errors
+from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings
 from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputErrors, Position

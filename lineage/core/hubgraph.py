@@ -27,6 +27,7 @@ from lineage.core.arrays import (
     compute_arrays,
     from_project,
     shares,
+    weight_errors,
 )
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
@@ -111,19 +112,6 @@ def matches(project: Project, hub: Hub, also: Iterable[str] = ()
     found = hub.find([*names, *extra])
     return ({node: names[name] for name, node in found.items() if name in names},
             {n: found[n] for n in extra if n in found})
-
-
-def weight_errors(exc: WeightError, name: Callable[[int], str],
-                  where: Callable[[int], Position]) -> list[InputError]:
-    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count)."""
-    what = "downloads or usage" if exc.policy == "usage" else "params"
-    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
-                      f"{exc.policy} needs for every model with a parent or a child")
-           for k in exc.missing[:20].tolist()]
-    if exc.missing.size > 20:
-        out.append(InputError(where(int(exc.missing[20])),
-                              f"… and {exc.missing.size - 20} more models without it"))
-    return out
 
 
 def join(project: Project, hub: Hub, direct: Mapping[str, DirectCost] | None = None

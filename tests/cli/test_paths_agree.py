@@ -171,3 +171,17 @@ def test_an_unknown_task_is_named_before_what_is_missing(files: tuple[str, str],
                                "--task", "text-genernation")
     assert code == 2
     assert err.splitlines()[-1].startswith('lineage: unknown task "text-genernation"')
+
+
+@pytest.mark.parametrize("with_dump", [False, True])
+def test_a_missing_usage_is_said_alike(files: tuple[str, str], lineage_cli: Any,
+                                       with_dump: bool) -> None:
+    family, dump = files
+    dumps = ["-f", dump] if with_dump else []
+    code, _, err = lineage_cli("cost", "code", "--no-registry", "-f", family, *dumps,
+                               "--policy", "usage")
+    assert code == 2
+    assert err.splitlines()[:2] == [
+        f'{family}:{line}:3: model "{m}" has no "usage" (nor Hub downloads), which --policy '
+        "usage needs for every model with a parent or a child"
+        for line, m in ((4, "never"), (7, "code"))]

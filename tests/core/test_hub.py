@@ -546,7 +546,7 @@ def test_every_policy_with_a_dump() -> None:
         assert every[policy]["cumulative_kgco2e"] == one["cumulative_kgco2e"]
     # cutoff: its own 2,100 g only; the sample gives no params to acme/support-1b-GGUF
     assert every["cutoff"]["cumulative_kgco2e"] == pytest.approx(2.1)
-    assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no params')
+    assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no "params"')
     assert every["compute"]["inherited_kgco2e"] is None  # weighed with unknown energies
 
 
