@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,9 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
          hub: Hub | None = None) -> Project:
     """Load the bundled registry (unless ``registry=False``) and the files or folders ``paths``.
 
-    With ``hub`` (see :func:`load_hub`), the files may name the dump's models as parents.
+    With ``hub`` (see :func:`load_hub`), the files may name the dump's models as parents, and
+    the project keeps the dump: :func:`~lineage.core.engine.compute` and
+    :func:`~lineage.core.family.family` join it, as ``lineage cost -f DUMP`` does.
 
     Raises:
         InputErrors: every problem of every file, each as ``path:line:col: message``.
@@ -37,16 +40,18 @@ def load(paths: Iterable[str | Path] = (), *, registry: bool = True,
         from lineage.core.hubfiles import hub_parents_file
 
         extra = hub_parents_file(files, hub)
-        files = files if extra is None else [*files, extra]
+        return replace(build(files if extra is None else [*files, extra]), hub=hub)
     return build(files)
 
 
 def warnings(project: Project, hub: Hub | None = None) -> list[Warning_]:
     """Problems worth a look that do not stop a computation (e.g. reported vs estimate gaps);
-    with ``hub``, a horizon counts the model's Hub derivatives too."""
+    with ``hub`` (by default the one the project was loaded with), a horizon counts the
+    model's Hub derivatives too."""
     from lineage.core.horizon import horizon_warnings
     from lineage.core.stepcost import direct_costs, gap_warnings
 
+    hub = hub if hub is not None else project.hub
     children = None
     if hub is not None and any(e.spec.derivatives_horizon is not None
                                for e in project.models.values()):  # else no join to pay for

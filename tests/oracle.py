@@ -42,13 +42,17 @@ class Results:
 
 def _attribute_weight(project: Project, attr: str, policy: str) -> Weight:
     involved = {m for edge in project.edges for m in edge}
+    what = '"usage" (nor Hub downloads)' if attr == "usage" else f'"{attr}"'
     errors = []
     for mid in sorted(involved):
         entry = project.models[mid]
         if getattr(entry.spec, attr) is None:
-            errors.append(InputError(entry.where, f'model "{mid}" has no "{attr}", which '
+            errors.append(InputError(entry.where, f'model "{mid}" has no {what}, which '
                                      f"--policy {policy} needs for every model with a parent "
                                      "or a child"))
+    if len(errors) > 20:  # the first 20, then a count
+        errors[20:] = [InputError(errors[20].where,
+                                  f"… and {len(errors) - 20} more models without it")]
     InputErrors.raise_if_any(errors)
 
     def weight(mid: str) -> float:

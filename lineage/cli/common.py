@@ -240,17 +240,14 @@ class Source:
 
         Raises:
             UsageError: a name that is no model (with the nearest ids), or a model that
-                ``--as-of`` leaves out (released later, or undated).
+                ``--as-of`` leaves out (released later or undated, itself or an ancestor).
         """
-        from lineage.model.graph import component
+        from lineage.model.graph import component, left_out_of
 
         full = self.project(dated_too=False)
         ids = [full.model_id(name) for name in names]
-        project = dated(full, self.as_of)
         for mid in ids:
-            if mid not in project.models:
-                released = full.models[mid].spec.released
-                raise UsageError(f'"{mid}" was released on {released}, after --as-of '
-                                 f"{self.as_of}" if released else f'"{mid}" has no "released" '
-                                 "date, so --as-of leaves it out")
+            if self.as_of is not None and (why := left_out_of(full, mid, self.as_of)):
+                raise UsageError(why)
+        project = dated(full, self.as_of)
         return (project if whole else component(project, ids)), ids

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,7 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
     return hub
 
 
-def project_and_hub(src: Source, *, acyclic: bool = False, query: Iterable[str] = ()
+def project_and_hub(src: Source, *, acyclic: bool = False, query: Sequence[str] = ()
                     ) -> tuple[Project, Hub, Warning_ | None]:
     """The registry and the files, with the dump models they name as parents; the dump; and
     a warning if dump lines restate declared models.
@@ -70,23 +70,31 @@ def project_and_hub(src: Source, *, acyclic: bool = False, query: Iterable[str] 
         errors += exc.errors
     InputErrors.raise_if_any(errors)
     if src.as_of is not None:
-        project, hub = _as_of(project, hub, src.as_of)
+        project, hub = _as_of(project, hub, src.as_of, query)
     warning = shadowed(project, hub, query)  # one pass finds the queried names too
     if warning is not None:
         click.echo(str(warning), err=True)
     return project, hub, warning
 
 
-def _as_of(project: Project, hub: Hub, date: str) -> tuple[Project, Hub]:
-    """Both as they stood on ``date``; a dump line that is a model left out of the project
-    (released later or undated) leaves with its derivatives."""
+def _as_of(project: Project, hub: Hub, date: str, query: Sequence[str]) -> tuple[Project, Hub]:
+    """Both as they stood on ``date``; a dump line that is a project model stays or leaves
+    with it, as the project dates it (docs/method.md#as-of).
+
+    Raises:
+        UsageError: a ``query`` name that is no model, or that the date leaves out (the
+            reason, as :meth:`Source.with_models` gives it for lineage files).
+    """
+    from lineage.core.hubexplain import left_out_of_hub
     from lineage.core.hubgraph import matches
     from lineage.model.graph import as_of as restrict
 
+    for name in query:
+        if why := left_out_of_hub(project, hub, name, date):
+            raise UsageError(why)
     dated, dropped = restrict(project, date)
-    gone = set(dropped)
     matched, _ = matches(project, hub)
-    hub, left_out = hub.as_of(date, also=[h for h, m in matched.items() if m in gone])
+    hub, left_out = hub.as_of(date, {h: m in dated.models for h, m in matched.items()})
     click.echo(f"as of {date}: {len(dated.models)} models released by then and "
                f"{hub.n_models:,} dump models created by then; {len(dropped)} and "
                f"{left_out:,} later or undated left out (with their derivatives)", err=True)
@@ -99,13 +107,7 @@ def explained(src: Source, model: str, policy: str) -> tuple[Any, str, Any]:
     from lineage.api import hub_results
 
     project, hub, _ = project_and_hub(src, query=[model])
-    try:
-        results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
-    except UsageError as exc:
-        if src.as_of is None:
-            raise
-        raise UsageError(f"{exc} as of {src.as_of} (created later, undated, or below such a "
-                         "model)") from None
+    results = hub_results(project, hub, model, "equal" if policy == "all" else policy)
     mid = results.resolve(model)
     return results, mid, lambda p: hub_results(project, hub, mid, p).cost(mid)
 

@@ -11,13 +11,14 @@ presents these columns as one :class:`~lineage.core.engine.ModelCost` per model;
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lineage.model.columns import csr, levels
+from lineage.model.errors import InputError, Position
 from lineage.model.policy import CONSERVING, POLICIES
 
 if TYPE_CHECKING:
@@ -35,6 +36,20 @@ class WeightError(ValueError):
         super().__init__(f"--policy {policy}: {missing.size} models have no weight")
         self.policy = policy
         self.missing = missing
+
+
+def weight_errors(exc: WeightError, name: Callable[[int], str],
+                  where: Callable[[int], Position]) -> list[InputError]:
+    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count),
+    said alike with lineage files and with a hub dump (whose downloads are a usage)."""
+    what = '"usage" (nor Hub downloads)' if exc.policy == "usage" else f'"{exc.policy}"'
+    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
+                      f"{exc.policy} needs for every model with a parent or a child")
+           for k in exc.missing[:20].tolist()]
+    if exc.missing.size > 20:
+        out.append(InputError(where(int(exc.missing[20])),
+                              f"… and {exc.missing.size - 20} more models without it"))
+    return out
 
 
 @dataclass

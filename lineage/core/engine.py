@@ -22,10 +22,11 @@ from lineage.core.arrays import (
     cumulate,
     from_project,
     upstream,
+    weight_errors,
 )
 from lineage.core.arrays import shares as edge_shares
 from lineage.core.stepcost import DirectCost, direct_costs, estimate_gaps
-from lineage.model.errors import InputError, InputErrors, UsageError, did_you_mean
+from lineage.model.errors import InputErrors, UsageError, did_you_mean
 from lineage.model.graph import Project
 from lineage.model.interval import Interval
 from lineage.model.policy import CONSERVING, POLICIES
@@ -348,6 +349,9 @@ def compute(project: Project, policy: str = "equal", *,
             direct: Mapping[str, DirectCost] | None = None) -> Results:
     """Compute every model's costs under ``policy`` (``direct``: the steps already costed).
 
+    A project loaded with a hub (``lineage.load(files, hub=...)``) is joined to it: shares over
+    the whole joined graph, as ``lineage cost -f DUMP`` (docs/method.md, "Hub dumps").
+
     Raises:
         UsageError: an unknown policy.
         InputErrors: a policy that needs data a model lacks (``usage``, ``params``).
@@ -356,6 +360,11 @@ def compute(project: Project, policy: str = "equal", *,
         raise UsageError(f'unknown policy "{policy}"' + did_you_mean(policy, list(POLICIES))
                          + f"; choose one of: {', '.join(POLICIES)}")
     d = dict(direct) if direct is not None else direct_costs(project)
+    if project.hub is not None:  # the project's models come first in the joined graph
+        from lineage.core.hubgraph import join, whole
+
+        j = join(project, project.hub, d)
+        return Results(project, policy, d, j.graph, whole(j, policy), members=j.pids)
     g = from_project(project, d)
     r = compute_arrays(g, policy, s=_policy_shares(project, g, policy))
     return Results(project, policy, d, g, r, _ranged_bounds(project, g, policy))
@@ -366,11 +375,8 @@ def _policy_shares(project: Project, g: ArrayGraph, policy: str,
     try:
         return edge_shares(g, policy, explicit=explicit)
     except WeightError as exc:
-        raise InputErrors([
-            InputError(project.models[g.ids[k]].where,
-                       f'model "{g.ids[k]}" has no "{exc.policy}", which --policy '
-                       f"{exc.policy} needs for every model with a parent or a child")
-            for k in exc.missing.tolist()]) from None
+        raise InputErrors(weight_errors(exc, g.ids.__getitem__,
+                                        lambda k: project.models[g.ids[k]].where)) from None
 
 
 def _ranged_bounds(project: Project, g: ArrayGraph, policy: str) -> dict[str, np.ndarray]:

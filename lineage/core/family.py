@@ -87,13 +87,15 @@ class FamilyTotal:
 def family(project: Project, root: str, direct: Mapping[str, DirectCost] | None = None, *,
            hub: Hub | None = None) -> FamilyTotal:
     """Sum the own cost of ``root`` and all of its descendants (the derivative-footprint view);
-    with ``hub``, its descendants in the dump too, found by walking down from the root alone.
+    with ``hub`` (by default the one the project was loaded with), its descendants in the dump
+    too, found by walking down from the root alone.
 
     Raises:
         UsageError: an unknown root.
         InputErrors: the dump's base models below the root form a cycle.
     """
     d = direct if direct is not None else direct_costs(project)
+    hub = hub if hub is not None else project.hub
     if hub is None:
         name = project.model_id(root)
         in_project = sorted({name} | project.G.descendants(name))

@@ -21,19 +21,20 @@ from typing import Any, overload
 
 import numpy as np
 
-from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows
+from lineage.core.arrays import ArrayGraph, WeightError, compute_arrays, model_rows, weight_errors
 from lineage.core.engine import Results
 from lineage.core.hubfiles import hub_file
-from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings, weight_errors
+from lineage.core.hubgraph import cycle_error, hub_figure, matches, spellings
 from lineage.core.stepcost import DirectCost, direct_cost, direct_costs
 from lineage.model.columns import CycleError, unique
-from lineage.model.errors import InputErrors, Position, UsageError
-from lineage.model.graph import ModelEntry, Project
+from lineage.model.errors import InputErrors, Position
+from lineage.model.graph import ModelEntry, Project, late, left_out, unknown_model
 from lineage.model.hub import Hub
 
 Key = tuple[str, int | str]  # ("p", project id) or ("h", hub node)
 LONG_WALK = 2_000  # models walked one numpy call each before the edges are read as lists
 SMALL = 64  # children read one by one below this, as arrays above
+SUGGEST = 100_000  # a dump's ids are suggested for an unknown name up to this many
 
 
 class Walk:
@@ -61,13 +62,32 @@ class Walk:
         return self._lists
 
     def key(self, name: str) -> Key:
+        """The node ``name`` names: a project model (its id, any case, or a Hugging Face id)
+        or a dump line.
+
+        Raises:
+            UsageError: neither has it (the closest names suggested, as without a dump).
+        """
         mid = self.project.resolve(name)
         if mid is not None:
             return ("p", mid)
         if name not in self.named:
-            raise UsageError(f'unknown model "{name}": not in the registry, the files, nor '
-                             f"{self.hub.path}")
+            hub = self.hub  # difflib reads about a million names in 5 s: a small dump's only
+            near = hub.ids[:hub.n_models] if hub.n_models <= SUGGEST else []
+            raise unknown_model(name, [*self.project.models, *near])
         return self._of_hub(self.named[name])
+
+    def released(self, k: Key, date: str) -> str | None:
+        """:func:`~lineage.model.graph.late` for node ``k``: a project model by its
+        ``released`` (a dump line that is one included), a dump model by its creation date;
+        a parent the dump does not hold is never late."""
+        if k[0] == "p":
+            return late(self.project.models[str(k[1])].spec.released, date)
+        h = int(k[1])
+        if h >= self.hub.n_models:
+            return None
+        created = self.hub.created[h]
+        return late(None if np.isnat(created) else str(created), date)
 
     def _of_hub(self, h: int) -> Key:
         return ("p", self.to_project[h]) if h in self.to_project else ("h", h)
@@ -109,6 +129,18 @@ class Walk:
                 seen[k] = None
                 stack.extend(self.parents(k))
         return list(seen)
+
+
+def left_out_of_hub(project: Project, hub: Hub, name: str, date: str) -> str | None:
+    """Why ``--as-of date`` leaves out ``name`` (a project or dump model), as
+    :func:`~lineage.model.graph.left_out` says it, or None.
+
+    Raises:
+        UsageError: no model has that name.
+    """
+    walk = Walk(project, hub, [name])
+    return left_out(walk.key(name), date, lambda k: walk.released(k, date), walk.parents,
+                    lambda k: str(k[1]) if k[0] == "p" else hub.ids[int(k[1])])
 
 
 @dataclass

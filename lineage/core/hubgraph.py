@@ -14,9 +14,9 @@ one model explained (``cost``) is :mod:`lineage.core.hubexplain`'s job, on its a
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,11 +27,15 @@ from lineage.core.arrays import (
     compute_arrays,
     from_project,
     shares,
+    weight_errors,
 )
 from lineage.model.columns import CycleError, unique
 from lineage.model.errors import InputError, InputErrors, Position, UsageError
 from lineage.model.graph import Project
 from lineage.model.hub import Hub, take_ids
+
+if TYPE_CHECKING:
+    from lineage.core.stepcost import DirectCost
 
 
 class _UnionIds(Sequence[str]):
@@ -110,25 +114,13 @@ def matches(project: Project, hub: Hub, also: Iterable[str] = ()
             {n: found[n] for n in extra if n in found})
 
 
-def weight_errors(exc: WeightError, name: Callable[[int], str],
-                  where: Callable[[int], Position]) -> list[InputError]:
-    """The models ``--policy usage/params`` lacks a figure for (the first 20, then a count)."""
-    what = "downloads or usage" if exc.policy == "usage" else "params"
-    out = [InputError(where(k), f'model "{name(k)}" has no {what}, which --policy '
-                      f"{exc.policy} needs for every model with a parent or a child")
-           for k in exc.missing[:20].tolist()]
-    if exc.missing.size > 20:
-        out.append(InputError(where(int(exc.missing[20])),
-                              f"… and {exc.missing.size - 20} more models without it"))
-    return out
-
-
-def join(project: Project, hub: Hub) -> Joined:
-    """Join ``hub`` to ``project`` (see the module docstring); cycles are found when the
-    graph is sorted (:func:`whole`) or a model's ancestors are built
-    (:func:`lineage.core.hubexplain.explain_results`).
+def join(project: Project, hub: Hub, direct: Mapping[str, DirectCost] | None = None
+         ) -> Joined:
+    """Join ``hub`` to ``project`` (see the module docstring; ``direct``: the project's steps
+    already costed); cycles are found when the graph is sorted (:func:`whole`) or a model's
+    ancestors are built (:func:`lineage.core.hubexplain.explain_results`).
     """
-    own = from_project(project)  # the project's columns, its models sorted by id
+    own = from_project(project, direct)  # the project's columns, its models sorted by id
     pids = list(own.ids)
     pindex = {m: i for i, m in enumerate(pids)}
     matched, _ = matches(project, hub)

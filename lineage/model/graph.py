@@ -6,9 +6,11 @@ sources, explicit shares over 1.
 from __future__ import annotations
 
 import re
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field, replace
 from graphlib import CycleError
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lineage.model.catalog import Catalog
 from lineage.model.digraph import Digraph
@@ -18,6 +20,9 @@ from lineage.model.ids import BAD_ID
 from lineage.model.interval import Interval
 from lineage.model.schema import ModelSpec, SiteSpec, SourceSpec
 from lineage.model.spec_base import date_parts, source_refs
+
+if TYPE_CHECKING:
+    from lineage.model.hub import Hub
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ class Project:
     aliases: dict[str, str] = field(default_factory=dict)
     assumed_grid: str | None = None  # a grid the user assumes where a step names none
     as_of: str | None = None  # the date the project was restricted to (--as-of)
+    hub: Hub | None = None  # the dump it was loaded with: figures are computed joined to it
 
     def resolve(self, name: str) -> str | None:
         """The model id that ``name`` (an id, any case, or a Hugging Face id) names."""
@@ -81,7 +87,7 @@ class Project:
         """
         mid = self.resolve(name)
         if mid is None:
-            raise UsageError(f'unknown model "{name}"' + did_you_mean(name, list(self.models)))
+            raise unknown_model(name, self.models)
         return mid
 
     def joint_totals(self, members: set[str]) -> list[tuple[tuple[str, ...], Interval, str]]:
@@ -100,6 +106,11 @@ class Project:
 
     def children(self, model: str) -> list[str]:
         return sorted(self.G.successors(model))
+
+
+def unknown_model(name: str, choices: Iterable[str]) -> UsageError:
+    """The one message for a name that no model has, with the closest of ``choices``."""
+    return UsageError(f'unknown model "{name}"' + did_you_mean(name, choices))
 
 
 def _sources_ok(ref: Any, f: LoadedFile, loc: tuple[Any, ...], errors: list[InputError]) -> None:
@@ -296,7 +307,7 @@ def subproject(project: Project, keep: set[str]) -> Project:
     models = {m: e for m, e in project.models.items() if m in keep}
     aliases = {a: m for a, m in project.aliases.items() if m in keep}
     return Project(project.files, project.catalog, models, edges, G, aliases,
-                   project.assumed_grid, project.as_of)
+                   project.assumed_grid, project.as_of, project.hub)
 
 
 def assume_grid(project: Project, grid: str) -> Project:
@@ -329,13 +340,52 @@ def as_of(project: Project, date: str) -> tuple[Project, list[str]]:
     Models without a ``released`` date are left out (nobody can say they existed), and so is
     every descendant of a model left out. Returns the project and the ids left out.
     """
-    keep = {m for m, e in project.models.items()
-            if e.spec.released is not None and date_parts(e.spec.released) <= date_parts(date)}
+    keep = {m for m, e in project.models.items() if late(e.spec.released, date) is None}
     dropped = set(project.models) - keep
     for m in list(dropped):
         dropped |= project.G.descendants(m)
     keep -= dropped
     return replace(subproject(project, keep), as_of=date), sorted(dropped)
+
+
+def late(released: str | None, date: str) -> str | None:
+    """Why a model released on ``released`` did not exist on ``date`` by its own date
+    ("has no release date", "was released on …"), or None (docs/method.md#as-of)."""
+    if released is None:
+        return "has no release date"
+    return f"was released on {released}" if date_parts(released) > date_parts(date) else None
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+def left_out(start: K, date: str, own: Callable[[K], str | None],
+             parents: Callable[[K], Iterable[K]], name: Callable[[K], str]) -> str | None:
+    """Why ``--as-of date`` leaves out ``start``, or None when it stays: its own date
+    (``own``: :func:`late` of one model), else the nearest ancestor's, since a model leaves
+    with its ancestors. Every command says it so, with lineage files or a hub dump.
+    """
+    seen, queue = {start}, deque([start])
+    while queue:
+        k = queue.popleft()
+        why = own(k)
+        if why is not None:
+            if k == start:
+                return (f'"{name(k)}" {why}, after --as-of {date}' if why.startswith("was")
+                        else f'"{name(k)}" {why}, so --as-of {date} leaves it out')
+            return f'--as-of {date} leaves out "{name(start)}": it descends from ' \
+                   f'"{name(k)}", which {why}'
+        for u in parents(k):
+            if u not in seen:
+                seen.add(u)
+                queue.append(u)
+    return None
+
+
+def left_out_of(project: Project, mid: str, date: str) -> str | None:
+    """:func:`left_out` for a model of the project."""
+    return left_out(mid, date, lambda m: late(project.models[m].spec.released, date),
+                    project.parents, str)
 
 
 def source_spec(f: LoadedFile, ref: str) -> SourceSpec:

@@ -6,7 +6,7 @@ array per field, never a Python object per model, so that millions of models fit
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -130,19 +130,26 @@ class Hub:
             self.found.update((n, got.get(n)) for n in todo)
         return {n: h for n in wanted if (h := self.found[n]) is not None}
 
-    def as_of(self, date: str, also: Iterable[int] = ()) -> tuple[Hub, int]:
+    def as_of(self, date: str, project: Mapping[int, bool] | None = None) -> tuple[Hub, int]:
         """The dump as it stood on ``date`` (YYYY-MM-DD): models created by then, without the
         descendants of those left out (a model cannot predate its base). Undated models are
-        left out, as in the registry; stubs (parents the dump does not hold) stay; the nodes
-        ``also`` leave too, with their descendants. Returns the new dump and how many models
-        were left out.
+        left out, as in the registry; stubs (parents the dump does not hold) stay. The lines
+        ``project`` maps are project models: the project's date and parents decide whether
+        they stay (True) or leave, with their descendants (docs/method.md#as-of). Returns the
+        new dump and how many models were left out.
         """
         day = np.datetime64(date, "D")
         is_model = np.arange(self.n) < self.n_models
         late = is_model & (np.isnat(self.created) | (self.created > day))
-        late[list(also)] = True
+        decided = np.zeros(self.n, dtype=bool)
+        if project:
+            lines = np.fromiter(project, dtype=np.int64, count=len(project))
+            decided[lines] = True
+            late[lines] = ~np.fromiter(project.values(), dtype=bool, count=len(project))
+        free = ~decided[self.child]  # a project model keeps the parents it declares
         drop = np.zeros(self.n, dtype=bool)
-        drop[descendants_of(self.n, self.parent, self.child, np.flatnonzero(late))] = True
+        drop[descendants_of(self.n, self.parent[free], self.child[free],
+                            np.flatnonzero(late))] = True
         keep = ~drop
         number = np.cumsum(keep) - 1
         edges = keep[self.parent] & keep[self.child]

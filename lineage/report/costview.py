@@ -61,15 +61,16 @@ def serving_spec(results: Results, model: str, extras: Extras, kind: type[Spec])
         data.pop("intensity", None)
     data |= {k: v for k, v in overrides.items() if v is not None}
     data = {k: v for k, v in data.items() if k in kind.model_fields}  # ServingSpec: no volume
+    # the names first, then what is missing: one order whether the model has a block or not
+    catalog = results.project.catalog
+    if (grid := data.get("grid")) is not None and catalog.grids.find(grid) is None:
+        raise catalog.grids.unknown(grid, None)  # type: ignore[arg-type]
+    if (task := data.get("task")) is not None and catalog.tasks.find(task) is None:
+        raise UsageError(str(catalog.tasks.unknown(task, None)))  # type: ignore[arg-type]
     try:
-        spec = kind.model_validate(data)
+        return kind.model_validate(data)
     except ValidationError as exc:
         raise _missing(exc, model, block is None, extras) from None
-    if spec.grid is not None and results.project.catalog.grids.find(spec.grid) is None:
-        raise results.project.catalog.grids.unknown(spec.grid, None)  # type: ignore[arg-type]
-    if spec.task is not None and results.project.catalog.tasks.find(spec.task) is None:
-        raise UsageError(str(results.project.catalog.tasks.unknown(spec.task, None)))  # type: ignore[arg-type]
-    return spec
 
 
 def _missing(exc: Any, model: str, no_block: bool, extras: Extras) -> UsageError:

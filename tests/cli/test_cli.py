@@ -89,8 +89,8 @@ def test_usage_policy_without_usage_points_at_the_model() -> None:
     code, out, err = run("cost", "student", "-f", FAMILY, "--no-registry", "--policy", "usage")
     assert code == 2 and out == ""
     assert err.splitlines()[0].endswith(
-        'family.yaml:13:3: model "teacher" has no "usage", which --policy usage needs for every '
-        "model with a parent or a child")
+        'family.yaml:13:3: model "teacher" has no "usage" (nor Hub downloads), which --policy '
+        "usage needs for every model with a parent or a child")
 
 
 def test_every_command_has_help_with_an_example() -> None:

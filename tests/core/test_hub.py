@@ -515,12 +515,18 @@ def test_as_of_a_date(tmp_path: Path, family: Path) -> None:
     now = CliRunner().invoke(cli, ["cost", "a/early", *args])  # today: t has 4 children
     assert json.loads(now.output)["cumulative_kgco2e"] == pytest.approx(1 + 100_000 / 5)
     later = CliRunner().invoke(cli, ["cost", "a/late", "--as-of", "2024-04-01", *args])
-    assert later.exit_code == 1 and "as of 2024-04-01 (created later" in str(later.exception)
+    assert later.exit_code == 1
+    assert str(later.exception) == '"a/late" was released on 2024-06-01, after --as-of 2024-04-01'
+    below = CliRunner().invoke(cli, ["cost", "a/late-child", "--as-of", "2024-04-01", *args])
+    assert str(below.exception) == ('--as-of 2024-04-01 leaves out "a/late-child": it descends '
+                                    'from "a/late", which was released on 2024-06-01')
     # undated YAML models leave, and so does the dump's line for such a model, with its
     # derivatives (the same rule as the registry's)
     gone = CliRunner().invoke(cli, ["cost", "a/early", "--as-of", "2024-04-01",
                                     "--no-registry", "-f", str(family), "-f", str(dump)])
     assert gone.exit_code == 1
+    assert str(gone.exception) == ('--as-of 2024-04-01 leaves out "a/early": it descends from '
+                                   '"t", which has no release date')
     # family takes --as-of with a dump too (it was refused): t and a/early only, 100 t + 1 kg
     fam = CliRunner().invoke(cli, ["family", "t", "--as-of", "2024-04-01", *args])
     assert fam.exit_code == 0, fam.output
@@ -542,7 +548,7 @@ def test_every_policy_with_a_dump() -> None:
         assert every[policy]["cumulative_kgco2e"] == one["cumulative_kgco2e"]
     # cutoff: its own 2,100 g only; the sample gives no params to acme/support-1b-GGUF
     assert every["cutoff"]["cumulative_kgco2e"] == pytest.approx(2.1)
-    assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no params')
+    assert every["params"]["problem"].startswith('model "acme/support-1b-GGUF" has no "params"')
     assert every["compute"]["inherited_kgco2e"] is None  # weighed with unknown energies
 
 
