@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lineage.cli.common import Source, assumed, check_date, cli, out, skip_bad_option
-from lineage.model.errors import InputError, InputErrors, UsageError
+from lineage.model.errors import InputError, InputErrors, UsageError, bad_lines
 
 if TYPE_CHECKING:
     from lineage.model.errors import Warning_
@@ -24,8 +24,10 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
     from lineage.api import load_hub
 
     hub = load_hub(path, skip_bad=skip_bad)
-    if hub.skipped:
-        click.echo(f"{path}: warning: skipped {len(hub.skipped):,} bad line(s); the first: "
+    if hub.skipped:  # lines, not problems: a line may have several
+        lines, problems = bad_lines(hub.skipped), len(hub.skipped)
+        several = f" ({problems:,} problems)" if problems != lines else ""
+        click.echo(f"{path}: warning: skipped {lines:,} bad line(s){several}; the first: "
                    f"{hub.skipped[0]}", err=True)
     return hub
 

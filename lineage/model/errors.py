@@ -66,6 +66,17 @@ class InputErrors(LineageError):
             raise cls(errors)
 
 
+def bad_lines(errors: Iterable[InputError]) -> int:
+    """How many lines (or Parquet rows) ``errors`` point at: a line with two problems is one.
+
+    Example:
+        >>> bad_lines([InputError(Position("d.jsonl", 2, 5), "a"),
+        ...            InputError(Position("d.jsonl", 2, 9), "b")])
+        1
+    """
+    return len({(e.where.path, e.where.line) for e in errors if e.where is not None})
+
+
 class UsageError(LineageError):
     """A wrong command-line request (e.g. an unknown model name), reported in one line."""
 
