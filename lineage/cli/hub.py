@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lineage.cli.common import Source, assumed, check_date, cli, out, skip_bad_option
-from lineage.model.errors import InputError, InputErrors, UsageError
+from lineage.model.errors import InputError, InputErrors, UsageError, bad_lines, collecting
 
 if TYPE_CHECKING:
     from lineage.model.errors import Warning_
@@ -24,8 +24,10 @@ def open_hub(path: str, skip_bad: bool) -> Hub:
     from lineage.api import load_hub
 
     hub = load_hub(path, skip_bad=skip_bad)
-    if hub.skipped:
-        click.echo(f"{path}: warning: skipped {len(hub.skipped):,} bad line(s); the first: "
+    if hub.skipped:  # lines, not problems: a line may have several
+        lines, problems = bad_lines(hub.skipped), len(hub.skipped)
+        several = f" ({problems:,} problems)" if problems != lines else ""
+        click.echo(f"{path}: warning: skipped {lines:,} bad line(s){several}; the first: "
                    f"{hub.skipped[0]}", err=True)
     return hub
 
@@ -47,27 +49,19 @@ def project_and_hub(src: Source, *, acyclic: bool = False, query: Sequence[str] 
     errors: list[InputError] = []
     hub = loaded = None
     assert src.hub is not None
-    try:
+    with collecting(errors):
         hub = open_hub(src.hub, src.skip_bad)
-    except InputErrors as exc:
-        errors += exc.errors
-    try:
+    with collecting(errors):
         loaded = load_files(src.files, registry=not src.no_registry)
-    except InputErrors as exc:
-        errors += exc.errors
     InputErrors.raise_if_any(errors)
     assert hub is not None and loaded is not None
     if acyclic:
-        try:
+        with collecting(errors):
             _check_acyclic(hub)
-        except InputErrors as exc:
-            errors += exc.errors
     extra = hub_parents_file(loaded, hub)
-    try:
+    with collecting(errors):
         project = assumed(build(loaded if extra is None else [*loaded, extra]),
                           src.assume_grid)
-    except InputErrors as exc:
-        errors += exc.errors
     InputErrors.raise_if_any(errors)
     if src.as_of is not None:
         project, hub = _as_of(project, hub, src.as_of, query)

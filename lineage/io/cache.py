@@ -202,7 +202,7 @@ def _hook(classes: dict[str, tuple[Any, tuple[str, ...], frozenset[str], bool]])
             given = v["f"]
             if type(given) is not list or len(given) != len(order):
                 raise ValueError(f"a {name} of {len(given)} fields")  # a damaged cache: a miss
-            fields = dict(zip(order, given))
+            fields = dict(zip(order, given, strict=True))
             if direct:
                 m = cls.__new__(cls)
                 setter(m, "__dict__", fields)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lineage.io.reading import ReadRefused, read_limited
-from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.errors import InputError, InputErrors, Position, collecting
 from lineage.model.interval import Interval
 from lineage.model.units import MAX_VALUE
 
@@ -259,10 +259,8 @@ def resolve_steps(doc: Document, spec: FileSpec) -> FileSpec:
         steps = []
         for i, step in enumerate(model.steps):
             if step.codecarbon is not None:
-                try:
+                with collecting(errors):
                     step = _measured_step(doc, ("models", mid, "steps", i), step)
-                except InputErrors as exc:
-                    errors.extend(exc.errors)
             steps.append(step)
         models[mid] = model.model_copy(update={"steps": steps})
     InputErrors.raise_if_any(errors)

@@ -10,6 +10,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import groupby, islice
 from typing import Any
 
 import numpy as np
@@ -254,9 +255,9 @@ class Lines:
                 grams_[node] = grams(value)
             except Bad as exc:
                 problems.append((node, exc.key, exc.message))
-        problems.sort()
-        raws = read_line(sorted({int(self.lines[node]) for node, _, _ in
-                                 problems[:MAX_SHOWN + 1]}))
+        problems.sort()  # by node, so by line: the lines shown are the first few
+        raws = read_line(list(islice((line for line, _ in groupby(
+            int(self.lines[node]) for node, _, _ in problems)), MAX_SHOWN + 1)))
         for node, key, message in problems:
             lineno = int(self.lines[node])
             line = raws.get(lineno, b"")
@@ -371,8 +372,12 @@ def repeated_key(raw: bytes) -> str | None:
 
 
 def shown(errors: list[InputError]) -> list[InputError]:
-    if len(errors) <= MAX_SHOWN:
+    """Every problem of the first :data:`MAX_SHOWN` bad lines (sorted), then how many more
+    lines are bad (lines, not problems: a line may have several)."""
+    lines = [(e.where.path, e.where.line) if e.where else None for e in errors]
+    first = list(dict.fromkeys(lines))
+    if len(first) <= MAX_SHOWN:
         return errors
-    rest = errors[MAX_SHOWN]
-    return [*errors[:MAX_SHOWN], InputError(rest.where, f"… and {len(errors) - MAX_SHOWN} more "
-                                            "bad lines (--skip-bad-lines loads the others)")]
+    cut = lines.index(first[MAX_SHOWN])
+    return [*errors[:cut], InputError(errors[cut].where, f"… and {len(first) - MAX_SHOWN} more "
+                                      "bad lines (--skip-bad-lines loads the others)")]

@@ -28,7 +28,7 @@ from lineage.io.arrowcols import bits, filled, numbers
 from lineage.io.indexids import IndexIds
 from lineage.io.reading import ReadRefused, open_regular
 from lineage.model.columns import csr
-from lineage.model.errors import InputError, InputErrors, Position
+from lineage.model.errors import InputError, InputErrors, Position, bad_lines
 from lineage.model.hub import RELATIONS, Hub
 
 FORMAT = "lineage-hub-index"
@@ -45,7 +45,7 @@ def write_index(hub: Hub, path: Path) -> int:
         batch = _batch(hub)
         advance(1)
         meta = {"format": FORMAT, "version": VERSION, "source": hub.path,
-                "n_models": hub.n_models, "skipped": len(hub.skipped),
+                "n_models": hub.n_models, "skipped": bad_lines(hub.skipped),
                 "crc32": {name: crc(batch.column(name)) for name in batch.schema.names}}
         text = json.dumps(meta)
         schema = batch.schema.with_metadata({"lineage": text,

@@ -10,7 +10,7 @@ from pathlib import Path
 from lineage.io.cache import cached_registry, store_registry
 from lineage.io.registry import registry_files
 from lineage.io.validation import validate_document
-from lineage.model.errors import InputError, InputErrors
+from lineage.model.errors import InputError, InputErrors, collecting
 from lineage.model.files import Document, LoadedFile
 
 
@@ -31,10 +31,8 @@ def load_files(paths: Iterable[str | Path] = (), *, registry: bool = True) -> li
     docs: list[tuple[Document, bool]] = []
     errors: list[InputError] = []
     for path, is_registry in sources:
-        try:
+        with collecting(errors):
             docs.append((read_file(path), is_registry))
-        except InputErrors as exc:
-            errors.extend(exc.errors)
     InputErrors.raise_if_any(errors)
     if cached is not None:
         return cached + _validate_all(docs)
@@ -48,9 +46,7 @@ def _validate_all(docs: list[tuple[Document, bool]]) -> list[LoadedFile]:
     files: list[LoadedFile] = []
     errors: list[InputError] = []
     for doc, is_registry in docs:
-        try:
+        with collecting(errors):
             files.append(validate_document(doc, is_registry=is_registry))
-        except InputErrors as exc:
-            errors.extend(exc.errors)
     InputErrors.raise_if_any(errors)
     return files

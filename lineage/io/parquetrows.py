@@ -9,6 +9,7 @@ read by :mod:`lineage.io.hubrecords` as a JSON line would be. A bad value is rep
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from lineage.io.arrowcols import flags
 from lineage.io.arrowread import WANTED, typed
 from lineage.io.dumplines import NOT_AN_ID, Lines
 from lineage.io.hubvalues import checked
@@ -26,7 +28,6 @@ from lineage.model.ids import BAD_ID
 
 FREE = ("baseModels", "cardData", "base_model", "base_model_relation", "co2_eq_emissions")
 CARD = ("base_model", "base_model_relation", "co2_eq_emissions")
-JSON_TEXT = ("baseModels", "cardData", "safetensors", "gguf")
 
 
 def read_parquet(path: Path) -> Lines:
@@ -84,7 +85,7 @@ def _typed_only(table: Any, bad: dict[int, Any]) -> Any:
     another type goes to ``bad`` (row: value), to be reported in the same words."""
     for key in ("safetensors", "gguf"):
         if key in table.column_names and pa.types.is_string(table[key].type):
-            totals = [_total(v) for v in _values(table[key], key)]
+            totals = [_total(v) for v in _values(table[key])]
             for row, t in enumerate(totals):
                 if t is not None and type(t) not in (int, float, str):
                     bad.setdefault(row, t)
@@ -102,17 +103,20 @@ def _total(value: Any) -> Any:
     return value.get("total") if type(value) is dict else None
 
 
-def _values(column: Any, key: str) -> list[Any]:
-    """Python values of one column; JSON text is parsed for the nested fields."""
+def _values(column: Any) -> list[Any]:
+    """Python values of one free-form column, as a JSON line holds them: in a text column, a
+    nested value written as JSON text (``'["org/a", "org/b"]'``, ``'{"emissions": 5}'``,
+    docs/method.md "Hub dumps") is that list or mapping; other text (an id, ``"12 kg"``,
+    ``"1.2B"``: none starts with ``[`` or ``{``), and text that is not JSON, is itself, as a
+    JSON line's string would be."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
     values: list[Any] = column.to_pylist()
-    if key in JSON_TEXT and str(column.type) in ("string", "large_string"):
-        out = []
-        for v in values:
-            try:
-                out.append(None if v is None else orjson.loads(v))
-            except orjson.JSONDecodeError:
-                out.append(v)  # text where a mapping belongs: a bad shape, reported
-        return out
+    if str(column.type) in ("string", "large_string"):
+        nested = flags(pc.match_substring_regex(column, r"^\s*[\[{]"))
+        for row in np.flatnonzero(nested).tolist():
+            with suppress(orjson.JSONDecodeError):
+                values[row] = orjson.loads(values[row])
     return values
 
 
@@ -120,9 +124,9 @@ def _card(table: Any) -> list[Any]:
     """``cardData`` per row, only the keys we read (a struct can hold hundreds)."""
     column = table["cardData"].combine_chunks()
     if not pa.types.is_struct(column.type):
-        return _values(column, "cardData")
+        return _values(column)
     fields = [column.type.field(i).name for i in range(column.type.num_fields)]
-    parts = {k: _values(pc.struct_field(column, k), k) for k in CARD if k in fields}
+    parts = {k: _values(pc.struct_field(column, k)) for k in CARD if k in fields}
     valid = column.is_valid().to_pylist()
     return [{k: v[i] for k, v in parts.items() if v[i] is not None} if valid[i] else None
             for i in range(len(column))]
@@ -130,7 +134,7 @@ def _card(table: Any) -> list[Any]:
 
 def _records(table: Any, lines: Lines) -> dict[int, dict[str, Any]]:
     """``{row: record}`` of the rows that carry a free-form field."""
-    columns = {k: (_card(table) if k == "cardData" else _values(table[k], k))
+    columns = {k: (_card(table) if k == "cardData" else _values(table[k]))
                for k in FREE if k in table.column_names}
     tags = table["tags"].to_pylist() if "tags" in table.column_names and columns else None
     out: dict[int, dict[str, Any]] = {}

@@ -7,7 +7,8 @@ Library code raises these; only :func:`lineage.cli.main.main` prints them. ``str
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -64,6 +65,27 @@ class InputErrors(LineageError):
         """Raise the collected ``errors`` at once, or do nothing when there are none."""
         if errors:
             raise cls(errors)
+
+
+def bad_lines(errors: Iterable[InputError]) -> int:
+    """How many lines (or Parquet rows) ``errors`` point at: a line with two problems is one.
+
+    Example:
+        >>> bad_lines([InputError(Position("d.jsonl", 2, 5), "a"),
+        ...            InputError(Position("d.jsonl", 2, 9), "b")])
+        1
+    """
+    return len({(e.where.path, e.where.line) for e in errors if e.where is not None})
+
+
+@contextmanager
+def collecting(errors: list[InputError]) -> Iterator[None]:
+    """Add the problems of an :class:`InputErrors` raised in the block to ``errors``, to be
+    raised with the others (:meth:`InputErrors.raise_if_any`)."""
+    try:
+        yield
+    except InputErrors as exc:
+        errors.extend(exc.errors)
 
 
 class UsageError(LineageError):
